@@ -1,0 +1,64 @@
+# QMS developer commands. `make run` and `make test` work on a fresh machine with Python 3.11, make and git.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Local development defaults; every one can be overridden from the environment or .env.
+export DEBUG ?= true
+export DJANGO_SETTINGS_MODULE := qms.settings
+
+.PHONY: run test install migrate seed worker beat lint format collectstatic check-migrations clean bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+## Serve on http://localhost:8000 with SQLite, eager Celery and embedded Chroma; prints the demo logins.
+run: seed
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## The whole suite (SQLite by default; DATABASE_URL/REDIS_URL select PostgreSQL and Redis).
+test: install
+	SECRET_KEY=$${SECRET_KEY:-test-secret-key} $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+worker: install
+	$(BIN)/celery -A qms worker --loglevel=info
+
+beat: install
+	$(BIN)/celery -A qms beat --loglevel=info
+
+collectstatic: install
+	$(BIN)/python manage.py collectstatic --noinput
+
+check-migrations: install
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,0 +1,1 @@
+"""Users, roles, permission codenames, groups and authentication."""

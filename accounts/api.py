@@ -1,0 +1,398 @@
+"""REST endpoints: authentication, users, roles, permissions and groups."""
+
+from django.db.models import Count
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from qms.api.permissions import PUBLIC
+from qms.api.schema import error_responses
+from qms.api.throttling import AuthRateThrottle
+from qms.errors import AuthenticationFailed
+
+from . import selectors, services
+from .filters import UserFilter
+from .models import Permission, User
+from .serializers import (
+    AddMemberSerializer,
+    ChangePasswordSerializer,
+    GroupSerializer,
+    GroupUpdateSerializer,
+    GroupWriteSerializer,
+    LogoutRequestSerializer,
+    MeSerializer,
+    PermissionOverrideSerializer,
+    PermissionSerializer,
+    ReasonSerializer,
+    RefreshRequestSerializer,
+    RegisterSerializer,
+    RoleDetailSerializer,
+    RolePermissionsSerializer,
+    RoleSerializer,
+    TokenRequestSerializer,
+    TokenResponseSerializer,
+    UserCreateSerializer,
+    UserPermissionsSerializer,
+    UserRoleSerializer,
+    UserSerializer,
+    UserSummarySerializer,
+    UserUpdateSerializer,
+    access_token_lifetime_seconds,
+)
+
+
+def token_response(user: User) -> dict:
+    refresh = RefreshToken.for_user(user)
+    return {
+        "access_token": str(refresh.access_token),
+        "refresh_token": str(refresh),
+        "token_type": "bearer",
+        "expires_in": access_token_lifetime_seconds(),
+        "user": UserSummarySerializer(user).data,
+    }
+
+
+def _validated(serializer_class, request, **kwargs):
+    serializer = serializer_class(data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+# --- authentication -------------------------------------------------------------------------------
+
+
+class TokenView(APIView):
+    """Sign in with username (or email) and password."""
+
+    authentication_classes: list = []
+    required_permissions = {"post": PUBLIC}
+    throttle_classes = [AuthRateThrottle]
+
+    @extend_schema(
+        tags=["auth"], request=TokenRequestSerializer,
+        responses={200: TokenResponseSerializer, **error_responses(401, 422, 429)},
+        description="JSON or form-encoded. After 5 consecutive failures the account is locked "
+        "for 15 minutes (error_code ACCOUNT_LOCKED).",
+    )
+    def post(self, request):
+        data = _validated(TokenRequestSerializer, request)
+        user = services.authenticate_credentials(login=data["username"], password=data["password"])
+        return Response(token_response(user))
+
+
+class RefreshView(APIView):
+    """Exchange a refresh token for a new access token and a new refresh token (rotation)."""
+
+    authentication_classes: list = []
+    required_permissions = {"post": PUBLIC}
+    throttle_classes = [AuthRateThrottle]
+
+    @extend_schema(
+        tags=["auth"], request=RefreshRequestSerializer,
+        responses={200: TokenResponseSerializer, **error_responses(401, 422, 429)},
+    )
+    def post(self, request):
+        data = _validated(RefreshRequestSerializer, request)
+        try:
+            old = RefreshToken(data["refresh_token"])
+            user = User.objects.select_related("role").get(pk=old["user_id"])
+        except (TokenError, User.DoesNotExist, KeyError):
+            raise AuthenticationFailed("Refresh token is invalid, expired or revoked.", error_code="TOKEN_INVALID")
+        if not user.is_active:
+            raise AuthenticationFailed("User account is deactivated.", error_code="USER_INACTIVE")
+        old.blacklist()
+        return Response(token_response(user))
+
+
+class LogoutView(APIView):
+    required_permissions = {"post": None}
+
+    @extend_schema(tags=["auth"], request=LogoutRequestSerializer, responses={204: None, **error_responses(401)})
+    def post(self, request):
+        data = _validated(LogoutRequestSerializer, request)
+        if data.get("refresh_token"):
+            try:
+                token = RefreshToken(data["refresh_token"])
+                if token["user_id"] == request.user.pk:
+                    token.blacklist()
+            except TokenError:
+                pass  # already expired or revoked: nothing left to revoke
+        else:
+            services.revoke_refresh_tokens(user=request.user)
+        services.record_logout(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    required_permissions = {"get": None}
+
+    @extend_schema(tags=["auth"], responses={200: MeSerializer, **error_responses(401)})
+    def get(self, request):
+        user = selectors.user_list().get(pk=request.user.pk)
+        return Response(MeSerializer(user).data)
+
+
+class ChangePasswordView(APIView):
+    required_permissions = {"post": None}
+
+    @extend_schema(
+        tags=["auth"], request=ChangePasswordSerializer,
+        responses={200: TokenResponseSerializer, **error_responses(401, 422)},
+        description="Changes the password, revokes every refresh token of the user and returns fresh tokens.",
+    )
+    def post(self, request):
+        data = _validated(ChangePasswordSerializer, request)
+        user = services.change_password(
+            user=request.user, current_password=data["current_password"], new_password=data["new_password"]
+        )
+        return Response(token_response(user))
+
+
+class RegisterView(APIView):
+    authentication_classes: list = []
+    required_permissions = {"post": PUBLIC}
+    throttle_classes = [AuthRateThrottle]
+
+    @extend_schema(
+        tags=["auth"], request=RegisterSerializer,
+        responses={201: UserSummarySerializer, **error_responses(403, 409, 422, 429)},
+        description="Only when REGISTRATION_ENABLED is on; otherwise 403 REGISTRATION_DISABLED.",
+    )
+    def post(self, request):
+        services.ensure_registration_enabled()
+        data = _validated(RegisterSerializer, request)
+        user = services.register_user(**data)
+        return Response(UserSummarySerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+# --- users ----------------------------------------------------------------------------------------
+
+
+@extend_schema(tags=["users"])
+class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = UserSerializer
+    filterset_class = UserFilter
+    sort_fields = ["username", "email", "full_name", "date_joined", "last_login"]
+    default_sort = ["username"]
+    required_permissions = {
+        "list": "users.view",
+        "retrieve": None,  # own profile, or users.view (checked below)
+        "create": "users.manage",
+        "partial_update": None,  # own profile, or users.manage (checked by the service)
+        "destroy": "users.manage",
+        "role": "roles.manage",
+        "permissions": "roles.view",
+        "grant_permission": "roles.manage",
+        "remove_permission": "roles.manage",
+        "unlock": "users.manage",
+    }
+
+    def get_queryset(self):
+        return selectors.user_list()
+
+    def get_object(self):
+        user = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        me = self.request.user
+        if user.pk != me.pk and not me.has_qms_permission("users.view"):
+            from rest_framework.exceptions import PermissionDenied
+
+            raise PermissionDenied("You may only view your own profile.")
+        return user
+
+    @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer, **error_responses(401, 403, 409, 422)})
+    def create(self, request):
+        data = _validated(UserCreateSerializer, request)
+        user = services.create_user(actor=request.user, **data)
+        return Response(UserSerializer(selectors.user_list().get(pk=user.pk)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=UserUpdateSerializer, responses={200: UserSerializer, **error_responses(401, 403, 404, 409, 422)})
+    def partial_update(self, request, pk=None):
+        user = self.get_object()
+        data = _validated(UserUpdateSerializer, request)
+        reason = data.pop("reason", "")
+        row_version = data.pop("row_version", None)
+        user = services.update_user(actor=request.user, user=user, changes=data, reason=reason, row_version=row_version)
+        return Response(UserSerializer(selectors.user_list().get(pk=user.pk)).data)
+
+    @extend_schema(
+        request=ReasonSerializer, responses={204: None, **error_responses(401, 403, 404, 409)},
+        description="Deactivates the account (soft delete): the row and its history stay, sign-in and tokens stop working.",
+    )
+    def destroy(self, request, pk=None):
+        user = self.get_object()
+        reason = request.data.get("reason", "") if hasattr(request.data, "get") else ""
+        services.deactivate_user(actor=request.user, user=user, reason=reason)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=UserRoleSerializer, responses={200: UserSerializer, **error_responses(401, 403, 404, 422)})
+    @action(detail=True, methods=["put"])
+    def role(self, request, pk=None):
+        user = self.get_object()
+        data = _validated(UserRoleSerializer, request)
+        user = services.update_user(actor=request.user, user=user, changes={"role": data["role"]}, reason=data["reason"])
+        return Response(UserSerializer(selectors.user_list().get(pk=user.pk)).data)
+
+    @extend_schema(responses={200: UserPermissionsSerializer, **error_responses(401, 403, 404)})
+    @action(detail=True, methods=["get"])
+    def permissions(self, request, pk=None):
+        user = self.get_object()
+        return Response(_permissions_payload(user))
+
+    @extend_schema(
+        request=PermissionOverrideSerializer, responses={200: UserPermissionsSerializer, **error_responses(401, 403, 404, 422)},
+        description="Grant or revoke a single codename for this user on top of their role.",
+    )
+    @permissions.mapping.post
+    def grant_permission(self, request, pk=None):
+        user = self.get_object()
+        data = _validated(PermissionOverrideSerializer, request)
+        services.set_permission_override(actor=request.user, user=user, **data)
+        return Response(_permissions_payload(User.objects.get(pk=user.pk)))
+
+    @extend_schema(
+        request=None, responses={200: UserPermissionsSerializer, **error_responses(401, 403, 404)},
+        description="Removes a grant or revocation, so the role decides again.",
+    )
+    @action(detail=True, methods=["delete"], url_path=r"permissions/(?P<codename>[a-z_]+\.[a-z_]+)")
+    def remove_permission(self, request, pk=None, codename=None):
+        user = self.get_object()
+        services.remove_permission_override(actor=request.user, user=user, codename=codename)
+        return Response(_permissions_payload(User.objects.get(pk=user.pk)))
+
+    @extend_schema(request=ReasonSerializer, responses={200: UserSerializer, **error_responses(401, 403, 404)})
+    @action(detail=True, methods=["post"])
+    def unlock(self, request, pk=None):
+        user = self.get_object()
+        data = _validated(ReasonSerializer, request)
+        services.unlock_user(user=user, actor=request.user, reason=data["reason"])
+        return Response(UserSerializer(selectors.user_list().get(pk=user.pk)).data)
+
+
+def _permissions_payload(user: User) -> dict:
+    overrides = selectors.permission_overrides_for(user)
+    role_perms = sorted(user.role.permissions.values_list("codename", flat=True)) if user.role_id else []
+    return {
+        "role": user.role.name if user.role_id else None,
+        "role_permissions": role_perms,
+        "grants": overrides["grants"],
+        "revocations": overrides["revocations"],
+        "effective": sorted(selectors.effective_permissions_for(user)),
+    }
+
+
+# --- roles and permissions ----------------------------------------------------------------------------
+
+
+@extend_schema(tags=["roles"])
+class RoleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    required_permissions = {"*": "roles.view", "set_permissions": "roles.manage"}
+    sort_fields = ["name"]
+    default_sort = ["name"]
+
+    def get_queryset(self):
+        return selectors.role_list().annotate(user_count=Count("users", distinct=True))
+
+    def get_serializer_class(self):
+        return RoleSerializer if self.action == "list" else RoleDetailSerializer
+
+    @extend_schema(
+        request=RolePermissionsSerializer, responses={200: RoleDetailSerializer, **error_responses(401, 403, 404, 422)},
+        description="Replaces the role's permission codenames.",
+    )
+    @action(detail=True, methods=["put"], url_path="permissions")
+    def set_permissions(self, request, pk=None):
+        role = self.get_object()
+        data = _validated(RolePermissionsSerializer, request)
+        services.set_role_permissions(actor=request.user, role=role, codenames=data["permissions"], reason=data["reason"])
+        return Response(RoleDetailSerializer(self.get_queryset().get(pk=role.pk)).data)
+
+
+@extend_schema(tags=["roles"])
+class PermissionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The catalogue of permission codenames."""
+
+    queryset = Permission.objects.all()
+    serializer_class = PermissionSerializer
+    required_permissions = {"*": "roles.view"}
+    pagination_class = None
+    filterset_fields = ["domain"]
+
+
+# --- groups -----------------------------------------------------------------------------------------------
+
+
+@extend_schema(tags=["groups"])
+class GroupViewSet(viewsets.GenericViewSet):
+    serializer_class = GroupSerializer
+    sort_fields = ["name", "created_at"]
+    default_sort = ["name"]
+    required_permissions = {
+        "list": None,  # administrators see every group, others the groups they belong to
+        "retrieve": None,
+        "create": "groups.manage",
+        "update": "groups.manage",
+        "partial_update": "groups.manage",
+        "destroy": "groups.manage",
+        "add_member": "groups.manage",
+        "remove_member": "groups.manage",
+    }
+
+    def get_queryset(self):
+        return selectors.group_list_for(self.request.user)
+
+    @extend_schema(responses={200: GroupSerializer(many=True)})
+    def list(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(GroupSerializer(page, many=True).data)
+
+    @extend_schema(responses={200: GroupSerializer, **error_responses(401, 404)})
+    def retrieve(self, request, pk=None):
+        return Response(GroupSerializer(self.get_object()).data)
+
+    @extend_schema(request=GroupWriteSerializer, responses={201: GroupSerializer, **error_responses(401, 403, 409, 422)})
+    def create(self, request):
+        data = _validated(GroupWriteSerializer, request)
+        group = services.create_group(actor=request.user, **data)
+        return Response(GroupSerializer(self.get_queryset().get(pk=group.pk)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=GroupUpdateSerializer, responses={200: GroupSerializer, **error_responses(401, 403, 404, 409, 422)})
+    def update(self, request, pk=None):
+        group = self.get_object()
+        data = _validated(GroupUpdateSerializer, request)
+        reason = data.pop("reason", "")
+        services.update_group(actor=request.user, group=group, changes=data, reason=reason)
+        return Response(GroupSerializer(self.get_queryset().get(pk=group.pk)).data)
+
+    @extend_schema(request=GroupUpdateSerializer, responses={200: GroupSerializer, **error_responses(401, 403, 404, 409, 422)})
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk)
+
+    @extend_schema(request=None, responses={204: None, **error_responses(401, 403, 404)})
+    def destroy(self, request, pk=None):
+        services.delete_group(actor=request.user, group=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=AddMemberSerializer, responses={200: GroupSerializer, **error_responses(401, 403, 404, 409, 422)})
+    @action(detail=True, methods=["post"], url_path="add-member")
+    def add_member(self, request, pk=None):
+        group = self.get_object()
+        data = _validated(AddMemberSerializer, request)
+        services.add_group_member(actor=request.user, group=group, user_id=data["user_id"])
+        return Response(GroupSerializer(self.get_queryset().get(pk=group.pk)).data)
+
+    @extend_schema(
+        request=None, responses={200: GroupSerializer, **error_responses(401, 403, 404)},
+        parameters=[OpenApiParameter("user_id", int, OpenApiParameter.PATH)],
+    )
+    @action(detail=True, methods=["delete"], url_path=r"remove-member/(?P<user_id>[0-9]+)")
+    def remove_member(self, request, pk=None, user_id=None):
+        group = self.get_object()
+        services.remove_group_member(actor=request.user, group=group, user_id=int(user_id))
+        return Response(GroupSerializer(self.get_queryset().get(pk=group.pk)).data)
+

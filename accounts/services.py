@@ -1,0 +1,456 @@
+"""Every write about users, roles, permissions, groups and sign-in: one function per use case."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+from qms.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
+
+from .backends import find_user_by_login
+from .events import account_event
+from .models import Group, Permission, Role, User, UserPermissionOverride
+
+INVALID_CREDENTIALS = "Incorrect username or password"
+
+
+class AccountLocked(AuthenticationFailed):
+    error_code = "ACCOUNT_LOCKED"
+
+    def __init__(self, locked_until):
+        super().__init__(
+            "Account locked after too many failed attempts. "
+            f"Try again after {locked_until.strftime('%Y-%m-%d %H:%M')} UTC or ask an administrator to unlock it.",
+            extra={"locked_until": locked_until.isoformat().replace("+00:00", "Z")},
+        )
+
+
+class InvalidCredentials(AuthenticationFailed):
+    error_code = "INVALID_CREDENTIALS"
+    default_detail = INVALID_CREDENTIALS
+
+
+# --- sign-in ------------------------------------------------------------------------------------
+
+
+def authenticate_credentials(*, login: str, password: str) -> User:
+    """Checks a username/email and password, applying the lockout rule. Raises on failure.
+
+    The failure count (and its audit events) is committed even though the caller gets an error.
+    """
+    with transaction.atomic():
+        user, error = _check_credentials(login, password)
+    if error is not None:
+        raise error
+    return user
+
+
+def _check_credentials(login: str, password: str) -> tuple[User | None, Exception | None]:
+    user = find_user_by_login(login)
+    if user is not None:
+        user = User.objects.select_for_update().select_related("role").get(pk=user.pk)
+    now = timezone.now()
+    if user is None:
+        User().set_password(password)
+        account_event("login_failed", summary=f"Failed login for unknown account {login[:150]!r}", username=login[:150])
+        return None, InvalidCredentials()
+    if user.is_locked(now):
+        account_event("login_failed", subject=user, summary=f"Login attempt on locked account {user.username}",
+                      username=user.username)
+        return None, AccountLocked(user.locked_until)
+    if not user.check_password(password) or not user.is_active:
+        register_failed_attempt(user=user, now=now, what="login")
+        if user.is_locked(now):
+            return None, AccountLocked(user.locked_until)
+        return None, InvalidCredentials()
+    _reset_failures(user)
+    user.last_login = now
+    user.save(update_fields=["last_login", "failed_login_count", "locked_until"])
+    account_event("login", actor=user, subject=user, summary=f"{user.username} signed in")
+    return user, None
+
+
+def register_failed_attempt(*, user: User, now=None, what: str = "login") -> None:
+    """Counts a failed password check (login or signature); locks the account at the limit."""
+    now = now or timezone.now()
+    user.failed_login_count += 1
+    fields = ["failed_login_count"]
+    account_event(
+        "login_failed" if what == "login" else "signature_failed",
+        subject=user,
+        actor=user if what != "login" else None,
+        summary=f"Failed {what} for {user.username} ({user.failed_login_count} consecutive)",
+        username=user.username,
+    )
+    if user.failed_login_count >= settings.LOGIN_MAX_FAILED_ATTEMPTS:
+        user.locked_until = now + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+        user.failed_login_count = 0
+        fields.append("locked_until")
+        account_event(
+            "lockout",
+            subject=user,
+            summary=f"{user.username} locked until {user.locked_until.isoformat()} after "
+            f"{settings.LOGIN_MAX_FAILED_ATTEMPTS} failed attempts",
+            new_values={"locked_until": user.locked_until.isoformat()},
+            username=user.username,
+        )
+    user.save(update_fields=fields)
+
+
+def _reset_failures(user: User) -> None:
+    user.failed_login_count = 0
+    user.locked_until = None
+
+
+def record_logout(*, user: User) -> None:
+    with transaction.atomic():
+        account_event("logout", actor=user, subject=user, summary=f"{user.username} signed out")
+
+
+def revoke_refresh_tokens(*, user: User) -> int:
+    """Blacklists every outstanding refresh token of the user."""
+    count = 0
+    for token in OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now()):
+        _, created = BlacklistedToken.objects.get_or_create(token=token)
+        count += int(created)
+    return count
+
+
+def unlock_user(*, user: User, actor: User, reason: str = "") -> User:
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        old = user.locked_until
+        _reset_failures(user)
+        user.save(update_fields=["failed_login_count", "locked_until"])
+        account_event(
+            "update", actor=actor, subject=user, summary=f"{actor.username} unlocked {user.username}",
+            old_values={"locked_until": old.isoformat() if old else None}, new_values={"locked_until": None}, reason=reason,
+        )
+    return user
+
+
+# --- passwords ------------------------------------------------------------------------------------
+
+
+def validate_new_password(password: str, *, user: User | None = None, field: str = "password") -> None:
+    try:
+        password_validation.validate_password(password, user=user)
+    except DjangoValidationError as exc:
+        raise PasswordRejected(field, exc.messages) from exc
+
+
+class PasswordRejected(InvalidInput):
+    """Carries every password rule that failed."""
+
+    def __init__(self, field: str, messages: list[str]):
+        super().__init__(" ".join(messages), field=field, error_type="value_error.password")
+        self.messages = messages
+
+
+def change_password(*, user: User, current_password: str, new_password: str) -> User:
+    if not user.check_password(current_password):
+        with transaction.atomic():
+            register_failed_attempt(user=User.objects.select_for_update().get(pk=user.pk), what="password change")
+        raise AuthenticationFailed("The current password is incorrect.", error_code="INVALID_CURRENT_PASSWORD")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if current_password == new_password:
+            raise InvalidInput("The new password must differ from the current one.", field="new_password")
+        validate_new_password(new_password, user=user, field="new_password")
+        user.set_password(new_password)
+        user.password_changed_at = timezone.now().replace(microsecond=0)
+        _reset_failures(user)
+        user.row_version += 1
+        user.save(update_fields=["password", "password_changed_at", "failed_login_count", "locked_until", "row_version"])
+        revoke_refresh_tokens(user=user)
+        account_event("password_change", actor=user, subject=user, summary=f"{user.username} changed their password")
+    return user
+
+
+# --- users --------------------------------------------------------------------------------------------
+
+
+def _role_by_name(name: str | None, field: str = "role") -> Role | None:
+    if name in (None, ""):
+        return None
+    role = Role.objects.filter(name__iexact=name).first()
+    if role is None:
+        choices = ", ".join(Role.objects.values_list("name", flat=True))
+        raise InvalidInput(f"Unknown role {name!r}. Choose one of: {choices}.", field=field)
+    return role
+
+
+def create_user(
+    *,
+    actor: User | None,
+    username: str,
+    email: str,
+    password: str,
+    full_name: str = "",
+    role: str | None = None,
+    department: str = "",
+    office_location: str = "",
+    is_active: bool = True,
+    via: str = "admin",
+) -> User:
+    role_obj = _role_by_name(role) if role else None
+    with transaction.atomic():
+        if User.objects.filter(username__iexact=username).exists():
+            raise Conflict(f"A user named {username!r} already exists.", error_code="USERNAME_TAKEN")
+        if email and User.objects.filter(email__iexact=email).exists():
+            raise Conflict(f"A user with email {email!r} already exists.", error_code="EMAIL_TAKEN")
+        candidate = User(username=username, email=email or None, full_name=full_name)
+        validate_new_password(password, user=candidate)
+        try:
+            user = User.objects.create_user(
+                username=username, email=email or None, password=password, full_name=full_name, role=role_obj,
+                department=department, office_location=office_location, is_active=is_active,
+            )
+        except IntegrityError as exc:
+            raise Conflict("A user with that username or email already exists.", error_code="USER_EXISTS") from exc
+        account_event(
+            "create", actor=actor or user, subject=user,
+            summary=f"User {user.username} created" + (" by self-registration" if via == "register" else ""),
+            new_values=_user_snapshot(user),
+        )
+    return user
+
+
+def ensure_registration_enabled() -> None:
+    if not settings.REGISTRATION_ENABLED:
+        raise PermissionDenied(
+            "Self-registration is disabled. Ask an administrator for an account.", error_code="REGISTRATION_DISABLED"
+        )
+
+
+def register_user(*, username: str, email: str, password: str, full_name: str = "") -> User:
+    ensure_registration_enabled()
+    return create_user(
+        actor=None, username=username, email=email, password=password, full_name=full_name,
+        role=settings.REGISTRATION_DEFAULT_ROLE, via="register",
+    )
+
+
+PROFILE_FIELDS = ("full_name", "email", "department", "office_location")
+ADMIN_FIELDS = ("role", "is_active")
+
+
+def _user_snapshot(user: User) -> dict:
+    return {
+        "username": user.username, "email": user.email, "full_name": user.full_name,
+        "role": user.role.name if user.role_id else None, "department": user.department,
+        "office_location": user.office_location, "is_active": user.is_active,
+    }
+
+
+def update_user(*, actor: User, user: User, changes: dict, reason: str = "", row_version: int | None = None) -> User:
+    """Profile fields by the user themself or a user manager; role and activity by a user manager only."""
+    is_manager = actor.has_qms_permission("users.manage")
+    if actor.pk != user.pk and not is_manager:
+        raise PermissionDenied("You may only change your own profile.")
+    admin_changes = set(changes) & set(ADMIN_FIELDS)
+    if admin_changes and not is_manager:
+        raise PermissionDenied(f"Only a user administrator may change: {', '.join(sorted(admin_changes))}.")
+    if "role" in changes and not actor.has_qms_permission("roles.manage"):
+        raise PermissionDenied("Changing a user's role needs the 'roles.manage' permission.")
+    with transaction.atomic():
+        user = User.objects.select_for_update().select_related("role").get(pk=user.pk)
+        if row_version is not None and row_version != user.row_version:
+            raise _version_conflict(user)
+        before = _user_snapshot(user)
+        if "email" in changes and changes["email"]:
+            if User.objects.filter(email__iexact=changes["email"]).exclude(pk=user.pk).exists():
+                raise Conflict(f"A user with email {changes['email']!r} already exists.", error_code="EMAIL_TAKEN")
+        for field in PROFILE_FIELDS:
+            if field in changes:
+                setattr(user, field, changes[field] if field != "email" else (changes[field] or None))
+        if "role" in changes:
+            user.role = _role_by_name(changes["role"])
+        if "is_active" in changes and changes["is_active"] != user.is_active:
+            if not changes["is_active"] and user.pk == actor.pk:
+                raise Conflict("You cannot deactivate your own account.", error_code="SELF_DEACTIVATION")
+            user.is_active = changes["is_active"]
+            user.deactivated_at = None if user.is_active else timezone.now()
+        after = _user_snapshot(user)
+        changed = {k for k in after if after[k] != before[k]}
+        if not changed:
+            return user
+        user.row_version += 1
+        user.save()
+        if not user.is_active:
+            revoke_refresh_tokens(user=user)
+        action = "permission_change" if "role" in changed else "update"
+        account_event(
+            action, actor=actor, subject=user, summary=f"User {user.username} updated ({', '.join(sorted(changed))})",
+            old_values={k: before[k] for k in changed}, new_values={k: after[k] for k in changed}, reason=reason,
+        )
+    return user
+
+
+def _version_conflict(obj):
+    from qms.errors import VersionConflict
+
+    return VersionConflict(extra={"current_row_version": obj.row_version})
+
+
+def deactivate_user(*, actor: User, user: User, reason: str = "") -> User:
+    if user.pk == actor.pk:
+        raise Conflict("You cannot deactivate your own account.", error_code="SELF_DEACTIVATION")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if not user.is_active:
+            return user
+        user.is_active = False
+        user.deactivated_at = timezone.now()
+        user.row_version += 1
+        user.save(update_fields=["is_active", "deactivated_at", "row_version"])
+        revoke_refresh_tokens(user=user)
+        account_event(
+            "deactivate", actor=actor, subject=user, summary=f"User {user.username} deactivated",
+            old_values={"is_active": True}, new_values={"is_active": False}, reason=reason,
+        )
+    return user
+
+
+def set_user_role(*, actor: User, user: User, role: str, reason: str = "") -> User:
+    return update_user(actor=actor, user=user, changes={"role": role}, reason=reason)
+
+
+def set_permission_override(*, actor: User, user: User, codename: str, effect: str, reason: str = "") -> UserPermissionOverride:
+    if effect not in (UserPermissionOverride.GRANT, UserPermissionOverride.REVOKE):
+        raise InvalidInput("effect must be 'grant' or 'revoke'.", field="effect")
+    perm = Permission.objects.filter(codename=codename).first()
+    if perm is None:
+        raise InvalidInput(f"Unknown permission {codename!r}.", field="codename")
+    with transaction.atomic():
+        existing = UserPermissionOverride.objects.select_for_update().filter(user=user, permission=perm).first()
+        old = existing.effect if existing else None
+        override, _ = UserPermissionOverride.objects.update_or_create(
+            user=user, permission=perm, defaults={"effect": effect, "reason": reason, "created_by": actor}
+        )
+        account_event(
+            "permission_change", actor=actor, subject=user,
+            summary=f"{effect.capitalize()} {codename} for {user.username}",
+            old_values={codename: old}, new_values={codename: effect}, reason=reason,
+        )
+    return override
+
+
+def remove_permission_override(*, actor: User, user: User, codename: str, reason: str = "") -> None:
+    with transaction.atomic():
+        override = UserPermissionOverride.objects.select_for_update().filter(user=user, permission__codename=codename).first()
+        if override is None:
+            raise NotFound(f"{user.username} has no grant or revocation of {codename!r}.")
+        old = override.effect
+        override.delete()
+        account_event(
+            "permission_change", actor=actor, subject=user,
+            summary=f"Removed {old} of {codename} for {user.username}",
+            old_values={codename: old}, new_values={codename: None}, reason=reason,
+        )
+
+
+def set_role_permissions(*, actor: User, role: Role, codenames: list[str], reason: str = "") -> Role:
+    known = dict(Permission.objects.filter(codename__in=codenames).values_list("codename", "pk"))
+    unknown = sorted(set(codenames) - set(known))
+    if unknown:
+        raise InvalidInput(f"Unknown permissions: {', '.join(unknown)}.", field="permissions")
+    with transaction.atomic():
+        role = Role.objects.select_for_update().get(pk=role.pk)
+        before = sorted(role.permissions.values_list("codename", flat=True))
+        role.permissions.set(known.values())
+        after = sorted(known)
+        if before != after:
+            role.save(update_fields=["updated_at"])
+            account_event(
+                "permission_change", actor=actor, subject=role,
+                summary=f"Permissions of role {role.name} changed: +{sorted(set(after) - set(before))} "
+                f"-{sorted(set(before) - set(after))}",
+                old_values={"permissions": before}, new_values={"permissions": after}, reason=reason,
+            )
+    return role
+
+
+# --- groups ------------------------------------------------------------------------------------------
+
+
+def create_group(*, actor: User, name: str, description: str = "", member_ids: list[int] | None = None) -> Group:
+    with transaction.atomic():
+        if Group.objects.filter(name__iexact=name).exists():
+            raise Conflict(f"A group named {name!r} already exists.", error_code="GROUP_EXISTS")
+        group = Group.objects.create(name=name, description=description, created_by=actor)
+        members = _users_by_ids(member_ids or [])
+        group.members.set(members)
+        account_event(
+            "create", actor=actor, subject=group, summary=f"Group {name} created",
+            new_values={"name": name, "description": description, "members": sorted(u.username for u in members)},
+        )
+    return group
+
+
+def update_group(*, actor: User, group: Group, changes: dict, reason: str = "") -> Group:
+    with transaction.atomic():
+        group = Group.objects.select_for_update().get(pk=group.pk)
+        before = {"name": group.name, "description": group.description}
+        if "name" in changes and Group.objects.filter(name__iexact=changes["name"]).exclude(pk=group.pk).exists():
+            raise Conflict(f"A group named {changes['name']!r} already exists.", error_code="GROUP_EXISTS")
+        for field in ("name", "description"):
+            if field in changes:
+                setattr(group, field, changes[field])
+        after = {"name": group.name, "description": group.description}
+        changed = {k for k in after if after[k] != before[k]}
+        if changed:
+            group.save()
+            account_event(
+                "update", actor=actor, subject=group, summary=f"Group {group.name} updated",
+                old_values={k: before[k] for k in changed}, new_values={k: after[k] for k in changed}, reason=reason,
+            )
+    return group
+
+
+def delete_group(*, actor: User, group: Group, reason: str = "") -> None:
+    with transaction.atomic():
+        group = Group.objects.select_for_update().get(pk=group.pk)
+        snapshot = {"name": group.name, "description": group.description,
+                    "members": sorted(group.members.values_list("username", flat=True))}
+        account_event("delete", actor=actor, subject=group, summary=f"Group {group.name} deleted",
+                      old_values=snapshot, reason=reason)
+        group.delete()
+
+
+def add_group_member(*, actor: User, group: Group, user_id: int) -> Group:
+    with transaction.atomic():
+        group = Group.objects.select_for_update().get(pk=group.pk)
+        user = _users_by_ids([user_id], field="user_id")[0]
+        if group.members.filter(pk=user.pk).exists():
+            raise Conflict(f"{user.username} is already a member of {group.name}.", error_code="ALREADY_MEMBER")
+        group.members.add(user)
+        account_event("update", actor=actor, subject=group, summary=f"{user.username} added to group {group.name}",
+                      new_values={"member_added": user.username})
+    return group
+
+
+def remove_group_member(*, actor: User, group: Group, user_id: int) -> Group:
+    with transaction.atomic():
+        group = Group.objects.select_for_update().get(pk=group.pk)
+        user = group.members.filter(pk=user_id).first()
+        if user is None:
+            raise NotFound(f"User {user_id} is not a member of {group.name}.")
+        group.members.remove(user)
+        account_event("update", actor=actor, subject=group, summary=f"{user.username} removed from group {group.name}",
+                      old_values={"member_removed": user.username})
+    return group
+
+
+def _users_by_ids(ids: list[int], field: str = "member_ids") -> list[User]:
+    users = list(User.objects.filter(pk__in=ids, is_active=True))
+    missing = sorted(set(ids) - {u.pk for u in users})
+    if missing:
+        raise InvalidInput(f"Unknown or inactive users: {', '.join(map(str, missing))}.", field=field)
+    return users

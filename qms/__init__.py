@@ -1,0 +1,7 @@
+"""QMS project package: settings, URL routing, Celery app and shared API plumbing."""
+
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)
+
+__version__ = "1.0.0"

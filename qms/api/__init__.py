@@ -1,0 +1,1 @@
+"""Shared REST plumbing: pagination, sorting, errors, permissions, throttles, schema hooks."""

@@ -1,0 +1,43 @@
+"""One permission check for the API: views map actions to QMS permission codenames.
+
+    class DocumentViewSet(viewsets.ModelViewSet):
+        required_permissions = {"list": "documents.view", "create": "documents.create"}
+
+The key is the ViewSet action (`list`, `retrieve`, `create`, a custom @action name) or, for plain
+APIViews, the lower-case HTTP method. A view without an entry for the current action requires
+only authentication; `"*"` is the fallback entry; `None` as a value means public.
+"""
+
+from rest_framework import exceptions
+from rest_framework.permissions import BasePermission
+
+PUBLIC = None
+
+
+def required_codename(view, request):
+    mapping = getattr(view, "required_permissions", {}) or {}
+    key = getattr(view, "action", None) or request.method.lower()
+    if key in mapping:
+        return mapping[key], True
+    if request.method.lower() in mapping:
+        return mapping[request.method.lower()], True
+    if "*" in mapping:
+        return mapping["*"], True
+    return None, False
+
+
+class HasPermission(BasePermission):
+    def has_permission(self, request, view):
+        codename, declared = required_codename(view, request)
+        if declared and codename is PUBLIC:
+            return True
+        user = request.user
+        if not user or not user.is_authenticated:
+            raise exceptions.NotAuthenticated()
+        if codename is None:
+            return True
+        codenames = [codename] if isinstance(codename, str) else list(codename)
+        # A tuple/list means "any of these".
+        if any(user.has_qms_permission(c) for c in codenames):
+            return True
+        raise exceptions.PermissionDenied(f"You need the '{codenames[0]}' permission for this action.")

@@ -1,0 +1,38 @@
+"""Template context shared by every page: the navigation for the modules that exist."""
+
+from django.urls import NoReverseMatch, reverse
+
+# (label, url name, permission codename or None). A module appears once its URL exists.
+NAVIGATION = [
+    ("Dashboard", "home", None),
+    ("Documents", "documents:list", "documents.view"),
+    ("Templates", "documents:template-list", "templates.view"),
+    ("Training", "training:list", "training.view"),
+    ("Deviations", "deviations:list", "deviations.view"),
+    ("CAPA", "capa:list", "capa.view"),
+    ("Search", "search:page", "search.use"),
+    ("Audit trail", "audit:list", "audit.view"),
+    ("Users & groups", "accounts:user-admin", "users.view"),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    from qms import __version__
+
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "qms_version": __version__}
+    items = []
+    for label, url_name, codename in NAVIGATION:
+        if codename and not user.has_qms_permission(codename):
+            continue
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue
+        items.append({"label": label, "url": url, "active": request.path.startswith(url) and url != "/"})
+    return {
+        "nav_items": items,
+        "qms_version": __version__,
+        "perms_admin_site": user.has_module_perms("accounts"),
+    }

@@ -1,0 +1,31 @@
+"""URL routing: the REST API under /api/, its schema and docs, the admin, and the pages.
+
+Each app contributes `urls_api.py` (mounted under /api/) and `urls.py` (pages).
+"""
+
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from accounts import views as accounts_views
+
+from . import health, views
+
+api_patterns = [
+    re_path(r"^health/?$", health.HealthView.as_view(), name="health"),
+    path("", include("accounts.urls_api")),
+]
+
+urlpatterns = [
+    path("api/", include(api_patterns)),
+    path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi-schema"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="swagger-ui"),
+    path("redoc", SpectacularRedocView.as_view(url_name="openapi-schema"), name="redoc"),
+    path("admin/", admin.site.urls),
+    path("", views.home, name="home"),
+    path("login/", accounts_views.login_view, name="login"),
+    path("logout/", accounts_views.logout_view, name="logout"),
+    path("", include("accounts.urls")),
+]
+
+handler404 = "qms.views.page_not_found"
