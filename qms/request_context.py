@@ -15,7 +15,7 @@ class RequestContext:
     user_agent: str = ""
 
 
-_current: ContextVar[RequestContext] = ContextVar("qms_request_context", default=RequestContext())
+_current: ContextVar[RequestContext] = ContextVar("qms_request_context", default=RequestContext())  # noqa: B039 (frozen)
 
 
 def get() -> RequestContext:

@@ -2,7 +2,6 @@
 
 import math
 
-from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -35,17 +34,10 @@ class EnvelopePagination(PageNumberPagination):
         page_number = int(request.query_params.get(self.page_query_param, 1))
         self.total = paginator.count
         self.page_number = page_number
-        if page_number > max(paginator.num_pages, 1):
-            if paginator.count == 0 and page_number == 1:
-                self.page = None
-                return []
-            self.page = None
+        if page_number > paginator.num_pages:
+            # Past the last page: an empty page with the real totals, not an error.
             return []
-        try:
-            self.page = paginator.page(page_number)
-        except Exception as exc:  # EmptyPage on an empty result set
-            raise NotFound(str(exc))
-        return list(self.page)
+        return list(paginator.page(page_number))
 
     def get_paginated_response(self, data):
         return Response(

@@ -13,11 +13,10 @@ class _HeaderMixin:
     def _record(self, request, allowed: bool):
         if not getattr(self, "key", None):
             return
-        remaining = self.num_requests - len(self.history) - (1 if allowed else 0)
-        reset = math.ceil(self.history[-1] + self.duration - self.now) if self.history else self.duration
-        if allowed and not self.history:
-            reset = self.duration
-        state = (self.num_requests, remaining, max(int(reset), 0))
+        # After a successful check DRF has already put this request into `history`.
+        remaining = self.num_requests - len(self.history)
+        reset = self.history[-1] + self.duration - self.now if self.history else self.duration
+        state = (self.num_requests, max(remaining, 0), max(math.ceil(reset), 0))
         django_request = getattr(request, "_request", request)
         previous = getattr(django_request, "ratelimit_state", None)
         # Report the tightest limit when several throttles apply.
