@@ -179,3 +179,13 @@ def verify_chain(*, chunk_size: int = 2000) -> ChainVerification:
             f"the chain head records {head.length} events but {count} are present: events at the end were removed",
         )
     return ChainVerification(True, count)
+
+
+def record_export(*, actor, export_format: str, filters: dict, events: int) -> AuditEvent:
+    """Exports of the audit trail are themselves audited: who, when, which filters, how many events."""
+    filter_text = ", ".join(f"{k}={v}" for k, v in filters.items()) or "no filters"
+    return record(
+        action="export", resource_type="audit_trail", resource_id=None, actor=actor,
+        summary=f"Audit trail exported as {export_format.upper()} ({events} events; {filter_text})",
+        new_values={"format": export_format, "filters": filters, "events": events},
+    )

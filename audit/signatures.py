@@ -224,6 +224,8 @@ def sign(*, signer, password: str, record, signature_type: str, intent: str, rea
     """Re-authenticates, then signs in one transaction. Call it outside any atomic block."""
     authenticate_signer(user=signer, password=password)
     with transaction.atomic():
+        # Sign the record as committed now, and keep it from changing until the signature is stored.
+        record = type(record)._default_manager.select_for_update().get(pk=record.pk)
         return create_signature(signer=signer, record=record, signature_type=signature_type, intent=intent, reason=reason)
 
 
