@@ -174,6 +174,6 @@ class SignatureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         record = signatures.get_signable(data["resource_type"], data["resource_id"])
         signature = signatures.sign(
             signer=request.user, password=data["password"], record=record, signature_type=data["signature_type"],
-            intent=data["intent"], reason=data.get("reason", ""),
+            intent=data["intent"], reason=data.get("reason", ""), resource_type=data["resource_type"],
         )
         return Response(SignatureDetailSerializer(signature).data, status=status.HTTP_201_CREATED)
