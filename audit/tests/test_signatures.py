@@ -165,7 +165,7 @@ def test_signing_needs_the_sign_permission_and_the_record_view_permission(client
         ({"resource_type": "group", "resource_id": 1, "intent": ""}, ["body", "intent"]),
         ({"resource_type": "group", "resource_id": 1, "password": ""}, ["body", "password"]),
         ({"resource_type": "spaceship", "resource_id": 1}, ["body", "resource_type"]),
-        ({"document_id": 1}, ["body", "resource_type"]),  # no documents app registered here
+        ({"document_id": 1}, ["body", "document_id"]),  # no documents app registered here
     ],
 )
 def test_invalid_requests_are_422(client_for, qa_manager, group, body, loc):
@@ -238,3 +238,19 @@ def test_signatures_are_immutable_through_the_orm(qa_manager, group):
         signature.save()
     with pytest.raises(ImmutableRecordError):
         Signature.objects.filter(pk=signature.pk).update(intent="x")
+
+
+def test_list_query_count_does_not_grow_with_the_page(client_for, qa_manager, admin_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(6):
+        signatures.sign(signer=qa_manager, password=DEFAULT_PASSWORD, record=GroupFactory(name=f"G{i}"),
+                        signature_type="review", intent="ok")
+    client = client_for(admin_user)
+    counts = []
+    for size in (1, 6):
+        with CaptureQueriesContext(connection) as queries:
+            assert len(client.get(f"/api/signatures/?page_size={size}").data["items"]) == size
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
