@@ -254,3 +254,21 @@ def test_list_query_count_does_not_grow_with_the_page(client_for, qa_manager, ad
             assert len(client.get(f"/api/signatures/?page_size={size}").data["items"]) == size
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_manifestation_block_renders_in_a_pdf(qa_manager, group):
+    import io
+
+    from pypdf import PdfReader
+    from reportlab.platypus import SimpleDocTemplate
+
+    from audit.exports import signature_manifestation_flowable
+
+    signature = signatures.sign(signer=qa_manager, password=DEFAULT_PASSWORD, record=group, signature_type="approval",
+                                intent="Approved for use", reason="Initial release")
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer).build([signature_manifestation_flowable(signature)])
+    text = PdfReader(io.BytesIO(buffer.getvalue())).pages[0].extract_text()
+    assert "Max Manager (qam1)" in text
+    assert f"Signed {signature.signed_at:%Y-%m-%d %H:%M:%S} UTC" in text
+    assert "Meaning: Approval - Approved for use" in text and "Reason: Initial release" in text
