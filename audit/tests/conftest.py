@@ -19,9 +19,25 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture
-def audit_browser_page():
+def audit_browser_page(request):
     """A Playwright page in Debian's headless Chromium; skipped when Chromium is missing (unless
-    QMS_REQUIRE_BROWSER=1, then the test fails)."""
+    QMS_REQUIRE_BROWSER=1, then the test fails).
+
+    Uses the project's shared session browser (root conftest `browser` fixture) when there is one:
+    Playwright's sync API cannot be started twice in one thread.
+    """
+    try:
+        shared = request.getfixturevalue("browser")
+    except pytest.FixtureLookupError:
+        shared = None
+    if shared is not None:
+        context = shared.new_context()
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        yield page
+        context.close()
+        return
+
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
         message = f"Chromium not installed at {CHROMIUM} (apt-get install chromium) - browser test not run"
         if os.environ.get("QMS_REQUIRE_BROWSER") == "1":
