@@ -35,7 +35,7 @@ run: seed
 
 ## The whole suite (SQLite by default; DATABASE_URL/REDIS_URL select PostgreSQL and Redis).
 test: install
-	SECRET_KEY=$${SECRET_KEY:-test-secret-key} $(BIN)/python -m pytest $(PYTEST_ARGS)
+	SECRET_KEY=$${SECRET_KEY:-test-secret-key-for-the-test-suite-only-0123456789} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 worker: install
 	$(BIN)/celery -A qms worker --loglevel=info

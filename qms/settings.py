@@ -229,6 +229,8 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": False,
     "SIGNING_KEY": SECRET_KEY,
     "AUTH_HEADER_TYPES": ("Bearer",),
+    # Tokens carry a fingerprint of the password hash: a password change revokes them all.
+    "CHECK_REVOKE_TOKEN": True,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -251,7 +253,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+    # validatorUrl null: Swagger UI would otherwise load a badge from an external validator.
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "deepLinking": True, "validatorUrl": None},
 }
 
 # --- CORS and security ----------------------------------------------------------------------------

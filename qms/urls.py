@@ -20,7 +20,7 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi-schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="swagger-ui"),
-    path("redoc", SpectacularRedocView.as_view(url_name="openapi-schema"), name="redoc"),
+    path("redoc", SpectacularRedocView.as_view(url_name="openapi-schema", template_name="api/redoc.html"), name="redoc"),
     path("admin/", admin.site.urls),
     path("", views.home, name="home"),
     path("login/", accounts_views.login_view, name="login"),
