@@ -114,7 +114,7 @@ def client_for(db):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(django_db_setup):
     """Headless Chromium from Debian's package, driven by Playwright (never a downloaded browser).
 
     Without /usr/bin/chromium the browser tests are skipped, unless QMS_REQUIRE_BROWSER=1 (CI),
@@ -126,9 +126,17 @@ def browser():
             pytest.fail(f"{message}. QMS_REQUIRE_BROWSER=1 requires them to run.", pytrace=False)
         _browser_skip_reason[:] = [message]
         pytest.skip(message)
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    serialized = {alias: getattr(connections[alias], "_test_serialized_contents", None) for alias in connections}
     playwright = sync_playwright().start()
+    # Playwright's sync API leaves its event loop running in this thread, so from now on Django
+    # (asgiref's async-aware storage) hands out other connection objects; give them the serialized
+    # test data that serialized rollback restores after each transactional test.
+    for alias, contents in serialized.items():
+        if contents is not None:
+            connections[alias]._test_serialized_contents = contents
     try:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
     except Exception:

@@ -119,3 +119,13 @@ def test_swagger_ui_does_not_call_the_online_validator(client):
 def test_models_and_migrations_are_in_sync():
     # Exits non-zero (SystemExit) when a model change has no migration.
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_docs_pages_forbid_the_browser_to_load_anything_from_elsewhere(client, page):
+    policy = client.get(page)["Content-Security-Policy"]
+
+    assert "default-src 'self'" in policy
+    assert "img-src 'self' data: blob:" in policy
+    assert "connect-src 'self'" in policy
+    assert "http" not in policy
