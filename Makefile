@@ -27,7 +27,7 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 seed: migrate
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --base-url http://localhost:$(PORT)
 
 ## Serve on http://localhost:8000 with SQLite, eager Celery and embedded Chroma; prints the demo logins.
 run: seed

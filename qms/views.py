@@ -18,15 +18,17 @@ def page_not_found(request, exception=None):
 
 # Swagger UI and ReDoc come from the drf-spectacular-sidecar package; this policy makes the browser
 # refuse anything else (ReDoc's bundle, for one, hard-codes a logo on a CDN). Sites may be air-gapped.
-OFFLINE_DOCS_CSP = "; ".join([
-    "default-src 'self'",
-    "script-src 'self' 'unsafe-inline' blob:",
-    "worker-src 'self' blob:",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "font-src 'self' data:",
-    "connect-src 'self'",
-])
+OFFLINE_DOCS_CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline' blob:",
+        "worker-src 'self' blob:",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+    ]
+)
 
 
 def offline_only(view):

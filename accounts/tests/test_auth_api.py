@@ -35,7 +35,11 @@ def test_token_with_json_returns_tokens_and_user(api_client, qa_user):
     assert body["token_type"] == "bearer"
     assert body["expires_in"] == 30 * 60
     assert body["user"] == {
-        "id": qa_user.pk, "username": "qa1", "email": "qa1@example.com", "full_name": "Quinn QA", "role": "QA",
+        "id": qa_user.pk,
+        "username": "qa1",
+        "email": "qa1@example.com",
+        "full_name": "Quinn QA",
+        "role": "QA",
     }
     me = bearer(body["access_token"]).get("/api/auth/me")
     assert me.status_code == 200

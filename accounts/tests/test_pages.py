@@ -86,14 +86,28 @@ def test_sign_out_is_a_post(client, qa_user):
 def test_profile_change_password(client, qa_user):
     client.force_login(qa_user)
 
-    weak = client.post("/profile/", {"form": "password", "current_password": PASSWORD, "new_password": "weakpass",
-                                     "confirm_password": "weakpass"})
-    mismatch = client.post("/profile/", {"form": "password", "current_password": PASSWORD, "new_password": "Better-Pass-22",
-                                         "confirm_password": "Other-Pass-22"})
-    wrong = client.post("/profile/", {"form": "password", "current_password": "nope", "new_password": "Better-Pass-22",
-                                      "confirm_password": "Better-Pass-22"})
-    good = client.post("/profile/", {"form": "password", "current_password": PASSWORD, "new_password": "Better-Pass-22",
-                                     "confirm_password": "Better-Pass-22"}, follow=True)
+    weak = client.post(
+        "/profile/",
+        {"form": "password", "current_password": PASSWORD, "new_password": "weakpass", "confirm_password": "weakpass"},
+    )
+    mismatch = client.post(
+        "/profile/",
+        {"form": "password", "current_password": PASSWORD, "new_password": "Better-Pass-22", "confirm_password": "Other-Pass-22"},
+    )
+    wrong = client.post(
+        "/profile/",
+        {"form": "password", "current_password": "nope", "new_password": "Better-Pass-22", "confirm_password": "Better-Pass-22"},
+    )
+    good = client.post(
+        "/profile/",
+        {
+            "form": "password",
+            "current_password": PASSWORD,
+            "new_password": "Better-Pass-22",
+            "confirm_password": "Better-Pass-22",
+        },
+        follow=True,
+    )
 
     assert "upper-case letter" in weak.content.decode()
     assert "do not match" in mismatch.content.decode()
@@ -107,8 +121,17 @@ def test_profile_change_password(client, qa_user):
 def test_profile_update(client, qa_user):
     client.force_login(qa_user)
 
-    response = client.post("/profile/", {"form": "profile", "full_name": "Quinn Q. Assurance", "email": "q@example.com",
-                                         "department": "QA", "office_location": "Building 4"}, follow=True)
+    response = client.post(
+        "/profile/",
+        {
+            "form": "profile",
+            "full_name": "Quinn Q. Assurance",
+            "email": "q@example.com",
+            "department": "QA",
+            "office_location": "Building 4",
+        },
+        follow=True,
+    )
 
     assert "Profile saved." in response.content.decode()
     qa_user.refresh_from_db()
@@ -118,8 +141,17 @@ def test_profile_update(client, qa_user):
 def test_admin_page_creates_users_and_groups_and_manages_members(client, admin_user, basic_user):
     client.force_login(admin_user)
 
-    client.post("/admin-users/", {"form": "user", "username": "newqa", "email": "newqa@example.com", "full_name": "New QA",
-                                  "role": "QA", "password": "Quality-First-8"})
+    client.post(
+        "/admin-users/",
+        {
+            "form": "user",
+            "username": "newqa",
+            "email": "newqa@example.com",
+            "full_name": "New QA",
+            "role": "QA",
+            "password": "Quality-First-8",
+        },
+    )
     client.post("/admin-users/", {"form": "group", "name": "Validation", "description": "CSV"})
     group = Group.objects.get(name="Validation")
     client.post(f"/admin-users/groups/{group.pk}/add-member/", {"user_id": basic_user.pk})
@@ -138,8 +170,9 @@ def test_admin_page_creates_users_and_groups_and_manages_members(client, admin_u
 def test_admin_page_shows_password_rule_errors(client, admin_user):
     client.force_login(admin_user)
 
-    response = client.post("/admin-users/", {"form": "user", "username": "weak", "email": "weak@example.com", "role": "QA",
-                                             "password": "weakweak"})
+    response = client.post(
+        "/admin-users/", {"form": "user", "username": "weak", "email": "weak@example.com", "role": "QA", "password": "weakweak"}
+    )
 
     assert "upper-case letter" in response.content.decode()
     assert not User.objects.filter(username="weak").exists()
@@ -159,8 +192,14 @@ def test_django_admin_screens_for_users_roles_grants_and_groups(client, make_use
     staff_admin = make_user("Admin", username="staffadmin", is_staff=True)
     client.force_login(staff_admin)
 
-    for url in ("/admin/accounts/user/", "/admin/accounts/role/", "/admin/accounts/userpermissionoverride/",
-                "/admin/accounts/group/", "/admin/accounts/permission/", f"/admin/accounts/user/{staff_admin.pk}/change/"):
+    for url in (
+        "/admin/accounts/user/",
+        "/admin/accounts/role/",
+        "/admin/accounts/userpermissionoverride/",
+        "/admin/accounts/group/",
+        "/admin/accounts/permission/",
+        f"/admin/accounts/user/{staff_admin.pk}/change/",
+    ):
         assert client.get(url).status_code == 200, url
 
 

@@ -22,9 +22,25 @@ def test_the_catalogue_has_at_least_thirty_described_codenames_in_every_domain()
     assert len(perms) == len(PERMISSIONS)
     assert all(p.description for p in perms)
     domains = {p.domain for p in perms}
-    for domain in ("documents", "document_types", "workflow_templates", "templates", "training", "deviations", "capa",
-                   "audit", "signatures", "search", "ai", "dashboard", "users", "roles", "groups", "notifications",
-                   "webhooks"):
+    for domain in (
+        "documents",
+        "document_types",
+        "workflow_templates",
+        "templates",
+        "training",
+        "deviations",
+        "capa",
+        "audit",
+        "signatures",
+        "search",
+        "ai",
+        "dashboard",
+        "users",
+        "roles",
+        "groups",
+        "notifications",
+        "webhooks",
+    ):
         assert domain in domains, domain
 
 
@@ -38,8 +54,18 @@ def test_the_auditor_reads_everything_including_the_audit_trail_but_changes_noth
     auditor = set(ROLES["Auditor"][1])
     assert {c for c in PERMISSIONS if c.endswith(".view")} <= auditor
     assert "audit.view" in auditor
-    writes = {"documents.create", "documents.edit", "documents.approve", "users.manage", "roles.manage", "groups.manage",
-              "signatures.sign", "deviations.create", "capa.create", "training.manage"}
+    writes = {
+        "documents.create",
+        "documents.edit",
+        "documents.approve",
+        "users.manage",
+        "roles.manage",
+        "groups.manage",
+        "signatures.sign",
+        "deviations.create",
+        "capa.create",
+        "training.manage",
+    }
     assert not (auditor & writes)
 
 

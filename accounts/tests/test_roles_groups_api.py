@@ -118,8 +118,9 @@ def test_groups_sort(admin_user, groups, client_for):
 def test_admin_creates_updates_and_deletes_a_group(admin_user, basic_user, client_for):
     client = client_for(admin_user)
 
-    created = client.post("/api/groups/", {"name": "Validation", "description": "CSV team", "member_ids": [basic_user.pk]},
-                          format="json")
+    created = client.post(
+        "/api/groups/", {"name": "Validation", "description": "CSV team", "member_ids": [basic_user.pk]}, format="json"
+    )
     assert created.status_code == 201
     group_id = created.json()["id"]
     assert [m["username"] for m in created.json()["members"]] == ["user1"]

@@ -70,7 +70,9 @@ def test_the_contract_login_example_works_after_seeding(api_client, settings):
     assert body["user"]["email"] == "user@example.com"
     assert body["user"]["role"] == "User"
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {body['access_token']}")
-    assert api_client.get("/api/auth/me").json()["groups"] == [{"id": Group.objects.get(name="Production").pk, "name": "Production"}]
+    assert api_client.get("/api/auth/me").json()["groups"] == [
+        {"id": Group.objects.get(name="Production").pk, "name": "Production"}
+    ]
 
 
 def test_every_demo_user_can_sign_in(api_client, settings):

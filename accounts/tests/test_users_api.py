@@ -266,7 +266,9 @@ def test_admin_unlocks_a_locked_account(admin_user, basic_user, client_for, api_
     User.objects.filter(pk=basic_user.pk).update(locked_until=timezone.now() + timedelta(minutes=10), failed_login_count=0)
     assert client_for(admin_user).get(f"/api/users/{basic_user.pk}").json()["is_locked"] is True
 
-    response = client_for(admin_user).post(f"/api/users/{basic_user.pk}/unlock", {"reason": "Phoned the help desk"}, format="json")
+    response = client_for(admin_user).post(
+        f"/api/users/{basic_user.pk}/unlock", {"reason": "Phoned the help desk"}, format="json"
+    )
 
     assert response.status_code == 200
     assert response.json()["is_locked"] is False

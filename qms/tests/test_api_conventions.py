@@ -199,8 +199,9 @@ def test_the_request_id_reaches_the_logs(api_client, qa_user, caplog):
     from qms.middleware import RequestIDLogFilter
 
     caplog.set_level(logging.INFO, logger="qms.accounts")
-    response = api_client.post("/api/auth/token", {"username": "qa1", "password": "wrong"}, format="json",
-                               HTTP_X_REQUEST_ID="req-42")
+    response = api_client.post(
+        "/api/auth/token", {"username": "qa1", "password": "wrong"}, format="json", HTTP_X_REQUEST_ID="req-42"
+    )
 
     assert response["X-Request-ID"] == "req-42"
     # The filter on the console handler stamps each record with the id of its request.
@@ -229,7 +230,9 @@ def test_cors_allows_the_configured_origin(api_client, db):
 
 def test_cors_preflight_for_the_token_endpoint(api_client, db):
     response = api_client.options(
-        "/api/auth/token", HTTP_ORIGIN="http://localhost:3000", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        "/api/auth/token",
+        HTTP_ORIGIN="http://localhost:3000",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
         HTTP_ACCESS_CONTROL_REQUEST_HEADERS="content-type,authorization",
     )
 

@@ -33,9 +33,20 @@ print(json.dumps({
 """
 
 # Variables that would leak from the test run into the probe.
-_CLEARED = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "BACKEND_CORS_ORIGINS", "REGISTRATION_ENABLED",
-            "THROTTLE_AUTH_RATE", "THROTTLE_USER_RATE", "SECRET_KEY", "DEBUG", "LOGIN_MAX_FAILED_ATTEMPTS",
-            "LOGIN_LOCKOUT_MINUTES", "CELERY_TASK_ALWAYS_EAGER")
+_CLEARED = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
+    "BACKEND_CORS_ORIGINS",
+    "REGISTRATION_ENABLED",
+    "THROTTLE_AUTH_RATE",
+    "THROTTLE_USER_RATE",
+    "SECRET_KEY",
+    "DEBUG",
+    "LOGIN_MAX_FAILED_ATTEMPTS",
+    "LOGIN_LOCKOUT_MINUTES",
+    "CELERY_TASK_ALWAYS_EAGER",
+)
 
 
 def probe(tmp_path, **env):
@@ -44,7 +55,11 @@ def probe(tmp_path, **env):
     # Run from an empty folder so that a developer's .env does not change the outcome.
     result = subprocess.run(
         [sys.executable, "-c", f"import django; django.setup()\n{PROBE}"],
-        cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=60,
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     return result
 
@@ -75,10 +90,17 @@ def test_defaults_for_a_single_machine(tmp_path):
 
 def test_everything_is_configurable_from_the_environment(tmp_path):
     result = probe(
-        tmp_path, DEBUG="false", SECRET_KEY="x" * 50,
-        DATABASE_URL="postgres://qms:secret@db.internal:5432/qms", REDIS_URL="redis://cache.internal:6379/2",
-        BACKEND_CORS_ORIGINS="https://qms.example.com,https://portal.example.com", REGISTRATION_ENABLED="true",
-        THROTTLE_AUTH_RATE="5/min", THROTTLE_USER_RATE="100/min", LOGIN_MAX_FAILED_ATTEMPTS="3", LOGIN_LOCKOUT_MINUTES="30",
+        tmp_path,
+        DEBUG="false",
+        SECRET_KEY="x" * 50,
+        DATABASE_URL="postgres://qms:secret@db.internal:5432/qms",
+        REDIS_URL="redis://cache.internal:6379/2",
+        BACKEND_CORS_ORIGINS="https://qms.example.com,https://portal.example.com",
+        REGISTRATION_ENABLED="true",
+        THROTTLE_AUTH_RATE="5/min",
+        THROTTLE_USER_RATE="100/min",
+        LOGIN_MAX_FAILED_ATTEMPTS="3",
+        LOGIN_LOCKOUT_MINUTES="30",
     )
 
     assert result.returncode == 0, result.stderr
