@@ -123,3 +123,38 @@ def test_secret_key_is_required_when_debug_is_off(tmp_path):
 
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def _variables_read_by_settings() -> set[str]:
+    import re
+
+    source = (BASE_DIR / "qms" / "settings.py").read_text()
+    return set(re.findall(r"""env\.\w+\(\s*["']([A-Z0-9_]+)["']""", source))
+
+
+def test_env_example_documents_every_variable_the_settings_read():
+    import re
+
+    example = (BASE_DIR / ".env.example").read_text()
+    listed = set(re.findall(r"^#?\s*([A-Z0-9_]+)=", example, re.M))
+    variables = _variables_read_by_settings()
+
+    assert len(variables) > 40
+    assert variables - listed == set()
+
+
+def test_readme_configuration_table_lists_every_variable():
+    readme = (BASE_DIR / "README.md").read_text()
+    table = readme[readme.index("## Configuration") : readme.index("## Architecture")]
+
+    missing = {name for name in _variables_read_by_settings() if f"`{name}`" not in table}
+
+    assert missing == set()
+
+
+def test_readme_opens_with_the_two_commands():
+    lines = [line for line in (BASE_DIR / "README.md").read_text().splitlines() if line.strip()]
+
+    assert lines[0] == "```sh"
+    assert lines[1].startswith("make run")
+    assert lines[2].startswith("make test")
