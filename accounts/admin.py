@@ -90,12 +90,12 @@ class UserAdmin(admin.ModelAdmin):
         except DomainError as exc:
             self.message_user(request, str(exc.detail), level=messages.ERROR)
 
-    @admin.action(description="Unlock selected accounts")
+    @admin.action(description="Unlock selected accounts", permissions=["change"])
     def unlock_accounts(self, request, queryset):
         for user in queryset:
             services.unlock_user(user=user, actor=request.user, reason="Unlocked in admin")
 
-    @admin.action(description="Deactivate selected accounts")
+    @admin.action(description="Deactivate selected accounts", permissions=["change"])
     def deactivate_accounts(self, request, queryset):
         for user in queryset:
             try:

@@ -36,6 +36,12 @@ class InvalidCredentials(AuthenticationFailed):
     default_detail = INVALID_CREDENTIALS
 
 
+def _require_permission(actor: User | None, codename: str) -> None:
+    """Every caller (API, pages, admin, commands) gets the same check: the acting user must hold `codename`."""
+    if actor is None or not actor.has_qms_permission(codename):
+        raise PermissionDenied(f"You need the '{codename}' permission for this action.")
+
+
 # --- sign-in ------------------------------------------------------------------------------------
 
 
@@ -123,6 +129,7 @@ def revoke_refresh_tokens(*, user: User) -> int:
 
 
 def unlock_user(*, user: User, actor: User, reason: str = "") -> User:
+    _require_permission(actor, "users.manage")
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         old = user.locked_until
@@ -201,6 +208,10 @@ def create_user(
     is_active: bool = True,
     via: str = "admin",
 ) -> User:
+    if via != "register" and actor is not None:
+        _require_permission(actor, "users.manage")
+        if role and not actor.has_qms_permission("roles.manage"):
+            raise PermissionDenied("Giving a new user a role needs the 'roles.manage' permission.")
     role_obj = _role_by_name(role) if role else None
     with transaction.atomic():
         if User.objects.filter(username__iexact=username).exists():
@@ -302,6 +313,7 @@ def _version_conflict(obj):
 
 
 def deactivate_user(*, actor: User, user: User, reason: str = "") -> User:
+    _require_permission(actor, "users.manage")
     if user.pk == actor.pk:
         raise Conflict("You cannot deactivate your own account.", error_code="SELF_DEACTIVATION")
     with transaction.atomic():
@@ -325,6 +337,7 @@ def set_user_role(*, actor: User, user: User, role: str, reason: str = "") -> Us
 
 
 def set_permission_override(*, actor: User, user: User, codename: str, effect: str, reason: str = "") -> UserPermissionOverride:
+    _require_permission(actor, "roles.manage")
     if effect not in (UserPermissionOverride.GRANT, UserPermissionOverride.REVOKE):
         raise InvalidInput("effect must be 'grant' or 'revoke'.", field="effect")
     perm = Permission.objects.filter(codename=codename).first()
@@ -345,6 +358,7 @@ def set_permission_override(*, actor: User, user: User, codename: str, effect: s
 
 
 def remove_permission_override(*, actor: User, user: User, codename: str, reason: str = "") -> None:
+    _require_permission(actor, "roles.manage")
     with transaction.atomic():
         override = UserPermissionOverride.objects.select_for_update().filter(user=user, permission__codename=codename).first()
         if override is None:
@@ -359,6 +373,7 @@ def remove_permission_override(*, actor: User, user: User, codename: str, reason
 
 
 def set_role_permissions(*, actor: User, role: Role, codenames: list[str], reason: str = "") -> Role:
+    _require_permission(actor, "roles.manage")
     known = dict(Permission.objects.filter(codename__in=codenames).values_list("codename", "pk"))
     unknown = sorted(set(codenames) - set(known))
     if unknown:
@@ -383,6 +398,7 @@ def set_role_permissions(*, actor: User, role: Role, codenames: list[str], reaso
 
 
 def create_group(*, actor: User, name: str, description: str = "", member_ids: list[int] | None = None) -> Group:
+    _require_permission(actor, "groups.manage")
     with transaction.atomic():
         if Group.objects.filter(name__iexact=name).exists():
             raise Conflict(f"A group named {name!r} already exists.", error_code="GROUP_EXISTS")
@@ -397,6 +413,7 @@ def create_group(*, actor: User, name: str, description: str = "", member_ids: l
 
 
 def update_group(*, actor: User, group: Group, changes: dict, reason: str = "") -> Group:
+    _require_permission(actor, "groups.manage")
     with transaction.atomic():
         group = Group.objects.select_for_update().get(pk=group.pk)
         before = {"name": group.name, "description": group.description}
@@ -417,6 +434,7 @@ def update_group(*, actor: User, group: Group, changes: dict, reason: str = "") 
 
 
 def delete_group(*, actor: User, group: Group, reason: str = "") -> None:
+    _require_permission(actor, "groups.manage")
     with transaction.atomic():
         group = Group.objects.select_for_update().get(pk=group.pk)
         snapshot = {"name": group.name, "description": group.description,
@@ -427,6 +445,7 @@ def delete_group(*, actor: User, group: Group, reason: str = "") -> None:
 
 
 def add_group_member(*, actor: User, group: Group, user_id: int) -> Group:
+    _require_permission(actor, "groups.manage")
     with transaction.atomic():
         group = Group.objects.select_for_update().get(pk=group.pk)
         user = _users_by_ids([user_id], field="user_id")[0]
@@ -439,6 +458,7 @@ def add_group_member(*, actor: User, group: Group, user_id: int) -> Group:
 
 
 def remove_group_member(*, actor: User, group: Group, user_id: int) -> Group:
+    _require_permission(actor, "groups.manage")
     with transaction.atomic():
         group = Group.objects.select_for_update().get(pk=group.pk)
         user = group.members.filter(pk=user_id).first()
