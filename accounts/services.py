@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
+from audit.services import require_reason
 from qms.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
 
 from .backends import find_user_by_login
@@ -18,6 +19,17 @@ from .events import account_event
 from .models import Group, Permission, Role, User, UserPermissionOverride
 
 INVALID_CREDENTIALS = "Incorrect username or password"
+
+# Which changes need a reason (21 CFR 11.10(e), EU GMP Annex 11 §9 and §12): every change to the
+# access of an existing account or role. The services enforce it (422 REASON_REQUIRED at
+# body.reason) for the API, the pages and the admin alike. Profile edits, group changes and new
+# records take an optional reason.
+REASON_RULE = (
+    "A reason is required (otherwise 422 with loc [\"body\", \"reason\"]) for every change to an existing account's or "
+    "role's access: a user's role, activation or deactivation, admin-site access, single-permission grants, "
+    "revocations and their removal, a role's permission set, and unlocking an account."
+)
+REASON_REQUIRED_USER_FIELDS = ("role", "is_active", "is_staff")
 
 
 class AccountLocked(AuthenticationFailed):
@@ -130,6 +142,7 @@ def revoke_refresh_tokens(*, user: User) -> int:
 
 def unlock_user(*, user: User, actor: User, reason: str = "") -> User:
     _require_permission(actor, "users.manage")
+    reason = require_reason(reason, what="unlocking an account")
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         old = user.locked_until
@@ -294,6 +307,8 @@ def update_user(*, actor: User, user: User, changes: dict, reason: str = "", row
         changed = {k for k in after if after[k] != before[k]}
         if not changed:
             return user
+        if changed & set(REASON_REQUIRED_USER_FIELDS):
+            reason = require_reason(reason, what=f"changing {', '.join(sorted(changed & set(REASON_REQUIRED_USER_FIELDS)))}")
         user.row_version += 1
         user.save()
         if not user.is_active:
@@ -316,6 +331,7 @@ def deactivate_user(*, actor: User, user: User, reason: str = "") -> User:
     _require_permission(actor, "users.manage")
     if user.pk == actor.pk:
         raise Conflict("You cannot deactivate your own account.", error_code="SELF_DEACTIVATION")
+    reason = require_reason(reason, what="deactivating an account")
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         if not user.is_active:
@@ -338,6 +354,7 @@ def set_user_role(*, actor: User, user: User, role: str, reason: str = "") -> Us
 
 def set_permission_override(*, actor: User, user: User, codename: str, effect: str, reason: str = "") -> UserPermissionOverride:
     _require_permission(actor, "roles.manage")
+    reason = require_reason(reason, what="granting or revoking a permission")
     if effect not in (UserPermissionOverride.GRANT, UserPermissionOverride.REVOKE):
         raise InvalidInput("effect must be 'grant' or 'revoke'.", field="effect")
     perm = Permission.objects.filter(codename=codename).first()
@@ -359,6 +376,7 @@ def set_permission_override(*, actor: User, user: User, codename: str, effect: s
 
 def remove_permission_override(*, actor: User, user: User, codename: str, reason: str = "") -> None:
     _require_permission(actor, "roles.manage")
+    reason = require_reason(reason, what="removing a grant or revocation")
     with transaction.atomic():
         override = UserPermissionOverride.objects.select_for_update().filter(user=user, permission__codename=codename).first()
         if override is None:
@@ -384,6 +402,7 @@ def set_role_permissions(*, actor: User, role: Role, codenames: list[str], reaso
         role.permissions.set(known.values())
         after = sorted(known)
         if before != after:
+            reason = require_reason(reason, what="changing a role's permissions")
             role.save(update_fields=["updated_at"])
             account_event(
                 "permission_change", actor=actor, subject=role,

@@ -143,7 +143,7 @@ def test_verify_needs_audit_verify(client_for, make_user, trail):
 
     reader = make_user("User", username="reader")
     admin = make_user("Admin", username="root2")
-    set_permission_override(actor=admin, user=reader, codename="audit.view", effect="grant")
+    set_permission_override(actor=admin, user=reader, codename="audit.view", effect="grant", reason="inspection")
     assert client_for(reader).get("/api/audit/").status_code == 200
     assert client_for(reader).get("/api/audit/verify").status_code == 403
 
@@ -231,6 +231,7 @@ def test_export_needs_audit_export(client_for, make_user, basic_user, trail):
     from accounts.services import set_permission_override
 
     reader = make_user("User", username="reader")
-    set_permission_override(actor=make_user("Admin", username="root3"), user=reader, codename="audit.view", effect="grant")
+    set_permission_override(actor=make_user("Admin", username="root3"), user=reader, codename="audit.view", effect="grant",
+                            reason="inspection")
     assert client_for(reader).get("/api/audit/export?format=csv").status_code == 403
     assert client_for(basic_user).get("/api/audit/export?format=csv").status_code == 403
