@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.forms import ReadOnlyPasswordHashField
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 
 from qms.errors import DomainError
@@ -30,6 +31,18 @@ class PermissionOverrideInline(admin.TabularInline):
 
 
 REASON_HELP = "Why the change is made (recorded in the audit trail)."
+
+
+class ServiceErrorsAsMessages:
+    """A domain error raised by a service while saving rolls the whole save back (the admin's change
+    view runs in one transaction) and comes back as an error message, never as "saved successfully"."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:
+            self.message_user(request, str(exc.detail), level=messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 class UserAdminForm(forms.ModelForm):
@@ -60,7 +73,7 @@ class UserCreationAdminForm(forms.ModelForm):
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
     list_display = ["username", "full_name", "email", "role", "department", "is_active", "is_staff", "last_login"]
     list_filter = ["role", "is_active", "is_staff", "department"]
     search_fields = ["username", "full_name", "email"]
@@ -77,36 +90,34 @@ class UserAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
-        try:
-            if not change:
-                created = services.create_user(
-                    actor=request.user,
-                    username=data["username"],
-                    email=data.get("email") or "",
-                    password=data["password1"],
-                    full_name=data.get("full_name", ""),
-                    role=data["role"].name if data.get("role") else None,
-                    department=data.get("department", ""),
-                    office_location=data.get("office_location", ""),
-                )
-                obj.pk = created.pk
-                if data.get("is_staff"):
-                    User.objects.filter(pk=created.pk).update(is_staff=True)
-            else:
-                changes = {
-                    f: data[f]
-                    for f in ("full_name", "email", "department", "office_location", "is_active")
-                    if f in form.changed_data
-                }
-                if "role" in form.changed_data:
-                    changes["role"] = data["role"].name if data.get("role") else None
-                services.update_user(
-                    actor=request.user, user=User.objects.get(pk=obj.pk), changes=changes, reason=data.get("reason", "")
-                )
-                if "is_staff" in form.changed_data:
-                    User.objects.filter(pk=obj.pk).update(is_staff=data["is_staff"])
-        except DomainError as exc:
-            self.message_user(request, str(exc.detail), level=messages.ERROR)
+        if not change:
+            created = services.create_user(
+                actor=request.user,
+                username=data["username"],
+                email=data.get("email") or "",
+                password=data["password1"],
+                full_name=data.get("full_name", ""),
+                role=data["role"].name if data.get("role") else None,
+                department=data.get("department", ""),
+                office_location=data.get("office_location", ""),
+                is_staff=bool(data.get("is_staff")),
+            )
+            obj.pk = created.pk
+            obj._state.adding = False
+            return
+        changes = {
+            f: data[f]
+            for f in ("full_name", "email", "department", "office_location", "is_active", "is_staff")
+            if f in form.changed_data
+        }
+        if "role" in form.changed_data:
+            changes["role"] = data["role"].name if data.get("role") else None
+        services.update_user(actor=request.user, user=User.objects.get(pk=obj.pk), changes=changes,
+                             reason=data.get("reason", ""))
+
+    def save_related(self, request, form, formsets, change):
+        for formset in formsets:  # the read-only grants inline: nothing to write, but the admin expects it saved
+            self.save_formset(request, form, formset, change=change)
 
     @admin.action(description="Unlock selected accounts", permissions=["change"])
     def unlock_accounts(self, request, queryset):
@@ -148,7 +159,7 @@ class PermissionOverrideAdminForm(forms.ModelForm):
 
 
 @admin.register(UserPermissionOverride)
-class UserPermissionOverrideAdmin(admin.ModelAdmin):
+class UserPermissionOverrideAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
     """Grants and revocations. Removing one needs a reason too: use the API
     (DELETE /api/users/{id}/permissions/{codename}?reason=...) or set the opposite effect here."""
 
@@ -165,12 +176,10 @@ class UserPermissionOverrideAdmin(admin.ModelAdmin):
         return ["user", "permission"] if obj else []
 
     def save_model(self, request, obj, form, change):
-        try:
-            services.set_permission_override(
-                actor=request.user, user=obj.user, codename=obj.permission.codename, effect=obj.effect, reason=obj.reason
-            )
-        except DomainError as exc:
-            self.message_user(request, str(exc.detail), level=messages.ERROR)
+        saved = services.set_permission_override(
+            actor=request.user, user=obj.user, codename=obj.permission.codename, effect=obj.effect, reason=obj.reason
+        )
+        obj.pk = saved.pk
 
 
 class RoleAdminForm(forms.ModelForm):
@@ -186,29 +195,34 @@ class RoleAdminForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if "permissions" in self.changed_data and not (data.get("reason") or "").strip():
+        existing = self.instance.pk is not None
+        if existing and "permissions" in self.changed_data and not (data.get("reason") or "").strip():
             self.add_error("reason", "A reason is required when changing a role's permissions.")
         return data
 
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
     form = RoleAdminForm
     list_display = ["name", "description"]
     search_fields = ["name"]
 
     def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        codenames = [p.codename for p in data["permissions"]]
         if not change:
-            super().save_model(request, obj, form, change)
+            created = services.create_role(actor=request.user, name=data["name"], description=data["description"],
+                                           codenames=codenames, reason=data.get("reason", ""))
+            obj.pk = created.pk
+            obj._state.adding = False
+            return
+        role = Role.objects.get(pk=obj.pk)
+        services.update_role(actor=request.user, role=role, reason=data.get("reason", ""),
+                             changes={"name": data["name"], "description": data["description"]})
+        services.set_role_permissions(actor=request.user, role=role, codenames=codenames, reason=data.get("reason", ""))
 
     def save_related(self, request, form, formsets, change):
-        codenames = [p.codename for p in form.cleaned_data["permissions"]]
-        services.set_role_permissions(actor=request.user, role=form.instance, codenames=codenames,
-                                      reason=form.cleaned_data.get("reason", ""))
-        if change:
-            Role.objects.filter(pk=form.instance.pk).update(
-                description=form.cleaned_data["description"], name=form.cleaned_data["name"]
-            )
+        pass  # permissions were set through the service in save_model
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -240,7 +254,7 @@ class GroupAdminForm(forms.ModelForm):
 
 
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
+class GroupAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
     form = GroupAdminForm
     list_display = ["name", "description", "created_at"]
     search_fields = ["name"]

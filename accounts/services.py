@@ -219,12 +219,13 @@ def create_user(
     department: str = "",
     office_location: str = "",
     is_active: bool = True,
+    is_staff: bool = False,
     via: str = "admin",
 ) -> User:
     if via != "register" and actor is not None:
         _require_permission(actor, "users.manage")
-        if role and not actor.has_qms_permission("roles.manage"):
-            raise PermissionDenied("Giving a new user a role needs the 'roles.manage' permission.")
+        if (role or is_staff) and not actor.has_qms_permission("roles.manage"):
+            raise PermissionDenied("Giving a new user a role or admin-site access needs the 'roles.manage' permission.")
     role_obj = _role_by_name(role) if role else None
     with transaction.atomic():
         if User.objects.filter(username__iexact=username).exists():
@@ -236,7 +237,7 @@ def create_user(
         try:
             user = User.objects.create_user(
                 username=username, email=email or None, password=password, full_name=full_name, role=role_obj,
-                department=department, office_location=office_location, is_active=is_active,
+                department=department, office_location=office_location, is_active=is_active, is_staff=is_staff,
             )
         except IntegrityError as exc:
             raise Conflict("A user with that username or email already exists.", error_code="USER_EXISTS") from exc
@@ -264,14 +265,15 @@ def register_user(*, username: str, email: str, password: str, full_name: str = 
 
 
 PROFILE_FIELDS = ("full_name", "email", "department", "office_location")
-ADMIN_FIELDS = ("role", "is_active")
+ADMIN_FIELDS = ("role", "is_active", "is_staff")
+ACCESS_FIELDS = ("role", "is_staff")  # changing these needs roles.manage and is a permission_change
 
 
 def _user_snapshot(user: User) -> dict:
     return {
         "username": user.username, "email": user.email, "full_name": user.full_name,
         "role": user.role.name if user.role_id else None, "department": user.department,
-        "office_location": user.office_location, "is_active": user.is_active,
+        "office_location": user.office_location, "is_active": user.is_active, "is_staff": user.is_staff,
     }
 
 
@@ -283,8 +285,9 @@ def update_user(*, actor: User, user: User, changes: dict, reason: str = "", row
     admin_changes = set(changes) & set(ADMIN_FIELDS)
     if admin_changes and not is_manager:
         raise PermissionDenied(f"Only a user administrator may change: {', '.join(sorted(admin_changes))}.")
-    if "role" in changes and not actor.has_qms_permission("roles.manage"):
-        raise PermissionDenied("Changing a user's role needs the 'roles.manage' permission.")
+    for field in set(changes) & set(ACCESS_FIELDS):
+        if not actor.has_qms_permission("roles.manage"):
+            raise PermissionDenied(f"Changing a user's {field.replace('_', ' ')} needs the 'roles.manage' permission.")
     with transaction.atomic():
         user = User.objects.select_for_update(of=("self",)).select_related("role").get(pk=user.pk)
         if row_version is not None and row_version != user.row_version:
@@ -298,6 +301,8 @@ def update_user(*, actor: User, user: User, changes: dict, reason: str = "", row
                 setattr(user, field, changes[field] if field != "email" else (changes[field] or None))
         if "role" in changes:
             user.role = _role_by_name(changes["role"])
+        if "is_staff" in changes:
+            user.is_staff = bool(changes["is_staff"])
         if "is_active" in changes and changes["is_active"] != user.is_active:
             if not changes["is_active"] and user.pk == actor.pk:
                 raise Conflict("You cannot deactivate your own account.", error_code="SELF_DEACTIVATION")
@@ -313,7 +318,7 @@ def update_user(*, actor: User, user: User, changes: dict, reason: str = "", row
         user.save()
         if not user.is_active:
             revoke_refresh_tokens(user=user)
-        action = "permission_change" if "role" in changed else "update"
+        action = "permission_change" if changed & set(ACCESS_FIELDS) else "update"
         account_event(
             action, actor=actor, subject=user, summary=f"User {user.username} updated ({', '.join(sorted(changed))})",
             old_values={k: before[k] for k in changed}, new_values={k: after[k] for k in changed}, reason=reason,
@@ -390,12 +395,56 @@ def remove_permission_override(*, actor: User, user: User, codename: str, reason
         )
 
 
-def set_role_permissions(*, actor: User, role: Role, codenames: list[str], reason: str = "") -> Role:
-    _require_permission(actor, "roles.manage")
+def _known_codenames(codenames: list[str]) -> dict[str, int]:
     known = dict(Permission.objects.filter(codename__in=codenames).values_list("codename", "pk"))
     unknown = sorted(set(codenames) - set(known))
     if unknown:
         raise InvalidInput(f"Unknown permissions: {', '.join(unknown)}.", field="permissions")
+    return known
+
+
+def create_role(*, actor: User, name: str, description: str = "", codenames: list[str] | None = None,
+                reason: str = "") -> Role:
+    _require_permission(actor, "roles.manage")
+    known = _known_codenames(codenames or [])
+    with transaction.atomic():
+        if Role.objects.filter(name__iexact=name).exists():
+            raise Conflict(f"A role named {name!r} already exists.", error_code="ROLE_EXISTS")
+        role = Role.objects.create(name=name, description=description)
+        role.permissions.set(known.values())
+        account_event(
+            "create", actor=actor, subject=role, summary=f"Role {name} created",
+            new_values={"name": name, "description": description, "permissions": sorted(known)}, reason=reason,
+        )
+    return role
+
+
+def update_role(*, actor: User, role: Role, changes: dict, reason: str = "") -> Role:
+    """Renames or re-describes a role (its permissions change through set_role_permissions)."""
+    _require_permission(actor, "roles.manage")
+    with transaction.atomic():
+        role = Role.objects.select_for_update().get(pk=role.pk)
+        before = {"name": role.name, "description": role.description}
+        name = changes.get("name", role.name)
+        if Role.objects.filter(name__iexact=name).exclude(pk=role.pk).exists():
+            raise Conflict(f"A role named {name!r} already exists.", error_code="ROLE_EXISTS")
+        for field in ("name", "description"):
+            if field in changes:
+                setattr(role, field, changes[field])
+        after = {"name": role.name, "description": role.description}
+        changed = {k for k in after if after[k] != before[k]}
+        if changed:
+            role.save(update_fields=[*sorted(changed), "updated_at"])
+            account_event(
+                "update", actor=actor, subject=role, summary=f"Role {before['name']} updated ({', '.join(sorted(changed))})",
+                old_values={k: before[k] for k in changed}, new_values={k: after[k] for k in changed}, reason=reason,
+            )
+    return role
+
+
+def set_role_permissions(*, actor: User, role: Role, codenames: list[str], reason: str = "") -> Role:
+    _require_permission(actor, "roles.manage")
+    known = _known_codenames(codenames)
     with transaction.atomic():
         role = Role.objects.select_for_update().get(pk=role.pk)
         before = sorted(role.permissions.values_list("codename", flat=True))

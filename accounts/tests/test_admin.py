@@ -54,3 +54,82 @@ def test_services_refuse_actors_without_the_permission_whoever_calls_them(audito
         call(auditor, basic_user)
     basic_user.refresh_from_db()
     assert basic_user.is_active and User.objects.filter(pk=basic_user.pk, permission_overrides__isnull=True).exists()
+
+
+# --- every admin change is audited, and a refused change is not reported as saved ------------------------
+
+
+@pytest.fixture
+def superuser(make_user):
+    return make_user("Admin", username="root", is_staff=True, is_superuser=True)
+
+
+def _user_form(user, **changes):
+    data = {"username": user.username, "email": user.email, "full_name": user.full_name, "role": user.role_id,
+            "department": user.department, "office_location": user.office_location, "is_active": "on",
+            "permission_overrides-TOTAL_FORMS": "0", "permission_overrides-INITIAL_FORMS": "0"}
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_granting_admin_site_access_is_an_audited_permission_change(client, superuser, basic_user):
+    from audit.models import AuditEvent
+
+    client.force_login(superuser)
+    url = f"/admin/accounts/user/{basic_user.pk}/change/"
+    refused = client.post(url, _user_form(basic_user, is_staff="on"))
+    assert refused.status_code == 200 and not User.objects.get(pk=basic_user.pk).is_staff
+
+    client.post(url, _user_form(basic_user, is_staff="on", reason="Runs the admin site during the audit"))
+
+    assert User.objects.get(pk=basic_user.pk).is_staff
+    event = AuditEvent.objects.get(action="permission_change", resource_type="user", resource_id=basic_user.pk)
+    assert (event.old_values, event.new_values) == ({"is_staff": False}, {"is_staff": True})
+    assert event.actor_id == superuser.pk
+
+
+def test_users_created_in_the_admin_are_audited_with_their_staff_flag(client, superuser):
+    from audit.models import AuditEvent
+
+    client.force_login(superuser)
+    response = client.post("/admin/accounts/user/add/", {
+        "username": "opsadmin", "email": "ops@example.com", "full_name": "Ops Admin", "password1": "Blue-Kettle-2024",
+        "is_staff": "on", "permission_overrides-TOTAL_FORMS": "0", "permission_overrides-INITIAL_FORMS": "0",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    user = User.objects.get(username="opsadmin")
+    assert user.is_staff
+    event = AuditEvent.objects.get(action="create", resource_type="user", resource_id=user.pk)
+    assert event.new_values["is_staff"] is True and event.actor_id == superuser.pk
+
+
+def test_roles_created_and_renamed_in_the_admin_are_audited(client, superuser):
+    from accounts.models import Permission
+    from audit.models import AuditEvent
+
+    client.force_login(superuser)
+    view = Permission.objects.get(codename="documents.view")
+    client.post("/admin/accounts/role/add/", {"name": "Contractor", "description": "External", "permissions": [view.pk]})
+    role = Role.objects.get(name="Contractor")
+    assert list(role.permissions.values_list("codename", flat=True)) == ["documents.view"]
+    created = AuditEvent.objects.get(action="create", resource_type="role", resource_id=role.pk)
+    assert created.new_values["permissions"] == ["documents.view"]
+
+    client.post(f"/admin/accounts/role/{role.pk}/change/",
+                {"name": "Contract worker", "description": "External", "permissions": [view.pk]})
+    role.refresh_from_db()
+    assert role.name == "Contract worker"
+    renamed = AuditEvent.objects.get(action="update", resource_type="role", resource_id=role.pk)
+    assert (renamed.old_values, renamed.new_values) == ({"name": "Contractor"}, {"name": "Contract worker"})
+
+
+def test_a_refused_admin_change_is_rolled_back_and_reported(client, superuser, basic_user, qa_user):
+    client.force_login(superuser)
+
+    response = client.post(f"/admin/accounts/user/{basic_user.pk}/change/",
+                           _user_form(basic_user, email=qa_user.email, department="QC"), follow=True)
+
+    page = response.content.decode()
+    assert "already exists" in page and "was changed successfully" not in page
+    basic_user.refresh_from_db()
+    assert basic_user.department == "" and basic_user.email == "user1@example.com"
