@@ -49,8 +49,12 @@ def record_detail(request, resource_type: str, resource_id: int):
     if not (can_view_history or can_view_signatures):
         raise PermissionDenied("You need the 'audit.view' or 'signatures.view' permission to open this page.")
     signable = signatures.registered_types().get(resource_type)
+    if signable is not None and signable.view_permission and not user.has_qms_permission(signable.view_permission):
+        can_view_signatures = False  # the record and its signed content are not this user's to see
+        if not can_view_history:
+            raise PermissionDenied(f"You need the '{signable.view_permission}' permission to open this record.")
     record = None
-    if signable is not None:
+    if signable is not None and can_view_signatures:
         try:
             record = signatures.get_signable(resource_type, resource_id)
         except DomainError:

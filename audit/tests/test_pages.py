@@ -119,3 +119,13 @@ def test_navigation_shows_the_audit_trail_to_auditors_only(client, auditor, basi
     assert reverse("audit:list") in client.get("/").content.decode()
     client.force_login(basic_user)
     assert reverse("audit:list") not in client.get("/").content.decode()
+
+
+def test_record_page_hides_records_the_user_may_not_view(client, basic_user, qa_manager, group):
+    signatures.sign(signer=qa_manager, password=DEFAULT_PASSWORD, record=group, signature_type="review", intent="ok")
+    client.force_login(basic_user)  # signatures.view, but not groups.view
+
+    response = client.get(f"/audit/records/group/{group.pk}/")
+
+    assert response.status_code == 403
+    assert "Aseptic operators" not in response.content.decode()
