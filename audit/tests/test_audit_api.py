@@ -235,3 +235,13 @@ def test_export_needs_audit_export(client_for, make_user, basic_user, trail):
                             reason="inspection")
     assert client_for(reader).get("/api/audit/export?format=csv").status_code == 403
     assert client_for(basic_user).get("/api/audit/export?format=csv").status_code == 403
+
+
+@pytest.mark.parametrize(("role", "status"), [("Admin", 200), ("Auditor", 200), ("QA Manager", 403), ("QA", 403),
+                                              ("User", 403)])
+def test_chain_verification_is_for_admins_and_auditors(client_for, make_user, role, status):
+    """Issue 3: GET /api/audit/verify (Admin, Auditor); QA Managers read the trail but do not verify it."""
+    response = client_for(make_user(role)).get("/api/audit/verify")
+    assert response.status_code == status
+    if status == 403:
+        assert response.json()["error_code"] == "PERMISSION_DENIED"
