@@ -133,3 +133,16 @@ def test_a_refused_admin_change_is_rolled_back_and_reported(client, superuser, b
     assert "already exists" in page and "was changed successfully" not in page
     basic_user.refresh_from_db()
     assert basic_user.department == "" and basic_user.email == "user1@example.com"
+
+
+def test_createsuperuser_is_audited(db):
+    from django.core.management import call_command
+
+    from audit.models import AuditEvent
+
+    call_command("createsuperuser", "--noinput", "--username", "ops", "--email", "ops@example.com", verbosity=0)
+
+    user = User.objects.get(username="ops")
+    assert user.is_superuser and user.role.name == "Admin"
+    event = AuditEvent.objects.get(action="create", resource_type="user", resource_id=user.pk)
+    assert event.actor_username == "createsuperuser" and event.new_values["is_superuser"] is True
