@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -78,6 +79,8 @@ def record_detail(request, resource_type: str, resource_id: int):
         "signature_rows": signature_rows,
         "can_sign": can_sign,
         "sign_url": reverse("audit:record-sign", args=[resource_type, resource_id]),
+        "can_export": can_view_history and user.has_qms_permission("audit.export"),
+        "export_query": urlencode({"resource_type": resource_type, "resource_id": resource_id}),
     })
 
 

@@ -245,3 +245,24 @@ def test_chain_verification_is_for_admins_and_auditors(client_for, make_user, ro
     assert response.status_code == status
     if status == 403:
         assert response.json()["error_code"] == "PERMISSION_DENIED"
+
+
+def test_a_single_record_pdf_prints_its_signature_manifestations(client_for, auditor, admin_user, qa_manager):
+    from accounts import services as account_services
+    from accounts.tests.factories import DEFAULT_PASSWORD
+    from audit import signatures
+
+    group = account_services.create_group(actor=admin_user, name="Filling line", description="Line 4")
+    signatures.sign(signer=qa_manager, password=DEFAULT_PASSWORD, record=group, signature_type="approval",
+                    intent="Membership approved for Q3")
+
+    response = client_for(auditor).get(f"/api/audit/export?format=pdf&resource_type=group&resource_id={group.pk}")
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+
+    assert "Electronic signatures" in text
+    assert "Max Manager (qam1)" in text and "Meaning: Approval - Membership approved for Q3" in text
+    assert "UTC" in text and "Group Filling line created" in text
+
+    wide = client_for(auditor).get("/api/audit/export?format=pdf&resource_type=group")
+    wide_text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(wide.content)).pages)
+    assert "Electronic signatures" not in wide_text

@@ -129,3 +129,12 @@ def test_record_page_hides_records_the_user_may_not_view(client, basic_user, qa_
 
     assert response.status_code == 403
     assert "Aseptic operators" not in response.content.decode()
+
+
+def test_record_page_offers_the_record_export(client, auditor, group):
+    client.force_login(auditor)
+    page = client.get(f"/audit/records/group/{group.pk}/").content.decode()
+    link = f"/api/audit/export?format=pdf&amp;resource_type=group&amp;resource_id={group.pk}"
+    assert link in page
+    response = client.get(link.replace("&amp;", "&"))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
