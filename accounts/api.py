@@ -215,6 +215,16 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self):
         return selectors.user_list()
 
+    @extend_schema(responses={200: UserSerializer(many=True), **error_responses(401, 403, 422)},
+                   description="Requires users.view.")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: UserSerializer, **error_responses(401, 403, 404)},
+                   description="Your own profile, or any with users.view.")
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
     def get_object(self):
         user = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
         me = self.request.user
@@ -335,6 +345,16 @@ class RoleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_serializer_class(self):
         return RoleSerializer if self.action == "list" else RoleDetailSerializer
 
+    @extend_schema(responses={200: RoleSerializer(many=True), **error_responses(401, 403)},
+                   description="Requires roles.view.")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: RoleDetailSerializer, **error_responses(401, 403, 404)},
+                   description="The role with its permissions. Requires roles.view.")
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
     @extend_schema(
         request=RolePermissionsSerializer, responses={200: RoleDetailSerializer, **error_responses(401, 403, 404, 422)},
         description="Replaces the role's permission codenames. `reason` is required. " + services.REASON_RULE,
@@ -356,6 +376,11 @@ class PermissionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     required_permissions = {"*": "roles.view"}
     pagination_class = None
     filterset_fields = ["domain"]
+
+    @extend_schema(responses={200: PermissionSerializer(many=True), **error_responses(401, 403)},
+                   description="Every permission codename with its description. Requires roles.view.")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
 
 # --- groups -----------------------------------------------------------------------------------------------
@@ -382,7 +407,8 @@ class GroupViewSet(viewsets.GenericViewSet):
             return Group.objects.none()
         return selectors.group_list_for(self.request.user)
 
-    @extend_schema(responses={200: GroupSerializer(many=True)})
+    @extend_schema(responses={200: GroupSerializer(many=True), **error_responses(401)},
+                   description="Administrators (groups.view) see every group, others the groups they belong to.")
     def list(self, request):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
