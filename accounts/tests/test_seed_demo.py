@@ -95,3 +95,20 @@ def test_seeding_is_recorded_in_the_audit_trail_once(settings):
     created = AuditEvent.objects.filter(action="create", resource_type="user", actor_username="seed_demo")
     assert sorted(created.values_list("new_values__username", flat=True)) == sorted(u[0] for u in DEMO_USERS)
     assert AuditEvent.objects.filter(resource_type="group", actor_username="seed_demo").count() == 2
+
+
+def test_the_demo_auditor_browses_the_admin_site_read_only(client, settings):
+    from django.core.management import call_command
+
+    from accounts.models import User
+
+    settings.DEBUG = True
+    call_command("seed_demo", "--quiet")
+    auditor = User.objects.get(username="auditor@example.com")
+    client.force_login(auditor)
+
+    assert client.get("/admin/accounts/user/").status_code == 200
+    assert client.get("/admin/audit/auditevent/").status_code == 200
+    page = client.get(f"/admin/accounts/user/{auditor.pk}/change/").content.decode()
+    assert 'name="_save"' not in page
+    assert client.get("/admin/accounts/role/add/").status_code == 403
