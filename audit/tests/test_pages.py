@@ -138,3 +138,19 @@ def test_record_page_offers_the_record_export(client, auditor, group):
     assert link in page
     response = client.get(link.replace("&amp;", "&"))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+
+
+def test_signing_with_the_session_needs_the_csrf_token(qa_manager, group):
+    """A signed-in browser cannot be made to sign by another site: pages and the API (session) check CSRF."""
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(qa_manager)
+    body = {"signature_type": "review", "intent": "forged", "password": DEFAULT_PASSWORD}
+
+    page = browser.post(reverse("audit:record-sign", args=["group", group.pk]), body)
+    api = browser.post("/api/signatures/", {**body, "resource_type": "group", "resource_id": group.pk},
+                       content_type="application/json")
+
+    assert page.status_code == 403 and api.status_code == 403
+    assert not Signature.objects.exists()
