@@ -28,6 +28,15 @@ def _eager_celery():
     yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _audit_tables_flushable():
+    """The audit tables reject DELETE/TRUNCATE; let the test-database flush (transactional tests) empty them."""
+    from audit.immutability import allow_test_flush
+
+    allow_test_flush()
+    yield
+
+
 @pytest.fixture
 def make_user(db):
     from accounts.tests.factories import UserFactory

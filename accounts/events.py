@@ -1,12 +1,20 @@
 """Account events for the audit trail (login, failed login, lockout, logout, password and access changes).
 
 Services call `account_event(...)` inside their transaction; this module is the one place that
-turns those calls into audit records.
+turns those calls into audit records (audit.services.record): the actor is snapshotted, the
+subject (a user, role or group) is the audited record, and IP and request id come from the
+request context.
 """
 
 import logging
 
 logger = logging.getLogger("qms.accounts")
+
+
+def _resource(subject) -> tuple[str, int | None]:
+    if subject is None:
+        return "user", None  # e.g. a failed sign-in for an account that does not exist
+    return subject._meta.model_name, subject.pk
 
 
 def account_event(
@@ -20,5 +28,22 @@ def account_event(
     reason: str = "",
     username: str = "",
 ) -> None:
-    """Records one account event. `actor` did it; `subject` is the user (or role/group) it was done to."""
+    """Records one account event. `actor` did it; `subject` is the user (or role/group) it was done to.
+
+    `username` is the name an unauthenticated actor gave (failed sign-in), kept when `actor` is None.
+    """
+    from audit import services
+
+    resource_type, resource_id = _resource(subject)
+    services.record(
+        action=action,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        summary=summary,
+        actor=actor,
+        old_values=old_values,
+        new_values=new_values,
+        reason=reason,
+        actor_username=username if actor is None else "",
+    )
     logger.info("%s: %s", action, summary)

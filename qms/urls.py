@@ -14,6 +14,7 @@ from . import health, views
 api_patterns = [
     re_path(r"^health/?$", health.HealthView.as_view(), name="health"),
     path("", include("accounts.urls_api")),
+    path("", include("audit.urls_api")),
 ]
 
 urlpatterns = [
@@ -26,6 +27,7 @@ urlpatterns = [
     path("login/", accounts_views.login_view, name="login"),
     path("logout/", accounts_views.logout_view, name="logout"),
     path("", include("accounts.urls")),
+    path("audit/", include("audit.urls")),
 ]
 
 handler404 = "qms.views.page_not_found"

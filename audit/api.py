@@ -1,0 +1,179 @@
+"""REST endpoints: the audit trail (list, detail, export, chain verification) and electronic signatures."""
+
+from django.conf import settings
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from qms.api.exceptions import RequestValidationError
+from qms.api.schema import error_responses
+from qms.api.sorting import SortFilter
+
+from . import selectors, services, signatures
+from .exports import csv_stream, pdf_report
+from .filters import AuditEventFilter, QueryFilterBackend, SignatureFilter, applied_filters
+from .serializers import (
+    AuditEventSerializer,
+    ChainVerificationSerializer,
+    SignatureCreateSerializer,
+    SignatureDetailSerializer,
+    SignatureSerializer,
+)
+
+EXPORT_FORMATS = ("csv", "pdf")
+
+
+def pdf_max_events() -> int:
+    return getattr(settings, "AUDIT_PDF_MAX_EVENTS", 5000)
+
+
+_FILTER_PARAMETERS = [
+    OpenApiParameter("user_id", int, description="The acting user's id"),
+    OpenApiParameter("action", str, description="Action, e.g. login or update; comma-separated for several"),
+    OpenApiParameter("resource_type", str, description="Record type, e.g. document, user, group"),
+    OpenApiParameter("resource_id", int, description="Record id"),
+    OpenApiParameter("date_from", str, description="From this date (YYYY-MM-DD) or ISO 8601 date-time, UTC"),
+    OpenApiParameter("date_to", str, description="Up to this date-time, or to the end of this date, UTC"),
+    OpenApiParameter("request_id", str, description="The X-Request-ID of the request that caused the events"),
+    OpenApiParameter("q", str, description="Text in the summary"),
+]
+
+
+@extend_schema(tags=["audit"])
+class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The audit trail: read-only, filterable, exportable, verifiable."""
+
+    serializer_class = AuditEventSerializer
+    lookup_value_regex = r"[0-9]+"
+    filterset_class = AuditEventFilter
+    filter_backends = [QueryFilterBackend, SortFilter]
+    sort_fields = {
+        "timestamp": "sequence", "sequence": "sequence", "action": "action", "user_id": "actor_id",
+        "username": "actor_username", "resource_type": "resource_type", "resource_id": "resource_id",
+    }
+    default_sort = ["-sequence"]
+    required_permissions = {"list": "audit.view", "retrieve": "audit.view", "export": "audit.export", "verify": "audit.verify"}
+
+    def get_queryset(self):
+        return selectors.audit_events()
+
+    def perform_content_negotiation(self, request, force=False):
+        # `?format=csv|pdf` names the export format here, not a DRF renderer.
+        if getattr(self, "action", None) == "export":
+            return JSONRenderer(), JSONRenderer.media_type
+        return super().perform_content_negotiation(request, force)
+
+    @extend_schema(
+        parameters=_FILTER_PARAMETERS,
+        responses={200: AuditEventSerializer(many=True), **error_responses(401, 403, 422)},
+        description="Requires audit.view. Sort with e.g. `sort=timestamp desc` (default: newest first).",
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: AuditEventSerializer, **error_responses(401, 403, 404)})
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", str, enum=["csv", "pdf"], description="csv (default, streamed) or pdf"),
+            *_FILTER_PARAMETERS,
+        ],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV, one row per event, oldest first"),
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF report"),
+            **error_responses(401, 403, 422),
+        },
+        description="Requires audit.export. Same filters as the list. The export itself is recorded in the audit "
+        "trail (action `export`). PDF exports are limited to AUDIT_PDF_MAX_EVENTS events (default 5000).",
+    )
+    @action(detail=False, methods=["get"], filter_backends=[])
+    def export(self, request):
+        export_format = request.query_params.get("format", "csv").lower()
+        if export_format not in EXPORT_FORMATS:
+            raise RequestValidationError({"format": ["format must be csv or pdf."]})
+        filterset = AuditEventFilter(request.query_params, queryset=selectors.audit_events())
+        if not filterset.is_valid():
+            raise RequestValidationError(filterset.errors)
+        # Export what was committed when the request arrived (not the export's own event).
+        queryset = filterset.qs.filter(sequence__lte=selectors.chain_length()).order_by("sequence")
+        total = queryset.count()
+        if export_format == "pdf" and total > pdf_max_events():
+            raise RequestValidationError({"format": [
+                f"A PDF export is limited to {pdf_max_events()} events and {total} match; narrow the filters or export CSV."
+            ]})
+        filters = applied_filters(filterset)
+        services.record_export(actor=request.user, export_format=export_format, filters=filters, events=total)
+        now = timezone.now()
+        filename = f"audit-trail-{now:%Y%m%d-%H%M%S}.{export_format}"
+        if export_format == "csv":
+            response = StreamingHttpResponse(csv_stream(queryset), content_type="text/csv; charset=utf-8")
+        else:
+            body = pdf_report(queryset.iterator(chunk_size=500), total=total, filters=filters,
+                              exporter=f"{request.user.display_name} ({request.user.username})", generated_at=now)
+            response = HttpResponse(body, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["X-Audit-Events"] = str(total)
+        return response
+
+    @extend_schema(
+        responses={200: ChainVerificationSerializer, **error_responses(401, 403)},
+        description="Requires audit.verify. Recomputes every event's hash along the chain; reports the first "
+        "event that does not match (`valid: false`).",
+    )
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def verify(self, request):
+        result = services.verify_chain()
+        return Response(ChainVerificationSerializer({**result.as_dict(), "checked_at": timezone.now()}).data)
+
+
+@extend_schema(tags=["signatures"])
+class SignatureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Electronic signatures (21 CFR Part 11): apply with password re-authentication, list, verify."""
+
+    serializer_class = SignatureSerializer
+    lookup_value_regex = r"[0-9]+"
+    filterset_class = SignatureFilter
+    filter_backends = [QueryFilterBackend, SortFilter]
+    sort_fields = ["signed_at", "signature_type", "signer_username", "resource_type"]
+    default_sort = ["-signed_at"]
+    required_permissions = {"list": "signatures.view", "retrieve": "signatures.view", "create": "signatures.sign"}
+
+    def get_queryset(self):
+        return selectors.signatures()
+
+    @extend_schema(responses={200: SignatureSerializer(many=True), **error_responses(401, 403, 422)})
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        responses={200: SignatureDetailSerializer, **error_responses(401, 403, 404)},
+        description="`verification.valid` is false when the signed record changed after signing "
+        "(content_hash_matches false) or the signature row was altered (signature_hash_matches false).",
+    )
+    def retrieve(self, request, *args, **kwargs):
+        return Response(SignatureDetailSerializer(self.get_object()).data)
+
+    @extend_schema(
+        request=SignatureCreateSerializer,
+        responses={201: SignatureDetailSerializer, **error_responses(401, 403, 404, 422)},
+        description="Signs a record: `document_id` (seed 000) or `resource_type` + `resource_id`, with the "
+        "signer's password. A wrong password is 401 SIGNATURE_AUTH_FAILED, counts toward account lockout and "
+        "is audited; locked or deactivated accounts cannot sign.",
+    )
+    def create(self, request):
+        serializer = SignatureCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        record = signatures.get_signable(data["resource_type"], data["resource_id"])
+        signature = signatures.sign(
+            signer=request.user, password=data["password"], record=record, signature_type=data["signature_type"],
+            intent=data["intent"], reason=data.get("reason", ""),
+        )
+        return Response(SignatureDetailSerializer(signature).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,200 @@
+"""The append-only audit trail (hash-chained events) and electronic signatures.
+
+Neither model has a cascading foreign key to the records it describes: an audit event stores the
+actor's id as a plain integer with a snapshot of their username and full name, and the record as
+(resource_type, resource_id). Deleting anything else never deletes its history.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+
+from .canonical import canonical_json, sha256_hex, utc_iso
+
+GENESIS_HASH = "0" * 64
+
+
+class ImmutableRecordError(Exception):
+    """An attempt to change or delete an append-only record through the ORM."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ImmutableRecordError(f"{self.model.__name__} rows are append-only and cannot be updated.")
+
+    def delete(self):
+        raise ImmutableRecordError(f"{self.model.__name__} rows are append-only and cannot be deleted.")
+
+    update.queryset_only = True
+    delete.queryset_only = True
+
+
+class AuditEvent(models.Model):
+    """One thing that happened: who, when, what, to which record, old and new values, why.
+
+    `hash = sha256(previous_hash + canonical JSON of the event)`; `sequence` numbers the chain
+    1, 2, 3, ... without gaps. The database rejects UPDATE, DELETE and TRUNCATE on this table
+    (see audit/immutability.py).
+    """
+
+    sequence = models.BigIntegerField(unique=True, editable=False)
+    timestamp = models.DateTimeField(db_index=True, editable=False)
+    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True, editable=False)
+    actor_username = models.CharField(max_length=150, blank=True, editable=False)
+    actor_full_name = models.CharField(max_length=200, blank=True, editable=False)
+    action = models.CharField(max_length=50, db_index=True, editable=False)
+    resource_type = models.CharField(max_length=50, editable=False)
+    resource_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    summary = models.TextField(editable=False)
+    old_values = models.JSONField(null=True, blank=True, editable=False)
+    new_values = models.JSONField(null=True, blank=True, editable=False)
+    reason = models.TextField(blank=True, editable=False)
+    ip_address = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    request_id = models.CharField(max_length=128, blank=True, db_index=True, editable=False)
+    user_agent = models.CharField(max_length=500, blank=True, editable=False)
+    previous_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, unique=True, editable=False)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sequence"]
+        indexes = [models.Index(fields=["resource_type", "resource_id"], name="audit_event_resource_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.action} {self.resource_type}:{self.resource_id} by {self.actor_username or 'system'}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None or not self._state.adding:
+            raise ImmutableRecordError("Audit events are append-only and cannot be changed.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecordError("Audit events are append-only and cannot be deleted.")
+
+    def hashed_content(self) -> dict:
+        """Every recorded field except the hashes themselves and the database id."""
+        return {
+            "sequence": self.sequence,
+            "timestamp": utc_iso(self.timestamp),
+            "actor_id": self.actor_id,
+            "actor_username": self.actor_username,
+            "actor_full_name": self.actor_full_name,
+            "action": self.action,
+            "resource_type": self.resource_type,
+            "resource_id": self.resource_id,
+            "summary": self.summary,
+            "old_values": self.old_values,
+            "new_values": self.new_values,
+            "reason": self.reason,
+            "ip_address": self.ip_address,
+            "request_id": self.request_id,
+            "user_agent": self.user_agent,
+        }
+
+    def compute_hash(self) -> str:
+        return sha256_hex(self.previous_hash + canonical_json(self.hashed_content()))
+
+    @property
+    def actor_display(self) -> str:
+        if self.actor_full_name and self.actor_username:
+            return f"{self.actor_full_name} ({self.actor_username})"
+        return self.actor_username or "system"
+
+
+class ChainHead(models.Model):
+    """The single row holding the end of the hash chain; appends lock it to stay in order."""
+
+    length = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    last_event_id = models.BigIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"audit chain of {self.length} events"
+
+
+class SignatureType(models.TextChoices):
+    APPROVAL = "approval", "Approval"
+    REVIEW = "review", "Review"
+    AUTHORSHIP = "authorship", "Authorship"
+    RESPONSIBILITY = "responsibility", "Responsibility"
+    TRAINING_COMPLETION = "training_completion", "Training completion"
+    EFFECTIVENESS = "effectiveness", "Effectiveness"
+
+
+class Signature(models.Model):
+    """An electronic signature (21 CFR 11.50, 11.70, 11.200) on one record.
+
+    `content_hash` is SHA-256 over the canonical JSON of the record's `signature_content()` at
+    signing; `signature_hash` binds signer, time, meaning, record and content hash, so the
+    signature cannot be copied or re-pointed to another record without verification failing.
+    """
+
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="signatures")
+    signer_username = models.CharField(max_length=150)
+    signer_full_name = models.CharField(max_length=200)
+    signed_at = models.DateTimeField(db_index=True)
+    signature_type = models.CharField(max_length=30, choices=SignatureType.choices)
+    intent = models.TextField()
+    reason = models.TextField(blank=True)
+    resource_type = models.CharField(max_length=50)
+    resource_id = models.BigIntegerField()
+    signed_content = models.JSONField(help_text="The canonical content that was signed (its hash is content_hash).")
+    content_hash = models.CharField(max_length=64)
+    signature_hash = models.CharField(max_length=64, unique=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=128, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-signed_at", "-pk"]
+        indexes = [models.Index(fields=["resource_type", "resource_id"], name="signature_resource_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_signature_type_display()} by {self.signer_username} on {self.resource_type}:{self.resource_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableRecordError("Signatures cannot be changed once applied.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecordError("Signatures cannot be deleted.")
+
+    def hashed_content(self) -> dict:
+        return {
+            "signer_id": self.signer_id,
+            "signer_username": self.signer_username,
+            "signer_full_name": self.signer_full_name,
+            "signed_at": utc_iso(self.signed_at),
+            "signature_type": self.signature_type,
+            "intent": self.intent,
+            "reason": self.reason,
+            "resource_type": self.resource_type,
+            "resource_id": self.resource_id,
+            "content_hash": self.content_hash,
+        }
+
+    def compute_signature_hash(self) -> str:
+        return sha256_hex(canonical_json(self.hashed_content()))
+
+    @property
+    def printed_name(self) -> str:
+        return self.signer_full_name or self.signer_username
+
+    @property
+    def meaning(self) -> str:
+        return self.get_signature_type_display()
+
+    @property
+    def manifestation_text(self) -> str:
+        """The §11.50 manifestation: printed name, date and time (with zone), meaning."""
+        when = self.signed_at.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return (
+            f"Electronically signed by {self.printed_name} ({self.signer_username}) on {when}. "
+            f"Meaning: {self.meaning} - {self.intent}"
+        )

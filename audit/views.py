@@ -1,0 +1,105 @@
+"""Pages: the audit trail (filters, paging, exports), a record's history and signatures, signing, chain check."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from qms.errors import DomainError
+from qms.pages import login_required, message_for, permission_required
+
+from . import selectors, services, signatures
+from .filters import AuditEventFilter
+from .forms import SignatureForm
+
+PAGE_SIZE = 50
+COMMON_ACTIONS = [
+    "create", "update", "delete", "transition", "approve", "reject", "sign", "signature_failed", "download", "export",
+    "login", "login_failed", "logout", "lockout", "password_change", "permission_change", "deactivate",
+]
+
+
+@permission_required("audit.view")
+def event_list(request):
+    params = request.GET.copy()
+    params.pop("page", None)
+    filterset = AuditEventFilter(params, queryset=selectors.audit_events().order_by("-sequence"))
+    events = filterset.qs if filterset.is_valid() else selectors.audit_events().none()
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "audit/event_list.html", {
+        "filter_form": filterset.form,
+        "page": page,
+        "query": params.urlencode(),
+        "users": User.objects.order_by("username").values_list("pk", "username"),
+        "actions": COMMON_ACTIONS,
+        "can_export": request.user.has_qms_permission("audit.export"),
+        "can_verify": request.user.has_qms_permission("audit.verify"),
+    })
+
+
+@login_required
+def record_detail(request, resource_type: str, resource_id: int):
+    """A record's audit history and electronic signatures, with the signature dialog when it can be signed."""
+    user = request.user
+    can_view_history = user.has_qms_permission("audit.view")
+    can_view_signatures = user.has_qms_permission("signatures.view")
+    if not (can_view_history or can_view_signatures):
+        raise PermissionDenied("You need the 'audit.view' or 'signatures.view' permission to open this page.")
+    signable = signatures.registered_types().get(resource_type)
+    record = None
+    if signable is not None:
+        try:
+            record = signatures.get_signable(resource_type, resource_id)
+        except DomainError:
+            record = None
+    can_sign = bool(
+        record is not None and user.has_qms_permission("signatures.sign")
+        and (not signable.view_permission or user.has_qms_permission(signable.view_permission))
+    )
+    signature_rows = []
+    if can_view_signatures:
+        signature_rows = [(sig, signatures.verify(sig)) for sig in selectors.signatures_for(resource_type, resource_id)]
+    history = selectors.record_history(resource_type, resource_id) if can_view_history else []
+    return render(request, "audit/record_detail.html", {
+        "resource_type": resource_type,
+        "resource_id": resource_id,
+        "label": signable.label if signable else resource_type.replace("_", " ").capitalize(),
+        "record": record,
+        "history": history,
+        "can_view_history": can_view_history,
+        "can_view_signatures": can_view_signatures,
+        "signature_rows": signature_rows,
+        "can_sign": can_sign,
+        "sign_url": reverse("audit:record-sign", args=[resource_type, resource_id]),
+    })
+
+
+@require_POST
+@permission_required("signatures.sign")
+def record_sign(request, resource_type: str, resource_id: int):
+    back = reverse("audit:record", args=[resource_type, resource_id])
+    form = SignatureForm(request.POST)
+    if not form.is_valid():
+        problems = "; ".join(f"{form.fields[f].label if f in form.fields else f}: {' '.join(e)}" for f, e in form.errors.items())
+        messages.error(request, f"Signature not applied. {problems}")
+        return redirect(back)
+    data = form.cleaned_data
+    try:
+        record = signatures.get_signable(resource_type, resource_id)
+        signature = signatures.sign(
+            signer=request.user, password=data["password"], record=record, signature_type=data["signature_type"],
+            intent=data["intent"], reason=data["reason"],
+        )
+    except DomainError as exc:
+        messages.error(request, message_for(exc))
+        return redirect(back)
+    messages.success(request, f"Signed: {signature.manifestation_text}")
+    return redirect(f"{back}#signature-{signature.pk}")
+
+
+@permission_required("audit.verify")
+def verify_chain(request):
+    return render(request, "audit/verify.html", {"result": services.verify_chain()})
