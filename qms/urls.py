@@ -15,6 +15,8 @@ api_patterns = [
     re_path(r"^health/?$", health.HealthView.as_view(), name="health"),
     path("", include("accounts.urls_api")),
     path("", include("audit.urls_api")),
+    path("", include("workflows.urls_api")),
+    path("", include("documents.urls_api")),
 ]
 
 urlpatterns = [

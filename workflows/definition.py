@@ -20,7 +20,9 @@ state, ...).
 
 from collections import deque
 
-from .models import ApprovalMode, RuleKind, SignatureMeaning, StateKind, TransitionTrigger
+from audit.models import SignatureType
+
+from .models import ApprovalMode, RuleKind, StateKind, TransitionTrigger
 
 Problem = tuple[list, str]
 
@@ -66,7 +68,7 @@ def validate_definition(definition: dict) -> list[Problem]:
         trigger = transition.get("trigger", TransitionTrigger.MANUAL)
         if trigger not in TransitionTrigger.values:
             problems.append((loc + ["trigger"], f"Unknown trigger {trigger!r}."))
-        if transition.get("signature_type", SignatureMeaning.APPROVAL) not in SignatureMeaning.values:
+        if transition.get("signature_type", SignatureType.APPROVAL) not in SignatureType.values:
             problems.append((loc + ["signature_type"], f"Unknown signature type {transition.get('signature_type')!r}."))
         if transition.get("from_state") in outgoing:
             outgoing[transition["from_state"]].append(transition)

@@ -13,6 +13,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 
+from audit.models import SignatureType
+
 
 class StateKind(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -41,15 +43,6 @@ class TransitionTrigger(models.TextChoices):
     MANUAL = "manual", "Manual (a user performs it)"
     APPROVAL = "approval", "Automatic when the state's approval rules are met"
     SYSTEM = "system", "System (performed by the application, e.g. supersede)"
-
-
-class SignatureMeaning(models.TextChoices):
-    """Mirrors the signature types of the audit app (kept here so the engine stays importable alone)."""
-
-    APPROVAL = "approval", "Approval"
-    REVIEW = "review", "Review"
-    AUTHORSHIP = "authorship", "Authorship"
-    RESPONSIBILITY = "responsibility", "Responsibility"
 
 
 class WorkflowTemplate(models.Model):
@@ -126,7 +119,7 @@ class WorkflowTransition(models.Model):
         max_length=100, blank=True, help_text="Permission codename a user needs to perform it (blank: any user)."
     )
     requires_signature = models.BooleanField(default=False)
-    signature_type = models.CharField(max_length=20, choices=SignatureMeaning.choices, default=SignatureMeaning.APPROVAL)
+    signature_type = models.CharField(max_length=20, choices=SignatureType.choices, default=SignatureType.APPROVAL)
     requires_comment = models.BooleanField(default=False)
     order = models.PositiveSmallIntegerField(default=0)
 
