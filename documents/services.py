@@ -314,6 +314,7 @@ def check_can_approve(*, actor: User, document: Document) -> None:
 def approve_document(*, actor: User, document: Document, password: str, comment: str = "", intent: str = "") -> Document:
     if not actor.has_qms_permission("documents.approve"):
         raise PermissionDenied("You need the 'documents.approve' permission to approve documents.")
+    document = _reload(document)
     check_can_approve(actor=actor, document=document)
     if not password:
         raise workflows.SignatureRequired("Approving applies your electronic signature: give your password.")
@@ -341,6 +342,7 @@ def transition_document(
 ) -> Document:
     """Submit, reject, make effective, obsolete, ...: a named manual transition of the current cycle.
     Transitions that require a signature need the password."""
+    document = _reload(document)
     transition_obj = find_transition(actor=actor, document=document, name=name)
     if transition_obj.requires_comment and not (comment or "").strip():
         raise InvalidInput(f"{transition_obj.label} needs a comment.", field="comment", error_type="value_error.missing")
@@ -458,12 +460,25 @@ def record_download(*, actor: User, document: Document, version: DocumentVersion
         )
 
 
+_DOCUMENT_RELATED = (
+    "document_type", "current_version", "effective_version", "effective_version__workflow_instance",
+    "workflow_instance", "workflow_instance__current_state", "workflow_instance__template",
+)
+
+
+def _reload(document: Document) -> Document:
+    """A fresh copy for checks made before the transaction (the caller's object may be stale)."""
+    try:
+        return Document.objects.select_related(*_DOCUMENT_RELATED).get(pk=document.pk)
+    except Document.DoesNotExist:
+        raise NotFound("Document not found.")
+
+
 def _lock(document: Document) -> Document:
     try:
         return (
             Document.objects.select_for_update(of=("self",))
-            .select_related("document_type", "current_version", "effective_version", "effective_version__workflow_instance",
-                            "workflow_instance", "workflow_instance__current_state", "workflow_instance__template")
+            .select_related(*_DOCUMENT_RELATED)
             .get(pk=document.pk)
         )
     except Document.DoesNotExist:

@@ -40,9 +40,7 @@ def template_list(include_retired: bool = False) -> QuerySet[WorkflowTemplate]:
 
 
 def current_version_of(template: WorkflowTemplate) -> WorkflowTemplate:
-    """The version new records should start on (the template itself when it is current)."""
-    if template.is_current:
-        return template
+    """The version new records should start on (read from the database: the object in hand may be stale)."""
     return WorkflowTemplate.objects.get(family=template.family, is_current=True)
 
 
