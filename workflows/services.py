@@ -29,6 +29,7 @@ from .models import (
     ApprovalRule,
     HistoryAction,
     RuleKind,
+    StateKind,
     TransitionTrigger,
     WorkflowHistory,
     WorkflowInstance,
@@ -224,9 +225,10 @@ def start(*, record, template: WorkflowTemplate, actor: User | None, author: Use
     )
     _history(instance, HistoryAction.START, actor=actor, to_state=initial.name)
     audit.record(
-        action="create", resource_type=_resource_type(instance), resource_id=instance.object_id, actor=actor,
+        action="transition", resource_type=_resource_type(instance), resource_id=instance.object_id, actor=actor,
         summary=f"Workflow {template} started in state {initial.name}",
-        new_values={"workflow_template": template.pk, "workflow_version": template.version, "state": initial.name},
+        new_values={"transition": "start", "state": initial.name, "workflow_instance": instance.pk,
+                    "workflow_template": template.pk, "workflow_version": template.version},
     )
     return instance
 
@@ -429,7 +431,8 @@ def _move(instance, transition_obj, *, actor, comment, signature, automatic) -> 
     )
     who = actor.display_name if actor else "system"
     audit.record(
-        action="transition", resource_type=_resource_type(instance), resource_id=instance.object_id, actor=actor,
+        action="reject" if to_state.kind == StateKind.REJECTED else "transition",
+        resource_type=_resource_type(instance), resource_id=instance.object_id, actor=actor,
         summary=f"{transition_obj.label}: {from_state.name} → {to_state.name} ({'automatic' if automatic else who})",
         old_values={"state": from_state.name},
         new_values={"state": to_state.name, "transition": transition_obj.name, "signature_id": getattr(signature, "pk", None)},

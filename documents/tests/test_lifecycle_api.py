@@ -107,7 +107,9 @@ def test_full_life_cycle(api, author, manager, reviewer, pdf_bytes):
     events = list(AuditEvent.objects.filter(resource_type="document", resource_id=doc_id).order_by("sequence"))
     actions = [e.action for e in events]
     moves = [e.new_values["transition"] for e in events if e.action == "transition"]
-    assert moves == ["submit", "approve", "make_effective", "submit", "approve", "make_effective", "supersede"]
+    assert moves == [
+        "start", "submit", "approve", "make_effective", "start", "submit", "approve", "make_effective", "supersede",
+    ]
     assert actions.count("approve") == 4
     assert "create" in actions and "process" in actions
     version_ids = list(DocumentVersion.objects.filter(document_id=doc_id).values_list("pk", flat=True))

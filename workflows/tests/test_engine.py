@@ -201,7 +201,8 @@ def test_history_and_audit_record_every_step(make_user):
         ("transition", "approve", "review", "approved", None, True),
     ]
     events = AuditEvent.objects.filter(resource_type="group", resource_id=instance.object_id).order_by("sequence")
-    assert [e.action for e in events] == ["create", "transition", "approve", "transition"]
+    assert [e.action for e in events] == ["transition", "transition", "approve", "transition"]
+    assert [e.new_values.get("transition") for e in events] == ["start", "submit", None, "approve"]
     assert events[2].reason == "Looks right" and events[2].actor_id == qam.pk
 
 
