@@ -166,13 +166,17 @@ def document_detail(document: Document, user) -> DocumentDetail:
                 current_hash[key] = content_hash_of(json_safe(content)) if content is not None else None
             if not full and label != (document.effective_version.version if document.effective_version_id else None):
                 continue
+            content_ok = current_hash[key] == sig.content_hash
+            binding_ok = sig.compute_signature_hash() == sig.signature_hash
             signature_rows.append({
                 "id": sig.pk, "signer": sig.signer, "printed_name": sig.printed_name, "signed_at": sig.signed_at,
                 "signature_type": sig.signature_type, "meaning": sig.meaning, "intent": sig.intent, "reason": sig.reason,
                 "resource_type": sig.resource_type, "resource_id": sig.resource_id, "version": label,
                 "content_hash": sig.content_hash,
-                "valid": current_hash[key] == sig.content_hash and sig.compute_signature_hash() == sig.signature_hash,
+                "valid": content_ok and binding_ok,
                 "signature": sig,
+                "verification": {"valid": content_ok and binding_ok, "content_hash_matches": content_ok,
+                                 "signature_hash_matches": binding_ok},
             })
     return DocumentDetail(
         versions=versions, workflow=workflow, available_transitions=available_transitions(document, user),

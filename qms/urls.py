@@ -30,6 +30,7 @@ urlpatterns = [
     path("logout/", accounts_views.logout_view, name="logout"),
     path("", include("accounts.urls")),
     path("audit/", include("audit.urls")),
+    path("documents/", include("documents.urls")),
 ]
 
 handler404 = "qms.views.page_not_found"
