@@ -215,10 +215,15 @@ def _audit_definition(template: WorkflowTemplate) -> dict:
 def start(*, record, template: WorkflowTemplate, actor: User | None, author: User | None = None) -> WorkflowInstance:
     """Puts a record into the initial state of the current version of `template`.
     Call inside the transaction that creates the record."""
-    template = selectors.current_version_of(template)
-    initial = template.initial_state()
-    if initial is None:
-        raise InvalidInput(f"Workflow template {template} has no initial state.", field="workflow")
+    template = selectors.template_list().get(pk=selectors.current_version_of(template).pk)
+    problems = validate_definition(definition_of(template))
+    if problems:
+        raise Conflict(
+            f"Workflow template {template} is not usable until it is fixed: "
+            + "; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in problems),
+            error_code="WORKFLOW_INVALID",
+        )
+    initial = next(s for s in template.states.all() if s.is_initial)
     instance = WorkflowInstance.objects.create(
         template=template, content_type=ContentType.objects.get_for_model(type(record)), object_id=record.pk,
         current_state=initial, author=author or actor, started_by=actor,
