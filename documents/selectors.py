@@ -28,8 +28,10 @@ def sees_all_versions(user) -> bool:
 
 def document_list(user) -> QuerySet[Document]:
     """Documents visible to `user`, with what a list row shows joined in (constant query count)."""
-    qs = Document.objects.select_related(
-        "document_type", "owner", "owner__role", "current_version", "effective_version",
+    qs = Document.objects.select_related("document_type", "owner", "current_version", "effective_version").defer(
+        # Extracted and source text can be megabytes; rows never show them.
+        "current_version__extracted_text", "current_version__source_text",
+        "effective_version__extracted_text", "effective_version__source_text",
     )
     if not sees_all_versions(user):
         qs = qs.filter(effective_version__isnull=False)
