@@ -22,17 +22,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 WORKDIR = tempfile.mkdtemp(prefix="qms-bench-")
-os.environ.update({
-    "DJANGO_SETTINGS_MODULE": "qms.settings",
-    "DEBUG": "false",
-    "SECRET_KEY": "bench-only-secret-key-0123456789abcdef0123456789abcdef",
-    "DATABASE_URL": f"sqlite:///{WORKDIR}/bench.sqlite3",
-    "MEDIA_ROOT": f"{WORKDIR}/media",
-    "REDIS_URL": "",
-    "CELERY_BROKER_URL": "",
-    "THROTTLE_USER_RATE": "100000000/min",
-    "LOG_LEVEL": "WARNING",
-})
+os.environ.update(
+    {
+        "DJANGO_SETTINGS_MODULE": "qms.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-only-secret-key-0123456789abcdef0123456789abcdef",
+        "DATABASE_URL": f"sqlite:///{WORKDIR}/bench.sqlite3",
+        "MEDIA_ROOT": f"{WORKDIR}/media",
+        "REDIS_URL": "",
+        "CELERY_BROKER_URL": "",
+        "THROTTLE_USER_RATE": "100000000/min",
+        "LOG_LEVEL": "WARNING",
+    }
+)
 
 import django  # noqa: E402
 
@@ -70,13 +72,17 @@ def create_data(count: int):
     from documents import services
     from documents.models import DocumentType
 
-    author = User.objects.create_user("bench-author", "author@example.com", "Bench-Pass-123", role=Role.objects.get(name="QA"),
-                                      full_name="Bench Author")
+    author = User.objects.create_user(
+        "bench-author", "author@example.com", "Bench-Pass-123", role=Role.objects.get(name="QA"), full_name="Bench Author"
+    )
     types = list(DocumentType.objects.all())
     for i in range(count):
         services.upload_document(
-            actor=author, file=SimpleUploadedFile(f"doc{i}.txt", f"Procedure {i}\n".encode()), title=f"Procedure {i}",
-            document_type=types[i % len(types)], category=("Production", "Quality", "Warehouse")[i % 3],
+            actor=author,
+            file=SimpleUploadedFile(f"doc{i}.txt", f"Procedure {i}\n".encode()),
+            title=f"Procedure {i}",
+            document_type=types[i % len(types)],
+            category=("Production", "Quality", "Warehouse")[i % 3],
             keywords="bench, list",
         )
     return author

@@ -44,9 +44,9 @@ class DocumentTypeAdmin(admin.ModelAdmin):
         if change:
             saved = services.update_document_type(actor=request.user, doc_type=obj, data=data, reason="Changed in the admin")
         else:
-            saved = services.create_document_type(actor=request.user, data={
-                f: form.cleaned_data[f] for f in services.TYPE_FIELDS if f in form.cleaned_data
-            })
+            saved = services.create_document_type(
+                actor=request.user, data={f: form.cleaned_data[f] for f in services.TYPE_FIELDS if f in form.cleaned_data}
+            )
         obj.pk, obj.row_version = saved.pk, saved.row_version
 
 
@@ -87,8 +87,17 @@ class DocumentTemplateAdmin(admin.ModelAdmin):
 class VersionInline(_ReadOnly, admin.TabularInline):
     model = DocumentVersion
     extra = 0
-    fields = ["version", "status", "original_filename", "file_size", "mime_type", "sha256", "processing_status", "created_by",
-              "created_at"]
+    fields = [
+        "version",
+        "status",
+        "original_filename",
+        "file_size",
+        "mime_type",
+        "sha256",
+        "processing_status",
+        "created_by",
+        "created_at",
+    ]
     readonly_fields = fields
 
 
@@ -98,9 +107,25 @@ class DocumentAdmin(_ReadOnly, admin.ModelAdmin):
     list_filter = ["document_type", "status", "category"]
     search_fields = ["number", "title"]
     list_select_related = ["document_type", "current_version", "effective_version", "owner"]
-    readonly_fields = ["number", "title", "document_type", "category", "description", "keywords", "owner", "status",
-                       "current_version", "effective_version", "workflow_instance", "effective_date", "next_review_date",
-                       "created_by", "created_at", "updated_at", "row_version"]
+    readonly_fields = [
+        "number",
+        "title",
+        "document_type",
+        "category",
+        "description",
+        "keywords",
+        "owner",
+        "status",
+        "current_version",
+        "effective_version",
+        "workflow_instance",
+        "effective_date",
+        "next_review_date",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "row_version",
+    ]
     fields = readonly_fields
     inlines = [VersionInline]
 
@@ -112,6 +137,23 @@ class DocumentVersionAdmin(_ReadOnly, admin.ModelAdmin):
     search_fields = ["document__number", "original_filename", "sha256"]
     list_select_related = ["document"]
     exclude = ["extracted_text", "source_text"]
-    readonly_fields = ["document", "version", "major", "minor", "file", "original_filename", "file_size", "sha256", "mime_type",
-                       "change_summary", "status", "workflow_instance", "page_count", "processing_status", "processing_error",
-                       "processed_at", "created_by", "created_at"]
+    readonly_fields = [
+        "document",
+        "version",
+        "major",
+        "minor",
+        "file",
+        "original_filename",
+        "file_size",
+        "sha256",
+        "mime_type",
+        "change_summary",
+        "status",
+        "workflow_instance",
+        "page_count",
+        "processing_status",
+        "processing_error",
+        "processed_at",
+        "created_by",
+        "created_at",
+    ]

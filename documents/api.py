@@ -69,8 +69,14 @@ class DocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = DocumentListSerializer
     filterset_class = DocumentFilter
     sort_fields = {
-        "number": "number", "title": "title", "status": "status", "category": "category", "created_at": "created_at",
-        "updated_at": "updated_at", "effective_date": "effective_date", "next_review_date": "next_review_date",
+        "number": "number",
+        "title": "title",
+        "status": "status",
+        "category": "category",
+        "created_at": "created_at",
+        "updated_at": "updated_at",
+        "effective_date": "effective_date",
+        "next_review_date": "next_review_date",
     }
     default_sort = ["-created_at", "-pk"]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
@@ -160,7 +166,10 @@ class DocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         document = self.get_object()
         data = _validated(NewVersionSerializer, request)
         services.add_version(
-            actor=request.user, document=document, file=data["file"], change_summary=data["change_summary"],
+            actor=request.user,
+            document=document,
+            file=data["file"],
+            change_summary=data["change_summary"],
             row_version=data.get("row_version") or if_match_version(request),
         )
         return detail_response(document, request, status.HTTP_201_CREATED)
@@ -227,8 +236,12 @@ class DocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         document = self.get_object()
         data = _validated(TransitionRequestSerializer, request)
         document = services.transition_document(
-            actor=request.user, document=document, name=data["transition"], comment=data["comment"],
-            password=data["password"], intent=data["intent"],
+            actor=request.user,
+            document=document,
+            name=data["transition"],
+            comment=data["comment"],
+            password=data["password"],
+            intent=data["intent"],
         )
         return detail_response(document, request)
 
@@ -276,7 +289,8 @@ class DocumentTypeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         return Response(DocumentTypeSerializer(doc_type).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=DocumentTypeSerializer, responses={200: DocumentTypeSerializer, **error_responses(401, 403, 404, 409, 422)},
+        request=DocumentTypeSerializer,
+        responses={200: DocumentTypeSerializer, **error_responses(401, 403, 404, 409, 422)},
         description="Existing documents keep their numbers; the code of a type that has documents cannot change.",
     )
     def update(self, request, pk=None):
@@ -330,13 +344,18 @@ class DocumentTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         template = services.create_template(actor=request.user, data=data)
         return Response(DocumentTemplateSerializer(template).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=DocumentTemplateSerializer, responses={200: DocumentTemplateSerializer, **error_responses(401, 403, 404, 409, 422)})
+    @extend_schema(
+        request=DocumentTemplateSerializer,
+        responses={200: DocumentTemplateSerializer, **error_responses(401, 403, 404, 409, 422)},
+    )
     def update(self, request, pk=None):
         template = self.get_object()
         data = _validated(DocumentTemplateSerializer, request, partial=True)
         reason = data.pop("reason", "")
         row_version = data.pop("row_version", None) or if_match_version(request)
-        template = services.update_template(actor=request.user, template=template, data=data, reason=reason, row_version=row_version)
+        template = services.update_template(
+            actor=request.user, template=template, data=data, reason=reason, row_version=row_version
+        )
         return Response(DocumentTemplateSerializer(template).data)
 
     @extend_schema(

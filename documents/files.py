@@ -56,7 +56,9 @@ def max_upload_bytes() -> int:
 
 
 def _too_large() -> FileTooLarge:
-    return FileTooLarge(f"The file is larger than the {settings.MAX_UPLOAD_MB} MB limit.", extra={"max_mb": settings.MAX_UPLOAD_MB})
+    return FileTooLarge(
+        f"The file is larger than the {settings.MAX_UPLOAD_MB} MB limit.", extra={"max_mb": settings.MAX_UPLOAD_MB}
+    )
 
 
 def check_request_size(content_length) -> None:

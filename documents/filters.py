@@ -8,12 +8,18 @@ from .models import Document, DocumentTemplate
 
 class DocumentFilter(django_filters.FilterSet):
     document_type = django_filters.NumberFilter(field_name="document_type_id", label="Document type id")
-    document_type_code = django_filters.CharFilter(field_name="document_type__code", lookup_expr="iexact", label="Type code, e.g. SOP")
+    document_type_code = django_filters.CharFilter(
+        field_name="document_type__code", lookup_expr="iexact", label="Type code, e.g. SOP"
+    )
     category = django_filters.CharFilter(lookup_expr="iexact")
     status = django_filters.CharFilter(lookup_expr="iexact", label="Workflow state of the current cycle, e.g. draft, effective")
     owner = django_filters.NumberFilter(field_name="owner_id", label="Owner user id")
-    date_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label="Created on or after (YYYY-MM-DD)")
-    date_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label="Created on or before (YYYY-MM-DD)")
+    date_from = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__gte", label="Created on or after (YYYY-MM-DD)"
+    )
+    date_to = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__lte", label="Created on or before (YYYY-MM-DD)"
+    )
     effective_from = django_filters.DateFilter(field_name="effective_date", lookup_expr="gte")
     effective_to = django_filters.DateFilter(field_name="effective_date", lookup_expr="lte")
     has_effective_version = django_filters.BooleanFilter(field_name="effective_version", lookup_expr="isnull", exclude=True)

@@ -16,11 +16,21 @@ class DocumentFilterForm(forms.Form):
     search = forms.CharField(required=False, label="Title or number")
     document_type = forms.ModelChoiceField(DocumentType.objects.all(), required=False, empty_label="All types")
     category = forms.CharField(required=False)
-    status = forms.ChoiceField(required=False, choices=[
-        ("", "Any status"), ("draft", "Draft"), ("in_review", "In review"), ("rejected", "Rejected"), ("approved", "Approved"),
-        ("effective", "Effective"), ("obsolete", "Obsolete"),
-    ])
-    owner = forms.ModelChoiceField(User.objects.filter(is_active=True).order_by("username"), required=False, empty_label="Any owner")
+    status = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "Any status"),
+            ("draft", "Draft"),
+            ("in_review", "In review"),
+            ("rejected", "Rejected"),
+            ("approved", "Approved"),
+            ("effective", "Effective"),
+            ("obsolete", "Obsolete"),
+        ],
+    )
+    owner = forms.ModelChoiceField(
+        User.objects.filter(is_active=True).order_by("username"), required=False, empty_label="Any owner"
+    )
     date_from = forms.DateField(required=False, widget=DateInput, label="Created from")
     date_to = forms.DateField(required=False, widget=DateInput, label="Created to")
 
@@ -63,7 +73,9 @@ class ConfigureApprovalForm(forms.Form):
     role_2 = forms.ModelChoiceField(Role.objects.all(), required=False, label="Second role")
     count_2 = forms.IntegerField(min_value=1, initial=1, required=False, label="Approvers with the second role")
     users = forms.ModelMultipleChoiceField(
-        User.objects.filter(is_active=True).order_by("username"), required=False, label="Named approvers (all must approve)",
+        User.objects.filter(is_active=True).order_by("username"),
+        required=False,
+        label="Named approvers (all must approve)",
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
     author_may_approve = forms.BooleanField(required=False, label="The author may approve")
@@ -93,8 +105,12 @@ class TemplateUseForm(forms.Form):
         self.template = template
         for spec in template.variables:
             required = bool(spec.get("is_required")) and spec.get("default_value") is None
-            common = {"required": required, "label": spec["name"].replace("_", " ").capitalize(),
-                      "help_text": spec.get("description", ""), "initial": spec.get("default_value")}
+            common = {
+                "required": required,
+                "label": spec["name"].replace("_", " ").capitalize(),
+                "help_text": spec.get("description", ""),
+                "initial": spec.get("default_value"),
+            }
             kind = spec.get("parameter_type")
             if kind == "choice":
                 field = forms.ChoiceField(choices=[("", "---------")] + [(c, c) for c in spec.get("choices", [])], **common)

@@ -15,12 +15,16 @@ from django.db import models
 class DocumentType(models.Model):
     name = models.CharField(max_length=100, unique=True)
     code = models.CharField(
-        max_length=10, unique=True, validators=[RegexValidator(r"^[A-Z][A-Z0-9]{0,9}$", "Upper-case letters and digits.")],
+        max_length=10,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z][A-Z0-9]{0,9}$", "Upper-case letters and digits.")],
         help_text="Number prefix, e.g. SOP gives SOP-0001.",
     )
     description = models.TextField(blank=True)
     default_workflow = models.ForeignKey(
-        "workflows.WorkflowTemplate", on_delete=models.PROTECT, related_name="document_types",
+        "workflows.WorkflowTemplate",
+        on_delete=models.PROTECT,
+        related_name="document_types",
         help_text="New documents of this type start on the current version of this workflow template.",
     )
     review_period_months = models.PositiveSmallIntegerField(default=24, validators=[MinValueValidator(1)])
@@ -50,11 +54,21 @@ class Document(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_documents")
     status = models.CharField(max_length=50, db_index=True, editable=False, help_text="State of the current workflow cycle")
     current_version = models.ForeignKey(
-        "DocumentVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False,
+        "DocumentVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
         help_text="The latest version (the one the current workflow cycle is about).",
     )
     effective_version = models.ForeignKey(
-        "DocumentVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False,
+        "DocumentVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
         help_text="The version in force (readers use this one).",
     )
     workflow_instance = models.ForeignKey(
@@ -152,7 +166,8 @@ class DocumentTemplate(models.Model):
     document_type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, related_name="templates")
     body = models.TextField(help_text="Markdown with {{ variable }} placeholders (no other template syntax is executed).")
     variables = models.JSONField(
-        default=list, blank=True,
+        default=list,
+        blank=True,
         help_text='[{"name", "parameter_type": string|number|date|email|choice, "is_required", "default_value", '
         '"description", "choices"}]',
     )

@@ -75,7 +75,9 @@ def check_template(body: str, variables: list[dict]) -> None:
         names.add(name)
         ptype = spec.get("parameter_type")
         if ptype not in PARAMETER_TYPES:
-            problems.append((loc + ["parameter_type"], f"parameter_type must be one of {', '.join(PARAMETER_TYPES)}.", "value_error"))
+            problems.append(
+                (loc + ["parameter_type"], f"parameter_type must be one of {', '.join(PARAMETER_TYPES)}.", "value_error")
+            )
             continue
         if ptype == "choice":
             choices = spec.get("choices")
@@ -151,8 +153,13 @@ def resolve_values(variables: list[dict], given: dict) -> dict[str, str]:
     declared = {spec["name"]: spec for spec in variables}
     for name in given:
         if name not in declared:
-            problems.append((["variables", name], f"{name!r} is not a variable of this template "
-                             f"(declared: {', '.join(declared) or 'none'}).", "value_error.extra"))
+            problems.append(
+                (
+                    ["variables", name],
+                    f"{name!r} is not a variable of this template (declared: {', '.join(declared) or 'none'}).",
+                    "value_error.extra",
+                )
+            )
     values: dict[str, str] = {}
     for name, spec in declared.items():
         if name in given and given[name] not in (None, ""):

@@ -30,8 +30,10 @@ def document_list(user) -> QuerySet[Document]:
     """Documents visible to `user`, with what a list row shows joined in (constant query count)."""
     qs = Document.objects.select_related("document_type", "owner", "current_version", "effective_version").defer(
         # Extracted and source text can be megabytes; rows never show them.
-        "current_version__extracted_text", "current_version__source_text",
-        "effective_version__extracted_text", "effective_version__source_text",
+        "current_version__extracted_text",
+        "current_version__source_text",
+        "effective_version__extracted_text",
+        "effective_version__source_text",
     )
     if not sees_all_versions(user):
         qs = qs.filter(effective_version__isnull=False)
@@ -90,7 +92,10 @@ def template_list() -> QuerySet[DocumentTemplate]:
 
 def document_detail_queryset(user) -> QuerySet[Document]:
     return document_list(user).select_related(
-        "created_by", "current_version__created_by", "workflow_instance__current_state", "workflow_instance__template",
+        "created_by",
+        "current_version__created_by",
+        "workflow_instance__current_state",
+        "workflow_instance__template",
     )
 
 
@@ -118,12 +123,23 @@ def document_detail(document: Document, user) -> DocumentDetail:
     history = []
     if full:
         for h in WorkflowHistory.objects.filter(instance_id__in=list(label_by_instance)).select_related("actor").order_by("pk"):
-            history.append({
-                "id": h.pk, "workflow_instance": h.instance_id, "version": label_by_instance.get(h.instance_id),
-                "action": h.action, "transition": h.transition_name, "from_state": h.from_state, "to_state": h.to_state,
-                "actor": h.actor, "actor_name": h.actor_name, "comment": h.comment, "signature_id": h.signature_id,
-                "is_automatic": h.is_automatic, "created_at": h.created_at,
-            })
+            history.append(
+                {
+                    "id": h.pk,
+                    "workflow_instance": h.instance_id,
+                    "version": label_by_instance.get(h.instance_id),
+                    "action": h.action,
+                    "transition": h.transition_name,
+                    "from_state": h.from_state,
+                    "to_state": h.to_state,
+                    "actor": h.actor,
+                    "actor_name": h.actor_name,
+                    "comment": h.comment,
+                    "signature_id": h.signature_id,
+                    "is_automatic": h.is_automatic,
+                    "created_at": h.created_at,
+                }
+            )
 
     instance = document.workflow_instance
     workflow = None
@@ -133,28 +149,44 @@ def document_detail(document: Document, user) -> DocumentDetail:
         workflow = {
             "instance_id": instance.pk,
             "template": {"id": instance.template_id, "name": instance.template.name, "version": instance.template.version},
-            "state": {"name": instance.current_state.name, "label": instance.current_state.label, "kind": instance.current_state.kind},
+            "state": {
+                "name": instance.current_state.name,
+                "label": instance.current_state.label,
+                "kind": instance.current_state.kind,
+            },
             "started_at": instance.started_at,
             "approval": _approval_status(policy) if policy is not None and policy.requires_approval else None,
             "history": history,
         }
         if full:
             for a in workflow_selectors.approvals_for(label_by_instance):
-                approvals.append({
-                    "id": a.pk, "approver": a.approver, "approver_name": a.approver_name, "approver_role": a.approver_role,
-                    "state": a.state.name, "version": label_by_instance.get(a.instance_id), "rule": a.rule_description,
-                    "comment": a.comment, "signature_id": a.signature_id,
-                    "current": a.instance_id == instance.pk and a.state_entry == instance.state_entry,
-                    "created_at": a.created_at,
-                })
+                approvals.append(
+                    {
+                        "id": a.pk,
+                        "approver": a.approver,
+                        "approver_name": a.approver_name,
+                        "approver_role": a.approver_role,
+                        "state": a.state.name,
+                        "version": label_by_instance.get(a.instance_id),
+                        "rule": a.rule_description,
+                        "comment": a.comment,
+                        "signature_id": a.signature_id,
+                        "current": a.instance_id == instance.pk and a.state_entry == instance.state_entry,
+                        "created_at": a.created_at,
+                    }
+                )
 
     signature_rows = []
     if user.has_qms_permission("signatures.view") or full:
         current_hash = {}
-        for sig in Signature.objects.filter(
-            Q(resource_type="document", resource_id=document.pk)
-            | Q(resource_type="document_version", resource_id__in=list(version_by_id))
-        ).select_related("signer").order_by("signed_at", "pk"):
+        for sig in (
+            Signature.objects.filter(
+                Q(resource_type="document", resource_id=document.pk)
+                | Q(resource_type="document_version", resource_id__in=list(version_by_id))
+            )
+            .select_related("signer")
+            .order_by("signed_at", "pk")
+        ):
             if sig.resource_type == "document_version":
                 record = version_by_id.get(sig.resource_id)
                 key = ("document_version", sig.resource_id)
@@ -170,19 +202,36 @@ def document_detail(document: Document, user) -> DocumentDetail:
                 continue
             content_ok = current_hash[key] == sig.content_hash
             binding_ok = sig.compute_signature_hash() == sig.signature_hash
-            signature_rows.append({
-                "id": sig.pk, "signer": sig.signer, "printed_name": sig.printed_name, "signed_at": sig.signed_at,
-                "signature_type": sig.signature_type, "meaning": sig.meaning, "intent": sig.intent, "reason": sig.reason,
-                "resource_type": sig.resource_type, "resource_id": sig.resource_id, "version": label,
-                "content_hash": sig.content_hash,
-                "valid": content_ok and binding_ok,
-                "signature": sig,
-                "verification": {"valid": content_ok and binding_ok, "content_hash_matches": content_ok,
-                                 "signature_hash_matches": binding_ok},
-            })
+            signature_rows.append(
+                {
+                    "id": sig.pk,
+                    "signer": sig.signer,
+                    "printed_name": sig.printed_name,
+                    "signed_at": sig.signed_at,
+                    "signature_type": sig.signature_type,
+                    "meaning": sig.meaning,
+                    "intent": sig.intent,
+                    "reason": sig.reason,
+                    "resource_type": sig.resource_type,
+                    "resource_id": sig.resource_id,
+                    "version": label,
+                    "content_hash": sig.content_hash,
+                    "valid": content_ok and binding_ok,
+                    "signature": sig,
+                    "verification": {
+                        "valid": content_ok and binding_ok,
+                        "content_hash_matches": content_ok,
+                        "signature_hash_matches": binding_ok,
+                    },
+                }
+            )
     return DocumentDetail(
-        versions=versions, workflow=workflow, available_transitions=available_transitions(document, user),
-        approvals=approvals, signatures=signature_rows, history=history,
+        versions=versions,
+        workflow=workflow,
+        available_transitions=available_transitions(document, user),
+        approvals=approvals,
+        signatures=signature_rows,
+        history=history,
     )
 
 
@@ -195,8 +244,12 @@ def _approval_status(policy) -> dict:
         "satisfied": policy.satisfied,
         "rules": [
             {
-                "kind": r.kind, "role": r.role_name, "required_approvals": r.required, "users": r.user_ids,
-                "approvals": r.count, "satisfied": r.satisfied,
+                "kind": r.kind,
+                "role": r.role_name,
+                "required_approvals": r.required,
+                "users": r.user_ids,
+                "approvals": r.count,
+                "satisfied": r.satisfied,
             }
             for r in policy.rules
         ],

@@ -54,9 +54,22 @@ class DocumentVersionSerializer(serializers.ModelSerializer):
     class Meta:
         model = DocumentVersion
         fields = [
-            "id", "version", "status", "original_filename", "file_path", "file_size", "mime_type", "sha256",
-            "change_summary", "processing_status", "processing_error", "page_count", "created_by", "created_at",
-            "processed_at", "download_url",
+            "id",
+            "version",
+            "status",
+            "original_filename",
+            "file_path",
+            "file_size",
+            "mime_type",
+            "sha256",
+            "change_summary",
+            "processing_status",
+            "processing_error",
+            "page_count",
+            "created_by",
+            "created_at",
+            "processed_at",
+            "download_url",
         ]
         read_only_fields = fields
 
@@ -75,8 +88,22 @@ class DocumentListSerializer(serializers.ModelSerializer):
     class Meta:
         model = Document
         fields = [
-            "id", "number", "title", "document_type", "category", "keywords", "status", "version", "effective_version",
-            "owner", "effective_date", "next_review_date", "processing_status", "created_at", "updated_at", "row_version",
+            "id",
+            "number",
+            "title",
+            "document_type",
+            "category",
+            "keywords",
+            "status",
+            "version",
+            "effective_version",
+            "owner",
+            "effective_date",
+            "next_review_date",
+            "processing_status",
+            "created_at",
+            "updated_at",
+            "row_version",
         ]
         read_only_fields = fields
 
@@ -187,8 +214,15 @@ class DocumentDetailSerializer(DocumentListSerializer):
 
     class Meta(DocumentListSerializer.Meta):
         fields = DocumentListSerializer.Meta.fields + [
-            "description", "file_path", "current_version", "versions", "workflow", "available_transitions", "approvals",
-            "signatures", "created_by",
+            "description",
+            "file_path",
+            "current_version",
+            "versions",
+            "workflow",
+            "available_transitions",
+            "approvals",
+            "signatures",
+            "created_by",
         ]
         read_only_fields = fields
 
@@ -207,8 +241,13 @@ class DocumentDetailSerializer(DocumentListSerializer):
     @extend_schema_field(TransitionOptionSerializer(many=True))
     def get_available_transitions(self, obj):
         return [
-            {"name": t.name, "to_state": t.to_state, "requires_signature": t.requires_signature, "label": t.label,
-             "requires_comment": t.requires_comment}
+            {
+                "name": t.name,
+                "to_state": t.to_state,
+                "requires_signature": t.requires_signature,
+                "label": t.label,
+                "requires_comment": t.requires_comment,
+            }
             for t in self._detail().available_transitions
         ]
 
@@ -249,24 +288,37 @@ class MetadataUpdateSerializer(serializers.Serializer):
 
 
 class ApproveSerializer(serializers.Serializer):
-    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"},
-                                     help_text="Your password: approving applies your electronic signature")
+    password = serializers.CharField(
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text="Your password: approving applies your electronic signature",
+    )
     comment = serializers.CharField(required=False, allow_blank=True, default="")
-    intent = serializers.CharField(required=False, allow_blank=True, default="",
-                                   help_text="Statement of intent; defaults to the approval meaning")
+    intent = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Statement of intent; defaults to the approval meaning"
+    )
 
 
 class TransitionRequestSerializer(serializers.Serializer):
     transition = serializers.CharField(max_length=50, help_text="Name from available_transitions")
     comment = serializers.CharField(required=False, allow_blank=True, default="")
-    password = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, default="",
-                                     help_text="Required when the transition requires a signature")
+    password = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        default="",
+        help_text="Required when the transition requires a signature",
+    )
     intent = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class ConfigureApprovalSerializer(serializers.Serializer):
-    state = serializers.CharField(required=False, default="", allow_blank=True,
-                                  help_text="Approval state to configure (default: the workflow's first approval state)")
+    state = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Approval state to configure (default: the workflow's first approval state)",
+    )
     approval_mode = serializers.ChoiceField(choices=ApprovalMode.choices, required=False, default=ApprovalMode.ALL)
     author_may_approve = serializers.BooleanField(required=False, default=False)
     rules = ApprovalRuleSerializer(many=True, required=False, default=list)
@@ -286,8 +338,19 @@ class DocumentTypeSerializer(serializers.ModelSerializer):
     class Meta:
         model = DocumentType
         fields = [
-            "id", "name", "code", "description", "default_workflow", "default_workflow_name", "review_period_months",
-            "approvers_need_training", "is_active", "created_at", "updated_at", "row_version", "reason",
+            "id",
+            "name",
+            "code",
+            "description",
+            "default_workflow",
+            "default_workflow_name",
+            "review_period_months",
+            "approvers_need_training",
+            "is_active",
+            "created_at",
+            "updated_at",
+            "row_version",
+            "reason",
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs = {"name": {"validators": []}, "code": {"validators": []}}
@@ -321,8 +384,21 @@ class DocumentTemplateSerializer(serializers.ModelSerializer):
     class Meta:
         model = DocumentTemplate
         fields = [
-            "id", "name", "description", "category", "document_type", "body", "variables", "output_format", "is_active",
-            "usage_count", "created_by", "created_at", "updated_at", "row_version", "reason",
+            "id",
+            "name",
+            "description",
+            "category",
+            "document_type",
+            "body",
+            "variables",
+            "output_format",
+            "is_active",
+            "usage_count",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "row_version",
+            "reason",
         ]
         read_only_fields = ["id", "usage_count", "created_by", "created_at", "updated_at"]
         extra_kwargs = {"name": {"validators": []}}
@@ -341,8 +417,12 @@ class DocumentTemplateListSerializer(DocumentTemplateSerializer):
 class UseTemplateSerializer(serializers.Serializer):
     template_id = serializers.IntegerField()
     variables = serializers.DictField(child=serializers.JSONField(), required=False, default=dict)
-    title = serializers.CharField(required=False, allow_blank=True, default="",
-                                  help_text="Document title (default: the 'title' variable, else the template name)")
+    title = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Document title (default: the 'title' variable, else the template name)",
+    )
     category = serializers.CharField(required=False, allow_null=True, default=None)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     keywords = KeywordsField(required=False, default=list)
@@ -350,4 +430,3 @@ class UseTemplateSerializer(serializers.Serializer):
 
 class DownloadQuerySerializer(serializers.Serializer):
     version = serializers.CharField(required=False, help_text="Version label, e.g. 1.0 (default: the current version)")
-

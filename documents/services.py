@@ -25,8 +25,8 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from audit import changes as audit_changes
-from audit import signatures
 from audit import services as audit
+from audit import signatures
 from qms.errors import Conflict, InvalidInput, NotFound, PermissionDenied, VersionConflict
 from workflows import selectors as workflow_selectors
 from workflows import services as workflows
@@ -75,21 +75,51 @@ def _removing_file_on_failure():
 
 
 def upload_document(
-    *, actor: User, file, title: str, document_type: DocumentType, category: str = "", description: str = "",
-    keywords="", change_summary: str = "", owner: User | None = None,
+    *,
+    actor: User,
+    file,
+    title: str,
+    document_type: DocumentType,
+    category: str = "",
+    description: str = "",
+    keywords="",
+    change_summary: str = "",
+    owner: User | None = None,
 ) -> Document:
     """A new controlled document whose version 1.0 is the uploaded file, in the initial state of
     its type's workflow."""
     safe_name, mime = files.validate_upload(file)
     return _create_document(
-        actor=actor, content=file, safe_name=safe_name, mime=mime, title=title, document_type=document_type,
-        category=category, description=description, keywords=keywords,
-        change_summary=change_summary or "Initial version", owner=owner,
+        actor=actor,
+        content=file,
+        safe_name=safe_name,
+        mime=mime,
+        title=title,
+        document_type=document_type,
+        category=category,
+        description=description,
+        keywords=keywords,
+        change_summary=change_summary or "Initial version",
+        owner=owner,
     )
 
 
-def _create_document(*, actor, content, safe_name, mime, title, document_type, category, description, keywords,
-                     change_summary, owner=None, source_text="", audit_extra: dict | None = None) -> Document:
+def _create_document(
+    *,
+    actor,
+    content,
+    safe_name,
+    mime,
+    title,
+    document_type,
+    category,
+    description,
+    keywords,
+    change_summary,
+    owner=None,
+    source_text="",
+    audit_extra: dict | None = None,
+) -> Document:
     title = (title or "").strip()
     if not title:
         raise InvalidInput("A title is required.", field="title", error_type="value_error.missing")
@@ -102,27 +132,52 @@ def _create_document(*, actor, content, safe_name, mime, title, document_type, c
         doc_type.next_number += 1
         doc_type.save(update_fields=["next_number"])
         document = Document.objects.create(
-            number=number, title=title, document_type=doc_type, category=(category or "").strip(),
-            description=description or "", keywords=", ".join(split_keywords(keywords)), owner=owner or actor,
-            status="", created_by=actor,
+            number=number,
+            title=title,
+            document_type=doc_type,
+            category=(category or "").strip(),
+            description=description or "",
+            keywords=", ".join(split_keywords(keywords)),
+            owner=owner or actor,
+            status="",
+            created_by=actor,
         )
         instance = workflows.start(record=document, template=doc_type.default_workflow, actor=actor, author=actor)
         version = _store_version(
-            document=document, instance=instance, content=content, safe_name=safe_name, mime=mime, sha256=sha256,
-            major=1, minor=0, change_summary=change_summary, actor=actor, source_text=source_text, written=written,
+            document=document,
+            instance=instance,
+            content=content,
+            safe_name=safe_name,
+            mime=mime,
+            sha256=sha256,
+            major=1,
+            minor=0,
+            change_summary=change_summary,
+            actor=actor,
+            source_text=source_text,
+            written=written,
         )
         document.current_version = version
         document.workflow_instance = instance
         document.status = instance.current_state.name
         document.save(update_fields=["current_version", "workflow_instance", "status"])
         audit.record(
-            action="create", resource_type="document", resource_id=document.pk, actor=actor,
+            action="create",
+            resource_type="document",
+            resource_id=document.pk,
+            actor=actor,
             summary=f"Document {document.number} {document.title!r} created with version {version.version}",
             new_values={
-                **audit_changes.snapshot(document, ["number", "title", "document_type.code", "category", "description", "keywords",
-                                              "owner.username", "status"]),
-                "version": version.version, "file": version.file.name, "original_filename": version.original_filename,
-                "sha256": version.sha256, "file_size": version.file_size, "mime_type": version.mime_type,
+                **audit_changes.snapshot(
+                    document,
+                    ["number", "title", "document_type.code", "category", "description", "keywords", "owner.username", "status"],
+                ),
+                "version": version.version,
+                "file": version.file.name,
+                "original_filename": version.original_filename,
+                "sha256": version.sha256,
+                "file_size": version.file_size,
+                "mime_type": version.mime_type,
                 **(audit_extra or {}),
             },
         )
@@ -159,10 +214,21 @@ def add_version(
                 extra={"current_state": state.name},
             )
         if revision:
-            instance = workflows.start(record=document, template=document.document_type.default_workflow, actor=actor, author=actor)
+            instance = workflows.start(
+                record=document, template=document.document_type.default_workflow, actor=actor, author=actor
+            )
         version = _store_version(
-            document=document, instance=instance, content=file, safe_name=safe_name, mime=mime, sha256=sha256,
-            major=major, minor=minor, change_summary=change_summary, actor=actor, written=written,
+            document=document,
+            instance=instance,
+            content=file,
+            safe_name=safe_name,
+            mime=mime,
+            sha256=sha256,
+            major=major,
+            minor=minor,
+            change_summary=change_summary,
+            actor=actor,
+            written=written,
         )
         if not revision:
             previous.status = StateKind.SUPERSEDED.value
@@ -174,14 +240,25 @@ def add_version(
         document.row_version += 1
         document.save(update_fields=["current_version", "workflow_instance", "status", "row_version", "updated_at"])
         audit.record(
-            action="create", resource_type="document", resource_id=document.pk, actor=actor,
-            summary=(f"Revision {version.version} of {document.number} started" if revision
-                     else f"Version {version.version} of {document.number} uploaded"),
+            action="create",
+            resource_type="document",
+            resource_id=document.pk,
+            actor=actor,
+            summary=(
+                f"Revision {version.version} of {document.number} started"
+                if revision
+                else f"Version {version.version} of {document.number} uploaded"
+            ),
             old_values=old,
             new_values={
-                "current_version.version": version.version, "status": document.status, "file": version.file.name,
-                "original_filename": version.original_filename, "sha256": version.sha256, "file_size": version.file_size,
-                "mime_type": version.mime_type, "change_summary": change_summary,
+                "current_version.version": version.version,
+                "status": document.status,
+                "file": version.file.name,
+                "original_filename": version.original_filename,
+                "sha256": version.sha256,
+                "file_size": version.file_size,
+                "mime_type": version.mime_type,
+                "change_summary": change_summary,
             },
             reason=change_summary,
         )
@@ -189,15 +266,28 @@ def add_version(
     return version
 
 
-def _store_version(*, document, instance, content, safe_name, mime, sha256, major, minor, change_summary, actor, written,
-                   source_text="") -> DocumentVersion:
+def _store_version(
+    *, document, instance, content, safe_name, mime, sha256, major, minor, change_summary, actor, written, source_text=""
+) -> DocumentVersion:
     label = f"{major}.{minor}"
-    name = files.store(files.storage_name(document_id=document.pk, title=document.title, version=label, filename=safe_name), content)
+    name = files.store(
+        files.storage_name(document_id=document.pk, title=document.title, version=label, filename=safe_name), content
+    )
     written.append(name)
     version = DocumentVersion(
-        document=document, version=label, major=major, minor=minor, original_filename=safe_name,
-        file_size=content.size, sha256=sha256, mime_type=mime, change_summary=change_summary,
-        status=instance.current_state.name, workflow_instance=instance, source_text=source_text, created_by=actor,
+        document=document,
+        version=label,
+        major=major,
+        minor=minor,
+        original_filename=safe_name,
+        file_size=content.size,
+        sha256=sha256,
+        mime_type=mime,
+        change_summary=change_summary,
+        status=instance.current_state.name,
+        workflow_instance=instance,
+        source_text=source_text,
+        created_by=actor,
     )
     version.file.name = name
     version.save()
@@ -240,13 +330,22 @@ def process_version(*, version_id: int, force: bool = False) -> DocumentVersion:
         else:
             version.processing_status, version.processing_error = ProcessingStatus.COMPLETED, ""
             version.extracted_text, version.page_count = result.text, result.page_count
-            summary = (f"Text extracted from {version.document.number} v{version.version} "
-                       f"({len(result.text)} characters{f', {result.page_count} pages' if result.page_count else ''})")
+            summary = (
+                f"Text extracted from {version.document.number} v{version.version} "
+                f"({len(result.text)} characters{f', {result.page_count} pages' if result.page_count else ''})"
+            )
         version.save(update_fields=["processing_status", "processing_error", "extracted_text", "page_count", "processed_at"])
         audit.record(
-            action="process", resource_type="document", resource_id=version.document_id, summary=summary,
-            new_values={"version": version.version, "processing_status": version.processing_status,
-                        "page_count": version.page_count, "processing_error": version.processing_error or None},
+            action="process",
+            resource_type="document",
+            resource_id=version.document_id,
+            summary=summary,
+            new_values={
+                "version": version.version,
+                "processing_status": version.processing_status,
+                "page_count": version.page_count,
+                "processing_error": version.processing_error or None,
+            },
         )
     return version
 
@@ -259,8 +358,12 @@ def update_metadata(*, actor: User, document: Document, changes: dict, reason: s
     row_version the client read (stale → 409 VERSION_CONFLICT)."""
     reason = audit.require_reason(reason, what="a change to a controlled document")
     if row_version is None:
-        raise InvalidInput("Send the row_version you read (or an If-Match header) so concurrent edits are detected.",
-                           field="row_version", error_type="value_error.missing", error_code="ROW_VERSION_REQUIRED")
+        raise InvalidInput(
+            "Send the row_version you read (or an If-Match header) so concurrent edits are detected.",
+            field="row_version",
+            error_type="value_error.missing",
+            error_code="ROW_VERSION_REQUIRED",
+        )
     unknown = set(changes) - set(METADATA_FIELDS)
     if unknown:
         raise InvalidInput(f"Cannot change {', '.join(sorted(unknown))} here.", field=sorted(unknown)[0])
@@ -287,8 +390,13 @@ def update_metadata(*, actor: User, document: Document, changes: dict, reason: s
         document.row_version += 1
         document.save()
         audit.record(
-            action="update", resource_type="document", resource_id=document.pk, actor=actor,
-            summary=f"Metadata of {document.number} changed ({', '.join(sorted(new))})", old_values=old, new_values=new,
+            action="update",
+            resource_type="document",
+            resource_id=document.pk,
+            actor=actor,
+            summary=f"Metadata of {document.number} changed ({', '.join(sorted(new))})",
+            old_values=old,
+            new_values=new,
             reason=reason,
         )
     return document
@@ -307,8 +415,10 @@ def check_can_approve(*, actor: User, document: Document) -> None:
     workflows.check_can_approve(instance, actor)
     policy = workflow_selectors.approval_policy(instance, with_progress=False)
     if not policy.author_may_approve and DocumentVersion.objects.filter(workflow_instance=instance, created_by=actor).exists():
-        raise PermissionDenied("Authors may not approve their own document (you uploaded a version under review).",
-                               error_code="SELF_APPROVAL_NOT_ALLOWED")
+        raise PermissionDenied(
+            "Authors may not approve their own document (you uploaded a version under review).",
+            error_code="SELF_APPROVAL_NOT_ALLOWED",
+        )
 
 
 def approve_document(*, actor: User, document: Document, password: str, comment: str = "", intent: str = "") -> Document:
@@ -323,8 +433,11 @@ def approve_document(*, actor: User, document: Document, password: str, comment:
         document = _lock(document)
         check_can_approve(actor=actor, document=document)
         signature = signatures.create_signature(
-            signer=actor, record=document.current_version, signature_type="approval",
-            intent=(intent or "").strip() or default_intent(document), reason=comment,
+            signer=actor,
+            record=document.current_version,
+            signature_type="approval",
+            intent=(intent or "").strip() or default_intent(document),
+            reason=comment,
         )
         outcome = workflows.approve(instance=document.workflow_instance, actor=actor, signature=signature, comment=comment)
         _after_workflow_change(document, outcome, actor)
@@ -355,7 +468,9 @@ def transition_document(
         signature = None
         if transition_obj.requires_signature:
             signature = signatures.create_signature(
-                signer=actor, record=document.current_version, signature_type=transition_obj.signature_type,
+                signer=actor,
+                record=document.current_version,
+                signature_type=transition_obj.signature_type,
                 intent=(intent or "").strip()
                 or f"{transition_obj.label}: {document.number} version {document.current_version.version}.",
                 reason=comment,
@@ -404,16 +519,20 @@ def _supersede(version: DocumentVersion, actor: User) -> None:
     instance = version.workflow_instance
     current = WorkflowInstance.objects.select_related("current_state").get(pk=instance.pk).current_state
     move = WorkflowTransition.objects.filter(
-        template_id=instance.template_id, from_state=current, trigger=TransitionTrigger.SYSTEM,
+        template_id=instance.template_id,
+        from_state=current,
+        trigger=TransitionTrigger.SYSTEM,
         to_state__kind=StateKind.SUPERSEDED,
     ).first()
     if move is None:
         raise Conflict(
             f"Workflow {instance.template} has no system transition from {current.name!r} to a superseded state; "
-            "the previous effective version cannot be superseded.", error_code="WORKFLOW_INCOMPLETE",
+            "the previous effective version cannot be superseded.",
+            error_code="WORKFLOW_INCOMPLETE",
         )
-    outcome = workflows.transition(instance=instance, name=move.name, actor=actor, comment="Superseded by a new effective version",
-                                   system=True)
+    outcome = workflows.transition(
+        instance=instance, name=move.name, actor=actor, comment="Superseded by a new effective version", system=True
+    )
     version.status = outcome.instance.current_state.name
     version.save(update_fields=["status"])
 
@@ -430,8 +549,15 @@ def _add_months(day: datetime.date, months: int) -> datetime.date:
 
 
 def configure_approval(
-    *, actor: User, document: Document, state: str, approval_mode: str = "all", author_may_approve: bool = False,
-    rules: list[dict] | None = None, reset: bool = False, reason: str = "",
+    *,
+    actor: User,
+    document: Document,
+    state: str,
+    approval_mode: str = "all",
+    author_may_approve: bool = False,
+    rules: list[dict] | None = None,
+    reset: bool = False,
+    reason: str = "",
 ) -> Document:
     """Per-document approvers and rules for one approval state, overriding the type's template."""
     reason = audit.require_reason(reason, what="changing who approves a controlled document")
@@ -443,8 +569,14 @@ def configure_approval(
                 extra={"current_state": document.status},
             )
         workflows.configure_approval(
-            instance=document.workflow_instance, state_name=state, actor=actor, approval_mode=approval_mode,
-            author_may_approve=author_may_approve, rules=rules, reset=reset, reason=reason,
+            instance=document.workflow_instance,
+            state_name=state,
+            actor=actor,
+            approval_mode=approval_mode,
+            author_may_approve=author_may_approve,
+            rules=rules,
+            reset=reset,
+            reason=reason,
         )
         document.row_version += 1
         document.save(update_fields=["row_version", "updated_at"])
@@ -454,15 +586,23 @@ def configure_approval(
 def record_download(*, actor: User, document: Document, version: DocumentVersion) -> None:
     with transaction.atomic():
         audit.record(
-            action="download", resource_type="document", resource_id=document.pk, actor=actor,
+            action="download",
+            resource_type="document",
+            resource_id=document.pk,
+            actor=actor,
             summary=f"{actor.display_name} downloaded {document.number} v{version.version} ({version.original_filename})",
             new_values={"version": version.version, "sha256": version.sha256, "file": version.file.name},
         )
 
 
 _DOCUMENT_RELATED = (
-    "document_type", "current_version", "effective_version", "effective_version__workflow_instance",
-    "workflow_instance", "workflow_instance__current_state", "workflow_instance__template",
+    "document_type",
+    "current_version",
+    "effective_version",
+    "effective_version__workflow_instance",
+    "workflow_instance",
+    "workflow_instance__current_state",
+    "workflow_instance__template",
 )
 
 
@@ -476,11 +616,7 @@ def _reload(document: Document) -> Document:
 
 def _lock(document: Document) -> Document:
     try:
-        return (
-            Document.objects.select_for_update(of=("self",))
-            .select_related(*_DOCUMENT_RELATED)
-            .get(pk=document.pk)
-        )
+        return Document.objects.select_for_update(of=("self",)).select_related(*_DOCUMENT_RELATED).get(pk=document.pk)
     except Document.DoesNotExist:
         raise NotFound("Document not found.")
 
@@ -495,7 +631,10 @@ def create_document_type(*, actor: User, data: dict) -> DocumentType:
         doc_type.full_clean()
         doc_type.save()
         audit.record(
-            action="create", resource_type="document_type", resource_id=doc_type.pk, actor=actor,
+            action="create",
+            resource_type="document_type",
+            resource_id=doc_type.pk,
+            actor=actor,
             summary=f"Document type {doc_type.code} ({doc_type.name}) created",
             new_values=audit_changes.snapshot(doc_type, _TYPE_AUDIT),
         )
@@ -505,15 +644,17 @@ def create_document_type(*, actor: User, data: dict) -> DocumentType:
 _TYPE_AUDIT = ["name", "code", "description", "default_workflow", "review_period_months", "approvers_need_training", "is_active"]
 
 
-def update_document_type(*, actor: User, doc_type: DocumentType, data: dict, reason: str = "",
-                         row_version: int | None = None) -> DocumentType:
+def update_document_type(
+    *, actor: User, doc_type: DocumentType, data: dict, reason: str = "", row_version: int | None = None
+) -> DocumentType:
     with transaction.atomic():
         doc_type = DocumentType.objects.select_for_update().get(pk=doc_type.pk)
         if row_version is not None and row_version != doc_type.row_version:
             raise _version_conflict(doc_type)
         if "code" in data and data["code"] != doc_type.code and doc_type.documents.exists():
-            raise Conflict("The code of a type that already has documents cannot change (their numbers use it).",
-                           error_code="CODE_IN_USE")
+            raise Conflict(
+                "The code of a type that already has documents cannot change (their numbers use it).", error_code="CODE_IN_USE"
+            )
         _check_type_unique(data, exclude=doc_type.pk)
         before = audit_changes.snapshot(doc_type, _TYPE_AUDIT)
         for field, value in data.items():
@@ -526,8 +667,13 @@ def update_document_type(*, actor: User, doc_type: DocumentType, data: dict, rea
         doc_type.row_version += 1
         doc_type.save()
         audit.record(
-            action="update", resource_type="document_type", resource_id=doc_type.pk, actor=actor,
-            summary=f"Document type {doc_type.code} changed ({', '.join(sorted(new))})", old_values=old, new_values=new,
+            action="update",
+            resource_type="document_type",
+            resource_id=doc_type.pk,
+            actor=actor,
+            summary=f"Document type {doc_type.code} changed ({', '.join(sorted(new))})",
+            old_values=old,
+            new_values=new,
             reason=reason,
         )
     return doc_type
@@ -554,14 +700,19 @@ def create_template(*, actor: User, data: dict) -> DocumentTemplate:
             **{k: v for k, v in data.items() if k in TEMPLATE_FIELDS and k != "variables"}, variables=variables, created_by=actor
         )
         audit.record(
-            action="create", resource_type="document_template", resource_id=template.pk, actor=actor,
-            summary=f"Document template {template.name!r} created", new_values=audit_changes.snapshot(template, _TEMPLATE_AUDIT),
+            action="create",
+            resource_type="document_template",
+            resource_id=template.pk,
+            actor=actor,
+            summary=f"Document template {template.name!r} created",
+            new_values=audit_changes.snapshot(template, _TEMPLATE_AUDIT),
         )
     return template
 
 
-def update_template(*, actor: User, template: DocumentTemplate, data: dict, reason: str = "",
-                    row_version: int | None = None) -> DocumentTemplate:
+def update_template(
+    *, actor: User, template: DocumentTemplate, data: dict, reason: str = "", row_version: int | None = None
+) -> DocumentTemplate:
     with transaction.atomic():
         template = DocumentTemplate.objects.select_for_update().get(pk=template.pk)
         if row_version is not None and row_version != template.row_version:
@@ -581,16 +732,27 @@ def update_template(*, actor: User, template: DocumentTemplate, data: dict, reas
         template.row_version += 1
         template.save()
         audit.record(
-            action="update", resource_type="document_template", resource_id=template.pk, actor=actor,
-            summary=f"Document template {template.name!r} changed ({', '.join(sorted(new))})", old_values=old,
-            new_values=new, reason=reason,
+            action="update",
+            resource_type="document_template",
+            resource_id=template.pk,
+            actor=actor,
+            summary=f"Document template {template.name!r} changed ({', '.join(sorted(new))})",
+            old_values=old,
+            new_values=new,
+            reason=reason,
         )
     return template
 
 
 def use_template(
-    *, actor: User, template: DocumentTemplate, variables: dict, title: str = "", category: str | None = None,
-    description: str = "", keywords="",
+    *,
+    actor: User,
+    template: DocumentTemplate,
+    variables: dict,
+    title: str = "",
+    category: str | None = None,
+    description: str = "",
+    keywords="",
 ) -> Document:
     """A draft document whose version 1.0 is the template rendered with `variables` (as DOCX or PDF,
     with the Markdown kept as the version's source text). Every variable problem is a 422."""
@@ -609,9 +771,17 @@ def use_template(
     with transaction.atomic():
         DocumentTemplate.objects.filter(pk=template.pk).update(usage_count=F("usage_count") + 1)
         document = _create_document(
-            actor=actor, content=content, safe_name=safe_name, mime=mime, title=title, document_type=template.document_type,
-            category=template.category if category is None else category, description=description, keywords=keywords,
-            change_summary=f"Created from template {template.name!r}", source_text=markdown,
+            actor=actor,
+            content=content,
+            safe_name=safe_name,
+            mime=mime,
+            title=title,
+            document_type=template.document_type,
+            category=template.category if category is None else category,
+            description=description,
+            keywords=keywords,
+            change_summary=f"Created from template {template.name!r}",
+            source_text=markdown,
             audit_extra={"template_id": template.pk, "template": template.name, "variables": values},
         )
     return document

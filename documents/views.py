@@ -48,10 +48,16 @@ def document_list(request):
     filterset = DocumentFilter(params, queryset=selectors.document_list(request.user).order_by("-created_at", "-pk"))
     documents = filterset.qs if filterset.is_valid() else selectors.document_list(request.user).none()
     page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "documents/list.html", {
-        "page": page, "filter_form": filter_form, "query": params.urlencode(),
-        "can_upload": request.user.has_qms_permission("documents.create"),
-    })
+    return render(
+        request,
+        "documents/list.html",
+        {
+            "page": page,
+            "filter_form": filter_form,
+            "query": params.urlencode(),
+            "can_upload": request.user.has_qms_permission("documents.create"),
+        },
+    )
 
 
 @permission_required("documents.create")
@@ -89,20 +95,24 @@ def document_detail(request, pk):
             approve_blocker = message_for(exc) if document.workflow_instance.current_state.kind == "in_review" else ""
     editable = document.workflow_instance.current_state.kind in ("draft", "rejected", "open")
     revisable = document.workflow_instance.current_state.kind == "effective"
-    return render(request, "documents/detail.html", {
-        "document": document,
-        "detail": detail,
-        "can_approve": can_approve,
-        "approve_blocker": approve_blocker,
-        "approve_intent": services.default_intent(document),
-        "approve_url": reverse("documents:approve", args=[document.pk]),
-        "can_edit": user.has_qms_permission("documents.edit") and not document.workflow_instance.current_state.is_terminal,
-        "can_add_version": user.has_qms_permission("documents.create") and (editable or revisable),
-        "revisable": revisable,
-        "can_configure": user.has_qms_permission("documents.configure_approval") and editable,
-        "can_download": user.has_qms_permission("documents.download"),
-        "can_view_audit": user.has_qms_permission("audit.view"),
-    })
+    return render(
+        request,
+        "documents/detail.html",
+        {
+            "document": document,
+            "detail": detail,
+            "can_approve": can_approve,
+            "approve_blocker": approve_blocker,
+            "approve_intent": services.default_intent(document),
+            "approve_url": reverse("documents:approve", args=[document.pk]),
+            "can_edit": user.has_qms_permission("documents.edit") and not document.workflow_instance.current_state.is_terminal,
+            "can_add_version": user.has_qms_permission("documents.create") and (editable or revisable),
+            "revisable": revisable,
+            "can_configure": user.has_qms_permission("documents.configure_approval") and editable,
+            "can_download": user.has_qms_permission("documents.download"),
+            "can_view_audit": user.has_qms_permission("audit.view"),
+        },
+    )
 
 
 @permission_required("documents.download")
@@ -137,16 +147,21 @@ def version_new(request, pk):
             else:
                 messages.success(request, f"Version {version.version} uploaded.")
                 return redirect("documents:detail", pk=pk)
-    return render(request, "documents/version_new.html", {"document": document, "form": form,
-                                                          "revision": document.status == "effective"})
+    return render(
+        request, "documents/version_new.html", {"document": document, "form": form, "revision": document.status == "effective"}
+    )
 
 
 @permission_required("documents.edit")
 def document_edit(request, pk):
     document = _document(request, pk)
     initial = {
-        "title": document.title, "category": document.category, "description": document.description,
-        "keywords": document.keywords, "owner": document.owner, "next_review_date": document.next_review_date,
+        "title": document.title,
+        "category": document.category,
+        "description": document.description,
+        "keywords": document.keywords,
+        "owner": document.owner,
+        "next_review_date": document.next_review_date,
         "row_version": document.row_version,
     }
     form = MetadataForm(request.POST or None, initial=initial)
@@ -155,8 +170,9 @@ def document_edit(request, pk):
         reason, row_version = data.pop("reason"), data.pop("row_version")
         changes = {k: v for k, v in data.items() if v != initial[k]}
         try:
-            services.update_metadata(actor=request.user, document=document, changes=changes, reason=reason,
-                                     row_version=row_version)
+            services.update_metadata(
+                actor=request.user, document=document, changes=changes, reason=reason, row_version=row_version
+            )
         except DomainError as exc:
             _form_error(form, exc)
         else:
@@ -175,8 +191,9 @@ def document_approve(request, pk):
         return redirect("documents:detail", pk=pk)
     data = form.cleaned_data
     try:
-        document = services.approve_document(actor=request.user, document=document, password=data["password"],
-                                             comment=data["reason"], intent=data["intent"])
+        document = services.approve_document(
+            actor=request.user, document=document, password=data["password"], comment=data["reason"], intent=data["intent"]
+        )
     except DomainError as exc:
         messages.error(request, f"Approval not recorded: {message_for(exc)}")
     else:
@@ -189,8 +206,10 @@ def document_approve(request, pk):
 def document_transition(request, pk, name):
     document = _document(request, pk)
     needs_signature = WorkflowTransition.objects.filter(
-        template_id=document.workflow_instance.template_id, from_state_id=document.workflow_instance.current_state_id,
-        name=name, requires_signature=True,
+        template_id=document.workflow_instance.template_id,
+        from_state_id=document.workflow_instance.current_state_id,
+        name=name,
+        requires_signature=True,
     ).exists()
     if needs_signature:
         form = SignatureForm(request.POST)
@@ -203,8 +222,9 @@ def document_transition(request, pk, name):
         form.is_valid()
         comment, password, intent = form.cleaned_data.get("comment", ""), None, ""
     try:
-        document = services.transition_document(actor=request.user, document=document, name=name, comment=comment,
-                                                password=password, intent=intent)
+        document = services.transition_document(
+            actor=request.user, document=document, name=name, comment=comment, password=password, intent=intent
+        )
     except DomainError as exc:
         messages.error(request, f"Not done: {message_for(exc)}")
     else:
@@ -218,15 +238,22 @@ def configure_approval(request, pk):
     instance = document.workflow_instance
     states = list(
         WorkflowTransition.objects.filter(template_id=instance.template_id, trigger=TransitionTrigger.APPROVAL)
-        .order_by("order").values_list("from_state__name", flat=True)
+        .order_by("order")
+        .values_list("from_state__name", flat=True)
     )
     form = ConfigureApprovalForm(request.POST or None, states=states)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.configure_approval(
-                actor=request.user, document=document, state=data["state"], approval_mode=data["approval_mode"],
-                author_may_approve=data["author_may_approve"], rules=form.rules(), reset=data["reset"], reason=data["reason"],
+                actor=request.user,
+                document=document,
+                state=data["state"],
+                approval_mode=data["approval_mode"],
+                author_may_approve=data["author_may_approve"],
+                rules=form.rules(),
+                reset=data["reset"],
+                reason=data["reason"],
             )
         except InvalidInputs as exc:
             form.add_error(None, "; ".join(msg for _, msg, _ in exc.problems))
@@ -236,11 +263,20 @@ def configure_approval(request, pk):
             messages.success(request, "Approval rules saved for this document.")
             return redirect("documents:detail", pk=pk)
     detail = selectors.document_detail(document, request.user)
-    policies = [approval_policy(instance, WorkflowState.objects.get(template_id=instance.template_id, name=s), with_progress=False)
-                for s in states]
-    return render(request, "documents/configure_approval.html", {
-        "document": document, "form": form, "policies": policies, "detail": detail,
-    })
+    policies = [
+        approval_policy(instance, WorkflowState.objects.get(template_id=instance.template_id, name=s), with_progress=False)
+        for s in states
+    ]
+    return render(
+        request,
+        "documents/configure_approval.html",
+        {
+            "document": document,
+            "form": form,
+            "policies": policies,
+            "detail": detail,
+        },
+    )
 
 
 def _errors(form) -> str:
@@ -257,11 +293,17 @@ def template_list(request):
     filterset = DocumentTemplateFilter(params, queryset=selectors.template_list().filter(is_active=True).order_by("name"))
     templates = filterset.qs if filterset.is_valid() else selectors.template_list().none()
     categories = sorted(set(DocumentTemplate.objects.exclude(category="").values_list("category", flat=True)))
-    return render(request, "documents/template_list.html", {
-        "templates": templates, "categories": categories, "category": request.GET.get("category", ""),
-        "can_use": request.user.has_qms_permission("templates.use"),
-        "can_manage": request.user.has_qms_permission("templates.manage") and request.user.is_staff,
-    })
+    return render(
+        request,
+        "documents/template_list.html",
+        {
+            "templates": templates,
+            "categories": categories,
+            "category": request.GET.get("category", ""),
+            "can_use": request.user.has_qms_permission("templates.use"),
+            "can_manage": request.user.has_qms_permission("templates.manage") and request.user.is_staff,
+        },
+    )
 
 
 @permission_required("templates.use")
@@ -280,6 +322,12 @@ def template_use(request, pk):
         else:
             messages.success(request, f"{document.number} created from {template.name} as a draft.")
             return redirect("documents:detail", pk=document.pk)
-    return render(request, "documents/template_use.html", {
-        "template": template, "form": form, "preview_url": reverse("documents:template-list"),
-    })
+    return render(
+        request,
+        "documents/template_use.html",
+        {
+            "template": template,
+            "form": form,
+            "preview_url": reverse("documents:template-list"),
+        },
+    )

@@ -51,8 +51,18 @@ class StateInline(_LockedInline, admin.TabularInline):
 class TransitionInline(_LockedInline, admin.TabularInline):
     model = WorkflowTransition
     extra = 0
-    fields = ["order", "name", "label", "from_state", "to_state", "trigger", "required_permission", "requires_signature",
-              "signature_type", "requires_comment"]
+    fields = [
+        "order",
+        "name",
+        "label",
+        "from_state",
+        "to_state",
+        "trigger",
+        "required_permission",
+        "requires_signature",
+        "signature_type",
+        "requires_comment",
+    ]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name in ("from_state", "to_state"):
@@ -66,10 +76,29 @@ class WorkflowTemplateAdmin(_LockedWhenInUse, admin.ModelAdmin):
     list_display = ["name", "version", "is_current", "in_use_display", "created_at"]
     list_filter = ["is_current"]
     search_fields = ["name"]
-    readonly_fields = ["family", "version", "is_current", "previous_version", "created_by", "created_at", "updated_at",
-                       "row_version", "problems"]
-    fields = ["name", "description", "version", "is_current", "previous_version", "family", "created_by", "created_at",
-              "row_version", "problems"]
+    readonly_fields = [
+        "family",
+        "version",
+        "is_current",
+        "previous_version",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "row_version",
+        "problems",
+    ]
+    fields = [
+        "name",
+        "description",
+        "version",
+        "is_current",
+        "previous_version",
+        "family",
+        "created_by",
+        "created_at",
+        "row_version",
+        "problems",
+    ]
     inlines = [StateInline, TransitionInline]
     actions = ["create_new_version"]
 
@@ -89,9 +118,7 @@ class WorkflowTemplateAdmin(_LockedWhenInUse, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
-        request._workflow_before = (
-            definition_of(selectors.template_list(include_retired=True).get(pk=obj.pk)) if change else None
-        )
+        request._workflow_before = definition_of(selectors.template_list(include_retired=True).get(pk=obj.pk)) if change else None
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
@@ -100,15 +127,20 @@ class WorkflowTemplateAdmin(_LockedWhenInUse, admin.ModelAdmin):
         after = definition_of(selectors.template_list(include_retired=True).get(pk=template.pk))
         WorkflowTemplate.objects.filter(pk=template.pk).update(row_version=template.row_version + 1)
         audit.record(
-            action="update" if change else "create", resource_type="workflow_template", resource_id=template.pk,
-            actor=request.user, summary=f"Workflow template {template} {'changed' if change else 'created'} in the admin",
-            old_values=getattr(request, "_workflow_before", None), new_values=after,
+            action="update" if change else "create",
+            resource_type="workflow_template",
+            resource_id=template.pk,
+            actor=request.user,
+            summary=f"Workflow template {template} {'changed' if change else 'created'} in the admin",
+            old_values=getattr(request, "_workflow_before", None),
+            new_values=after,
         )
         found = validate_definition(after)
         if found:
             messages.warning(
                 request,
-                "The template is saved but not usable until fixed: " + "; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in found),
+                "The template is saved but not usable until fixed: "
+                + "; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in found),
             )
 
     @admin.action(description="Create a new (editable) version")
@@ -154,7 +186,10 @@ class WorkflowStateAdmin(_LockedWhenInUse, admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         state = form.instance
         audit.record(
-            action="update", resource_type="workflow_template", resource_id=state.template_id, actor=request.user,
+            action="update",
+            resource_type="workflow_template",
+            resource_id=state.template_id,
+            actor=request.user,
             summary=f"Workflow template {state.template}: state {state.name} and its approval rules changed in the admin",
             new_values=definition_of(selectors.template_list(include_retired=True).get(pk=state.template_id)),
         )
@@ -173,16 +208,33 @@ class _ReadOnly:
 
 class HistoryInline(_ReadOnly, admin.TabularInline):
     model = WorkflowHistory
-    fields = ["created_at", "action", "transition_name", "from_state", "to_state", "actor_name", "comment", "signature_id",
-              "is_automatic"]
+    fields = [
+        "created_at",
+        "action",
+        "transition_name",
+        "from_state",
+        "to_state",
+        "actor_name",
+        "comment",
+        "signature_id",
+        "is_automatic",
+    ]
     readonly_fields = fields
     extra = 0
 
 
 class ApprovalInline(_ReadOnly, admin.TabularInline):
     model = Approval
-    fields = ["created_at", "state", "state_entry", "approver_name", "approver_role", "rule_description", "comment",
-              "signature_id"]
+    fields = [
+        "created_at",
+        "state",
+        "state_entry",
+        "approver_name",
+        "approver_role",
+        "rule_description",
+        "comment",
+        "signature_id",
+    ]
     readonly_fields = fields
     extra = 0
 
@@ -191,8 +243,18 @@ class ApprovalInline(_ReadOnly, admin.TabularInline):
 class WorkflowInstanceAdmin(_ReadOnly, admin.ModelAdmin):
     list_display = ["pk", "record_link", "template", "current_state", "started_at", "completed_at"]
     list_filter = ["template", "content_type"]
-    readonly_fields = ["template", "content_type", "object_id", "current_state", "state_entry", "author", "started_by",
-                       "started_at", "completed_at", "row_version"]
+    readonly_fields = [
+        "template",
+        "content_type",
+        "object_id",
+        "current_state",
+        "state_entry",
+        "author",
+        "started_by",
+        "started_at",
+        "completed_at",
+        "row_version",
+    ]
     fields = readonly_fields
     inlines = [ApprovalInline, HistoryInline]
 

@@ -60,7 +60,9 @@ def validate_definition(definition: dict) -> list[Problem]:
         loc = ["transitions", index]
         for end in ("from_state", "to_state"):
             if transition.get(end) not in names:
-                problems.append((loc + [end], f"Transition {transition.get('name')!r} refers to unknown state {transition.get(end)!r}."))
+                problems.append(
+                    (loc + [end], f"Transition {transition.get('name')!r} refers to unknown state {transition.get(end)!r}.")
+                )
         key = (transition.get("from_state"), transition.get("name"))
         if key in seen:
             problems.append((loc + ["name"], f"Transition {key[1]!r} from {key[0]!r} is defined twice."))
@@ -83,11 +85,13 @@ def validate_definition(definition: dict) -> list[Problem]:
         if not state.get("is_terminal") and not moves:
             problems.append((["states", index], f"State {name!r} is a dead end: mark it terminal or add a transition."))
         if has_rules and len(approval_moves) != 1:
-            problems.append((
-                ["states", index, "approval_rules"],
-                f"State {name!r} has approval rules, so it needs exactly one transition with trigger 'approval' "
-                "(taken automatically when the rules are met).",
-            ))
+            problems.append(
+                (
+                    ["states", index, "approval_rules"],
+                    f"State {name!r} has approval rules, so it needs exactly one transition with trigger 'approval' "
+                    "(taken automatically when the rules are met).",
+                )
+            )
         if approval_moves and not has_rules:
             problems.append((["states", index], f"State {name!r} has an 'approval' transition but no approval rules."))
 
@@ -129,16 +133,18 @@ def definition_of(template) -> dict:
     states = []
     for state in template.states.all():
         rules = [rule for rule in state.approval_rules.all() if rule.override_id is None]
-        states.append({
-            "name": state.name,
-            "label": state.label,
-            "kind": state.kind,
-            "is_initial": state.is_initial,
-            "is_terminal": state.is_terminal,
-            "approval_mode": state.approval_mode,
-            "author_may_approve": state.author_may_approve,
-            "approval_rules": [rule_definition(rule) for rule in rules],
-        })
+        states.append(
+            {
+                "name": state.name,
+                "label": state.label,
+                "kind": state.kind,
+                "is_initial": state.is_initial,
+                "is_terminal": state.is_terminal,
+                "approval_mode": state.approval_mode,
+                "author_may_approve": state.author_may_approve,
+                "approval_rules": [rule_definition(rule) for rule in rules],
+            }
+        )
     transitions = [
         {
             "name": t.name,
@@ -158,5 +164,9 @@ def definition_of(template) -> dict:
 
 def rule_definition(rule) -> dict:
     if rule.kind == RuleKind.ROLE:
-        return {"kind": rule.kind, "role": rule.role.name if rule.role_id else None, "required_approvals": rule.required_approvals}
+        return {
+            "kind": rule.kind,
+            "role": rule.role.name if rule.role_id else None,
+            "required_approvals": rule.required_approvals,
+        }
     return {"kind": rule.kind, "users": sorted(u.pk for u in rule.users.all())}

@@ -93,7 +93,9 @@ class WorkflowState(models.Model):
     is_terminal = models.BooleanField(default=False)
     order = models.PositiveSmallIntegerField(default=0)
     approval_mode = models.CharField(
-        max_length=3, choices=ApprovalMode.choices, default=ApprovalMode.ALL,
+        max_length=3,
+        choices=ApprovalMode.choices,
+        default=ApprovalMode.ALL,
         help_text="How this state's approval rules combine (only for states with rules).",
     )
     author_may_approve = models.BooleanField(
@@ -146,7 +148,11 @@ class WorkflowInstance(models.Model):
         default=1, help_text="Counts state changes; approvals only count within the current entry into a state."
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="Whose record this is (may not approve it unless the state allows).",
     )
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -203,9 +209,7 @@ class ApprovalRule(models.Model):
     class Meta:
         ordering = ["order", "pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(kind="users") | Q(role__isnull=False), name="approval_rule_role_needs_role"
-            ),
+            models.CheckConstraint(condition=Q(kind="users") | Q(role__isnull=False), name="approval_rule_role_needs_role"),
         ]
 
     def __str__(self) -> str:

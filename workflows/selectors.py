@@ -30,8 +30,10 @@ def template_list(include_retired: bool = False) -> QuerySet[WorkflowTemplate]:
         Prefetch(
             "states",
             queryset=WorkflowState.objects.prefetch_related(
-                Prefetch("approval_rules", queryset=ApprovalRule.objects.filter(override__isnull=True).select_related("role")
-                         .prefetch_related("users"))
+                Prefetch(
+                    "approval_rules",
+                    queryset=ApprovalRule.objects.filter(override__isnull=True).select_related("role").prefetch_related("users"),
+                )
             ),
         ),
         Prefetch("transitions", queryset=WorkflowTransition.objects.select_related("from_state", "to_state")),
@@ -115,7 +117,9 @@ class ApprovalPolicy:
         return all(done) if self.mode == "all" else any(done)
 
 
-def approval_policy(instance: WorkflowInstance, state: WorkflowState | None = None, *, with_progress: bool = True) -> ApprovalPolicy:
+def approval_policy(
+    instance: WorkflowInstance, state: WorkflowState | None = None, *, with_progress: bool = True
+) -> ApprovalPolicy:
     """The rules of `state` (default: the current state) for this instance and, for the current
     state, which approvals of the current state entry count toward each rule."""
     state = state or instance.current_state
@@ -142,12 +146,14 @@ def approval_policy(instance: WorkflowInstance, state: WorkflowState | None = No
     ]
     if with_progress and state.pk == instance.current_state_id and progress:
         by_rule = {p.rule.pk: p for p in progress}
-        for rule_id, approver_id in Approval.objects.filter(
-            instance=instance, state_entry=instance.state_entry
-        ).values_list("rule_id", "approver_id"):
+        for rule_id, approver_id in Approval.objects.filter(instance=instance, state_entry=instance.state_entry).values_list(
+            "rule_id", "approver_id"
+        ):
             if rule_id in by_rule:
                 by_rule[rule_id].approver_ids.append(approver_id)
-    return ApprovalPolicy(state=state, mode=mode, author_may_approve=author_may_approve, overridden=override is not None, rules=progress)
+    return ApprovalPolicy(
+        state=state, mode=mode, author_may_approve=author_may_approve, overridden=override is not None, rules=progress
+    )
 
 
 def approval_transition(instance: WorkflowInstance, state: WorkflowState | None = None) -> WorkflowTransition | None:

@@ -3,9 +3,9 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .definition import rule_definition
 from audit.models import SignatureType
 
+from .definition import rule_definition
 from .models import ApprovalMode, RuleKind, StateKind, TransitionTrigger, WorkflowTemplate
 
 
@@ -57,8 +57,18 @@ class WorkflowTemplateSerializer(serializers.ModelSerializer):
     class Meta:
         model = WorkflowTemplate
         fields = [
-            "id", "name", "description", "version", "is_current", "previous_version", "states", "transitions",
-            "created_by", "created_at", "updated_at", "row_version",
+            "id",
+            "name",
+            "description",
+            "version",
+            "is_current",
+            "previous_version",
+            "states",
+            "transitions",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "row_version",
         ]
         read_only_fields = fields
 
@@ -66,8 +76,13 @@ class WorkflowTemplateSerializer(serializers.ModelSerializer):
     def get_states(self, obj):
         return [
             {
-                "name": s.name, "label": s.label, "kind": s.kind, "is_initial": s.is_initial, "is_terminal": s.is_terminal,
-                "approval_mode": s.approval_mode, "author_may_approve": s.author_may_approve,
+                "name": s.name,
+                "label": s.label,
+                "kind": s.kind,
+                "is_initial": s.is_initial,
+                "is_terminal": s.is_terminal,
+                "approval_mode": s.approval_mode,
+                "author_may_approve": s.author_may_approve,
                 "approval_rules": [rule_definition(r) for r in s.approval_rules.all() if r.override_id is None],
             }
             for s in obj.states.all()
@@ -77,9 +92,14 @@ class WorkflowTemplateSerializer(serializers.ModelSerializer):
     def get_transitions(self, obj):
         return [
             {
-                "name": t.name, "label": t.label, "from_state": t.from_state.name, "to_state": t.to_state.name,
-                "trigger": t.trigger, "required_permission": t.required_permission,
-                "requires_signature": t.requires_signature, "signature_type": t.signature_type,
+                "name": t.name,
+                "label": t.label,
+                "from_state": t.from_state.name,
+                "to_state": t.to_state.name,
+                "trigger": t.trigger,
+                "required_permission": t.required_permission,
+                "requires_signature": t.requires_signature,
+                "signature_type": t.signature_type,
                 "requires_comment": t.requires_comment,
             }
             for t in obj.transitions.all()

@@ -80,8 +80,12 @@ def create_template(*, actor: User | None, definition: dict) -> WorkflowTemplate
         )
         _write_definition(template, resolved)
         audit.record(
-            action="create", resource_type="workflow_template", resource_id=template.pk, actor=actor,
-            summary=f"Workflow template {template} created", new_values=_audit_definition(template),
+            action="create",
+            resource_type="workflow_template",
+            resource_id=template.pk,
+            actor=actor,
+            summary=f"Workflow template {template} created",
+            new_values=_audit_definition(template),
         )
     return template
 
@@ -101,9 +105,10 @@ def update_template(
                 f"{template} has been replaced by a newer version; change the current version instead.",
                 error_code="TEMPLATE_RETIRED",
             )
-        if definition["name"] != template.name and WorkflowTemplate.objects.filter(
-            name=definition["name"], is_current=True
-        ).exclude(family=template.family).exists():
+        if (
+            definition["name"] != template.name
+            and WorkflowTemplate.objects.filter(name=definition["name"], is_current=True).exclude(family=template.family).exists()
+        ):
             raise Conflict(f"A workflow template named {definition['name']!r} already exists.", error_code="NAME_TAKEN")
         before = _audit_definition(template)
         if template.instances.exists():
@@ -118,8 +123,14 @@ def update_template(
             action, summary = "update", f"Workflow template {target} changed"
         _write_definition(target, resolved)
         audit.record(
-            action=action, resource_type="workflow_template", resource_id=target.pk, actor=actor, summary=summary,
-            old_values=before, new_values=_audit_definition(target), reason=reason,
+            action=action,
+            resource_type="workflow_template",
+            resource_id=target.pk,
+            actor=actor,
+            summary=summary,
+            old_values=before,
+            new_values=_audit_definition(target),
+            reason=reason,
         )
     return target
 
@@ -133,8 +144,12 @@ def new_version(*, actor: User | None, template: WorkflowTemplate, reason: str =
 def _next_version(template: WorkflowTemplate, actor, definition: dict) -> WorkflowTemplate:
     WorkflowTemplate.objects.filter(pk=template.pk).update(is_current=False, row_version=template.row_version + 1)
     return WorkflowTemplate.objects.create(
-        family=template.family, name=definition["name"], description=definition.get("description", ""),
-        version=template.version + 1, previous_version=template, created_by=actor,
+        family=template.family,
+        name=definition["name"],
+        description=definition.get("description", ""),
+        version=template.version + 1,
+        previous_version=template,
+        created_by=actor,
     )
 
 
@@ -177,27 +192,44 @@ def _write_definition(template: WorkflowTemplate, resolved: dict) -> None:
     states: dict[str, WorkflowState] = {}
     for order, s in enumerate(definition["states"]):
         states[s["name"]] = WorkflowState.objects.create(
-            template=template, name=s["name"], label=s.get("label") or s["name"].replace("_", " ").capitalize(),
-            kind=s["kind"], is_initial=bool(s.get("is_initial")), is_terminal=bool(s.get("is_terminal")), order=order,
-            approval_mode=s.get("approval_mode") or "all", author_may_approve=bool(s.get("author_may_approve")),
+            template=template,
+            name=s["name"],
+            label=s.get("label") or s["name"].replace("_", " ").capitalize(),
+            kind=s["kind"],
+            is_initial=bool(s.get("is_initial")),
+            is_terminal=bool(s.get("is_terminal")),
+            order=order,
+            approval_mode=s.get("approval_mode") or "all",
+            author_may_approve=bool(s.get("author_may_approve")),
         )
         for r_order, r in enumerate(s.get("approval_rules") or []):
             _create_rule(states[s["name"]], r, r_order, roles, users)
     for order, t in enumerate(definition.get("transitions") or []):
         WorkflowTransition.objects.create(
-            template=template, name=t["name"], label=t.get("label") or t["name"].replace("_", " ").capitalize(),
-            from_state=states[t["from_state"]], to_state=states[t["to_state"]],
-            trigger=t.get("trigger") or TransitionTrigger.MANUAL, required_permission=t.get("required_permission") or "",
-            requires_signature=bool(t.get("requires_signature")), signature_type=t.get("signature_type") or "approval",
-            requires_comment=bool(t.get("requires_comment")), order=order,
+            template=template,
+            name=t["name"],
+            label=t.get("label") or t["name"].replace("_", " ").capitalize(),
+            from_state=states[t["from_state"]],
+            to_state=states[t["to_state"]],
+            trigger=t.get("trigger") or TransitionTrigger.MANUAL,
+            required_permission=t.get("required_permission") or "",
+            requires_signature=bool(t.get("requires_signature")),
+            signature_type=t.get("signature_type") or "approval",
+            requires_comment=bool(t.get("requires_comment")),
+            order=order,
         )
 
 
 def _create_rule(state, r: dict, order: int, roles: dict, users: dict, override=None) -> ApprovalRule:
     rule = ApprovalRule.objects.create(
-        state=state, override=override, kind=r["kind"], order=order,
+        state=state,
+        override=override,
+        kind=r["kind"],
+        order=order,
         role=roles[r["role"]] if r["kind"] == RuleKind.ROLE else None,
-        required_approvals=(r.get("required_approvals") or 1) if r["kind"] == RuleKind.ROLE else max(len(r.get("users") or []), 1),
+        required_approvals=(r.get("required_approvals") or 1)
+        if r["kind"] == RuleKind.ROLE
+        else max(len(r.get("users") or []), 1),
     )
     if r["kind"] == RuleKind.USERS:
         rule.users.set([users[uid] for uid in r["users"]])
@@ -225,15 +257,27 @@ def start(*, record, template: WorkflowTemplate, actor: User | None, author: Use
         )
     initial = next(s for s in template.states.all() if s.is_initial)
     instance = WorkflowInstance.objects.create(
-        template=template, content_type=ContentType.objects.get_for_model(type(record)), object_id=record.pk,
-        current_state=initial, author=author or actor, started_by=actor,
+        template=template,
+        content_type=ContentType.objects.get_for_model(type(record)),
+        object_id=record.pk,
+        current_state=initial,
+        author=author or actor,
+        started_by=actor,
     )
     _history(instance, HistoryAction.START, actor=actor, to_state=initial.name)
     audit.record(
-        action="transition", resource_type=_resource_type(instance), resource_id=instance.object_id, actor=actor,
+        action="transition",
+        resource_type=_resource_type(instance),
+        resource_id=instance.object_id,
+        actor=actor,
         summary=f"Workflow {template} started in state {initial.name}",
-        new_values={"transition": "start", "state": initial.name, "workflow_instance": instance.pk,
-                    "workflow_template": template.pk, "workflow_version": template.version},
+        new_values={
+            "transition": "start",
+            "state": initial.name,
+            "workflow_instance": instance.pk,
+            "workflow_template": template.pk,
+            "workflow_version": template.version,
+        },
     )
     return instance
 
@@ -261,8 +305,14 @@ def find_transition(instance: WorkflowInstance, name: str, user: User | None, *,
         )
     if transition_obj.trigger == TransitionTrigger.SYSTEM and not system:
         raise InvalidTransition(f"{transition_obj.name!r} is performed by the system only.", extra={"current_state": state.name})
-    if not system and transition_obj.required_permission and not (user and user.has_qms_permission(transition_obj.required_permission)):
-        raise PermissionDenied(f"You need the '{transition_obj.required_permission}' permission to {transition_obj.label.lower()}.")
+    if (
+        not system
+        and transition_obj.required_permission
+        and not (user and user.has_qms_permission(transition_obj.required_permission))
+    ):
+        raise PermissionDenied(
+            f"You need the '{transition_obj.required_permission}' permission to {transition_obj.label.lower()}."
+        )
     return transition_obj
 
 
@@ -314,20 +364,38 @@ def approve(*, instance: WorkflowInstance, actor: User, signature=None, comment:
     policy = check_can_approve(instance, actor)
     slot = next(r for r in policy.rules if r.has_open_slot_for(actor))
     approval = Approval.objects.create(
-        instance=instance, state=instance.current_state, state_entry=instance.state_entry, approver=actor,
-        approver_name=actor.display_name, approver_role=actor.role.name if actor.role_id else "",
-        rule=slot.rule, rule_description=slot.describe(), comment=comment,
+        instance=instance,
+        state=instance.current_state,
+        state_entry=instance.state_entry,
+        approver=actor,
+        approver_name=actor.display_name,
+        approver_role=actor.role.name if actor.role_id else "",
+        rule=slot.rule,
+        rule_description=slot.describe(),
+        comment=comment,
         signature_id=getattr(signature, "pk", None),
     )
     slot.approver_ids.append(actor.pk)
     _history(
-        instance, HistoryAction.APPROVE, actor=actor, from_state=instance.current_state.name,
-        to_state=instance.current_state.name, comment=comment, signature=signature,
+        instance,
+        HistoryAction.APPROVE,
+        actor=actor,
+        from_state=instance.current_state.name,
+        to_state=instance.current_state.name,
+        comment=comment,
+        signature=signature,
     )
     audit.record(
-        action="approve", resource_type=_resource_type(instance), resource_id=instance.object_id, actor=actor,
+        action="approve",
+        resource_type=_resource_type(instance),
+        resource_id=instance.object_id,
+        actor=actor,
         summary=f"{actor.display_name} approved in state {instance.current_state.name} ({slot.describe()})",
-        new_values={"state": instance.current_state.name, "rule": slot.describe(), "signature_id": getattr(signature, "pk", None)},
+        new_values={
+            "state": instance.current_state.name,
+            "rule": slot.describe(),
+            "signature_id": getattr(signature, "pk", None),
+        },
         reason=comment,
     )
     outcome = Outcome(instance=instance, approval=approval)
@@ -340,8 +408,15 @@ def approve(*, instance: WorkflowInstance, actor: User, signature=None, comment:
 
 
 def configure_approval(
-    *, instance: WorkflowInstance, state_name: str, actor: User, approval_mode: str = "all",
-    author_may_approve: bool = False, rules: list[dict] | None = None, reset: bool = False, reason: str = "",
+    *,
+    instance: WorkflowInstance,
+    state_name: str,
+    actor: User,
+    approval_mode: str = "all",
+    author_may_approve: bool = False,
+    rules: list[dict] | None = None,
+    reset: bool = False,
+    reason: str = "",
 ) -> ApprovalOverride | None:
     """Replaces (or with `reset`, restores) the template's approval rules of one state for this
     record only. Not while the record is in that state or finished."""
@@ -350,8 +425,9 @@ def configure_approval(
     state = WorkflowState.objects.filter(template_id=instance.template_id, name=state_name).first()
     if state is None or selectors.approval_transition(instance, state) is None:
         names = list(
-            WorkflowTransition.objects.filter(template_id=instance.template_id, trigger=TransitionTrigger.APPROVAL)
-            .values_list("from_state__name", flat=True)
+            WorkflowTransition.objects.filter(template_id=instance.template_id, trigger=TransitionTrigger.APPROVAL).values_list(
+                "from_state__name", flat=True
+            )
         )
         raise InvalidInput(
             f"{state_name!r} is not an approval state of this workflow (approval states: {', '.join(names) or 'none'}).",
@@ -376,17 +452,26 @@ def configure_approval(
         if problems or reference_problems:
             raise WorkflowDefinitionInvalid(problems + reference_problems)
         override = ApprovalOverride.objects.create(
-            instance=instance, state=state, approval_mode=approval_mode, author_may_approve=author_may_approve,
-            reason=reason, configured_by=actor,
+            instance=instance,
+            state=state,
+            approval_mode=approval_mode,
+            author_may_approve=author_may_approve,
+            reason=reason,
+            configured_by=actor,
         )
         for order, rule in enumerate(rules):
             _create_rule(state, rule, order, roles, users, override=override)
     after = _policy_values(selectors.approval_policy(instance, state, with_progress=False))
     _history(instance, HistoryAction.CONFIGURE, actor=actor, from_state=state.name, to_state=state.name, comment=reason)
     audit.record(
-        action="update", resource_type=_resource_type(instance), resource_id=instance.object_id, actor=actor,
+        action="update",
+        resource_type=_resource_type(instance),
+        resource_id=instance.object_id,
+        actor=actor,
         summary=f"Approval rules for state {state.name} {'reset to the template' if reset else 'configured for this record'}",
-        old_values=before, new_values=after, reason=reason,
+        old_values=before,
+        new_values=after,
+        reason=reason,
     )
     instance.row_version += 1
     instance.save(update_fields=["row_version", "updated_at"])
@@ -400,7 +485,8 @@ def _policy_values(policy: selectors.ApprovalPolicy) -> dict:
         "author_may_approve": policy.author_may_approve,
         "overridden": policy.overridden,
         "rules": [
-            {"kind": r.kind, "role": r.role_name, "required_approvals": r.required} if r.kind == RuleKind.ROLE
+            {"kind": r.kind, "role": r.role_name, "required_approvals": r.required}
+            if r.kind == RuleKind.ROLE
             else {"kind": r.kind, "users": sorted(r.user_ids)}
             for r in policy.rules
         ],
@@ -431,13 +517,22 @@ def _move(instance, transition_obj, *, actor, comment, signature, automatic) -> 
     instance.completed_at = timezone.now() if to_state.is_terminal else None
     instance.save(update_fields=["current_state", "state_entry", "row_version", "completed_at", "updated_at"])
     entry = _history(
-        instance, HistoryAction.TRANSITION, actor=actor, transition_name=transition_obj.name, from_state=from_state.name,
-        to_state=to_state.name, comment=comment, signature=signature, automatic=automatic,
+        instance,
+        HistoryAction.TRANSITION,
+        actor=actor,
+        transition_name=transition_obj.name,
+        from_state=from_state.name,
+        to_state=to_state.name,
+        comment=comment,
+        signature=signature,
+        automatic=automatic,
     )
     who = actor.display_name if actor else "system"
     audit.record(
         action="reject" if to_state.kind == StateKind.REJECTED else "transition",
-        resource_type=_resource_type(instance), resource_id=instance.object_id, actor=actor,
+        resource_type=_resource_type(instance),
+        resource_id=instance.object_id,
+        actor=actor,
         summary=f"{transition_obj.label}: {from_state.name} → {to_state.name} ({'automatic' if automatic else who})",
         old_values={"state": from_state.name},
         new_values={"state": to_state.name, "transition": transition_obj.name, "signature_id": getattr(signature, "pk", None)},
@@ -446,12 +541,20 @@ def _move(instance, transition_obj, *, actor, comment, signature, automatic) -> 
     return entry
 
 
-def _history(instance, action, *, actor, transition_name="", from_state="", to_state="", comment="", signature=None,
-             automatic=False) -> WorkflowHistory:
+def _history(
+    instance, action, *, actor, transition_name="", from_state="", to_state="", comment="", signature=None, automatic=False
+) -> WorkflowHistory:
     return WorkflowHistory.objects.create(
-        instance=instance, action=action, transition_name=transition_name, from_state=from_state, to_state=to_state,
-        actor=actor, actor_name=actor.display_name if actor else "", comment=comment,
-        signature_id=getattr(signature, "pk", None), is_automatic=automatic,
+        instance=instance,
+        action=action,
+        transition_name=transition_name,
+        from_state=from_state,
+        to_state=to_state,
+        actor=actor,
+        actor_name=actor.display_name if actor else "",
+        comment=comment,
+        signature_id=getattr(signature, "pk", None),
+        is_automatic=automatic,
     )
 
 

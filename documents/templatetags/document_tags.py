@@ -4,8 +4,13 @@ from django import template
 
 register = template.Library()
 
-_BADGES = {"effective": "badge-on", "obsolete": "badge-off", "superseded": "badge-off", "in_review": "badge-warn",
-           "rejected": "badge-warn"}
+_BADGES = {
+    "effective": "badge-on",
+    "obsolete": "badge-off",
+    "superseded": "badge-off",
+    "in_review": "badge-warn",
+    "rejected": "badge-warn",
+}
 
 
 @register.filter

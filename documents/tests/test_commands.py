@@ -14,8 +14,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def version(author):
-    document = services.upload_document(actor=author, file=SimpleUploadedFile("a.txt", b"original\n"), title="A",
-                                        document_type=DocumentType.objects.get(code="SOP"))
+    document = services.upload_document(
+        actor=author,
+        file=SimpleUploadedFile("a.txt", b"original\n"),
+        title="A",
+        document_type=DocumentType.objects.get(code="SOP"),
+    )
     return document.current_version
 
 

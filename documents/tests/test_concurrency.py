@@ -48,7 +48,9 @@ def test_two_simultaneous_approvals_for_one_slot_count_once(make_user, reviewer_
     author, reviewer = make_user("QA", username="author"), make_user("QA", username="reviewer")
     qam1, qam2 = make_user("QA Manager", username="qam1"), make_user("QA Manager", username="qam2")
     document = services.upload_document(
-        actor=author, file=SimpleUploadedFile("sop.pdf", make_pdf(["SOP"])), title="Racing SOP",
+        actor=author,
+        file=SimpleUploadedFile("sop.pdf", make_pdf(["SOP"])),
+        title="Racing SOP",
         document_type=DocumentType.objects.get(code="SOP"),
     )
     services.transition_document(actor=author, document=document, name="submit")

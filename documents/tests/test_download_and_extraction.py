@@ -25,12 +25,22 @@ def test_download_of_each_version_returns_the_exact_bytes(api, author, pdf_bytes
     second = make_pdf(["Cleaning of the filling line", "Revised"], pages=3)
     third = b"Plain text draft\r\nwith CRLF line endings and \x00? no: " + "unicode ✓".encode()
     third = third.replace(b"\x00", b"")
-    assert client.post(f"/api/documents/{doc_id}/versions",
-                       {"file": SimpleUploadedFile("rev.pdf", second), "change_summary": "Second draft"},
-                       format="multipart").status_code == 201
-    assert client.post(f"/api/documents/{doc_id}/versions",
-                       {"file": SimpleUploadedFile("rev.txt", third), "change_summary": "Third draft"},
-                       format="multipart").status_code == 201
+    assert (
+        client.post(
+            f"/api/documents/{doc_id}/versions",
+            {"file": SimpleUploadedFile("rev.pdf", second), "change_summary": "Second draft"},
+            format="multipart",
+        ).status_code
+        == 201
+    )
+    assert (
+        client.post(
+            f"/api/documents/{doc_id}/versions",
+            {"file": SimpleUploadedFile("rev.txt", third), "change_summary": "Third draft"},
+            format="multipart",
+        ).status_code
+        == 201
+    )
 
     for label, original, filename, mime in [
         ("1.0", pdf_bytes, "Cleaning SOP.pdf", "application/pdf"),
@@ -57,7 +67,9 @@ def test_download_of_each_version_returns_the_exact_bytes(api, author, pdf_bytes
 
 def test_readers_only_get_the_effective_version(client_for, basic_user, author, pdf_bytes):
     document = services.upload_document(
-        actor=author, file=SimpleUploadedFile("d.pdf", pdf_bytes), title="Draft only",
+        actor=author,
+        file=SimpleUploadedFile("d.pdf", pdf_bytes),
+        title="Draft only",
         document_type=DocumentType.objects.get(code="SOP"),
     )
     reader = client_for(basic_user)
@@ -70,16 +82,23 @@ def test_download_needs_the_download_permission(client_for, make_user, author, p
     from accounts.models import Permission, UserPermissionOverride
 
     document = services.upload_document(
-        actor=author, file=SimpleUploadedFile("d.pdf", pdf_bytes), title="Doc", document_type=DocumentType.objects.get(code="SOP"),
+        actor=author,
+        file=SimpleUploadedFile("d.pdf", pdf_bytes),
+        title="Doc",
+        document_type=DocumentType.objects.get(code="SOP"),
     )
-    UserPermissionOverride.objects.create(user=author, permission=Permission.objects.get(codename="documents.download"),
-                                          effect="revoke")
+    UserPermissionOverride.objects.create(
+        user=author, permission=Permission.objects.get(codename="documents.download"), effect="revoke"
+    )
     assert client_for(author).get(f"/api/documents/{document.pk}/download").status_code == 403
 
 
 def _process(author, name, content):
     document = services.upload_document(
-        actor=author, file=SimpleUploadedFile(name, content), title=name, document_type=DocumentType.objects.get(code="SOP"),
+        actor=author,
+        file=SimpleUploadedFile(name, content),
+        title=name,
+        document_type=DocumentType.objects.get(code="SOP"),
     )
     return services.process_version(version_id=document.current_version_id)
 
@@ -130,7 +149,9 @@ def test_extraction_is_idempotent_and_runs_after_commit(api, author, pdf_bytes):
 def test_extraction_task_is_enqueued_only_on_commit(author, django_capture_on_commit_callbacks, pdf_bytes):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         document = services.upload_document(
-            actor=author, file=SimpleUploadedFile("d.pdf", pdf_bytes), title="Doc",
+            actor=author,
+            file=SimpleUploadedFile("d.pdf", pdf_bytes),
+            title="Doc",
             document_type=DocumentType.objects.get(code="SOP"),
         )
     assert len(callbacks) == 1

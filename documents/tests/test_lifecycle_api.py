@@ -108,7 +108,15 @@ def test_full_life_cycle(api, author, manager, reviewer, pdf_bytes):
     actions = [e.action for e in events]
     moves = [e.new_values["transition"] for e in events if e.action == "transition"]
     assert moves == [
-        "start", "submit", "approve", "make_effective", "start", "submit", "approve", "make_effective", "supersede",
+        "start",
+        "submit",
+        "approve",
+        "make_effective",
+        "start",
+        "submit",
+        "approve",
+        "make_effective",
+        "supersede",
     ]
     assert actions.count("approve") == 4
     assert "create" in actions and "process" in actions

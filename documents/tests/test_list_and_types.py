@@ -17,9 +17,13 @@ pytestmark = pytest.mark.django_db
 def _make(author, n, code="SOP", **kw):
     doc_type = DocumentType.objects.get(code=code)
     return [
-        services.upload_document(actor=author, file=SimpleUploadedFile(f"d{i}.txt", f"text {i}\n".encode()),
-                                 title=kw.get("title", f"Procedure {i}"), document_type=doc_type,
-                                 category=kw.get("category", "Production"))
+        services.upload_document(
+            actor=author,
+            file=SimpleUploadedFile(f"d{i}.txt", f"text {i}\n".encode()),
+            title=kw.get("title", f"Procedure {i}"),
+            document_type=doc_type,
+            category=kw.get("category", "Production"),
+        )
         for i in range(n)
     ]
 
@@ -77,8 +81,12 @@ def test_detail_query_count_does_not_grow_with_versions(client_for, author):
     with CaptureQueriesContext(connection) as few:
         client.get(f"/api/documents/{document.pk}")
     for i in range(4):
-        services.add_version(actor=author, document=Document.objects.get(pk=document.pk),
-                             file=SimpleUploadedFile(f"v{i}.txt", f"v{i}\n".encode()), change_summary=f"edit {i}")
+        services.add_version(
+            actor=author,
+            document=Document.objects.get(pk=document.pk),
+            file=SimpleUploadedFile(f"v{i}.txt", f"v{i}\n".encode()),
+            change_summary=f"edit {i}",
+        )
     with CaptureQueriesContext(connection) as many:
         body = client.get(f"/api/documents/{document.pk}").json()
     assert len(body["versions"]) == 5
@@ -92,11 +100,23 @@ def test_document_types_api(client_for, qa_manager, qa_user, basic_user):
     assert (sop["code"], sop["default_workflow_name"], sop["review_period_months"]) == ("SOP", "Document approval", 24)
 
     manager = client_for(qa_manager)
-    assert client_for(qa_user).post("/api/document-types/", {"name": "x", "code": "X", "default_workflow": 1}, format="json").status_code == 403
-    created = manager.post("/api/document-types/", {
-        "name": "Validation Protocol", "code": "vp", "default_workflow": sop["default_workflow"],
-        "review_period_months": 12, "approvers_need_training": True,
-    }, format="json")
+    assert (
+        client_for(qa_user)
+        .post("/api/document-types/", {"name": "x", "code": "X", "default_workflow": 1}, format="json")
+        .status_code
+        == 403
+    )
+    created = manager.post(
+        "/api/document-types/",
+        {
+            "name": "Validation Protocol",
+            "code": "vp",
+            "default_workflow": sop["default_workflow"],
+            "review_period_months": 12,
+            "approvers_need_training": True,
+        },
+        format="json",
+    )
     assert created.status_code == 201, created.json()
     assert created.json()["code"] == "VP"
     duplicate = manager.post("/api/document-types/", {"name": "Other", "code": "VP", "default_workflow": 1}, format="json")
@@ -105,8 +125,11 @@ def test_document_types_api(client_for, qa_manager, qa_user, basic_user):
     assert bad_code.status_code == 422
 
     type_id = created.json()["id"]
-    updated = manager.put(f"/api/document-types/{type_id}", {"review_period_months": 6, "reason": "Annual → half-yearly",
-                                                             "row_version": created.json()["row_version"]}, format="json")
+    updated = manager.put(
+        f"/api/document-types/{type_id}",
+        {"review_period_months": 6, "reason": "Annual → half-yearly", "row_version": created.json()["row_version"]},
+        format="json",
+    )
     assert updated.status_code == 200 and updated.json()["review_period_months"] == 6
     stale = manager.put(f"/api/document-types/{type_id}", {"review_period_months": 9, "row_version": 1}, format="json")
     assert stale.status_code == 409
@@ -131,5 +154,6 @@ def test_new_documents_take_the_types_review_period(author, manager, reviewer):
     services.transition_document(actor=author, document=document, name="make_effective")
     document.refresh_from_db()
     delta = (document.next_review_date.year - document.effective_date.year) * 12 + (
-        document.next_review_date.month - document.effective_date.month)
+        document.next_review_date.month - document.effective_date.month
+    )
     assert delta == 18

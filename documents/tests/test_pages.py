@@ -25,7 +25,10 @@ def browser(user) -> Client:
 @pytest.fixture
 def draft(author):
     return services.upload_document(
-        actor=author, file=SimpleUploadedFile("sop.pdf", make_pdf(["Page"])), title="Cleaning", category="Production",
+        actor=author,
+        file=SimpleUploadedFile("sop.pdf", make_pdf(["Page"])),
+        title="Cleaning",
+        category="Production",
         document_type=DocumentType.objects.get(code="SOP"),
     )
 
@@ -48,19 +51,29 @@ def test_upload_page_creates_a_draft(author, django_capture_on_commit_callbacks)
     client = browser(author)
     assert client.get(reverse("documents:upload")).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("documents:upload"), {
-            "file": SimpleUploadedFile("wi.pdf", make_pdf(["Work instruction"])), "title": "Gowning",
-            "document_type": DocumentType.objects.get(code="WI").pk, "category": "Hygiene",
-        })
+        response = client.post(
+            reverse("documents:upload"),
+            {
+                "file": SimpleUploadedFile("wi.pdf", make_pdf(["Work instruction"])),
+                "title": "Gowning",
+                "document_type": DocumentType.objects.get(code="WI").pk,
+                "category": "Hygiene",
+            },
+        )
     document = Document.objects.get(title="Gowning")
     assert response.status_code == 302 and response["Location"] == reverse("documents:detail", args=[document.pk])
     assert document.number == "WI-0001" and document.current_version.processing_status == "completed"
 
 
 def test_upload_page_shows_type_errors(author):
-    response = browser(author).post(reverse("documents:upload"), {
-        "file": SimpleUploadedFile("fake.pdf", b"not a pdf"), "title": "Fake", "document_type": 1,
-    })
+    response = browser(author).post(
+        reverse("documents:upload"),
+        {
+            "file": SimpleUploadedFile("fake.pdf", b"not a pdf"),
+            "title": "Fake",
+            "document_type": 1,
+        },
+    )
     assert response.status_code == 200
     assert "not a valid .pdf file" in response.content.decode()
     assert not Document.objects.exists()
@@ -80,25 +93,35 @@ def test_approve_and_reject_through_the_signature_dialog(author, manager, review
     page = browser(manager).get(detail_url).content.decode()
     assert 'data-signature-open="approve-dialog"' in page and 'id="dialog-reject"' in page
 
-    wrong = browser(manager).post(reverse("documents:approve", args=[draft.pk]), {
-        "signature_type": "approval", "intent": "I approve", "password": "nope", "reason": ""}, follow=True)
+    wrong = browser(manager).post(
+        reverse("documents:approve", args=[draft.pk]),
+        {"signature_type": "approval", "intent": "I approve", "password": "nope", "reason": ""},
+        follow=True,
+    )
     assert "Approval not recorded" in wrong.content.decode()
-    ok = browser(manager).post(reverse("documents:approve", args=[draft.pk]), {
-        "signature_type": "approval", "intent": "I approve", "password": PASSWORD, "reason": "Fine"}, follow=True)
+    ok = browser(manager).post(
+        reverse("documents:approve", args=[draft.pk]),
+        {"signature_type": "approval", "intent": "I approve", "password": PASSWORD, "reason": "Fine"},
+        follow=True,
+    )
     assert "Approved with your electronic signature" in ok.content.decode()
     assert 'data-testid="signature-manifestation"' in ok.content.decode()
     assert "Mia Manager" in ok.content.decode()
 
-    rejected = browser(reviewer).post(reverse("documents:transition", args=[draft.pk, "reject"]), {
-        "signature_type": "review", "intent": "I reject", "password": PASSWORD, "reason": "Missing step"}, follow=True)
+    rejected = browser(reviewer).post(
+        reverse("documents:transition", args=[draft.pk, "reject"]),
+        {"signature_type": "review", "intent": "I reject", "password": PASSWORD, "reason": "Missing step"},
+        follow=True,
+    )
     assert "is now rejected" in rejected.content.decode()
     assert Signature.objects.filter(signer=reviewer, signature_type="review", reason="Missing step").exists()
 
 
 def test_author_sees_why_they_cannot_approve(make_user, pdf_bytes):
     qam = make_user("QA Manager", username="qam_author", full_name="Q Author")
-    document = services.upload_document(actor=qam, file=SimpleUploadedFile("a.pdf", pdf_bytes), title="Own",
-                                        document_type=DocumentType.objects.get(code="SOP"))
+    document = services.upload_document(
+        actor=qam, file=SimpleUploadedFile("a.pdf", pdf_bytes), title="Own", document_type=DocumentType.objects.get(code="SOP")
+    )
     services.transition_document(actor=qam, document=document, name="submit")
     page = browser(qam).get(reverse("documents:detail", args=[document.pk])).content.decode()
     assert "approve-dialog" not in page and "Authors may not approve their own" in page
@@ -108,9 +131,15 @@ def test_configure_approval_page(qa_manager, make_user, draft):
     alice = make_user("QA", username="alice")
     url = reverse("documents:configure-approval", args=[draft.pk])
     assert browser(qa_manager).get(url).status_code == 200
-    response = browser(qa_manager).post(url, {
-        "state": "in_review", "approval_mode": "all", "users": [alice.pk], "reason": "Process owner",
-    })
+    response = browser(qa_manager).post(
+        url,
+        {
+            "state": "in_review",
+            "approval_mode": "all",
+            "users": [alice.pk],
+            "reason": "Process owner",
+        },
+    )
     assert response.status_code == 302
     from workflows.selectors import approval_policy
 
@@ -122,19 +151,30 @@ def test_configure_approval_page(qa_manager, make_user, draft):
 
 def test_new_version_and_edit_pages(author, draft):
     client = browser(author)
-    response = client.post(reverse("documents:version-new", args=[draft.pk]), {
-        "file": SimpleUploadedFile("v.pdf", make_pdf(["v2"])), "change_summary": "Typos"})
+    response = client.post(
+        reverse("documents:version-new", args=[draft.pk]),
+        {"file": SimpleUploadedFile("v.pdf", make_pdf(["v2"])), "change_summary": "Typos"},
+    )
     assert response.status_code == 302
     draft.refresh_from_db()
     assert draft.current_version.version == "1.1"
-    edit = client.post(reverse("documents:edit", args=[draft.pk]), {
-        "title": "Cleaning (rev)", "category": "Production", "owner": author.pk, "reason": "Clearer title",
-        "row_version": draft.row_version})
+    edit = client.post(
+        reverse("documents:edit", args=[draft.pk]),
+        {
+            "title": "Cleaning (rev)",
+            "category": "Production",
+            "owner": author.pk,
+            "reason": "Clearer title",
+            "row_version": draft.row_version,
+        },
+    )
     assert edit.status_code == 302
     draft.refresh_from_db()
     assert draft.title == "Cleaning (rev)"
-    stale = client.post(reverse("documents:edit", args=[draft.pk]), {
-        "title": "Other", "owner": author.pk, "reason": "x", "row_version": draft.row_version - 1})
+    stale = client.post(
+        reverse("documents:edit", args=[draft.pk]),
+        {"title": "Other", "owner": author.pk, "reason": "x", "row_version": draft.row_version - 1},
+    )
     assert stale.status_code == 200 and "changed by someone else" in stale.content.decode()
 
 
@@ -150,12 +190,21 @@ def test_templates_pages(qa_user, basic_user):
     assert "Quality Manual" in listing and reverse("documents:template-use", args=[1]) in listing
     form = client.get(reverse("documents:template-use", args=[2])).content.decode()
     assert 'name="var_department"' in form and 'type="date"' in form
-    invalid = client.post(reverse("documents:template-use", args=[2]), {
-        "var_title": "Line clearance", "var_author": "Ann", "var_department": "Production", "var_review_date": "31.01.2027",
-        "var_purpose": "Avoid mix-ups"})
+    invalid = client.post(
+        reverse("documents:template-use", args=[2]),
+        {
+            "var_title": "Line clearance",
+            "var_author": "Ann",
+            "var_department": "Production",
+            "var_review_date": "31.01.2027",
+            "var_purpose": "Avoid mix-ups",
+        },
+    )
     assert invalid.status_code == 200 and "expected a date as YYYY-MM-DD" in invalid.content.decode()
-    created = client.post(reverse("documents:template-use", args=[1]), {
-        "var_title": "Quality Manual", "var_version": "1.0", "var_author": "John Doe"})
+    created = client.post(
+        reverse("documents:template-use", args=[1]),
+        {"var_title": "Quality Manual", "var_version": "1.0", "var_author": "John Doe"},
+    )
     assert created.status_code == 302
     assert Document.objects.get(title="Quality Manual").document_type.code == "POL"
     # Readers see templates but cannot use them.

@@ -41,10 +41,20 @@ def test_seed_template_use_works_verbatim(api, qa_user):
 
 def test_pdf_output_with_choice_and_date_variables(api, qa_user):
     template = DocumentTemplate.objects.get(name="Standard Operating Procedure")
-    response = api(qa_user).post("/api/templates/use", {"template_id": template.pk, "variables": {
-        "title": "Line clearance", "author": "Ann", "department": "Production", "review_date": "2027-01-31",
-        "purpose": "Prevent **mix-ups** between batches",
-    }}, format="json")
+    response = api(qa_user).post(
+        "/api/templates/use",
+        {
+            "template_id": template.pk,
+            "variables": {
+                "title": "Line clearance",
+                "author": "Ann",
+                "department": "Production",
+                "review_date": "2027-01-31",
+                "purpose": "Prevent **mix-ups** between batches",
+            },
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     version = DocumentVersion.objects.get(document_id=response.json()["id"])
     assert version.mime_type == "application/pdf"
@@ -57,18 +67,29 @@ def test_pdf_output_with_choice_and_date_variables(api, qa_user):
 
 def test_missing_undeclared_and_wrong_type_variables_are_422_naming_each(client_for, qa_user):
     template = DocumentTemplate.objects.get(name="Standard Operating Procedure")
-    response = client_for(qa_user).post("/api/templates/use", {"template_id": template.pk, "variables": {
-        "title": 42,                      # wrong type: strings must be strings
-        "department": "Marketing",        # not one of the choices
-        "review_date": "31/01/2027",      # not an ISO date
-        "colour": "blue",                 # undeclared
-    }}, format="json")
+    response = client_for(qa_user).post(
+        "/api/templates/use",
+        {
+            "template_id": template.pk,
+            "variables": {
+                "title": 42,  # wrong type: strings must be strings
+                "department": "Marketing",  # not one of the choices
+                "review_date": "31/01/2027",  # not an ISO date
+                "colour": "blue",  # undeclared
+            },
+        },
+        format="json",
+    )
     assert response.status_code == 422
     assert response.json()["error_code"] == "TEMPLATE_VARIABLES_INVALID"
     problems = {tuple(p["loc"]): p for p in response.json()["detail"]}
     assert set(problems) == {
-        ("body", "variables", "title"), ("body", "variables", "department"), ("body", "variables", "review_date"),
-        ("body", "variables", "colour"), ("body", "variables", "author"), ("body", "variables", "purpose"),
+        ("body", "variables", "title"),
+        ("body", "variables", "department"),
+        ("body", "variables", "review_date"),
+        ("body", "variables", "colour"),
+        ("body", "variables", "author"),
+        ("body", "variables", "purpose"),
     }
     assert problems[("body", "variables", "author")]["type"] == "value_error.missing"
     assert problems[("body", "variables", "colour")]["type"] == "value_error.extra"
@@ -82,7 +103,10 @@ def test_number_and_email_types():
         {"name": "dose", "parameter_type": "number", "is_required": True},
         {"name": "contact", "parameter_type": "email", "is_required": True},
     ]
-    assert rendering.resolve_values(spec, {"dose": "12.50", "contact": "qa@example.com"}) == {"dose": "12.50", "contact": "qa@example.com"}
+    assert rendering.resolve_values(spec, {"dose": "12.50", "contact": "qa@example.com"}) == {
+        "dose": "12.50",
+        "contact": "qa@example.com",
+    }
     assert rendering.resolve_values(spec, {"dose": 3, "contact": "a@b.io"})["dose"] == "3"
     with pytest.raises(rendering.TemplateVariablesInvalid) as exc:
         rendering.resolve_values(spec, {"dose": "twelve", "contact": "not-an-email"})
@@ -107,12 +131,20 @@ def test_rendering_is_sandboxed():
 
 
 def test_templates_with_undeclared_placeholders_are_refused(client_for, qa_manager):
-    response = client_for(qa_manager).post("/api/templates/", {
-        "name": "Broken", "document_type": 1, "body": "Hello {{ name }} and {{ other }}",
-        "variables": [{"name": "name", "parameter_type": "string", "is_required": True},
-                      {"name": "name", "parameter_type": "string"},
-                      {"name": "kind", "parameter_type": "choice"}],
-    }, format="json")
+    response = client_for(qa_manager).post(
+        "/api/templates/",
+        {
+            "name": "Broken",
+            "document_type": 1,
+            "body": "Hello {{ name }} and {{ other }}",
+            "variables": [
+                {"name": "name", "parameter_type": "string", "is_required": True},
+                {"name": "name", "parameter_type": "string"},
+                {"name": "kind", "parameter_type": "choice"},
+            ],
+        },
+        format="json",
+    )
     assert response.status_code == 422
     messages = [(tuple(p["loc"]), p["msg"]) for p in response.json()["detail"]]
     assert any(loc == ("body", "variables", 1, "name") and "twice" in msg for loc, msg in messages)
@@ -122,22 +154,38 @@ def test_templates_with_undeclared_placeholders_are_refused(client_for, qa_manag
 
 def test_create_update_and_filter_templates(client_for, qa_manager, qa_user):
     manager = client_for(qa_manager)
-    created = manager.post("/api/templates/", {
-        "name": "Deviation memo", "description": "Memo", "category": "Deviations", "document_type": 3,
-        "body": "# Memo {{ number }}\n\nBatch {{ batch }}",
-        "variables": [{"name": "number", "parameter_type": "number", "is_required": True},
-                      {"name": "batch", "parameter_type": "string", "default_value": "n/a"}],
-        "output_format": "pdf",
-    }, format="json")
+    created = manager.post(
+        "/api/templates/",
+        {
+            "name": "Deviation memo",
+            "description": "Memo",
+            "category": "Deviations",
+            "document_type": 3,
+            "body": "# Memo {{ number }}\n\nBatch {{ batch }}",
+            "variables": [
+                {"name": "number", "parameter_type": "number", "is_required": True},
+                {"name": "batch", "parameter_type": "string", "default_value": "n/a"},
+            ],
+            "output_format": "pdf",
+        },
+        format="json",
+    )
     assert created.status_code == 201, created.json()
     template_id = created.json()["id"]
-    assert client_for(qa_user).post("/api/templates/", {"name": "x", "document_type": 1, "body": "x"}, format="json").status_code == 403
+    assert (
+        client_for(qa_user).post("/api/templates/", {"name": "x", "document_type": 1, "body": "x"}, format="json").status_code
+        == 403
+    )
 
-    updated = manager.put(f"/api/templates/{template_id}", {"description": "Short memo", "reason": "Wording",
-                                                             "row_version": created.json()["row_version"]}, format="json")
+    updated = manager.put(
+        f"/api/templates/{template_id}",
+        {"description": "Short memo", "reason": "Wording", "row_version": created.json()["row_version"]},
+        format="json",
+    )
     assert updated.status_code == 200 and updated.json()["description"] == "Short memo"
-    stale = manager.put(f"/api/templates/{template_id}", {"description": "x", "row_version": created.json()["row_version"]},
-                        format="json")
+    stale = manager.put(
+        f"/api/templates/{template_id}", {"description": "x", "row_version": created.json()["row_version"]}, format="json"
+    )
     assert stale.status_code == 409
 
     listed = client_for(qa_user).get("/api/templates/?category=deviations").json()
@@ -159,6 +207,11 @@ def test_markdown_to_docx_keeps_structure():
     data = rendering.to_docx("# Title\n\nIntro **bold** text\n\n- one\n- two\n\n1. first\n", title="T")
     document = docx.Document(io.BytesIO(data))
     styles = [(p.style.name, p.text) for p in document.paragraphs]
-    assert styles == [("Heading 1", "Title"), ("Normal", "Intro bold text"), ("List Bullet", "one"),
-                      ("List Bullet", "two"), ("List Number", "first")]
+    assert styles == [
+        ("Heading 1", "Title"),
+        ("Normal", "Intro bold text"),
+        ("List Bullet", "one"),
+        ("List Bullet", "two"),
+        ("List Number", "first"),
+    ]
     assert [r.bold for r in document.paragraphs[1].runs] == [False, True, False]

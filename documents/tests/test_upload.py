@@ -20,11 +20,11 @@ class LazyMultipart(io.RawIOBase):
     and counting how much of it the server read."""
 
     def __init__(self, boundary: str, fields: dict, filename: str, size: int):
-        head = "".join(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n' for k, v in fields.items()
+        head = "".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n' for k, v in fields.items())
+        head += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
         )
-        head += (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-                 "Content-Type: application/pdf\r\n\r\n")
         self.head, self.tail = head.encode(), f"\r\n--{boundary}--\r\n".encode()
         self.size = size
         self.length = len(self.head) + size + len(self.tail)
@@ -40,12 +40,12 @@ class LazyMultipart(io.RawIOBase):
         out = bytearray()
         while n > 0 and self.position < self.length:
             if self.position < len(self.head):
-                chunk = self.head[self.position:self.position + n]
+                chunk = self.head[self.position : self.position + n]
             elif self.position < len(self.head) + self.size:
                 chunk = b"%" * min(n, len(self.head) + self.size - self.position)
             else:
                 offset = self.position - len(self.head) - self.size
-                chunk = self.tail[offset:offset + n]
+                chunk = self.tail[offset : offset + n]
             out += chunk
             self.position += len(chunk)
             n -= len(chunk)
@@ -58,8 +58,12 @@ def test_seed_curl_upload_works_verbatim(client_for, qa_user, pdf_bytes):
     client = client_for(qa_user)
     response = client.post(
         "/api/documents/upload",
-        {"file": SimpleUploadedFile("file.pdf", pdf_bytes, content_type="application/pdf"), "title": "Quality Manual",
-         "document_type": "1", "category": "Quality"},
+        {
+            "file": SimpleUploadedFile("file.pdf", pdf_bytes, content_type="application/pdf"),
+            "title": "Quality Manual",
+            "document_type": "1",
+            "category": "Quality",
+        },
         format="multipart",
     )
     assert response.status_code == 201, response.json()
@@ -76,8 +80,11 @@ def test_a_51_mb_upload_is_413_before_anything_is_read_or_stored(client_for, qa_
     boundary = "qmsboundary51mb"
     body = LazyMultipart(boundary, {"title": "Huge", "document_type": "1"}, "huge.pdf", 51 * 1024 * 1024)
     response = client_for(qa_user).request(
-        REQUEST_METHOD="POST", PATH_INFO="/api/documents/upload",
-        CONTENT_TYPE=f"multipart/form-data; boundary={boundary}", CONTENT_LENGTH=str(body.length), **{"wsgi.input": body},
+        REQUEST_METHOD="POST",
+        PATH_INFO="/api/documents/upload",
+        CONTENT_TYPE=f"multipart/form-data; boundary={boundary}",
+        CONTENT_LENGTH=str(body.length),
+        **{"wsgi.input": body},
     )
     assert response.status_code == 413, response.content
     assert response.json()["error_code"] == "FILE_TOO_LARGE"
@@ -98,7 +105,9 @@ def test_service_refuses_oversized_file_before_storing(qa_user, settings, media_
     settings.MAX_UPLOAD_MB = 1
     with pytest.raises(files.FileTooLarge):
         services.upload_document(
-            actor=qa_user, file=SimpleUploadedFile("a.txt", b"a" * (1024 * 1024 + 1)), title="Too big",
+            actor=qa_user,
+            file=SimpleUploadedFile("a.txt", b"a" * (1024 * 1024 + 1)),
+            title="Too big",
             document_type=DocumentType.objects.get(code="SOP"),
         )
     assert stored_files(media_root) == []
@@ -150,7 +159,7 @@ def test_accepted_types_are_detected_from_content(client_for, qa_user, name, con
         ("..\\..\\windows\\system32\\evil.txt", "evil.txt"),
         ("/absolute/path/report.txt", "report.txt"),
         ("....txt", "txt"),
-        ("weird<>:\"|?*name.txt", "weird_______name.txt"),
+        ('weird<>:"|?*name.txt', "weird_______name.txt"),
         ("line\nbreak\x00.txt", "linebreak.txt"),
         ("", "file"),
     ],
@@ -173,7 +182,9 @@ def test_stored_files_are_never_overwritten(qa_user, media_root):
 
     default_storage.save("documents/1/cleaning-v1.0.txt", io.BytesIO(b"someone else's file"))
     document = services.upload_document(
-        actor=qa_user, file=SimpleUploadedFile("c.txt", b"new content\n"), title="Cleaning",
+        actor=qa_user,
+        file=SimpleUploadedFile("c.txt", b"new content\n"),
+        title="Cleaning",
         document_type=DocumentType.objects.get(code="SOP"),
     )
     name = document.current_version.file.name
@@ -191,7 +202,9 @@ def test_failed_transaction_removes_the_file_it_wrote(qa_user, media_root, monke
     monkeypatch.setattr(audit_services, "record", explode)
     with pytest.raises(RuntimeError):
         services.upload_document(
-            actor=qa_user, file=SimpleUploadedFile("c.txt", b"content\n"), title="Cleaning",
+            actor=qa_user,
+            file=SimpleUploadedFile("c.txt", b"content\n"),
+            title="Cleaning",
             document_type=DocumentType.objects.get(code="SOP"),
         )
     assert stored_files(media_root) == []

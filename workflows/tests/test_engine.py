@@ -18,16 +18,26 @@ def definition(rules, mode="all", author_may_approve=False, name="Review"):
         "name": name,
         "states": [
             {"name": "open", "kind": "open", "is_initial": True},
-            {"name": "review", "kind": "in_review", "approval_mode": mode, "author_may_approve": author_may_approve,
-             "approval_rules": rules},
+            {
+                "name": "review",
+                "kind": "in_review",
+                "approval_mode": mode,
+                "author_may_approve": author_may_approve,
+                "approval_rules": rules,
+            },
             {"name": "approved", "kind": "approved", "is_terminal": True},
             {"name": "cancelled", "kind": "cancelled", "is_terminal": True},
         ],
         "transitions": [
             {"name": "submit", "from_state": "open", "to_state": "review"},
             {"name": "approve", "from_state": "review", "to_state": "approved", "trigger": "approval"},
-            {"name": "send_back", "from_state": "review", "to_state": "open", "requires_comment": True,
-             "required_permission": "documents.approve"},
+            {
+                "name": "send_back",
+                "from_state": "review",
+                "to_state": "open",
+                "requires_comment": True,
+                "required_permission": "documents.approve",
+            },
             {"name": "cancel", "from_state": "open", "to_state": "cancelled", "requires_signature": True},
         ],
     }
@@ -55,7 +65,9 @@ def state_of(instance):
 def test_role_rule_needs_n_approvers_holding_the_role(make_user):
     author = make_user("QA")
     qams = [make_user("QA Manager") for _ in range(3)]
-    template = services.create_template(actor=author, definition=definition([{"kind": "role", "role": "QA Manager", "required_approvals": 2}]))
+    template = services.create_template(
+        actor=author, definition=definition([{"kind": "role", "role": "QA Manager", "required_approvals": 2}])
+    )
     instance = started(template, author)
 
     outcome = approve(instance, qams[0])
@@ -86,7 +98,10 @@ def test_user_rule_needs_every_named_user(make_user):
 def test_all_of_and_any_of(make_user):
     author = make_user("QA")
     qam, qa = make_user("QA Manager"), make_user("QA")
-    rules = [{"kind": "role", "role": "QA Manager", "required_approvals": 1}, {"kind": "role", "role": "QA", "required_approvals": 1}]
+    rules = [
+        {"kind": "role", "role": "QA Manager", "required_approvals": 1},
+        {"kind": "role", "role": "QA", "required_approvals": 1},
+    ]
 
     all_of = started(services.create_template(actor=author, definition=definition(rules, mode="all", name="All")), author)
     approve(all_of, qam)
@@ -110,7 +125,9 @@ def test_author_cannot_approve_own_record_by_default(make_user):
     approve(instance, other)
     assert state_of(instance) == "approved"
 
-    allowed = started(services.create_template(actor=author, definition=definition(rules, author_may_approve=True, name="Self ok")), author)
+    allowed = started(
+        services.create_template(actor=author, definition=definition(rules, author_may_approve=True, name="Self ok")), author
+    )
     approve(allowed, author)
     assert state_of(allowed) == "approved"
 
@@ -118,10 +135,18 @@ def test_author_cannot_approve_own_record_by_default(make_user):
 def test_approving_twice_is_409_already_approved(make_user):
     author = make_user("QA")
     qam = make_user("QA Manager")
-    instance = started(services.create_template(actor=author, definition=definition([
-        {"kind": "role", "role": "QA Manager", "required_approvals": 1},
-        {"kind": "role", "role": "QA", "required_approvals": 1},
-    ])), author)
+    instance = started(
+        services.create_template(
+            actor=author,
+            definition=definition(
+                [
+                    {"kind": "role", "role": "QA Manager", "required_approvals": 1},
+                    {"kind": "role", "role": "QA", "required_approvals": 1},
+                ]
+            ),
+        ),
+        author,
+    )
     approve(instance, qam)
     with pytest.raises(services.AlreadyApproved) as again:
         approve(instance, qam)
@@ -131,10 +156,18 @@ def test_approving_twice_is_409_already_approved(make_user):
 def test_a_filled_slot_does_not_take_another_approval(make_user):
     author = make_user("QA")
     qam1, qam2 = make_user("QA Manager"), make_user("QA Manager")
-    instance = started(services.create_template(actor=author, definition=definition([
-        {"kind": "role", "role": "QA Manager", "required_approvals": 1},
-        {"kind": "role", "role": "QA", "required_approvals": 1},
-    ])), author)
+    instance = started(
+        services.create_template(
+            actor=author,
+            definition=definition(
+                [
+                    {"kind": "role", "role": "QA Manager", "required_approvals": 1},
+                    {"kind": "role", "role": "QA", "required_approvals": 1},
+                ]
+            ),
+        ),
+        author,
+    )
     approve(instance, qam1)
     with pytest.raises(Conflict) as filled:
         approve(instance, qam2)
@@ -173,8 +206,12 @@ def test_transition_checks_permission_comment_and_signature(make_user):
 def test_approvals_count_only_within_the_current_entry_into_the_state(make_user):
     author = make_user("QA")
     qam1, qam2 = make_user("QA Manager"), make_user("QA Manager")
-    instance = started(services.create_template(actor=author, definition=definition(
-        [{"kind": "role", "role": "QA Manager", "required_approvals": 2}])), author)
+    instance = started(
+        services.create_template(
+            actor=author, definition=definition([{"kind": "role", "role": "QA Manager", "required_approvals": 2}])
+        ),
+        author,
+    )
     approve(instance, qam1)
     with transaction.atomic():
         services.transition(instance=instance, name="send_back", actor=author, comment="Fix section 3")
@@ -189,11 +226,17 @@ def test_approvals_count_only_within_the_current_entry_into_the_state(make_user)
 def test_history_and_audit_record_every_step(make_user):
     author = make_user("QA")
     qam = make_user("QA Manager")
-    instance = started(services.create_template(actor=author, definition=definition(
-        [{"kind": "role", "role": "QA Manager", "required_approvals": 1}])), author)
+    instance = started(
+        services.create_template(
+            actor=author, definition=definition([{"kind": "role", "role": "QA Manager", "required_approvals": 1}])
+        ),
+        author,
+    )
     approve(instance, qam, comment="Looks right")
-    steps = [(h.action, h.transition_name, h.from_state, h.to_state, h.actor_id, h.is_automatic)
-             for h in WorkflowHistory.objects.filter(instance=instance)]
+    steps = [
+        (h.action, h.transition_name, h.from_state, h.to_state, h.actor_id, h.is_automatic)
+        for h in WorkflowHistory.objects.filter(instance=instance)
+    ]
     assert steps == [
         ("start", "", "", "open", author.pk, False),
         ("transition", "submit", "open", "review", author.pk, False),
@@ -209,8 +252,12 @@ def test_history_and_audit_record_every_step(make_user):
 def test_available_transitions_respect_permissions(make_user):
     author = make_user("QA")
     reader = make_user("User")
-    instance = started(services.create_template(actor=author, definition=definition(
-        [{"kind": "role", "role": "QA Manager", "required_approvals": 1}])), author)
+    instance = started(
+        services.create_template(
+            actor=author, definition=definition([{"kind": "role", "role": "QA Manager", "required_approvals": 1}])
+        ),
+        author,
+    )
     assert [t.name for t in selectors.available_transitions(instance, author)] == ["send_back"]
     assert selectors.available_transitions(instance, reader) == []
 
@@ -218,12 +265,19 @@ def test_available_transitions_respect_permissions(make_user):
 def test_per_record_override_replaces_the_template_rules(make_user):
     author = make_user("QA")
     alice, qam = make_user("User"), make_user("QA Manager")
-    template = services.create_template(actor=author, definition=definition([{"kind": "role", "role": "QA Manager", "required_approvals": 1}]))
+    template = services.create_template(
+        actor=author, definition=definition([{"kind": "role", "role": "QA Manager", "required_approvals": 1}])
+    )
     record = GroupFactory()
     with transaction.atomic():
         instance = services.start(record=record, template=template, actor=author)
-        services.configure_approval(instance=instance, state_name="review", actor=author,
-                                    rules=[{"kind": "users", "users": [alice.pk]}], reason="Alice owns this area")
+        services.configure_approval(
+            instance=instance,
+            state_name="review",
+            actor=author,
+            rules=[{"kind": "users", "users": [alice.pk]}],
+            reason="Alice owns this area",
+        )
         services.transition(instance=instance, name="submit", actor=author)
     instance.refresh_from_db()
     assert selectors.approval_policy(instance).overridden
@@ -239,12 +293,16 @@ def test_per_record_override_replaces_the_template_rules(make_user):
 
 def test_override_cannot_change_rules_of_the_state_under_way(make_user):
     author = make_user("QA")
-    instance = started(services.create_template(actor=author, definition=definition(
-        [{"kind": "role", "role": "QA Manager", "required_approvals": 1}])), author)
+    instance = started(
+        services.create_template(
+            actor=author, definition=definition([{"kind": "role", "role": "QA Manager", "required_approvals": 1}])
+        ),
+        author,
+    )
     with pytest.raises(Conflict) as busy, transaction.atomic():
-        services.configure_approval(instance=instance, state_name="review", actor=author,
-                                    rules=[{"kind": "role", "role": "QA", "required_approvals": 1}])
+        services.configure_approval(
+            instance=instance, state_name="review", actor=author, rules=[{"kind": "role", "role": "QA", "required_approvals": 1}]
+        )
     assert busy.value.error_code == "APPROVAL_IN_PROGRESS"
     with pytest.raises(InvalidInput), transaction.atomic():
         services.configure_approval(instance=instance, state_name="open", actor=author, rules=[])
-

@@ -18,8 +18,11 @@ SIMPLE = {
     "description": "Two-step review",
     "states": [
         {"name": "draft", "kind": "draft", "is_initial": True},
-        {"name": "review", "kind": "in_review",
-         "approval_rules": [{"kind": "role", "role": "QA Manager", "required_approvals": 1}]},
+        {
+            "name": "review",
+            "kind": "in_review",
+            "approval_rules": [{"kind": "role", "role": "QA Manager", "required_approvals": 1}],
+        },
         {"name": "closed", "kind": "closed", "is_terminal": True},
     ],
     "transitions": [
@@ -36,7 +39,13 @@ def test_default_document_approval_template_exists(client_for, qa_user):
     assert [t["name"] for t in items] == ["Document approval"]
     template = items[0]
     assert [s["name"] for s in template["states"]] == [
-        "draft", "in_review", "rejected", "approved", "effective", "superseded", "obsolete"
+        "draft",
+        "in_review",
+        "rejected",
+        "approved",
+        "effective",
+        "superseded",
+        "obsolete",
     ]
     assert [s["name"] for s in template["states"] if s["is_initial"]] == ["draft"]
     review = next(s for s in template["states"] if s["name"] == "in_review")
@@ -62,14 +71,31 @@ def test_create_and_read_back(client_for, admin_user):
     "mutate, loc, fragment",
     [
         (lambda d: d["states"][0].update(is_initial=False), ["body", "states"], "No initial state"),
-        (lambda d: d["transitions"][0].update(to_state="nowhere"), ["body", "transitions", 0, "to_state"], "unknown state 'nowhere'"),
-        (lambda d: d["states"].append({"name": "limbo", "kind": "open", "is_terminal": True}), ["body", "states", 3],
-         "cannot be reached"),
-        (lambda d: d["states"][1].update(approval_rules=[{"kind": "role", "role": "Astronaut", "required_approvals": 1}]),
-         ["body", "states", 1, "approval_rules", 0, "role"], "Unknown role"),
-        (lambda d: d["transitions"].pop(), ["body", "states", 1, "approval_rules"], "exactly one transition with trigger 'approval'"),
-        (lambda d: d["transitions"][0].update(required_permission="capa.fly"), ["body", "transitions", 0, "required_permission"],
-         "Unknown permission"),
+        (
+            lambda d: d["transitions"][0].update(to_state="nowhere"),
+            ["body", "transitions", 0, "to_state"],
+            "unknown state 'nowhere'",
+        ),
+        (
+            lambda d: d["states"].append({"name": "limbo", "kind": "open", "is_terminal": True}),
+            ["body", "states", 3],
+            "cannot be reached",
+        ),
+        (
+            lambda d: d["states"][1].update(approval_rules=[{"kind": "role", "role": "Astronaut", "required_approvals": 1}]),
+            ["body", "states", 1, "approval_rules", 0, "role"],
+            "Unknown role",
+        ),
+        (
+            lambda d: d["transitions"].pop(),
+            ["body", "states", 1, "approval_rules"],
+            "exactly one transition with trigger 'approval'",
+        ),
+        (
+            lambda d: d["transitions"][0].update(required_permission="capa.fly"),
+            ["body", "transitions", 0, "required_permission"],
+            "Unknown permission",
+        ),
     ],
 )
 def test_invalid_definitions_are_422_with_locations(client_for, admin_user, mutate, loc, fragment):
@@ -92,11 +118,15 @@ def test_unused_template_is_edited_in_place(client_for, admin_user):
     created = client.post("/api/workflow-templates/", SIMPLE, format="json").json()
     changed = copy.deepcopy(SIMPLE)
     changed["states"][1]["approval_rules"][0]["required_approvals"] = 2
-    response = client.put(f"/api/workflow-templates/{created['id']}", {**changed, "row_version": created["row_version"]}, format="json")
+    response = client.put(
+        f"/api/workflow-templates/{created['id']}", {**changed, "row_version": created["row_version"]}, format="json"
+    )
     assert response.status_code == 200, response.json()
     assert response.json()["id"] == created["id"] and response.json()["version"] == 1
     assert response.json()["states"][1]["approval_rules"][0]["required_approvals"] == 2
-    stale = client.put(f"/api/workflow-templates/{created['id']}", {**changed, "row_version": created["row_version"]}, format="json")
+    stale = client.put(
+        f"/api/workflow-templates/{created['id']}", {**changed, "row_version": created["row_version"]}, format="json"
+    )
     assert stale.status_code == 409 and stale.json()["error_code"] == "VERSION_CONFLICT"
 
 

@@ -29,8 +29,10 @@ class Command(BaseCommand):
                 problems.append(f"{label}: missing or unreadable ({exc})")
                 continue
             if digest.hexdigest() != version.sha256 or size != version.file_size:
-                problems.append(f"{label}: content changed (sha256 {digest.hexdigest()[:12]}…, {size} bytes; "
-                                f"recorded {version.sha256[:12]}…, {version.file_size} bytes)")
+                problems.append(
+                    f"{label}: content changed (sha256 {digest.hexdigest()[:12]}…, {size} bytes; "
+                    f"recorded {version.sha256[:12]}…, {version.file_size} bytes)"
+                )
         for problem in problems:
             self.stderr.write(problem)
         if problems:

@@ -18,7 +18,9 @@ class Command(BaseCommand):
         statuses = [ProcessingStatus.UPLOADED, ProcessingStatus.PROCESSING]
         if options["failed"]:
             statuses.append(ProcessingStatus.FAILED)
-        versions = DocumentVersion.objects.all() if options["all"] else DocumentVersion.objects.filter(processing_status__in=statuses)
+        versions = (
+            DocumentVersion.objects.all() if options["all"] else DocumentVersion.objects.filter(processing_status__in=statuses)
+        )
         counts: dict[str, int] = {}
         for version_id in versions.order_by("pk").values_list("pk", flat=True):
             result = services.process_version(version_id=version_id, force=True)
