@@ -27,7 +27,7 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 seed: migrate
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --base-url http://localhost:$(PORT)
 
 ## Serve on http://localhost:8000 with SQLite, eager Celery and embedded Chroma; prints the demo logins.
 run: seed
@@ -35,7 +35,7 @@ run: seed
 
 ## The whole suite (SQLite by default; DATABASE_URL/REDIS_URL select PostgreSQL and Redis).
 test: install
-	SECRET_KEY=$${SECRET_KEY:-test-secret-key} $(BIN)/python -m pytest $(PYTEST_ARGS)
+	SECRET_KEY=$${SECRET_KEY:-test-secret-key-for-the-test-suite-only-0123456789} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 worker: install
 	$(BIN)/celery -A qms worker --loglevel=info

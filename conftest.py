@@ -1,13 +1,30 @@
-"""Shared test fixtures: users per role, authenticated API clients, a clean cache per test."""
+"""Shared test fixtures: users per role, authenticated API clients, a clean cache per test,
+and headless Chromium (Playwright) for the browser tests."""
 
 import os
+from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("DEBUG", "true")
-os.environ.setdefault("SECRET_KEY", "test-secret-key")
+os.environ.setdefault("SECRET_KEY", "test-secret-key-for-the-test-suite-only-0123456789")
+# Playwright's sync API runs an event loop in the test thread; Django would otherwise refuse
+# database access from that thread.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 PASSWORD = "Correct-Horse-9"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+_browser_skip_reason: list[str] = []
 
 
 @pytest.fixture(autouse=True)
@@ -26,6 +43,15 @@ def _eager_celery():
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """A cheap hasher keeps the suite fast; production uses Django's default (PBKDF2)."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -91,3 +117,59 @@ def client_for(db):
         return client
 
     return make
+
+
+# --- browser tests ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser(django_db_setup):
+    """Headless Chromium from Debian's package, driven by Playwright (never a downloaded browser).
+
+    Without /usr/bin/chromium the browser tests are skipped, unless QMS_REQUIRE_BROWSER=1 (CI),
+    which makes them fail instead.
+    """
+    if not CHROMIUM.exists():
+        message = f"Chromium not found at {CHROMIUM}: browser tests skipped (apt-get install chromium to run them)"
+        if os.environ.get("QMS_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{message}. QMS_REQUIRE_BROWSER=1 requires them to run.", pytrace=False)
+        _browser_skip_reason[:] = [message]
+        pytest.skip(message)
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    serialized = {alias: getattr(connections[alias], "_test_serialized_contents", None) for alias in connections}
+    playwright = sync_playwright().start()
+    # Playwright's sync API leaves its event loop running in this thread, so from now on Django
+    # (asgiref's async-aware storage) hands out other connection objects; give them the serialized
+    # test data that serialized rollback restores after each transactional test.
+    for alias, contents in serialized.items():
+        if contents is not None:
+            connections[alias]._test_serialized_contents = contents
+    try:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    except Exception:
+        playwright.stop()
+        raise
+    yield chromium
+    chromium.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def browser_page(browser, live_server, django_db_serialized_rollback):
+    """A fresh browser context and page per test, against the live server.
+
+    The live server needs a transactional database, which is emptied after each test; serialized
+    rollback restores the rows the migrations seeded (roles, permission codenames).
+    """
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if _browser_skip_reason:
+        terminalreporter.write_line(f"Browser tests were skipped: {_browser_skip_reason[0]}.")

@@ -62,19 +62,29 @@ class UserAdmin(admin.ModelAdmin):
         try:
             if not change:
                 created = services.create_user(
-                    actor=request.user, username=data["username"], email=data.get("email") or "",
-                    password=data["password1"], full_name=data.get("full_name", ""),
+                    actor=request.user,
+                    username=data["username"],
+                    email=data.get("email") or "",
+                    password=data["password1"],
+                    full_name=data.get("full_name", ""),
                     role=data["role"].name if data.get("role") else None,
-                    department=data.get("department", ""), office_location=data.get("office_location", ""),
+                    department=data.get("department", ""),
+                    office_location=data.get("office_location", ""),
                 )
                 obj.pk = created.pk
                 if data.get("is_staff"):
                     User.objects.filter(pk=created.pk).update(is_staff=True)
             else:
-                changes = {f: data[f] for f in ("full_name", "email", "department", "office_location", "is_active") if f in form.changed_data}
+                changes = {
+                    f: data[f]
+                    for f in ("full_name", "email", "department", "office_location", "is_active")
+                    if f in form.changed_data
+                }
                 if "role" in form.changed_data:
                     changes["role"] = data["role"].name if data.get("role") else None
-                services.update_user(actor=request.user, user=User.objects.get(pk=obj.pk), changes=changes, reason="Changed in admin")
+                services.update_user(
+                    actor=request.user, user=User.objects.get(pk=obj.pk), changes=changes, reason="Changed in admin"
+                )
                 if "is_staff" in form.changed_data:
                     User.objects.filter(pk=obj.pk).update(is_staff=data["is_staff"])
         except DomainError as exc:
@@ -113,7 +123,9 @@ class UserPermissionOverrideAdmin(admin.ModelAdmin):
             self.message_user(request, str(exc.detail), level=messages.ERROR)
 
     def delete_model(self, request, obj):
-        services.remove_permission_override(actor=request.user, user=obj.user, codename=obj.permission.codename, reason="Removed in admin")
+        services.remove_permission_override(
+            actor=request.user, user=obj.user, codename=obj.permission.codename, reason="Removed in admin"
+        )
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:
@@ -141,7 +153,9 @@ class RoleAdmin(admin.ModelAdmin):
         codenames = [p.codename for p in form.cleaned_data["permissions"]]
         services.set_role_permissions(actor=request.user, role=form.instance, codenames=codenames, reason="Changed in admin")
         if change:
-            Role.objects.filter(pk=form.instance.pk).update(description=form.cleaned_data["description"], name=form.cleaned_data["name"])
+            Role.objects.filter(pk=form.instance.pk).update(
+                description=form.cleaned_data["description"], name=form.cleaned_data["name"]
+            )
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -172,7 +186,12 @@ class GroupAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            services.update_group(actor=request.user, group=obj, changes={"name": obj.name, "description": obj.description}, reason="Changed in admin")
+            services.update_group(
+                actor=request.user,
+                group=obj,
+                changes={"name": obj.name, "description": obj.description},
+                reason="Changed in admin",
+            )
         else:
             created = services.create_group(actor=request.user, name=obj.name, description=obj.description)
             obj.pk = created.pk

@@ -1,5 +1,6 @@
 """REST endpoints: authentication, users, roles, permissions and groups."""
 
+from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -16,6 +17,7 @@ from qms.api.throttling import AuthRateThrottle
 from qms.errors import AuthenticationFailed
 
 from . import selectors, services
+from .authentication import token_matches_password
 from .filters import UserFilter
 from .models import Group, Permission, User
 from .serializers import (
@@ -98,14 +100,20 @@ class RefreshView(APIView):
     )
     def post(self, request):
         data = _validated(RefreshRequestSerializer, request)
+        invalid = AuthenticationFailed("Refresh token is invalid, expired or revoked.", error_code="TOKEN_INVALID")
         try:
             old = RefreshToken(data["refresh_token"])
             user = User.objects.select_related("role").get(pk=old["user_id"])
         except (TokenError, User.DoesNotExist, KeyError):
-            raise AuthenticationFailed("Refresh token is invalid, expired or revoked.", error_code="TOKEN_INVALID")
+            raise invalid
         if not user.is_active:
             raise AuthenticationFailed("User account is deactivated.", error_code="USER_INACTIVE")
-        old.blacklist()
+        if not token_matches_password(old, user):
+            raise invalid
+        with transaction.atomic():
+            _, first_use = old.blacklist()
+        if not first_use:  # a concurrent request rotated the same token first
+            raise invalid
         return Response(token_response(user))
 
 
@@ -118,7 +126,7 @@ class LogoutView(APIView):
         if data.get("refresh_token"):
             try:
                 token = RefreshToken(data["refresh_token"])
-                if token["user_id"] == request.user.pk:
+                if str(token.get("user_id")) == str(request.user.pk):  # simplejwt stores the id as a string
                     token.blacklist()
             except TokenError:
                 pass  # already expired or revoked: nothing left to revoke

@@ -1,7 +1,13 @@
-"""JWT authentication that refuses deactivated users' still-valid tokens."""
+"""JWT authentication that refuses deactivated users and tokens issued before a password change.
+
+Every token carries a fingerprint of the password hash (simplejwt's CHECK_REVOKE_TOKEN claim),
+so changing the password invalidates every access token issued before, to the second and below.
+"""
 
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 
 class ActiveUserJWTAuthentication(JWTAuthentication):
@@ -9,8 +15,9 @@ class ActiveUserJWTAuthentication(JWTAuthentication):
         user = super().get_user(validated_token)
         if not user.is_active:
             raise AuthenticationFailed("User account is deactivated.", code="user_inactive")
-        issued_at = validated_token.get("iat")
-        changed = user.password_changed_at
-        if issued_at and changed and int(changed.timestamp()) > int(issued_at):
-            raise AuthenticationFailed("Token was issued before the last password change.", code="token_stale")
         return user
+
+
+def token_matches_password(token, user) -> bool:
+    """False when the token was issued before the user's last password change."""
+    return token.get(api_settings.REVOKE_TOKEN_CLAIM) == get_md5_hash_password(user.password)

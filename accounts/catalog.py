@@ -96,7 +96,8 @@ ROLES: dict[str, tuple[str, list[str]]] = {
     ),
 }
 # Keep QA staff off the audit trail (inspection evidence is for managers and auditors).
-ROLES["QA"] = (ROLES["QA"][0], [c for c in ROLES["QA"][1] if c not in ("audit.view", "users.view", "roles.view", "groups.view")] + ["users.view"])
+_QA_HIDDEN = ("audit.view", "users.view", "roles.view", "groups.view")
+ROLES["QA"] = (ROLES["QA"][0], [c for c in ROLES["QA"][1] if c not in _QA_HIDDEN] + ["users.view"])
 
 
 def sync_catalog(Permission, Role) -> None:

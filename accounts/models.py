@@ -143,7 +143,9 @@ class User(AbstractBaseUser):
 
     def has_module_perms(self, app_label: str) -> bool:
         return self.is_active and (
-            self.is_superuser or self.has_qms_permission("system.admin") or (self.is_staff and self.has_qms_permission("audit.view"))
+            self.is_superuser
+            or self.has_qms_permission("system.admin")
+            or (self.is_staff and self.has_qms_permission("audit.view"))
         )
 
 
@@ -158,9 +160,7 @@ class UserPermissionOverride(models.Model):
     permission = models.ForeignKey(Permission, on_delete=models.CASCADE, related_name="overrides")
     effect = models.CharField(max_length=10, choices=EFFECT_CHOICES)
     reason = models.TextField(blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -177,9 +177,7 @@ class Group(models.Model):
     name = models.CharField(max_length=150, unique=True)
     description = models.TextField(blank=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="groups", blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

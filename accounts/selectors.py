@@ -14,9 +14,7 @@ def effective_permissions_for(user: User) -> frozenset[str]:
     if user.role_id:
         role_perms = set(Permission.objects.filter(roles__id=user.role_id).values_list("codename", flat=True))
     grants, revokes = set(), set()
-    for codename, effect in UserPermissionOverride.objects.filter(user=user).values_list(
-        "permission__codename", "effect"
-    ):
+    for codename, effect in UserPermissionOverride.objects.filter(user=user).values_list("permission__codename", "effect"):
         (grants if effect == UserPermissionOverride.GRANT else revokes).add(codename)
     return frozenset((role_perms | grants) - revokes)
 
@@ -39,7 +37,9 @@ def group_list_for(user: User) -> QuerySet[Group]:
 def permission_overrides_for(user: User) -> dict[str, list[str]]:
     out = {"grants": [], "revocations": []}
     for codename, effect in (
-        UserPermissionOverride.objects.filter(user=user).order_by("permission__codename").values_list("permission__codename", "effect")
+        UserPermissionOverride.objects.filter(user=user)
+        .order_by("permission__codename")
+        .values_list("permission__codename", "effect")
     ):
         out["grants" if effect == UserPermissionOverride.GRANT else "revocations"].append(codename)
     return out

@@ -54,7 +54,7 @@ def authenticate_credentials(*, login: str, password: str) -> User:
 def _check_credentials(login: str, password: str) -> tuple[User | None, Exception | None]:
     user = find_user_by_login(login)
     if user is not None:
-        user = User.objects.select_for_update().select_related("role").get(pk=user.pk)
+        user = User.objects.select_for_update(of=("self",)).select_related("role").get(pk=user.pk)
     now = timezone.now()
     if user is None:
         User().set_password(password)
@@ -260,7 +260,7 @@ def update_user(*, actor: User, user: User, changes: dict, reason: str = "", row
     if "role" in changes and not actor.has_qms_permission("roles.manage"):
         raise PermissionDenied("Changing a user's role needs the 'roles.manage' permission.")
     with transaction.atomic():
-        user = User.objects.select_for_update().select_related("role").get(pk=user.pk)
+        user = User.objects.select_for_update(of=("self",)).select_related("role").get(pk=user.pk)
         if row_version is not None and row_version != user.row_version:
             raise _version_conflict(user)
         before = _user_snapshot(user)

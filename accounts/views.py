@@ -26,7 +26,9 @@ def login_view(request):
             form.add_error(None, message_for(exc))
         else:
             login(request, user, backend="accounts.backends.EmailOrUsernameBackend")
-            if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+            if not url_has_allowed_host_and_scheme(
+                next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
                 next_url = ""
             return redirect(next_url or "home")
     return render(request, "accounts/login.html", {"form": form, "next": next_url})
@@ -75,10 +77,16 @@ def profile(request):
                 messages.success(request, "Password changed.")
                 return redirect("accounts:profile")
     user = selectors.user_list().get(pk=user.pk)
-    return render(request, "accounts/profile.html", {
-        "profile_user": user, "profile_form": profile_form, "password_form": password_form,
-        "permissions": sorted(request.user.effective_permissions),
-    })
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "profile_user": user,
+            "profile_form": profile_form,
+            "password_form": password_form,
+            "permissions": sorted(request.user.effective_permissions),
+        },
+    )
 
 
 @permission_required("users.view")
@@ -95,8 +103,12 @@ def user_admin(request):
             if form_name == "user" and can_manage_users and user_form.is_valid():
                 data = user_form.cleaned_data
                 services.create_user(
-                    actor=request.user, username=data["username"], email=data["email"], full_name=data["full_name"],
-                    password=data["password"], role=data["role"].name if data["role"] else None,
+                    actor=request.user,
+                    username=data["username"],
+                    email=data["email"],
+                    full_name=data["full_name"],
+                    password=data["password"],
+                    role=data["role"].name if data["role"] else None,
                 )
                 messages.success(request, f"User {data['username']} created.")
                 return redirect("accounts:user-admin")
@@ -109,10 +121,18 @@ def user_admin(request):
                 user_form.add_error("password", msg)
         except DomainError as exc:
             (user_form if form_name == "user" else group_form).add_error(None, message_for(exc))
-    return render(request, "accounts/user_admin.html", {
-        "users": users, "groups": groups, "user_form": user_form, "group_form": group_form,
-        "can_manage_users": can_manage_users, "can_manage_groups": can_manage_groups,
-    })
+    return render(
+        request,
+        "accounts/user_admin.html",
+        {
+            "users": users,
+            "groups": groups,
+            "user_form": user_form,
+            "group_form": group_form,
+            "can_manage_users": can_manage_users,
+            "can_manage_groups": can_manage_groups,
+        },
+    )
 
 
 @require_POST

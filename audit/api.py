@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from qms.api.exceptions import RequestValidationError
 from qms.api.schema import error_responses
 from qms.api.sorting import SortFilter
+from qms.errors import InvalidInput
 
 from . import selectors, services, signatures
 from .exports import csv_stream, pdf_report
@@ -171,9 +172,14 @@ class SignatureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         serializer = SignatureCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        record = signatures.get_signable(data["resource_type"], data["resource_id"])
+        try:
+            record = signatures.get_signable(data["resource_type"], data["resource_id"])
+        except InvalidInput as exc:
+            if "document_id" in request.data:
+                exc.field = "document_id"
+            raise
         signature = signatures.sign(
             signer=request.user, password=data["password"], record=record, signature_type=data["signature_type"],
-            intent=data["intent"], reason=data.get("reason", ""),
+            intent=data["intent"], reason=data.get("reason", ""), resource_type=data["resource_type"],
         )
         return Response(SignatureDetailSerializer(signature).data, status=status.HTTP_201_CREATED)

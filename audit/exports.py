@@ -1,6 +1,8 @@
 """Audit trail exports: CSV streamed row by row (constant memory) and a paginated PDF report.
 
 Both take a queryset of AuditEvent already filtered by the caller (audit.filters.AuditEventFilter).
+`signature_manifestation_flowable(signature)` renders the §11.50 manifestation block for any
+reportlab PDF (document renditions, training records, CAPA reports).
 """
 
 from __future__ import annotations
@@ -112,6 +114,26 @@ class _NumberedCanvas(pdf_canvas.Canvas):
             self.drawRightString(width - 12 * mm, 8 * mm, f"Page {self._pageNumber} of {total}")
             super().showPage()
         super().save()
+
+
+def signature_manifestation_flowable(signature) -> Table:
+    """The manifestation block of one signature for a reportlab story: printed name, date and time
+    with time zone, meaning (and reason when given)."""
+    styles = getSampleStyleSheet()
+    style = ParagraphStyle("manifestation", parent=styles["BodyText"], fontSize=9, leading=12)
+    when = utc_iso(signature.signed_at)[:19].replace("T", " ") + " UTC"
+    lines = [
+        f"<b>{escape(signature.printed_name)}</b> ({escape(signature.signer_username)})",
+        f"Signed {when}",
+        f"Meaning: <b>{escape(signature.meaning)}</b> - {escape(signature.intent)}",
+    ]
+    if signature.reason:
+        lines.append(f"Reason: {escape(signature.reason)}")
+    return Table([[Paragraph("<br/>".join(lines), style)]], colWidths=[120 * mm], style=TableStyle([
+        ("LINEBEFORE", (0, 0), (0, -1), 3, colors.HexColor("#1f5fa8")),
+        ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#f3f7fc")),
+        ("LEFTPADDING", (0, 0), (-1, -1), 6),
+    ]), hAlign="LEFT")
 
 
 def _p(text, style) -> Paragraph:

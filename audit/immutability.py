@@ -71,6 +71,8 @@ def suspended(connection, tables=PROTECTED_TABLES):
     with transaction.atomic(using=connection.alias):
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
+                # ALTER TABLE refuses to run while deferred foreign-key checks are pending.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 for table in tables:
                     cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
             else:
@@ -81,6 +83,7 @@ def suspended(connection, tables=PROTECTED_TABLES):
             if connection.vendor == "postgresql":
                 for table in tables:
                     cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's foreign keys are initially deferred
             else:
                 for sql in install_sql(connection.vendor, tables):
                     cursor.execute(sql)

@@ -170,8 +170,11 @@ def authenticate_signer(*, user, password: str) -> None:
         raise error
 
 
-def create_signature(*, signer, record, signature_type: str, intent: str, reason: str = "") -> Signature:
-    """Applies the signature inside the caller's transaction (after authenticate_signer) and audits it."""
+def create_signature(*, signer, record, signature_type: str, intent: str, reason: str = "",
+                     resource_type: str | None = None) -> Signature:
+    """Applies the signature inside the caller's transaction (after authenticate_signer) and audits it.
+
+    `resource_type` is needed only when the record's model is registered under several types."""
     if signature_type not in SignatureType.values:
         raise InvalidInput(f"Unknown signature type {signature_type!r}. Choose one of: {', '.join(SignatureType.values)}.",
                            field="signature_type")
@@ -180,8 +183,10 @@ def create_signature(*, signer, record, signature_type: str, intent: str, reason
         raise InvalidInput("State the meaning of the signature (intent).", field="intent")
     if not signer.is_active:
         raise SignatureAuthFailed("Signature not applied: the account is deactivated.")
-    resource_type = resource_type_for(record)
-    signable = _REGISTRY[resource_type]
+    resource_type = resource_type or resource_type_for(record)
+    signable = _signable(resource_type)
+    if not isinstance(record, signable.model):
+        raise InvalidInput(f"The record is not a {signable.label.lower()}.", field="resource_type", error_code="NOT_SIGNABLE")
     if signable.view_permission and not signer.has_qms_permission(signable.view_permission):
         raise PermissionDenied(f"You need the '{signable.view_permission}' permission to sign this record.")
     check = getattr(record, "check_can_sign", None)
@@ -220,13 +225,15 @@ def create_signature(*, signer, record, signature_type: str, intent: str, reason
     return signature
 
 
-def sign(*, signer, password: str, record, signature_type: str, intent: str, reason: str = "") -> Signature:
+def sign(*, signer, password: str, record, signature_type: str, intent: str, reason: str = "",
+         resource_type: str | None = None) -> Signature:
     """Re-authenticates, then signs in one transaction. Call it outside any atomic block."""
     authenticate_signer(user=signer, password=password)
     with transaction.atomic():
         # Sign the record as committed now, and keep it from changing until the signature is stored.
         record = type(record)._default_manager.select_for_update().get(pk=record.pk)
-        return create_signature(signer=signer, record=record, signature_type=signature_type, intent=intent, reason=reason)
+        return create_signature(signer=signer, record=record, signature_type=signature_type, intent=intent, reason=reason,
+                                resource_type=resource_type)
 
 
 # --- verification ---------------------------------------------------------------------------------

@@ -91,7 +91,7 @@ def record_sign(request, resource_type: str, resource_id: int):
         record = signatures.get_signable(resource_type, resource_id)
         signature = signatures.sign(
             signer=request.user, password=data["password"], record=record, signature_type=data["signature_type"],
-            intent=data["intent"], reason=data["reason"],
+            intent=data["intent"], reason=data["reason"], resource_type=resource_type,
         )
     except DomainError as exc:
         messages.error(request, message_for(exc))

@@ -38,7 +38,11 @@ class RequestIDLogFilter(logging.Filter):
     """Adds `request_id` to every log record ("-" outside a request)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_context.get().request_id or "-"
+        request_id = request_context.get().request_id
+        if not request_id:
+            # django.request logs 4xx/5xx after the middleware returned; its record carries the request.
+            request_id = getattr(getattr(record, "request", None), "request_id", "")
+        record.request_id = request_id or "-"
         return True
 
 

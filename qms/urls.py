@@ -22,8 +22,12 @@ api_patterns = [
 urlpatterns = [
     path("api/", include(api_patterns)),
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi-schema"),
-    path("docs", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="swagger-ui"),
-    path("redoc", SpectacularRedocView.as_view(url_name="openapi-schema"), name="redoc"),
+    path("docs", views.offline_only(SpectacularSwaggerView.as_view(url_name="openapi-schema")), name="swagger-ui"),
+    path(
+        "redoc",
+        views.offline_only(SpectacularRedocView.as_view(url_name="openapi-schema", template_name="api/redoc.html")),
+        name="redoc",
+    ),
     path("admin/", admin.site.urls),
     path("", views.home, name="home"),
     path("login/", accounts_views.login_view, name="login"),

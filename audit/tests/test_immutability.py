@@ -12,7 +12,9 @@ from audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
-postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (triggers, TRUNCATE, DISABLE TRIGGER)")
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL (TRUNCATE, ALTER TABLE ... DISABLE TRIGGER)"
+)
 
 
 @pytest.fixture

@@ -69,12 +69,21 @@ def test_a_rolled_back_change_leaves_no_event_and_the_chain_continues(qa_manager
     assert services.verify_chain().valid
 
 
-def test_a_failed_service_call_leaves_no_event(admin_user, make_user):
-    target = make_user("User", username="target")
+def test_a_service_call_that_fails_after_auditing_leaves_no_event(admin_user, monkeypatch):
+    from accounts.models import Group
+
+    group = account_services.create_group(actor=admin_user, name="QC lab")
     before = AuditEvent.objects.count()
-    with pytest.raises(Exception):
-        account_services.update_user(actor=admin_user, user=target, changes={"role": "No Such Role"}, reason="x")
+
+    def failing_delete(self, *args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Group, "delete", failing_delete)
+    with pytest.raises(RuntimeError):
+        account_services.delete_group(actor=admin_user, group=group, reason="cleanup")  # records, then fails
     assert AuditEvent.objects.count() == before
+    assert not AuditEvent.objects.filter(action="delete").exists()
+    assert services.verify_chain().valid
 
 
 def test_deleting_a_record_keeps_its_audit_events(admin_user):

@@ -5,13 +5,20 @@
 
 The key is the ViewSet action (`list`, `retrieve`, `create`, a custom @action name) or, for plain
 APIViews, the lower-case HTTP method. A view without an entry for the current action requires
-only authentication; `"*"` is the fallback entry; `None` as a value means public.
+only authentication; `"*"` is the fallback entry. The value `None` means "any authenticated user";
+`PUBLIC` means anonymous clients are allowed too.
 """
 
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
-PUBLIC = None
+
+class _Public:
+    def __repr__(self) -> str:
+        return "PUBLIC"
+
+
+PUBLIC = _Public()
 
 
 def required_codename(view, request):

@@ -7,9 +7,16 @@
 import math
 
 from rest_framework import throttling
+from rest_framework.settings import api_settings
 
 
 class _HeaderMixin:
+    @property
+    def THROTTLE_RATES(self):  # noqa: N802 (the name DRF looks up)
+        # DRF binds SimpleRateThrottle.THROTTLE_RATES once, at import; reading the current
+        # settings here lets a changed REST_FRAMEWORK setting (tests, reloads) take effect.
+        return api_settings.DEFAULT_THROTTLE_RATES
+
     def _record(self, request, allowed: bool):
         if not getattr(self, "key", None):
             return

@@ -24,6 +24,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--quiet", action="store_true", help="Do not print the logins.")
+        parser.add_argument(
+            "--base-url", default="http://localhost:8000", help="Where the server will listen (for the printout)."
+        )
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
@@ -34,23 +37,31 @@ class Command(BaseCommand):
                 role = Role.objects.get(name=role_name)
                 user, was_created = User.objects.get_or_create(
                     username=username,
-                    defaults={"email": username, "full_name": full_name, "role": role, "department": department, "is_staff": is_staff},
+                    defaults={
+                        "email": username,
+                        "full_name": full_name,
+                        "role": role,
+                        "department": department,
+                        "is_staff": is_staff,
+                    },
                 )
                 if was_created:
                     user.set_password(DEMO_PASSWORD)
                     user.save(update_fields=["password"])
                     created += 1
             group, _ = Group.objects.get_or_create(name="Quality Assurance", defaults={"description": "QA department"})
-            group.members.add(*User.objects.filter(department="Quality Assurance"))
+            demo_users = User.objects.filter(username__in=[u[0] for u in DEMO_USERS])
+            group.members.add(*demo_users.filter(department="Quality Assurance"))
             production, _ = Group.objects.get_or_create(name="Production", defaults={"description": "Manufacturing staff"})
-            production.members.add(*User.objects.filter(department="Production"))
+            production.members.add(*demo_users.filter(department="Production"))
         if options["quiet"]:
             return
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new users)."))
+        base = options["base_url"].rstrip("/")
         self.stdout.write("")
-        self.stdout.write("  Demo logins (password for all: %s)" % DEMO_PASSWORD)
-        self.stdout.write("  %-26s %s" % ("username", "role"))
+        self.stdout.write(f"  Demo logins (password for all: {DEMO_PASSWORD})")
+        self.stdout.write(f"  {'username':<26} role")
         for username, _, role_name, _, _ in DEMO_USERS:
-            self.stdout.write("  %-26s %s" % (username, role_name))
+            self.stdout.write(f"  {username:<26} {role_name}")
         self.stdout.write("")
-        self.stdout.write("  Pages: http://localhost:8000/   API docs: http://localhost:8000/docs   Admin: http://localhost:8000/admin/")
+        self.stdout.write(f"  Pages: {base}/   API docs: {base}/docs   Admin: {base}/admin/")
