@@ -3,21 +3,12 @@ file builders (real PDF and DOCX made here), helpers to drive the API, and a hea
 
 import io
 import os
-import shutil
 
 import pytest
 
-# Playwright's sync API runs an event loop in the test thread; the ORM calls of live_server
-# fixtures happen in that thread too.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Users are created by the dozen here; the production hasher's cost is not under test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Playwright's sync API runs an event loop in the test thread; the ORM calls of the browser test
+# happen in that thread too (the root conftest sets this as well).
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 
 @pytest.fixture(autouse=True)
@@ -136,26 +127,7 @@ def transition(client, doc_id: int, name: str, **extra):
 
 
 @pytest.fixture
-def browser_page(live_server):
-    """A Chromium page (headless) against the live server; skipped when Chromium is not installed
-    unless QMS_REQUIRE_BROWSER=1, which turns the skip into a failure."""
-    if not os.path.exists(CHROMIUM) or shutil.which(CHROMIUM) is None:
-        message = f"Chromium not found at {CHROMIUM} (install the Debian package 'chromium')"
-        if os.environ.get("QMS_REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(base_url=live_server.url)
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+def documents_browser_page(browser_page):
+    """The project's shared headless Chromium (root conftest: /usr/bin/chromium, one Playwright per
+    session; skipped with a message when Chromium is missing unless QMS_REQUIRE_BROWSER=1)."""
+    return browser_page

@@ -44,8 +44,8 @@ def approve(page, username, detail_url):
     sign_out(page)
 
 
-def test_document_life_cycle_in_the_browser(browser_page, make_user, tmp_path):
-    page = browser_page
+def test_document_life_cycle_in_the_browser(documents_browser_page, make_user, tmp_path):
+    page = documents_browser_page
     make_user("QA", username="author", full_name="Ann Author")
     make_user("QA Manager", username="manager", full_name="Mia Manager")
     make_user("QA", username="reviewer", full_name="Rob Reviewer")

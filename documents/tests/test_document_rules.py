@@ -360,3 +360,12 @@ def test_second_upload_during_draft_is_a_minor_version_and_replaces_the_first(cl
 def test_upload_helper_matches_seed_fields(client_for, author, pdf_bytes):
     body = upload(client_for(author), pdf_bytes).json()
     assert {"id", "title", "version", "status", "file_path", "row_version", "available_transitions"} <= set(body)
+
+
+def test_signing_an_unknown_document_is_404(client_for, qa_manager):
+    response = client_for(qa_manager).post(
+        "/api/signatures/",
+        {"document_id": 999, "signature_type": "review", "intent": "Reviewed", "password": PASSWORD},
+        format="json",
+    )
+    assert response.status_code == 404
