@@ -177,20 +177,15 @@ def test_path_traversal_filename_cannot_escape_the_document_folder(client_for, q
     assert stored_files(media_root) == [f"documents/{body['id']}/evil-v1.0.txt"]
 
 
-def test_stored_files_are_never_overwritten(qa_user, media_root):
+def test_stored_files_are_never_overwritten(media_root):
     from django.core.files.storage import default_storage
 
-    default_storage.save("documents/1/cleaning-v1.0.txt", io.BytesIO(b"someone else's file"))
-    document = services.upload_document(
-        actor=qa_user,
-        file=SimpleUploadedFile("c.txt", b"new content\n"),
-        title="Cleaning",
-        document_type=DocumentType.objects.get(code="SOP"),
-    )
-    name = document.current_version.file.name
-    assert name != "documents/1/cleaning-v1.0.txt" and name.startswith("documents/1/cleaning-v1") and name.endswith(".txt")
-    with default_storage.open("documents/1/cleaning-v1.0.txt") as f:
-        assert f.read() == b"someone else's file"
+    first = files.store("documents/1/cleaning-v1.0.txt", io.BytesIO(b"the approved file"))
+    second = files.store("documents/1/cleaning-v1.0.txt", io.BytesIO(b"another file with the same name"))
+    assert first == "documents/1/cleaning-v1.0.txt"
+    assert second != first and second.startswith("documents/1/cleaning-v1") and second.endswith(".txt")
+    with default_storage.open(first) as f:
+        assert f.read() == b"the approved file"
 
 
 def test_failed_transaction_removes_the_file_it_wrote(qa_user, media_root, monkeypatch):
