@@ -203,7 +203,12 @@ class DocumentSignatureSerializer(serializers.Serializer):
 
 class DocumentDetailSerializer(DocumentListSerializer):
     description = serializers.CharField(read_only=True)
-    file_path = serializers.CharField(source="current_version.file.name", default=None, read_only=True)
+    file_path = serializers.CharField(
+        source="current_version.file.name",
+        default=None,
+        read_only=True,
+        help_text="Where the current version's file is kept in the configured storage (STORAGE_TYPE)",
+    )
     current_version = DocumentVersionSerializer(read_only=True)
     versions = serializers.SerializerMethodField()
     workflow = serializers.SerializerMethodField()
