@@ -130,11 +130,11 @@ def browser(django_db_setup):
     which makes them fail instead.
     """
     if not CHROMIUM.exists():
-        message = f"Chromium not found at {CHROMIUM}: browser tests skipped (apt-get install chromium to run them)"
+        reason = f"no Chromium at {CHROMIUM} (apt-get install chromium to run them)"
         if os.environ.get("QMS_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{message}. QMS_REQUIRE_BROWSER=1 requires them to run.", pytrace=False)
-        _browser_skip_reason[:] = [message]
-        pytest.skip(message)
+            pytest.fail(f"Browser tests cannot run: {reason}, and QMS_REQUIRE_BROWSER=1 requires them.", pytrace=False)
+        _browser_skip_reason[:] = [reason]
+        pytest.skip(f"Browser tests skipped: {reason}")
     from django.db import connections
     from playwright.sync_api import sync_playwright
 

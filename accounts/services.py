@@ -154,6 +154,8 @@ class PasswordRejected(InvalidInput):
 
 
 def change_password(*, user: User, current_password: str, new_password: str) -> User:
+    if user.is_locked():  # no password guessing through this door either
+        raise AccountLocked(user.locked_until)
     if not user.check_password(current_password):
         with transaction.atomic():
             register_failed_attempt(user=User.objects.select_for_update().get(pk=user.pk), what="password change")

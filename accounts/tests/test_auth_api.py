@@ -330,6 +330,31 @@ def test_change_password_with_a_wrong_current_password_is_401_and_counts_toward_
     assert qa_user.check_password(PASSWORD)
 
 
+def test_change_password_is_refused_while_the_account_is_locked(qa_user, client_for):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client = client_for(qa_user)
+    User.objects.filter(pk=qa_user.pk).update(locked_until=timezone.now() + timedelta(minutes=5))
+
+    response = change_password(client, PASSWORD, "New-Password-42")
+
+    assert response.status_code == 401
+    assert response.json()["error_code"] == "ACCOUNT_LOCKED"
+    qa_user.refresh_from_db()
+    assert qa_user.check_password(PASSWORD)
+
+
+def test_five_wrong_current_passwords_lock_the_account(api_client, qa_user, client_for):
+    client = client_for(qa_user)
+    for _ in range(5):
+        change_password(client, "Wrong-Password-1", "New-Password-42")
+
+    assert login(api_client, "qa1").json()["error_code"] == "ACCOUNT_LOCKED"
+    assert change_password(client, PASSWORD, "New-Password-42").json()["error_code"] == "ACCOUNT_LOCKED"
+
+
 @pytest.mark.parametrize(
     ("new_password", "rule"),
     [

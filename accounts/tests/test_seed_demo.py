@@ -83,3 +83,15 @@ def test_every_demo_user_can_sign_in(api_client, settings):
         response = api_client.post("/api/auth/token", {"username": username, "password": "password"}, format="json")
         assert response.status_code == 200, username
         assert response.json()["user"]["role"] == role
+
+
+def test_seeding_is_recorded_in_the_audit_trail_once(settings):
+    from audit.models import AuditEvent
+
+    settings.DEBUG = True
+    seed(quiet=True)
+    seed(quiet=True)
+
+    created = AuditEvent.objects.filter(action="create", resource_type="user", actor_username="seed_demo")
+    assert sorted(created.values_list("new_values__username", flat=True)) == sorted(u[0] for u in DEMO_USERS)
+    assert AuditEvent.objects.filter(resource_type="group", actor_username="seed_demo").count() == 2

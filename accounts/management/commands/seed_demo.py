@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import Group, Role, User
+from audit import services as audit
 
 # The password is deliberately simple so that the API examples work verbatim on a demo install.
 DEMO_PASSWORD = "password"
@@ -16,6 +17,12 @@ DEMO_USERS = [
     ("qa@example.com", "Quinn Quality", "QA", "Quality Assurance", False),
     ("user@example.com", "Uma User", "User", "Production", False),
     ("auditor@example.com", "Avery Auditor", "Auditor", "Internal Audit", False),
+]
+
+DEMO_GROUPS = [
+    # (name, description, department whose demo users join)
+    ("Quality Assurance", "QA department", "Quality Assurance"),
+    ("Production", "Manufacturing staff", "Production"),
 ]
 
 
@@ -46,14 +53,29 @@ class Command(BaseCommand):
                     },
                 )
                 if was_created:
+                    # Set directly: the demo password is below the password policy on purpose.
                     user.set_password(DEMO_PASSWORD)
                     user.save(update_fields=["password"])
                     created += 1
-            group, _ = Group.objects.get_or_create(name="Quality Assurance", defaults={"description": "QA department"})
+                    audit.record(
+                        action="create", resource_type="user", resource_id=user.pk, actor=None,
+                        actor_username="seed_demo",
+                        summary=f"Demo user {username} ({role_name}) created by seed_demo",
+                        new_values={"username": username, "full_name": full_name, "role": role_name,
+                                    "department": department, "is_staff": is_staff},
+                    )
             demo_users = User.objects.filter(username__in=[u[0] for u in DEMO_USERS])
-            group.members.add(*demo_users.filter(department="Quality Assurance"))
-            production, _ = Group.objects.get_or_create(name="Production", defaults={"description": "Manufacturing staff"})
-            production.members.add(*demo_users.filter(department="Production"))
+            for name, description, department in DEMO_GROUPS:
+                group, group_created = Group.objects.get_or_create(name=name, defaults={"description": description})
+                members = list(demo_users.filter(department=department).exclude(groups=group))
+                group.members.add(*members)
+                if group_created or members:
+                    audit.record(
+                        action="create" if group_created else "update", resource_type="group", resource_id=group.pk,
+                        actor=None, actor_username="seed_demo",
+                        summary=f"Demo group {name} {'created' if group_created else 'updated'} by seed_demo",
+                        new_values={"name": name, "members_added": sorted(u.username for u in members)},
+                    )
         if options["quiet"]:
             return
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new users)."))
