@@ -46,6 +46,16 @@ class InvalidInput(DomainError):
         self.error_type = error_type
 
 
+class InvalidInputs(InvalidInput):
+    """Several validation failures at once; `problems` is a list of (loc, msg, type), loc being
+    the path inside the request body, e.g. (["variables", "title"], "Required.", "value_error.missing")."""
+
+    def __init__(self, problems: list[tuple[list, str, str]], **kwargs):
+        self.problems = problems
+        loc, msg, error_type = problems[0]
+        super().__init__(msg, field=".".join(str(p) for p in loc) or None, error_type=error_type, **kwargs)
+
+
 class Conflict(DomainError):
     status_code = 409
     error_code = "CONFLICT"

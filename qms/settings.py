@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "qms",
     "accounts",
     "audit",
+    "workflows",
+    "documents",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,8 @@ api_patterns = [
     re_path(r"^health/?$", health.HealthView.as_view(), name="health"),
     path("", include("accounts.urls_api")),
     path("", include("audit.urls_api")),
+    path("", include("workflows.urls_api")),
+    path("", include("documents.urls_api")),
 ]
 
 urlpatterns = [
@@ -32,6 +34,7 @@ urlpatterns = [
     path("logout/", accounts_views.logout_view, name="logout"),
     path("", include("accounts.urls")),
     path("audit/", include("audit.urls")),
+    path("documents/", include("documents.urls")),
 ]
 
 handler404 = "qms.views.page_not_found"

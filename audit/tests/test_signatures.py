@@ -165,7 +165,7 @@ def test_signing_needs_the_sign_permission_and_the_record_view_permission(client
         ({"resource_type": "group", "resource_id": 1, "intent": ""}, ["body", "intent"]),
         ({"resource_type": "group", "resource_id": 1, "password": ""}, ["body", "password"]),
         ({"resource_type": "spaceship", "resource_id": 1}, ["body", "resource_type"]),
-        ({"document_id": 1}, ["body", "document_id"]),  # no documents app registered here
+        ({"document_id": 1, "resource_type": "group"}, ["body", "document_id"]),  # both ways of naming the record
     ],
 )
 def test_invalid_requests_are_422(client_for, qa_manager, group, body, loc):

@@ -12,7 +12,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from qms.errors import DomainError, InvalidInput
+from qms.errors import DomainError, InvalidInput, InvalidInputs
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +97,10 @@ def _code_for(exc) -> str:
 
 
 def _domain_response(exc: DomainError) -> Response:
-    if isinstance(exc, InvalidInput):
+    if isinstance(exc, InvalidInputs):
+        items = [{"loc": ["body", *loc], "msg": msg, "type": error_type} for loc, msg, error_type in exc.problems]
+        body = {"detail": items, "error_code": exc.error_code}
+    elif isinstance(exc, InvalidInput):
         loc = ["body", exc.field] if exc.field else ["body"]
         body = {"detail": [{"loc": loc, "msg": exc.detail, "type": exc.error_type}], "error_code": exc.error_code}
     else:

@@ -1,0 +1,376 @@
+"""REST endpoints: documents (upload, list, detail, metadata, versions, download, approve,
+configure-approval, transition), document types and document templates."""
+
+import json
+
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+
+from qms.api.schema import error_responses
+from qms.errors import NotFound
+from workflows.api import if_match_version
+
+from . import files, selectors, services
+from .filters import DocumentFilter, DocumentTemplateFilter
+from .models import Document, DocumentTemplate
+from .serializers import (
+    ApproveSerializer,
+    ConfigureApprovalSerializer,
+    DocumentDetailSerializer,
+    DocumentListSerializer,
+    DocumentTemplateListSerializer,
+    DocumentTemplateSerializer,
+    DocumentTypeSerializer,
+    DocumentVersionSerializer,
+    MetadataUpdateSerializer,
+    NewVersionSerializer,
+    TransitionRequestSerializer,
+    UploadSerializer,
+    UseTemplateSerializer,
+)
+
+
+class AnyMediaRenderer(BaseRenderer):
+    """Lets a download be requested with any Accept header; errors still render as JSON."""
+
+    media_type = "*/*"
+    format = "file"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        return json.dumps(data).encode()
+
+
+def _validated(serializer_class, request, **kwargs):
+    serializer = serializer_class(data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def detail_response(document, request, status_code=status.HTTP_200_OK) -> Response:
+    document = selectors.document_detail_queryset(request.user).get(pk=document.pk)
+    detail = selectors.document_detail(document, request.user)
+    response = Response(DocumentDetailSerializer(document, context={"detail": detail}).data, status=status_code)
+    response["ETag"] = f'"{document.row_version}"'
+    return response
+
+
+@extend_schema(tags=["documents"])
+class DocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = DocumentListSerializer
+    filterset_class = DocumentFilter
+    sort_fields = {
+        "number": "number",
+        "title": "title",
+        "status": "status",
+        "category": "category",
+        "created_at": "created_at",
+        "updated_at": "updated_at",
+        "effective_date": "effective_date",
+        "next_review_date": "next_review_date",
+    }
+    default_sort = ["-created_at", "-pk"]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    required_permissions = {
+        "list": "documents.view",
+        "retrieve": "documents.view",
+        "update": "documents.edit",
+        "upload": "documents.create",
+        "versions": "documents.view",
+        "add_version": "documents.create",
+        "download": "documents.download",
+        "approve": "documents.approve",
+        "configure_approval": "documents.configure_approval",
+        "transition": "documents.view",  # each transition names its own permission (checked by the engine)
+    }
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Document.objects.none()
+        return selectors.document_list(self.request.user)
+
+    def get_object(self):
+        return get_object_or_404(selectors.document_detail_queryset(self.request.user), pk=self.kwargs["pk"])
+
+    @extend_schema(responses={200: DocumentListSerializer(many=True), **error_responses(401, 403, 422)})
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: DocumentDetailSerializer, **error_responses(401, 403, 404)})
+    def retrieve(self, request, pk=None):
+        return detail_response(self.get_object(), request)
+
+    @extend_schema(
+        request={"multipart/form-data": UploadSerializer},
+        responses={201: DocumentDetailSerializer, **error_responses(401, 403, 413, 415, 422)},
+        description="Creates a controlled document (number from its type, e.g. SOP-0007) whose version 1.0 is the "
+        "file, in the initial state of the type's workflow. Files over MAX_UPLOAD_MB are refused with 413 "
+        "FILE_TOO_LARGE before anything is stored; the type is checked from the content (PDF, DOCX, XLSX, TXT, "
+        "Markdown, PNG, JPEG), a mismatch is 415 UNSUPPORTED_FILE_TYPE. Text extraction runs in the background "
+        "(current_version.processing_status: uploaded → processing → completed | failed).",
+    )
+    @action(detail=False, methods=["post"])
+    def upload(self, request):
+        files.check_request_size(request.META.get("CONTENT_LENGTH"))
+        data = _validated(UploadSerializer, request)
+        document = services.upload_document(actor=request.user, **data)
+        return detail_response(document, request, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=MetadataUpdateSerializer,
+        responses={200: DocumentDetailSerializer, **error_responses(401, 403, 404, 409, 422)},
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, description='The row_version, e.g. "3"')],
+        description="Changes metadata (only the fields sent). `reason` is required; `row_version` (or If-Match) "
+        "must be the one you read, else 409 VERSION_CONFLICT.",
+    )
+    def update(self, request, pk=None):
+        document = self.get_object()
+        data = _validated(MetadataUpdateSerializer, request)
+        reason = data.pop("reason")
+        row_version = data.pop("row_version", None)
+        if row_version is None:
+            row_version = if_match_version(request)
+        document = services.update_metadata(
+            actor=request.user, document=document, changes=data, reason=reason, row_version=row_version
+        )
+        return detail_response(document, request)
+
+    @extend_schema(responses={200: DocumentVersionSerializer(many=True), **error_responses(401, 403, 404)})
+    @action(detail=True, methods=["get"])
+    def versions(self, request, pk=None):
+        document = self.get_object()
+        qs = selectors.versions_visible_to(request.user, document)
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(DocumentVersionSerializer(page, many=True).data)
+
+    @extend_schema(
+        request={"multipart/form-data": NewVersionSerializer},
+        responses={201: DocumentDetailSerializer, **error_responses(401, 403, 404, 409, 413, 415, 422)},
+        description="Uploads a new version. While the document is a draft (or rejected) this is the next minor "
+        "version (1.1); on an effective document it starts a revision (2.0) in a new workflow cycle while the "
+        "effective version stays effective until the revision becomes effective, then it is superseded. "
+        "In review or approved: 409 NOT_EDITABLE.",
+    )
+    @versions.mapping.post
+    def add_version(self, request, pk=None):
+        files.check_request_size(request.META.get("CONTENT_LENGTH"))
+        document = self.get_object()
+        data = _validated(NewVersionSerializer, request)
+        services.add_version(
+            actor=request.user,
+            document=document,
+            file=data["file"],
+            change_summary=data["change_summary"],
+            row_version=data.get("row_version") or if_match_version(request),
+        )
+        return detail_response(document, request, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("version", str, description="Version label, e.g. 1.0 (default: the current version)")],
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file, byte for byte"),
+            **error_responses(401, 403, 404),
+        },
+        description="Streams the stored file with its content type and Content-Disposition (attachment; the "
+        "original filename). X-Content-SHA256 carries its checksum. Every download is audited.",
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, AnyMediaRenderer])
+    def download(self, request, pk=None):
+        document = self.get_object()
+        version = selectors.version_for_download(request.user, document, request.query_params.get("version"))
+        if version is None:
+            raise NotFound("No such version of this document." if request.query_params.get("version") else "No file to download.")
+        handle = files.open_stored(version.file.name)
+        services.record_download(actor=request.user, document=document, version=version)
+        response = FileResponse(handle, as_attachment=True, filename=version.original_filename, content_type=version.mime_type)
+        response["X-Content-SHA256"] = version.sha256
+        return response
+
+    @extend_schema(
+        request=ApproveSerializer,
+        responses={200: DocumentDetailSerializer, **error_responses(401, 403, 404, 409, 422)},
+        description="Approves the current version in its approval state with an electronic signature (password "
+        "re-entered; 422 without it, 401 SIGNATURE_AUTH_FAILED when wrong). 403 when you are not one of the "
+        "required approvers or are the author; 409 ALREADY_APPROVED, or INVALID_TRANSITION when nothing awaits "
+        "approval. When the rules are met the workflow moves on automatically.",
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        document = self.get_object()
+        data = _validated(ApproveSerializer, request)
+        document = services.approve_document(actor=request.user, document=document, **data)
+        return detail_response(document, request)
+
+    @extend_schema(
+        request=ConfigureApprovalSerializer,
+        responses={200: DocumentDetailSerializer, **error_responses(401, 403, 404, 409, 422)},
+        description="Sets this document's own approvers and rules for an approval state (overriding its type's "
+        "workflow template), or with reset=true restores the template's. Only while the document is a draft.",
+    )
+    @action(detail=True, methods=["post"], url_path="configure-approval")
+    def configure_approval(self, request, pk=None):
+        document = self.get_object()
+        data = _validated(ConfigureApprovalSerializer, request)
+        state = data.pop("state") or _first_approval_state(document)
+        services.configure_approval(actor=request.user, document=document, state=state, **data)
+        return detail_response(document, request)
+
+    @extend_schema(
+        request=TransitionRequestSerializer,
+        responses={200: DocumentDetailSerializer, **error_responses(401, 403, 404, 409, 422)},
+        description="Performs a transition from available_transitions (submit, reject, make_effective, obsolete, "
+        "...). 409 INVALID_TRANSITION when it is not possible from the current state; `password` is required "
+        "when the transition requires a signature; some need a comment.",
+    )
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        document = self.get_object()
+        data = _validated(TransitionRequestSerializer, request)
+        document = services.transition_document(
+            actor=request.user,
+            document=document,
+            name=data["transition"],
+            comment=data["comment"],
+            password=data["password"],
+            intent=data["intent"],
+        )
+        return detail_response(document, request)
+
+
+def _first_approval_state(document) -> str:
+    from workflows.models import TransitionTrigger, WorkflowTransition
+
+    name = (
+        WorkflowTransition.objects.filter(template_id=document.workflow_instance.template_id, trigger=TransitionTrigger.APPROVAL)
+        .order_by("order", "pk")
+        .values_list("from_state__name", flat=True)
+        .first()
+    )
+    return name or ""
+
+
+@extend_schema(tags=["document types"])
+class DocumentTypeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = DocumentTypeSerializer
+    sort_fields = ["code", "name", "created_at"]
+    default_sort = ["code"]
+    required_permissions = {
+        "list": "document_types.view",
+        "retrieve": "document_types.view",
+        "create": "document_types.manage",
+        "update": "document_types.manage",
+    }
+
+    def get_queryset(self):
+        return selectors.document_type_list()
+
+    @extend_schema(responses={200: DocumentTypeSerializer(many=True), **error_responses(401, 403, 422)})
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: DocumentTypeSerializer, **error_responses(401, 403, 404)})
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(request=DocumentTypeSerializer, responses={201: DocumentTypeSerializer, **error_responses(401, 403, 409, 422)})
+    def create(self, request):
+        data = _validated(DocumentTypeSerializer, request)
+        data.pop("reason", None), data.pop("row_version", None)
+        doc_type = services.create_document_type(actor=request.user, data=data)
+        return Response(DocumentTypeSerializer(doc_type).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=DocumentTypeSerializer,
+        responses={200: DocumentTypeSerializer, **error_responses(401, 403, 404, 409, 422)},
+        description="Existing documents keep their numbers; the code of a type that has documents cannot change.",
+    )
+    def update(self, request, pk=None):
+        doc_type = self.get_object()
+        data = _validated(DocumentTypeSerializer, request, partial=True)
+        reason = data.pop("reason", "")
+        row_version = data.pop("row_version", None) or if_match_version(request)
+        doc_type = services.update_document_type(
+            actor=request.user, doc_type=doc_type, data=data, reason=reason, row_version=row_version
+        )
+        return Response(DocumentTypeSerializer(doc_type).data)
+
+
+@extend_schema(tags=["templates"])
+class DocumentTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = DocumentTemplateSerializer
+    filterset_class = DocumentTemplateFilter
+    sort_fields = ["name", "category", "created_at", "usage_count"]
+    default_sort = ["name"]
+    required_permissions = {
+        "list": "templates.view",
+        "retrieve": "templates.view",
+        "create": "templates.manage",
+        "update": "templates.manage",
+        "use": "templates.use",
+    }
+
+    def get_queryset(self):
+        return selectors.template_list()
+
+    def get_serializer_class(self):
+        return DocumentTemplateListSerializer if self.action == "list" else DocumentTemplateSerializer
+
+    @extend_schema(responses={200: DocumentTemplateListSerializer(many=True), **error_responses(401, 403, 422)})
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: DocumentTemplateSerializer, **error_responses(401, 403, 404)})
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        request=DocumentTemplateSerializer,
+        responses={201: DocumentTemplateSerializer, **error_responses(401, 403, 409, 422)},
+        description="`body` is Markdown with `{{ variable }}` placeholders; every placeholder must be declared in "
+        "`variables` (parameter_type string, number, date, email or choice). No other template syntax is executed.",
+    )
+    def create(self, request):
+        data = _validated(DocumentTemplateSerializer, request)
+        data.pop("reason", None), data.pop("row_version", None)
+        template = services.create_template(actor=request.user, data=data)
+        return Response(DocumentTemplateSerializer(template).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=DocumentTemplateSerializer,
+        responses={200: DocumentTemplateSerializer, **error_responses(401, 403, 404, 409, 422)},
+    )
+    def update(self, request, pk=None):
+        template = self.get_object()
+        data = _validated(DocumentTemplateSerializer, request, partial=True)
+        reason = data.pop("reason", "")
+        row_version = data.pop("row_version", None) or if_match_version(request)
+        template = services.update_template(
+            actor=request.user, template=template, data=data, reason=reason, row_version=row_version
+        )
+        return Response(DocumentTemplateSerializer(template).data)
+
+    @extend_schema(
+        request=UseTemplateSerializer,
+        responses={201: DocumentDetailSerializer, **error_responses(401, 403, 404, 409, 422)},
+        description='Creates a draft document from a template, e.g. {"template_id": 1, "variables": {"title": '
+        '"Quality Manual", "version": "1.0", "author": "John Doe"}}. Its version 1.0 is the rendered content as '
+        "a DOCX or PDF file (the Markdown is kept as the version's source). Missing required variables, undeclared "
+        "variables and values of the wrong type are a 422 naming each variable.",
+    )
+    @action(detail=False, methods=["post"])
+    def use(self, request):
+        data = _validated(UseTemplateSerializer, request)
+        template = DocumentTemplate.objects.select_related("document_type").filter(pk=data.pop("template_id")).first()
+        if template is None:
+            raise NotFound("Template not found.")
+        document = services.use_template(actor=request.user, template=template, **data)
+        return detail_response(document, request, status.HTTP_201_CREATED)

@@ -1,0 +1,787 @@
+"""Every write about documents, document types and document templates: one function per use case,
+one transaction, audit record inside.
+
+Upload as a sequence of steps (nothing is stored until every check passed):
+    size (413) → safe filename and content-based type (415) → SHA-256 → [transaction: number,
+    document, workflow, file written once, version row, audit] → text extraction after commit.
+A file written by a transaction that then fails is removed again.
+
+Signatures: the password is checked OUTSIDE the transaction (a wrong one is counted and
+committed), then the signature, the approval or transition and the audit records are written in
+one transaction holding row locks on the document and its workflow instance.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from contextlib import contextmanager
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import User
+from audit import changes as audit_changes
+from audit import services as audit
+from audit import signatures
+from qms.errors import Conflict, InvalidInput, NotFound, PermissionDenied, VersionConflict
+from workflows import selectors as workflow_selectors
+from workflows import services as workflows
+from workflows.models import (
+    EDITABLE_KINDS,
+    StateKind,
+    TransitionTrigger,
+    WorkflowInstance,
+    WorkflowState,
+    WorkflowTransition,
+)
+
+from . import files, rendering
+from .extraction import ExtractionFailed, extract
+from .models import Document, DocumentTemplate, DocumentType, DocumentVersion, ProcessingStatus, split_keywords
+
+logger = logging.getLogger("qms.documents")
+
+METADATA_FIELDS = ["title", "category", "description", "keywords", "owner", "next_review_date"]
+AUDITED_METADATA = ["title", "category", "description", "keywords", "owner.username", "next_review_date"]
+TYPE_FIELDS = ["name", "code", "description", "default_workflow", "review_period_months", "approvers_need_training", "is_active"]
+TEMPLATE_FIELDS = ["name", "description", "category", "document_type", "body", "variables", "output_format", "is_active"]
+
+
+class NotEditable(Conflict):
+    error_code = "NOT_EDITABLE"
+
+
+def _version_conflict(obj) -> VersionConflict:
+    return VersionConflict(extra={"current_row_version": obj.row_version})
+
+
+@contextmanager
+def _removing_file_on_failure():
+    """Collects names of files written inside the block; deletes them if the block raises."""
+    written: list[str] = []
+    try:
+        yield written
+    except BaseException:
+        for name in written:
+            files.delete_quietly(name)
+        raise
+
+
+# --- upload and new versions --------------------------------------------------------------------
+
+
+def upload_document(
+    *,
+    actor: User,
+    file,
+    title: str,
+    document_type: DocumentType,
+    category: str = "",
+    description: str = "",
+    keywords="",
+    change_summary: str = "",
+    owner: User | None = None,
+) -> Document:
+    """A new controlled document whose version 1.0 is the uploaded file, in the initial state of
+    its type's workflow."""
+    safe_name, mime = files.validate_upload(file)
+    return _create_document(
+        actor=actor,
+        content=file,
+        safe_name=safe_name,
+        mime=mime,
+        title=title,
+        document_type=document_type,
+        category=category,
+        description=description,
+        keywords=keywords,
+        change_summary=change_summary or "Initial version",
+        owner=owner,
+    )
+
+
+def _create_document(
+    *,
+    actor,
+    content,
+    safe_name,
+    mime,
+    title,
+    document_type,
+    category,
+    description,
+    keywords,
+    change_summary,
+    owner=None,
+    source_text="",
+    audit_extra: dict | None = None,
+) -> Document:
+    title = (title or "").strip()
+    if not title:
+        raise InvalidInput("A title is required.", field="title", error_type="value_error.missing")
+    if not document_type.is_active:
+        raise InvalidInput(f"Document type {document_type.code} is inactive.", field="document_type")
+    sha256 = files.sha256_of(content)
+    with _removing_file_on_failure() as written, transaction.atomic():
+        doc_type = DocumentType.objects.select_for_update().get(pk=document_type.pk)
+        number = f"{doc_type.code}-{doc_type.next_number:04d}"
+        doc_type.next_number += 1
+        doc_type.save(update_fields=["next_number"])
+        document = Document.objects.create(
+            number=number,
+            title=title,
+            document_type=doc_type,
+            category=(category or "").strip(),
+            description=description or "",
+            keywords=", ".join(split_keywords(keywords)),
+            owner=owner or actor,
+            status="",
+            created_by=actor,
+        )
+        instance = workflows.start(record=document, template=doc_type.default_workflow, actor=actor, author=actor)
+        version = _store_version(
+            document=document,
+            instance=instance,
+            content=content,
+            safe_name=safe_name,
+            mime=mime,
+            sha256=sha256,
+            major=1,
+            minor=0,
+            change_summary=change_summary,
+            actor=actor,
+            source_text=source_text,
+            written=written,
+        )
+        document.current_version = version
+        document.workflow_instance = instance
+        document.status = instance.current_state.name
+        document.save(update_fields=["current_version", "workflow_instance", "status"])
+        audit.record(
+            action="create",
+            resource_type="document",
+            resource_id=document.pk,
+            actor=actor,
+            summary=f"Document {document.number} {document.title!r} created with version {version.version}",
+            new_values={
+                **audit_changes.snapshot(
+                    document,
+                    ["number", "title", "document_type.code", "category", "description", "keywords", "owner.username", "status"],
+                ),
+                "version": version.version,
+                "file": version.file.name,
+                "original_filename": version.original_filename,
+                "sha256": version.sha256,
+                "file_size": version.file_size,
+                "mime_type": version.mime_type,
+                **(audit_extra or {}),
+            },
+        )
+        _enqueue_extraction(version)
+    return document
+
+
+def add_version(
+    *, actor: User, document: Document, file, change_summary: str = "", row_version: int | None = None
+) -> DocumentVersion:
+    """A new file for a document. In a draft (or rejected) state it is the next minor version of
+    the same cycle; on an effective document it starts a revision: a new major version in a new
+    workflow cycle, while the effective version stays effective until the revision is."""
+    safe_name, mime = files.validate_upload(file)
+    change_summary = (change_summary or "").strip()
+    if not change_summary:
+        raise InvalidInput("Describe what changed in this version.", field="change_summary", error_type="value_error.missing")
+    sha256 = files.sha256_of(file)
+    with _removing_file_on_failure() as written, transaction.atomic():
+        document = _lock(document)
+        if row_version is not None and row_version != document.row_version:
+            raise _version_conflict(document)
+        instance = document.workflow_instance
+        state = instance.current_state
+        previous = document.current_version
+        if state.kind in EDITABLE_KINDS:
+            major, minor, revision = previous.major, previous.minor + 1, False
+        elif state.kind == StateKind.EFFECTIVE and document.effective_version_id == previous.pk:
+            major, minor, revision = previous.major + 1, 0, True
+        else:
+            raise NotEditable(
+                f"{document.number} is {state.label.lower()}: new versions can be added while it is a draft or rejected, "
+                "or as a revision once it is effective.",
+                extra={"current_state": state.name},
+            )
+        if revision:
+            instance = workflows.start(
+                record=document, template=document.document_type.default_workflow, actor=actor, author=actor
+            )
+        version = _store_version(
+            document=document,
+            instance=instance,
+            content=file,
+            safe_name=safe_name,
+            mime=mime,
+            sha256=sha256,
+            major=major,
+            minor=minor,
+            change_summary=change_summary,
+            actor=actor,
+            written=written,
+        )
+        if not revision:
+            previous.status = StateKind.SUPERSEDED.value
+            previous.save(update_fields=["status"])
+        old = audit_changes.snapshot(document, ["current_version.version", "status"])
+        document.current_version = version
+        document.workflow_instance = instance
+        document.status = instance.current_state.name
+        document.row_version += 1
+        document.save(update_fields=["current_version", "workflow_instance", "status", "row_version", "updated_at"])
+        audit.record(
+            action="create",
+            resource_type="document",
+            resource_id=document.pk,
+            actor=actor,
+            summary=(
+                f"Revision {version.version} of {document.number} started"
+                if revision
+                else f"Version {version.version} of {document.number} uploaded"
+            ),
+            old_values=old,
+            new_values={
+                "current_version.version": version.version,
+                "status": document.status,
+                "file": version.file.name,
+                "original_filename": version.original_filename,
+                "sha256": version.sha256,
+                "file_size": version.file_size,
+                "mime_type": version.mime_type,
+                "change_summary": change_summary,
+            },
+            reason=change_summary,
+        )
+        _enqueue_extraction(version)
+    return version
+
+
+def _store_version(
+    *, document, instance, content, safe_name, mime, sha256, major, minor, change_summary, actor, written, source_text=""
+) -> DocumentVersion:
+    label = f"{major}.{minor}"
+    name = files.store(
+        files.storage_name(document_id=document.pk, title=document.title, version=label, filename=safe_name), content
+    )
+    written.append(name)
+    version = DocumentVersion(
+        document=document,
+        version=label,
+        major=major,
+        minor=minor,
+        original_filename=safe_name,
+        file_size=content.size,
+        sha256=sha256,
+        mime_type=mime,
+        change_summary=change_summary,
+        status=instance.current_state.name,
+        workflow_instance=instance,
+        source_text=source_text,
+        created_by=actor,
+    )
+    version.file.name = name
+    version.save()
+    return version
+
+
+def _enqueue_extraction(version: DocumentVersion) -> None:
+    from . import tasks
+
+    version_id = version.pk
+    transaction.on_commit(lambda: tasks.extract_text.delay(version_id), robust=True)
+
+
+# --- text extraction ---------------------------------------------------------------------------
+
+
+def process_version(*, version_id: int, force: bool = False) -> DocumentVersion:
+    """uploaded → processing → completed | failed (with the message). Idempotent: a version that
+    finished is left alone unless `force`. The stored file is only read, never touched."""
+    with transaction.atomic():
+        version = DocumentVersion.objects.select_for_update().get(pk=version_id)
+        if version.processing_status in (ProcessingStatus.COMPLETED, ProcessingStatus.FAILED) and not force:
+            return version
+        version.processing_status = ProcessingStatus.PROCESSING
+        version.save(update_fields=["processing_status"])
+    error, result = "", None
+    try:
+        with files.open_stored(version.file.name) as handle:
+            result = extract(handle, version.mime_type)
+    except ExtractionFailed as exc:
+        error = str(exc) or "Text extraction failed."
+    except OSError as exc:
+        error = f"The stored file could not be read: {exc}"
+    with transaction.atomic():
+        version = DocumentVersion.objects.select_for_update().select_related("document").get(pk=version_id)
+        version.processed_at = timezone.now()
+        if error:
+            version.processing_status, version.processing_error = ProcessingStatus.FAILED, error[:2000]
+            summary = f"Text extraction failed for {version.document.number} v{version.version}: {error[:200]}"
+        else:
+            version.processing_status, version.processing_error = ProcessingStatus.COMPLETED, ""
+            version.extracted_text, version.page_count = result.text, result.page_count
+            summary = (
+                f"Text extracted from {version.document.number} v{version.version} "
+                f"({len(result.text)} characters{f', {result.page_count} pages' if result.page_count else ''})"
+            )
+        version.save(update_fields=["processing_status", "processing_error", "extracted_text", "page_count", "processed_at"])
+        audit.record(
+            action="process",
+            resource_type="document",
+            resource_id=version.document_id,
+            summary=summary,
+            new_values={
+                "version": version.version,
+                "processing_status": version.processing_status,
+                "page_count": version.page_count,
+                "processing_error": version.processing_error or None,
+            },
+        )
+    return version
+
+
+# --- metadata -------------------------------------------------------------------------------------
+
+
+def update_metadata(*, actor: User, document: Document, changes: dict, reason: str, row_version: int | None) -> Document:
+    """Title, category, description, keywords, owner, next review date; with a reason and the
+    row_version the client read (stale → 409 VERSION_CONFLICT)."""
+    reason = audit.require_reason(reason, what="a change to a controlled document")
+    if row_version is None:
+        raise InvalidInput(
+            "Send the row_version you read (or an If-Match header) so concurrent edits are detected.",
+            field="row_version",
+            error_type="value_error.missing",
+            error_code="ROW_VERSION_REQUIRED",
+        )
+    unknown = set(changes) - set(METADATA_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Cannot change {', '.join(sorted(unknown))} here.", field=sorted(unknown)[0])
+    with transaction.atomic():
+        document = _lock(document)
+        if row_version != document.row_version:
+            raise _version_conflict(document)
+        if document.workflow_instance.current_state.is_terminal:
+            raise NotEditable(f"{document.number} is {document.status}; its metadata can no longer change.")
+        before = audit_changes.snapshot(document, AUDITED_METADATA)
+        for field, value in changes.items():
+            if field == "keywords":
+                value = ", ".join(split_keywords(value))
+            elif field == "title":
+                value = (value or "").strip()
+                if not value:
+                    raise InvalidInput("The title cannot be empty.", field="title")
+            elif field == "owner" and not value.is_active:
+                raise InvalidInput("The owner must be an active user.", field="owner")
+            setattr(document, field, value)
+        old, new = audit_changes.diff(before, audit_changes.snapshot(document, AUDITED_METADATA))
+        if not new:
+            return document
+        document.row_version += 1
+        document.save()
+        audit.record(
+            action="update",
+            resource_type="document",
+            resource_id=document.pk,
+            actor=actor,
+            summary=f"Metadata of {document.number} changed ({', '.join(sorted(new))})",
+            old_values=old,
+            new_values=new,
+            reason=reason,
+        )
+    return document
+
+
+# --- workflow ---------------------------------------------------------------------------------------
+
+
+def default_intent(document: Document) -> str:
+    return f"I approve {document.number} version {document.current_version.version} ({document.title})."
+
+
+def check_can_approve(*, actor: User, document: Document) -> None:
+    """Raises what `approve_document` would (403/409) without asking for a password."""
+    instance = document.workflow_instance
+    workflows.check_can_approve(instance, actor)
+    policy = workflow_selectors.approval_policy(instance, with_progress=False)
+    if not policy.author_may_approve and DocumentVersion.objects.filter(workflow_instance=instance, created_by=actor).exists():
+        raise PermissionDenied(
+            "Authors may not approve their own document (you uploaded a version under review).",
+            error_code="SELF_APPROVAL_NOT_ALLOWED",
+        )
+
+
+def approve_document(*, actor: User, document: Document, password: str, comment: str = "", intent: str = "") -> Document:
+    if not actor.has_qms_permission("documents.approve"):
+        raise PermissionDenied("You need the 'documents.approve' permission to approve documents.")
+    document = _reload(document)
+    check_can_approve(actor=actor, document=document)
+    if not password:
+        raise workflows.SignatureRequired("Approving applies your electronic signature: give your password.")
+    signatures.authenticate_signer(user=actor, password=password)
+    with transaction.atomic():
+        document = _lock(document)
+        check_can_approve(actor=actor, document=document)
+        signature = signatures.create_signature(
+            signer=actor,
+            record=document.current_version,
+            signature_type="approval",
+            intent=(intent or "").strip() or default_intent(document),
+            reason=comment,
+        )
+        outcome = workflows.approve(instance=document.workflow_instance, actor=actor, signature=signature, comment=comment)
+        _after_workflow_change(document, outcome, actor)
+    return document
+
+
+def find_transition(*, actor: User, document: Document, name: str) -> WorkflowTransition:
+    """The named transition of the document's current cycle, checked for this user (409/403)."""
+    instance = document.workflow_instance
+    return workflows.find_transition(instance, name, actor)
+
+
+def transition_document(
+    *, actor: User, document: Document, name: str, comment: str = "", password: str | None = None, intent: str = ""
+) -> Document:
+    """Submit, reject, make effective, obsolete, ...: a named manual transition of the current cycle.
+    Transitions that require a signature need the password."""
+    document = _reload(document)
+    transition_obj = find_transition(actor=actor, document=document, name=name)
+    if transition_obj.requires_comment and not (comment or "").strip():
+        raise InvalidInput(f"{transition_obj.label} needs a comment.", field="comment", error_type="value_error.missing")
+    if transition_obj.requires_signature:
+        if not password:
+            raise workflows.SignatureRequired()
+        signatures.authenticate_signer(user=actor, password=password)
+    with transaction.atomic():
+        document = _lock(document)
+        signature = None
+        if transition_obj.requires_signature:
+            signature = signatures.create_signature(
+                signer=actor,
+                record=document.current_version,
+                signature_type=transition_obj.signature_type,
+                intent=(intent or "").strip()
+                or f"{transition_obj.label}: {document.number} version {document.current_version.version}.",
+                reason=comment,
+            )
+        outcome = workflows.transition(
+            instance=document.workflow_instance, name=name, actor=actor, comment=comment, signature=signature
+        )
+        _after_workflow_change(document, outcome, actor)
+    return document
+
+
+def _after_workflow_change(document: Document, outcome: workflows.Outcome, actor: User) -> None:
+    """Brings versions and the document in line with the state changes the engine made: the cycle's
+    version takes the new state; a version becoming effective supersedes the previous effective one;
+    an obsolete effective version leaves the document without one; a withdrawn revision hands the
+    document back to its effective version."""
+    instance = outcome.instance
+    version = document.current_version
+    kinds = dict(WorkflowState.objects.filter(template_id=instance.template_id).values_list("name", "kind"))
+    today = timezone.now().date()
+    for entry in outcome.transitions:
+        kind = kinds[entry.to_state]
+        version.status = entry.to_state
+        version.save(update_fields=["status"])
+        if kind == StateKind.EFFECTIVE:
+            previous = document.effective_version
+            if previous is not None and previous.pk != version.pk:
+                _supersede(previous, actor)
+            document.effective_version = version
+            document.effective_date = today
+            document.next_review_date = _add_months(today, document.document_type.review_period_months)
+        elif kind in (StateKind.OBSOLETE, StateKind.SUPERSEDED) and document.effective_version_id == version.pk:
+            document.effective_version = None
+            document.next_review_date = None
+    document.status = instance.current_state.name
+    if instance.current_state.kind == StateKind.OBSOLETE and document.effective_version_id:
+        effective = document.effective_version
+        document.workflow_instance = effective.workflow_instance
+        document.current_version = effective
+        document.status = effective.status
+    document.row_version += 1
+    document.save()
+
+
+def _supersede(version: DocumentVersion, actor: User) -> None:
+    instance = version.workflow_instance
+    current = WorkflowInstance.objects.select_related("current_state").get(pk=instance.pk).current_state
+    move = WorkflowTransition.objects.filter(
+        template_id=instance.template_id,
+        from_state=current,
+        trigger=TransitionTrigger.SYSTEM,
+        to_state__kind=StateKind.SUPERSEDED,
+    ).first()
+    if move is None:
+        raise Conflict(
+            f"Workflow {instance.template} has no system transition from {current.name!r} to a superseded state; "
+            "the previous effective version cannot be superseded.",
+            error_code="WORKFLOW_INCOMPLETE",
+        )
+    outcome = workflows.transition(
+        instance=instance, name=move.name, actor=actor, comment="Superseded by a new effective version", system=True
+    )
+    version.status = outcome.instance.current_state.name
+    version.save(update_fields=["status"])
+
+
+def _add_months(day: datetime.date, months: int) -> datetime.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=candidate)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def configure_approval(
+    *,
+    actor: User,
+    document: Document,
+    state: str,
+    approval_mode: str = "all",
+    author_may_approve: bool = False,
+    rules: list[dict] | None = None,
+    reset: bool = False,
+    reason: str = "",
+) -> Document:
+    """Per-document approvers and rules for one approval state, overriding the type's template."""
+    reason = audit.require_reason(reason, what="changing who approves a controlled document")
+    with transaction.atomic():
+        document = _lock(document)
+        if document.workflow_instance.current_state.kind not in EDITABLE_KINDS:
+            raise NotEditable(
+                f"Approval rules can be configured while {document.number} is a draft (it is {document.status}).",
+                extra={"current_state": document.status},
+            )
+        workflows.configure_approval(
+            instance=document.workflow_instance,
+            state_name=state,
+            actor=actor,
+            approval_mode=approval_mode,
+            author_may_approve=author_may_approve,
+            rules=rules,
+            reset=reset,
+            reason=reason,
+        )
+        document.row_version += 1
+        document.save(update_fields=["row_version", "updated_at"])
+    return document
+
+
+def record_download(*, actor: User, document: Document, version: DocumentVersion) -> None:
+    with transaction.atomic():
+        audit.record(
+            action="download",
+            resource_type="document",
+            resource_id=document.pk,
+            actor=actor,
+            summary=f"{actor.display_name} downloaded {document.number} v{version.version} ({version.original_filename})",
+            new_values={"version": version.version, "sha256": version.sha256, "file": version.file.name},
+        )
+
+
+_DOCUMENT_RELATED = (
+    "document_type",
+    "current_version",
+    "effective_version",
+    "effective_version__workflow_instance",
+    "workflow_instance",
+    "workflow_instance__current_state",
+    "workflow_instance__template",
+)
+
+
+def _reload(document: Document) -> Document:
+    """A fresh copy for checks made before the transaction (the caller's object may be stale)."""
+    try:
+        return Document.objects.select_related(*_DOCUMENT_RELATED).get(pk=document.pk)
+    except Document.DoesNotExist:
+        raise NotFound("Document not found.")
+
+
+def _lock(document: Document) -> Document:
+    try:
+        return Document.objects.select_for_update(of=("self",)).select_related(*_DOCUMENT_RELATED).get(pk=document.pk)
+    except Document.DoesNotExist:
+        raise NotFound("Document not found.")
+
+
+# --- document types ----------------------------------------------------------------------------------
+
+
+def create_document_type(*, actor: User, data: dict) -> DocumentType:
+    with transaction.atomic():
+        _check_type_unique(data)
+        doc_type = DocumentType(**{k: v for k, v in data.items() if k in TYPE_FIELDS})
+        doc_type.full_clean()
+        doc_type.save()
+        audit.record(
+            action="create",
+            resource_type="document_type",
+            resource_id=doc_type.pk,
+            actor=actor,
+            summary=f"Document type {doc_type.code} ({doc_type.name}) created",
+            new_values=audit_changes.snapshot(doc_type, _TYPE_AUDIT),
+        )
+    return doc_type
+
+
+_TYPE_AUDIT = ["name", "code", "description", "default_workflow", "review_period_months", "approvers_need_training", "is_active"]
+
+
+def update_document_type(
+    *, actor: User, doc_type: DocumentType, data: dict, reason: str = "", row_version: int | None = None
+) -> DocumentType:
+    with transaction.atomic():
+        doc_type = DocumentType.objects.select_for_update().get(pk=doc_type.pk)
+        if row_version is not None and row_version != doc_type.row_version:
+            raise _version_conflict(doc_type)
+        if "code" in data and data["code"] != doc_type.code and doc_type.documents.exists():
+            raise Conflict(
+                "The code of a type that already has documents cannot change (their numbers use it).", error_code="CODE_IN_USE"
+            )
+        _check_type_unique(data, exclude=doc_type.pk)
+        before = audit_changes.snapshot(doc_type, _TYPE_AUDIT)
+        for field, value in data.items():
+            if field in TYPE_FIELDS:
+                setattr(doc_type, field, value)
+        doc_type.full_clean()
+        old, new = audit_changes.diff(before, audit_changes.snapshot(doc_type, _TYPE_AUDIT))
+        if not new:
+            return doc_type
+        doc_type.row_version += 1
+        doc_type.save()
+        audit.record(
+            action="update",
+            resource_type="document_type",
+            resource_id=doc_type.pk,
+            actor=actor,
+            summary=f"Document type {doc_type.code} changed ({', '.join(sorted(new))})",
+            old_values=old,
+            new_values=new,
+            reason=reason,
+        )
+    return doc_type
+
+
+def _check_type_unique(data: dict, exclude: int | None = None) -> None:
+    for field in ("name", "code"):
+        if field in data and DocumentType.objects.filter(**{f"{field}__iexact": data[field]}).exclude(pk=exclude).exists():
+            raise Conflict(f"A document type with {field} {data[field]!r} already exists.", error_code=f"{field.upper()}_TAKEN")
+
+
+# --- document templates --------------------------------------------------------------------------------
+
+_TEMPLATE_AUDIT = ["name", "description", "category", "document_type.code", "body", "variables", "output_format", "is_active"]
+
+
+def create_template(*, actor: User, data: dict) -> DocumentTemplate:
+    variables = rendering.normalise_variables(data.get("variables") or [])
+    rendering.check_template(data.get("body", ""), variables)
+    with transaction.atomic():
+        if DocumentTemplate.objects.filter(name__iexact=data["name"]).exists():
+            raise Conflict(f"A template named {data['name']!r} already exists.", error_code="NAME_TAKEN")
+        template = DocumentTemplate.objects.create(
+            **{k: v for k, v in data.items() if k in TEMPLATE_FIELDS and k != "variables"}, variables=variables, created_by=actor
+        )
+        audit.record(
+            action="create",
+            resource_type="document_template",
+            resource_id=template.pk,
+            actor=actor,
+            summary=f"Document template {template.name!r} created",
+            new_values=audit_changes.snapshot(template, _TEMPLATE_AUDIT),
+        )
+    return template
+
+
+def update_template(
+    *, actor: User, template: DocumentTemplate, data: dict, reason: str = "", row_version: int | None = None
+) -> DocumentTemplate:
+    with transaction.atomic():
+        template = DocumentTemplate.objects.select_for_update().get(pk=template.pk)
+        if row_version is not None and row_version != template.row_version:
+            raise _version_conflict(template)
+        if "variables" in data:
+            data = {**data, "variables": rendering.normalise_variables(data["variables"] or [])}
+        rendering.check_template(data.get("body", template.body), data.get("variables", template.variables))
+        if "name" in data and DocumentTemplate.objects.filter(name__iexact=data["name"]).exclude(pk=template.pk).exists():
+            raise Conflict(f"A template named {data['name']!r} already exists.", error_code="NAME_TAKEN")
+        before = audit_changes.snapshot(template, _TEMPLATE_AUDIT)
+        for field, value in data.items():
+            if field in TEMPLATE_FIELDS:
+                setattr(template, field, value)
+        old, new = audit_changes.diff(before, audit_changes.snapshot(template, _TEMPLATE_AUDIT))
+        if not new:
+            return template
+        template.row_version += 1
+        template.save()
+        audit.record(
+            action="update",
+            resource_type="document_template",
+            resource_id=template.pk,
+            actor=actor,
+            summary=f"Document template {template.name!r} changed ({', '.join(sorted(new))})",
+            old_values=old,
+            new_values=new,
+            reason=reason,
+        )
+    return template
+
+
+def use_template(
+    *,
+    actor: User,
+    template: DocumentTemplate,
+    variables: dict,
+    title: str = "",
+    category: str | None = None,
+    description: str = "",
+    keywords="",
+) -> Document:
+    """A draft document whose version 1.0 is the template rendered with `variables` (as DOCX or PDF,
+    with the Markdown kept as the version's source text). Every variable problem is a 422."""
+    if not template.is_active:
+        raise Conflict(f"Template {template.name!r} is inactive.", error_code="TEMPLATE_INACTIVE")
+    values = rendering.resolve_values(template.variables, variables or {})
+    markdown = rendering.render(template.body, values)
+    title = (title or values.get("title") or template.name).strip()
+    if template.output_format == "pdf":
+        data, ext, mime = rendering.to_pdf(markdown, title=title), ".pdf", "application/pdf"
+    else:
+        data, ext, mime = rendering.to_docx(markdown, title=title), ".docx", files.DOCX
+    safe_name = files.sanitize_filename(f"{slugify(title)[:80] or 'document'}{ext}")
+    files.check_file_size(len(data))
+    content = ContentFile(data, name=safe_name)
+    with transaction.atomic():
+        DocumentTemplate.objects.filter(pk=template.pk).update(usage_count=F("usage_count") + 1)
+        document = _create_document(
+            actor=actor,
+            content=content,
+            safe_name=safe_name,
+            mime=mime,
+            title=title,
+            document_type=template.document_type,
+            category=template.category if category is None else category,
+            description=description,
+            keywords=keywords,
+            change_summary=f"Created from template {template.name!r}",
+            source_text=markdown,
+            audit_extra={"template_id": template.pk, "template": template.name, "variables": values},
+        )
+    return document

@@ -1,0 +1,91 @@
+"""REST endpoints for workflow templates: GET/POST /api/workflow-templates/, GET/PUT /api/workflow-templates/{id}."""
+
+import django_filters
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
+
+from qms.api.schema import error_responses
+
+from . import selectors, services
+from .serializers import WorkflowTemplateSerializer, WorkflowTemplateWriteSerializer
+
+
+def if_match_version(request) -> int | None:
+    """The row_version in an If-Match header ("3", W/"3" or 3), if any."""
+    raw = (request.headers.get("If-Match") or "").strip()
+    if raw.startswith("W/"):
+        raw = raw[2:]
+    raw = raw.strip('"')
+    return int(raw) if raw.isdigit() else None
+
+
+class WorkflowTemplateFilter(django_filters.FilterSet):
+    name = django_filters.CharFilter(lookup_expr="icontains")
+
+
+@extend_schema(tags=["workflows"])
+class WorkflowTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = WorkflowTemplateSerializer
+    filterset_class = WorkflowTemplateFilter
+    sort_fields = ["name", "created_at", "version"]
+    default_sort = ["name", "-version"]
+    required_permissions = {
+        "list": "workflow_templates.view",
+        "retrieve": "workflow_templates.view",
+        "create": "workflow_templates.manage",
+        "update": "workflow_templates.manage",
+    }
+
+    def get_queryset(self):
+        include_retired = self.action != "list" or self.request.query_params.get("include_retired") in ("1", "true", "yes")
+        return selectors.template_list(include_retired=include_retired)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("include_retired", bool, description="Also list versions replaced by newer ones")],
+        responses={200: WorkflowTemplateSerializer(many=True), **error_responses(401, 403, 422)},
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: WorkflowTemplateSerializer, **error_responses(401, 403, 404)})
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        request=WorkflowTemplateWriteSerializer,
+        responses={201: WorkflowTemplateSerializer, **error_responses(401, 403, 409, 422)},
+        description="Validated as a whole: no or several initial states, transitions to unknown states, "
+        "unreachable states, dead ends and approval states without an approval transition are 422, "
+        "each problem with its location.",
+    )
+    def create(self, request):
+        serializer = WorkflowTemplateWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("reason", None), data.pop("row_version", None)
+        template = services.create_template(actor=request.user, definition=data)
+        return Response(self._out(template), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=WorkflowTemplateWriteSerializer,
+        responses={200: WorkflowTemplateSerializer, **error_responses(401, 403, 404, 409, 422)},
+        description="Replaces the definition. A template that records already use is not edited in place: a new "
+        "version is created (new id, version + 1, previous_version = this id) and returned; records already "
+        "running keep the version they started on, new records start on the new one. `row_version` (or If-Match) "
+        "guards against concurrent edits (409 VERSION_CONFLICT).",
+    )
+    def update(self, request, pk=None):
+        template = self.get_object()
+        serializer = WorkflowTemplateWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        reason = data.pop("reason", "")
+        row_version = data.pop("row_version", None) or if_match_version(request)
+        template = services.update_template(
+            actor=request.user, template=template, definition=data, reason=reason, row_version=row_version
+        )
+        return Response(self._out(template))
+
+    def _out(self, template):
+        return WorkflowTemplateSerializer(selectors.template_list(include_retired=True).get(pk=template.pk)).data

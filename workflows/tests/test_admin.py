@@ -1,0 +1,103 @@
+"""Admin screens of the workflow engine and of document configuration."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from documents import services as document_services
+from documents.models import DocumentTemplate, DocumentType
+from workflows.models import WorkflowTemplate
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(make_user):
+    user = make_user("Admin", username="root", is_staff=True)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_admin_pages_load(admin_client):
+    for name in (
+        "workflows_workflowtemplate",
+        "workflows_workflowstate",
+        "workflows_workflowinstance",
+        "documents_documenttype",
+        "documents_document",
+        "documents_documentversion",
+        "documents_documenttemplate",
+    ):
+        assert admin_client.get(reverse(f"admin:{name}_changelist")).status_code == 200, name
+    template = WorkflowTemplate.objects.get(name="Document approval")
+    page = admin_client.get(reverse("admin:workflows_workflowtemplate_change", args=[template.pk]))
+    assert page.status_code == 200 and "Valid" in page.content.decode()
+    state = template.states.get(name="in_review")
+    assert admin_client.get(reverse("admin:workflows_workflowstate_change", args=[state.pk])).status_code == 200
+
+
+def test_template_in_use_is_read_only_and_can_be_versioned(admin_client, make_user):
+    author = make_user("QA")
+    document_services.upload_document(
+        actor=author, file=SimpleUploadedFile("a.txt", b"text\n"), title="A", document_type=DocumentType.objects.get(code="SOP")
+    )
+    template = WorkflowTemplate.objects.get(name="Document approval")
+    page = admin_client.get(reverse("admin:workflows_workflowtemplate_change", args=[template.pk])).content.decode()
+    assert 'name="_save"' not in page, "a template in use cannot be saved"
+    response = admin_client.post(
+        reverse("admin:workflows_workflowtemplate_changelist"),
+        {"action": "create_new_version", "_selected_action": [template.pk]},
+    )
+    v2 = WorkflowTemplate.objects.get(name="Document approval", is_current=True)
+    assert v2.version == 2 and response.status_code == 302
+    assert response["Location"] == reverse("admin:workflows_workflowtemplate_change", args=[v2.pk])
+    assert 'name="_save"' in admin_client.get(response["Location"]).content.decode()
+    assert v2.states.count() == 7 and v2.transitions.count() == 9
+
+
+def test_document_type_created_in_admin_is_audited(admin_client):
+    workflow = WorkflowTemplate.objects.get(name="Document approval")
+    response = admin_client.post(
+        reverse("admin:documents_documenttype_add"),
+        {
+            "name": "Batch Record",
+            "code": "BR",
+            "description": "",
+            "default_workflow": workflow.pk,
+            "review_period_months": 12,
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    doc_type = DocumentType.objects.get(code="BR")
+    assert AuditEvent.objects.filter(resource_type="document_type", resource_id=doc_type.pk, action="create").exists()
+
+
+def test_document_template_admin_validates_placeholders(admin_client):
+    response = admin_client.post(
+        reverse("admin:documents_documenttemplate_add"),
+        {
+            "name": "Memo",
+            "description": "",
+            "category": "",
+            "document_type": 1,
+            "body": "Hi {{ who }}",
+            "variables": "[]",
+            "output_format": "docx",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 200 and "no variable &#x27;who&#x27; is declared" in response.content.decode()
+    assert not DocumentTemplate.objects.filter(name="Memo").exists()
+
+
+def test_documents_are_read_only_in_admin(admin_client, make_user):
+    author = make_user("QA")
+    document = document_services.upload_document(
+        actor=author, file=SimpleUploadedFile("a.txt", b"text\n"), title="A", document_type=DocumentType.objects.get(code="SOP")
+    )
+    page = admin_client.get(reverse("admin:documents_document_change", args=[document.pk])).content.decode()
+    assert 'name="_save"' not in page and "SOP-0001" in page
