@@ -102,6 +102,26 @@ class WorkflowTemplateAdmin(_LockedWhenInUse, admin.ModelAdmin):
     inlines = [StateInline, TransitionInline]
     actions = ["create_new_version"]
 
+    def has_delete_permission(self, request, obj=None):
+        # Retired versions are history (later versions point to them); only the current one may go.
+        return super().has_delete_permission(request, obj) and (obj is None or obj.is_current)
+
+    def delete_model(self, request, obj):
+        try:
+            services.delete_template_version(actor=request.user, template=obj, reason="Deleted in the admin")
+        except DomainError as exc:
+            request._workflow_delete_refused = True
+            self.message_user(request, f"{obj}: {exc.detail}", messages.ERROR)
+
+    def response_delete(self, request, obj_display, obj_id):
+        if getattr(request, "_workflow_delete_refused", False):
+            return HttpResponseRedirect(reverse("admin:workflows_workflowtemplate_changelist"))
+        return super().response_delete(request, obj_display, obj_id)
+
+    def delete_queryset(self, request, queryset):
+        for template in queryset:
+            self.delete_model(request, template)
+
     @admin.display(description="In use", boolean=True)
     def in_use_display(self, obj):
         return _in_use(obj)

@@ -101,3 +101,45 @@ def test_documents_are_read_only_in_admin(admin_client, make_user):
     )
     page = admin_client.get(reverse("admin:documents_document_change", args=[document.pk])).content.decode()
     assert 'name="_save"' not in page and "SOP-0001" in page
+
+
+def test_deleting_an_unused_new_version_makes_the_previous_one_current_again(admin_client, make_user):
+    """A version made by mistake can be deleted; new documents must still have a version to start on."""
+    author = make_user("QA")
+    sop = DocumentType.objects.get(code="SOP")
+    document_services.upload_document(actor=author, file=SimpleUploadedFile("a.txt", b"text\n"), title="A", document_type=sop)
+    v1 = WorkflowTemplate.objects.get(name="Document approval")
+    admin_client.post(
+        reverse("admin:workflows_workflowtemplate_changelist"), {"action": "create_new_version", "_selected_action": [v1.pk]}
+    )
+    v2 = WorkflowTemplate.objects.get(name="Document approval", is_current=True)
+    assert admin_client.get(reverse("admin:workflows_workflowtemplate_delete", args=[v1.pk])).status_code == 403
+
+    response = admin_client.post(reverse("admin:workflows_workflowtemplate_delete", args=[v2.pk]), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not WorkflowTemplate.objects.filter(pk=v2.pk).exists()
+    assert WorkflowTemplate.objects.get(pk=v1.pk).is_current
+    event = AuditEvent.objects.get(resource_type="workflow_template", resource_id=v2.pk, action="delete")
+    assert event.old_values["version"] == 2 and "v1 is current again" in event.summary
+    second = document_services.upload_document(
+        actor=author, file=SimpleUploadedFile("b.txt", b"text\n"), title="B", document_type=sop
+    )
+    assert second.workflow_instance.template_id == v1.pk
+
+
+def test_a_version_in_use_cannot_be_deleted(make_user):
+    from django.db import transaction
+
+    from qms.errors import Conflict
+    from workflows import services as workflow_services
+
+    author = make_user("QA")
+    document_services.upload_document(
+        actor=author, file=SimpleUploadedFile("a.txt", b"text\n"), title="A", document_type=DocumentType.objects.get(code="SOP")
+    )
+    template = WorkflowTemplate.objects.get(name="Document approval")
+    with pytest.raises(Conflict) as refused, transaction.atomic():
+        workflow_services.delete_template_version(actor=author, template=template)
+    assert refused.value.error_code == "TEMPLATE_IN_USE"
+    assert WorkflowTemplate.objects.filter(pk=template.pk, is_current=True).exists()
