@@ -143,3 +143,40 @@ def test_a_version_in_use_cannot_be_deleted(make_user):
         workflow_services.delete_template_version(actor=author, template=template)
     assert refused.value.error_code == "TEMPLATE_IN_USE"
     assert WorkflowTemplate.objects.filter(pk=template.pk, is_current=True).exists()
+
+
+def test_changing_approval_rules_in_the_admin_is_audited_with_before_and_after(admin_client):
+    template = WorkflowTemplate.objects.get(name="Document approval")
+    state = template.states.get(name="in_review")
+    qa_rule = state.approval_rules.get(role__name="QA")
+    form = {
+        "name": state.name,
+        "label": state.label,
+        "kind": state.kind,
+        "approval_mode": state.approval_mode,
+        "approval_rules-TOTAL_FORMS": "2",
+        "approval_rules-INITIAL_FORMS": "2",
+        "approval_rules-MIN_NUM_FORMS": "0",
+        "approval_rules-MAX_NUM_FORMS": "1000",
+    }
+    for index, rule in enumerate(state.approval_rules.order_by("order", "pk")):
+        form.update(
+            {
+                f"approval_rules-{index}-id": rule.pk,
+                f"approval_rules-{index}-state": state.pk,
+                f"approval_rules-{index}-order": rule.order,
+                f"approval_rules-{index}-kind": rule.kind,
+                f"approval_rules-{index}-role": rule.role_id,
+                f"approval_rules-{index}-required_approvals": 2 if rule.pk == qa_rule.pk else rule.required_approvals,
+            }
+        )
+
+    response = admin_client.post(reverse("admin:workflows_workflowstate_change", args=[state.pk]), form)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    event = AuditEvent.objects.filter(resource_type="workflow_template", resource_id=template.pk, action="update").latest("pk")
+    rules = {s["name"]: s["approval_rules"] for s in event.old_values["states"]}["in_review"]
+    assert {"kind": "role", "role": "QA", "required_approvals": 1} in rules
+    rules = {s["name"]: s["approval_rules"] for s in event.new_values["states"]}["in_review"]
+    assert {"kind": "role", "role": "QA", "required_approvals": 2} in rules
+    assert WorkflowTemplate.objects.get(pk=template.pk).row_version == template.row_version + 1
