@@ -59,6 +59,18 @@ def token_response(user: User) -> dict:
     }
 
 
+_REASON_QUERY = OpenApiParameter(
+    "reason", str, required=False,
+    description="Why (recorded in the audit trail). Required: give it here or as `reason` in a JSON body.",
+)
+
+
+def _reason_from(request) -> str:
+    """A DELETE's reason: from the JSON body or, since many clients send no body with DELETE, ?reason=."""
+    body = request.data.get("reason", "") if hasattr(request.data, "get") else ""
+    return str(body or request.query_params.get("reason", ""))
+
+
 def _validated(serializer_class, request, **kwargs):
     serializer = serializer_class(data=request.data, **kwargs)
     serializer.is_valid(raise_exception=True)
@@ -203,6 +215,16 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self):
         return selectors.user_list()
 
+    @extend_schema(responses={200: UserSerializer(many=True), **error_responses(401, 403, 422)},
+                   description="Requires users.view.")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: UserSerializer, **error_responses(401, 403, 404)},
+                   description="Your own profile, or any with users.view.")
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
     def get_object(self):
         user = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
         me = self.request.user
@@ -218,7 +240,11 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         user = services.create_user(actor=request.user, **data)
         return Response(UserSerializer(selectors.user_list().get(pk=user.pk)).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=UserUpdateSerializer, responses={200: UserSerializer, **error_responses(401, 403, 404, 409, 422)})
+    @extend_schema(
+        request=UserUpdateSerializer, responses={200: UserSerializer, **error_responses(401, 403, 404, 409, 422)},
+        description="Profile fields: the user themself or a user administrator. `role` and `is_active`: "
+        "administrators only, and a `reason` is required for them. " + services.REASON_RULE,
+    )
     def partial_update(self, request, pk=None):
         user = self.get_object()
         data = _validated(UserUpdateSerializer, request)
@@ -228,16 +254,21 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(UserSerializer(selectors.user_list().get(pk=user.pk)).data)
 
     @extend_schema(
-        request=ReasonSerializer, responses={204: None, **error_responses(401, 403, 404, 409)},
-        description="Deactivates the account (soft delete): the row and its history stay, sign-in and tokens stop working.",
+        parameters=[_REASON_QUERY], responses={204: None, **error_responses(401, 403, 404, 409, 422)},
+        description="Deactivates the account (soft delete): the row and its audit history stay, sign-in and tokens "
+        "stop working. A reason is required (`?reason=` or a JSON body `{\"reason\"}`); without one: 422 "
+        "REASON_REQUIRED. " + services.REASON_RULE,
     )
     def destroy(self, request, pk=None):
         user = self.get_object()
-        reason = request.data.get("reason", "") if hasattr(request.data, "get") else ""
+        reason = _reason_from(request)
         services.deactivate_user(actor=request.user, user=user, reason=reason)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=UserRoleSerializer, responses={200: UserSerializer, **error_responses(401, 403, 404, 422)})
+    @extend_schema(
+        request=UserRoleSerializer, responses={200: UserSerializer, **error_responses(401, 403, 404, 422)},
+        description="Sets the user's role (by name; null removes it). `reason` is required. " + services.REASON_RULE,
+    )
     @action(detail=True, methods=["put"])
     def role(self, request, pk=None):
         user = self.get_object()
@@ -253,7 +284,8 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(
         request=PermissionOverrideSerializer, responses={200: UserPermissionsSerializer, **error_responses(401, 403, 404, 422)},
-        description="Grant or revoke a single codename for this user on top of their role.",
+        description="Grant or revoke a single codename for this user on top of their role. `reason` is required. "
+        + services.REASON_RULE,
     )
     @permissions.mapping.post
     def grant_permission(self, request, pk=None):
@@ -263,16 +295,21 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(_permissions_payload(User.objects.get(pk=user.pk)))
 
     @extend_schema(
-        request=None, responses={200: UserPermissionsSerializer, **error_responses(401, 403, 404)},
-        description="Removes a grant or revocation, so the role decides again.",
+        request=None, parameters=[_REASON_QUERY],
+        responses={200: UserPermissionsSerializer, **error_responses(401, 403, 404, 422)},
+        description="Removes a grant or revocation, so the role decides again. A reason is required (`?reason=` or "
+        "a JSON body). " + services.REASON_RULE,
     )
     @action(detail=True, methods=["delete"], url_path=r"permissions/(?P<codename>[a-z_]+\.[a-z_]+)")
     def remove_permission(self, request, pk=None, codename=None):
         user = self.get_object()
-        services.remove_permission_override(actor=request.user, user=user, codename=codename)
+        services.remove_permission_override(actor=request.user, user=user, codename=codename, reason=_reason_from(request))
         return Response(_permissions_payload(User.objects.get(pk=user.pk)))
 
-    @extend_schema(request=ReasonSerializer, responses={200: UserSerializer, **error_responses(401, 403, 404)})
+    @extend_schema(
+        request=ReasonSerializer, responses={200: UserSerializer, **error_responses(401, 403, 404, 422)},
+        description="Unlocks an account locked after failed passwords. `reason` is required.",
+    )
     @action(detail=True, methods=["post"])
     def unlock(self, request, pk=None):
         user = self.get_object()
@@ -308,9 +345,19 @@ class RoleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_serializer_class(self):
         return RoleSerializer if self.action == "list" else RoleDetailSerializer
 
+    @extend_schema(responses={200: RoleSerializer(many=True), **error_responses(401, 403)},
+                   description="Requires roles.view.")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: RoleDetailSerializer, **error_responses(401, 403, 404)},
+                   description="The role with its permissions. Requires roles.view.")
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
     @extend_schema(
         request=RolePermissionsSerializer, responses={200: RoleDetailSerializer, **error_responses(401, 403, 404, 422)},
-        description="Replaces the role's permission codenames.",
+        description="Replaces the role's permission codenames. `reason` is required. " + services.REASON_RULE,
     )
     @action(detail=True, methods=["put"], url_path="permissions")
     def set_permissions(self, request, pk=None):
@@ -329,6 +376,11 @@ class PermissionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     required_permissions = {"*": "roles.view"}
     pagination_class = None
     filterset_fields = ["domain"]
+
+    @extend_schema(responses={200: PermissionSerializer(many=True), **error_responses(401, 403)},
+                   description="Every permission codename with its description. Requires roles.view.")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
 
 # --- groups -----------------------------------------------------------------------------------------------
@@ -355,7 +407,8 @@ class GroupViewSet(viewsets.GenericViewSet):
             return Group.objects.none()
         return selectors.group_list_for(self.request.user)
 
-    @extend_schema(responses={200: GroupSerializer(many=True)})
+    @extend_schema(responses={200: GroupSerializer(many=True), **error_responses(401)},
+                   description="Administrators (groups.view) see every group, others the groups they belong to.")
     def list(self, request):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
@@ -383,9 +436,13 @@ class GroupViewSet(viewsets.GenericViewSet):
     def partial_update(self, request, pk=None):
         return self.update(request, pk)
 
-    @extend_schema(request=None, responses={204: None, **error_responses(401, 403, 404)})
+    @extend_schema(
+        request=None, responses={204: None, **error_responses(401, 403, 404)},
+        parameters=[OpenApiParameter("reason", str, required=False, description="Why (optional; audit trail)")],
+        description="Deletes the group; its audit history stays. A reason is optional (`?reason=` or a JSON body).",
+    )
     def destroy(self, request, pk=None):
-        services.delete_group(actor=request.user, group=self.get_object())
+        services.delete_group(actor=request.user, group=self.get_object(), reason=_reason_from(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=AddMemberSerializer, responses={200: GroupSerializer, **error_responses(401, 403, 404, 409, 422)})

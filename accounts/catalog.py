@@ -69,7 +69,8 @@ ROLES: dict[str, tuple[str, list[str]]] = {
         [
             c
             for c in PERMISSIONS
-            if c not in ("users.manage", "roles.manage", "system.admin", "webhooks.manage")
+            # Hash-chain verification is for administrators and auditors (issue 3: GET /api/audit/verify).
+            if c not in ("users.manage", "roles.manage", "system.admin", "webhooks.manage", "audit.verify")
         ],
     ),
     "QA": (

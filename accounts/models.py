@@ -53,10 +53,23 @@ class UserManager(BaseUserManager):
         return self._create_user(username, email, password, **extra)
 
     def create_superuser(self, username, email=None, password=None, **extra):
+        """Used by `manage.py createsuperuser`; the new superuser is recorded in the audit trail."""
+        from django.db import transaction
+
+        from .events import account_event
+
         extra.update(is_staff=True, is_superuser=True)
         if "role" not in extra:
             extra["role"] = Role.objects.filter(name="Admin").first()
-        return self._create_user(username, email, password, **extra)
+        with transaction.atomic(using=self._db):
+            user = self._create_user(username, email, password, **extra)
+            account_event(
+                "create", subject=user, username="createsuperuser",
+                summary=f"Superuser {user.username} created (manage.py createsuperuser)",
+                new_values={"username": user.username, "email": user.email, "role": user.role.name if user.role_id else None,
+                            "is_staff": True, "is_superuser": True},
+            )
+        return user
 
     def get_by_natural_key(self, username):
         return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})

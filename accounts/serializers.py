@@ -3,6 +3,8 @@
 from django.conf import settings
 from rest_framework import serializers
 
+from audit.serializers import ReasonField
+
 from .models import Group, Permission, Role, User
 
 
@@ -95,17 +97,20 @@ class UserUpdateSerializer(serializers.Serializer):
     office_location = serializers.CharField(max_length=150, required=False, allow_blank=True)
     role = serializers.CharField(required=False, allow_null=True, help_text="Role name (administrators only)")
     is_active = serializers.BooleanField(required=False, help_text="Administrators only")
-    reason = serializers.CharField(required=False, allow_blank=True, default="", write_only=True)
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", write_only=True, max_length=2000,
+        help_text="Why the change is made (audit trail). Required when role or is_active changes.",
+    )
     row_version = serializers.IntegerField(required=False, write_only=True, help_text="Optimistic concurrency check")
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = ReasonField()
 
 
 class UserRoleSerializer(serializers.Serializer):
     role = serializers.CharField(allow_null=True)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = ReasonField()
 
 
 class PermissionSerializer(serializers.ModelSerializer):
@@ -131,13 +136,13 @@ class RoleDetailSerializer(RoleSerializer):
 
 class RolePermissionsSerializer(serializers.Serializer):
     permissions = serializers.ListField(child=serializers.CharField(), allow_empty=True)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = ReasonField()
 
 
 class PermissionOverrideSerializer(serializers.Serializer):
     codename = serializers.CharField()
     effect = serializers.ChoiceField(choices=["grant", "revoke"])
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = ReasonField()
 
 
 class UserPermissionsSerializer(serializers.Serializer):

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
+from audit.services import require_reason
 from qms.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
 
 from .backends import find_user_by_login
@@ -18,6 +19,17 @@ from .events import account_event
 from .models import Group, Permission, Role, User, UserPermissionOverride
 
 INVALID_CREDENTIALS = "Incorrect username or password"
+
+# Which changes need a reason (21 CFR 11.10(e), EU GMP Annex 11 §9 and §12): every change to the
+# access of an existing account or role. The services enforce it (422 REASON_REQUIRED at
+# body.reason) for the API, the pages and the admin alike. Profile edits, group changes and new
+# records take an optional reason.
+REASON_RULE = (
+    "A reason is required (otherwise 422 with loc [\"body\", \"reason\"]) for every change to an existing account's or "
+    "role's access: a user's role, activation or deactivation, admin-site access, single-permission grants, "
+    "revocations and their removal, a role's permission set, and unlocking an account."
+)
+REASON_REQUIRED_USER_FIELDS = ("role", "is_active", "is_staff")
 
 
 class AccountLocked(AuthenticationFailed):
@@ -34,6 +46,12 @@ class AccountLocked(AuthenticationFailed):
 class InvalidCredentials(AuthenticationFailed):
     error_code = "INVALID_CREDENTIALS"
     default_detail = INVALID_CREDENTIALS
+
+
+def _require_permission(actor: User | None, codename: str) -> None:
+    """Every caller (API, pages, admin, commands) gets the same check: the acting user must hold `codename`."""
+    if actor is None or not actor.has_qms_permission(codename):
+        raise PermissionDenied(f"You need the '{codename}' permission for this action.")
 
 
 # --- sign-in ------------------------------------------------------------------------------------
@@ -123,6 +141,8 @@ def revoke_refresh_tokens(*, user: User) -> int:
 
 
 def unlock_user(*, user: User, actor: User, reason: str = "") -> User:
+    _require_permission(actor, "users.manage")
+    reason = require_reason(reason, what="unlocking an account")
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         old = user.locked_until
@@ -199,8 +219,13 @@ def create_user(
     department: str = "",
     office_location: str = "",
     is_active: bool = True,
+    is_staff: bool = False,
     via: str = "admin",
 ) -> User:
+    if via != "register" and actor is not None:
+        _require_permission(actor, "users.manage")
+        if (role or is_staff) and not actor.has_qms_permission("roles.manage"):
+            raise PermissionDenied("Giving a new user a role or admin-site access needs the 'roles.manage' permission.")
     role_obj = _role_by_name(role) if role else None
     with transaction.atomic():
         if User.objects.filter(username__iexact=username).exists():
@@ -212,7 +237,7 @@ def create_user(
         try:
             user = User.objects.create_user(
                 username=username, email=email or None, password=password, full_name=full_name, role=role_obj,
-                department=department, office_location=office_location, is_active=is_active,
+                department=department, office_location=office_location, is_active=is_active, is_staff=is_staff,
             )
         except IntegrityError as exc:
             raise Conflict("A user with that username or email already exists.", error_code="USER_EXISTS") from exc
@@ -240,14 +265,15 @@ def register_user(*, username: str, email: str, password: str, full_name: str = 
 
 
 PROFILE_FIELDS = ("full_name", "email", "department", "office_location")
-ADMIN_FIELDS = ("role", "is_active")
+ADMIN_FIELDS = ("role", "is_active", "is_staff")
+ACCESS_FIELDS = ("role", "is_staff")  # changing these needs roles.manage and is a permission_change
 
 
 def _user_snapshot(user: User) -> dict:
     return {
         "username": user.username, "email": user.email, "full_name": user.full_name,
         "role": user.role.name if user.role_id else None, "department": user.department,
-        "office_location": user.office_location, "is_active": user.is_active,
+        "office_location": user.office_location, "is_active": user.is_active, "is_staff": user.is_staff,
     }
 
 
@@ -259,8 +285,9 @@ def update_user(*, actor: User, user: User, changes: dict, reason: str = "", row
     admin_changes = set(changes) & set(ADMIN_FIELDS)
     if admin_changes and not is_manager:
         raise PermissionDenied(f"Only a user administrator may change: {', '.join(sorted(admin_changes))}.")
-    if "role" in changes and not actor.has_qms_permission("roles.manage"):
-        raise PermissionDenied("Changing a user's role needs the 'roles.manage' permission.")
+    for field in set(changes) & set(ACCESS_FIELDS):
+        if not actor.has_qms_permission("roles.manage"):
+            raise PermissionDenied(f"Changing a user's {field.replace('_', ' ')} needs the 'roles.manage' permission.")
     with transaction.atomic():
         user = User.objects.select_for_update(of=("self",)).select_related("role").get(pk=user.pk)
         if row_version is not None and row_version != user.row_version:
@@ -274,6 +301,8 @@ def update_user(*, actor: User, user: User, changes: dict, reason: str = "", row
                 setattr(user, field, changes[field] if field != "email" else (changes[field] or None))
         if "role" in changes:
             user.role = _role_by_name(changes["role"])
+        if "is_staff" in changes:
+            user.is_staff = bool(changes["is_staff"])
         if "is_active" in changes and changes["is_active"] != user.is_active:
             if not changes["is_active"] and user.pk == actor.pk:
                 raise Conflict("You cannot deactivate your own account.", error_code="SELF_DEACTIVATION")
@@ -283,11 +312,13 @@ def update_user(*, actor: User, user: User, changes: dict, reason: str = "", row
         changed = {k for k in after if after[k] != before[k]}
         if not changed:
             return user
+        if changed & set(REASON_REQUIRED_USER_FIELDS):
+            reason = require_reason(reason, what=f"changing {', '.join(sorted(changed & set(REASON_REQUIRED_USER_FIELDS)))}")
         user.row_version += 1
         user.save()
         if not user.is_active:
             revoke_refresh_tokens(user=user)
-        action = "permission_change" if "role" in changed else "update"
+        action = "permission_change" if changed & set(ACCESS_FIELDS) else "update"
         account_event(
             action, actor=actor, subject=user, summary=f"User {user.username} updated ({', '.join(sorted(changed))})",
             old_values={k: before[k] for k in changed}, new_values={k: after[k] for k in changed}, reason=reason,
@@ -302,8 +333,10 @@ def _version_conflict(obj):
 
 
 def deactivate_user(*, actor: User, user: User, reason: str = "") -> User:
+    _require_permission(actor, "users.manage")
     if user.pk == actor.pk:
         raise Conflict("You cannot deactivate your own account.", error_code="SELF_DEACTIVATION")
+    reason = require_reason(reason, what="deactivating an account")
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         if not user.is_active:
@@ -325,6 +358,8 @@ def set_user_role(*, actor: User, user: User, role: str, reason: str = "") -> Us
 
 
 def set_permission_override(*, actor: User, user: User, codename: str, effect: str, reason: str = "") -> UserPermissionOverride:
+    _require_permission(actor, "roles.manage")
+    reason = require_reason(reason, what="granting or revoking a permission")
     if effect not in (UserPermissionOverride.GRANT, UserPermissionOverride.REVOKE):
         raise InvalidInput("effect must be 'grant' or 'revoke'.", field="effect")
     perm = Permission.objects.filter(codename=codename).first()
@@ -345,6 +380,8 @@ def set_permission_override(*, actor: User, user: User, codename: str, effect: s
 
 
 def remove_permission_override(*, actor: User, user: User, codename: str, reason: str = "") -> None:
+    _require_permission(actor, "roles.manage")
+    reason = require_reason(reason, what="removing a grant or revocation")
     with transaction.atomic():
         override = UserPermissionOverride.objects.select_for_update().filter(user=user, permission__codename=codename).first()
         if override is None:
@@ -358,17 +395,63 @@ def remove_permission_override(*, actor: User, user: User, codename: str, reason
         )
 
 
-def set_role_permissions(*, actor: User, role: Role, codenames: list[str], reason: str = "") -> Role:
+def _known_codenames(codenames: list[str]) -> dict[str, int]:
     known = dict(Permission.objects.filter(codename__in=codenames).values_list("codename", "pk"))
     unknown = sorted(set(codenames) - set(known))
     if unknown:
         raise InvalidInput(f"Unknown permissions: {', '.join(unknown)}.", field="permissions")
+    return known
+
+
+def create_role(*, actor: User, name: str, description: str = "", codenames: list[str] | None = None,
+                reason: str = "") -> Role:
+    _require_permission(actor, "roles.manage")
+    known = _known_codenames(codenames or [])
+    with transaction.atomic():
+        if Role.objects.filter(name__iexact=name).exists():
+            raise Conflict(f"A role named {name!r} already exists.", error_code="ROLE_EXISTS")
+        role = Role.objects.create(name=name, description=description)
+        role.permissions.set(known.values())
+        account_event(
+            "create", actor=actor, subject=role, summary=f"Role {name} created",
+            new_values={"name": name, "description": description, "permissions": sorted(known)}, reason=reason,
+        )
+    return role
+
+
+def update_role(*, actor: User, role: Role, changes: dict, reason: str = "") -> Role:
+    """Renames or re-describes a role (its permissions change through set_role_permissions)."""
+    _require_permission(actor, "roles.manage")
+    with transaction.atomic():
+        role = Role.objects.select_for_update().get(pk=role.pk)
+        before = {"name": role.name, "description": role.description}
+        name = changes.get("name", role.name)
+        if Role.objects.filter(name__iexact=name).exclude(pk=role.pk).exists():
+            raise Conflict(f"A role named {name!r} already exists.", error_code="ROLE_EXISTS")
+        for field in ("name", "description"):
+            if field in changes:
+                setattr(role, field, changes[field])
+        after = {"name": role.name, "description": role.description}
+        changed = {k for k in after if after[k] != before[k]}
+        if changed:
+            role.save(update_fields=[*sorted(changed), "updated_at"])
+            account_event(
+                "update", actor=actor, subject=role, summary=f"Role {before['name']} updated ({', '.join(sorted(changed))})",
+                old_values={k: before[k] for k in changed}, new_values={k: after[k] for k in changed}, reason=reason,
+            )
+    return role
+
+
+def set_role_permissions(*, actor: User, role: Role, codenames: list[str], reason: str = "") -> Role:
+    _require_permission(actor, "roles.manage")
+    known = _known_codenames(codenames)
     with transaction.atomic():
         role = Role.objects.select_for_update().get(pk=role.pk)
         before = sorted(role.permissions.values_list("codename", flat=True))
         role.permissions.set(known.values())
         after = sorted(known)
         if before != after:
+            reason = require_reason(reason, what="changing a role's permissions")
             role.save(update_fields=["updated_at"])
             account_event(
                 "permission_change", actor=actor, subject=role,
@@ -383,6 +466,7 @@ def set_role_permissions(*, actor: User, role: Role, codenames: list[str], reaso
 
 
 def create_group(*, actor: User, name: str, description: str = "", member_ids: list[int] | None = None) -> Group:
+    _require_permission(actor, "groups.manage")
     with transaction.atomic():
         if Group.objects.filter(name__iexact=name).exists():
             raise Conflict(f"A group named {name!r} already exists.", error_code="GROUP_EXISTS")
@@ -397,6 +481,7 @@ def create_group(*, actor: User, name: str, description: str = "", member_ids: l
 
 
 def update_group(*, actor: User, group: Group, changes: dict, reason: str = "") -> Group:
+    _require_permission(actor, "groups.manage")
     with transaction.atomic():
         group = Group.objects.select_for_update().get(pk=group.pk)
         before = {"name": group.name, "description": group.description}
@@ -417,6 +502,7 @@ def update_group(*, actor: User, group: Group, changes: dict, reason: str = "") 
 
 
 def delete_group(*, actor: User, group: Group, reason: str = "") -> None:
+    _require_permission(actor, "groups.manage")
     with transaction.atomic():
         group = Group.objects.select_for_update().get(pk=group.pk)
         snapshot = {"name": group.name, "description": group.description,
@@ -427,6 +513,7 @@ def delete_group(*, actor: User, group: Group, reason: str = "") -> None:
 
 
 def add_group_member(*, actor: User, group: Group, user_id: int) -> Group:
+    _require_permission(actor, "groups.manage")
     with transaction.atomic():
         group = Group.objects.select_for_update().get(pk=group.pk)
         user = _users_by_ids([user_id], field="user_id")[0]
@@ -439,6 +526,7 @@ def add_group_member(*, actor: User, group: Group, user_id: int) -> Group:
 
 
 def remove_group_member(*, actor: User, group: Group, user_id: int) -> Group:
+    _require_permission(actor, "groups.manage")
     with transaction.atomic():
         group = Group.objects.select_for_update().get(pk=group.pk)
         user = group.members.filter(pk=user_id).first()

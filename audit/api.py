@@ -92,7 +92,9 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             **error_responses(401, 403, 422),
         },
         description="Requires audit.export. Same filters as the list. The export itself is recorded in the audit "
-        "trail (action `export`). PDF exports are limited to AUDIT_PDF_MAX_EVENTS events (default 5000).",
+        "trail (action `export`). The PDF shows the title, filters applied, generation time, exporter and page "
+        "numbers; filtered to one record (`resource_type` + `resource_id`) it also prints that record's electronic "
+        "signatures (printed name, date and time UTC, meaning). PDF exports are limited to 5000 events.",
     )
     @action(detail=False, methods=["get"], filter_backends=[])
     def export(self, request):
@@ -117,7 +119,8 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             response = StreamingHttpResponse(csv_stream(queryset), content_type="text/csv; charset=utf-8")
         else:
             body = pdf_report(queryset.iterator(chunk_size=500), total=total, filters=filters,
-                              exporter=f"{request.user.display_name} ({request.user.username})", generated_at=now)
+                              exporter=f"{request.user.display_name} ({request.user.username})", generated_at=now,
+                              signatures=_record_signatures(request.user, filters))
             response = HttpResponse(body, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response["X-Audit-Events"] = str(total)
@@ -134,6 +137,15 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return Response(ChainVerificationSerializer({**result.as_dict(), "checked_at": timezone.now()}).data)
 
 
+def _record_signatures(user, filters: dict):
+    """The signatures of the one record a PDF export is filtered to (none for wider exports)."""
+    if "resource_type" not in filters or "resource_id" not in filters or not user.has_qms_permission("signatures.view"):
+        return []
+    return selectors.signatures_visible_to(user).filter(
+        resource_type=filters["resource_type"], resource_id=filters["resource_id"]
+    ).order_by("signed_at", "pk")
+
+
 @extend_schema(tags=["signatures"])
 class SignatureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Electronic signatures (21 CFR Part 11): apply with password re-authentication, list, verify."""
@@ -147,15 +159,22 @@ class SignatureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     required_permissions = {"list": "signatures.view", "retrieve": "signatures.view", "create": "signatures.sign"}
 
     def get_queryset(self):
-        return selectors.signatures()
+        if getattr(self, "swagger_fake_view", False):
+            return selectors.signatures().none()
+        return selectors.signatures_visible_to(self.request.user)
 
-    @extend_schema(responses={200: SignatureSerializer(many=True), **error_responses(401, 403, 422)})
+    @extend_schema(
+        responses={200: SignatureSerializer(many=True), **error_responses(401, 403, 422)},
+        description="Requires signatures.view. Lists only signatures on records the caller may view (e.g. group "
+        "signatures need groups.view).",
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
     @extend_schema(
         responses={200: SignatureDetailSerializer, **error_responses(401, 403, 404)},
-        description="`verification.valid` is false when the signed record changed after signing "
+        description="Requires signatures.view and the view permission of the signed record type (otherwise 404). "
+        "`verification.valid` is false when the signed record changed after signing "
         "(content_hash_matches false) or the signature row was altered (signature_hash_matches false).",
     )
     def retrieve(self, request, *args, **kwargs):

@@ -157,8 +157,10 @@ def _changes_text(old: dict | None, new: dict | None) -> str:
 
 
 def pdf_report(events: Iterable, *, total: int, filters: dict, exporter: str, generated_at: datetime.datetime,
-               title: str = "Audit trail export") -> bytes:
-    """A landscape A4 report: title, filters applied, generation time, exporter, events, page numbers."""
+               title: str = "Audit trail export", signatures: Iterable = ()) -> bytes:
+    """A landscape A4 report: title, filters applied, generation time, exporter, events, page numbers.
+
+    `signatures` (a single record's export) are printed first as §11.50 manifestation blocks."""
     styles = getSampleStyleSheet()
     cell = ParagraphStyle("cell", parent=styles["BodyText"], fontSize=7, leading=8.5)
     head = ParagraphStyle("head", parent=cell, fontName="Helvetica-Bold", textColor=colors.white)
@@ -178,6 +180,12 @@ def pdf_report(events: Iterable, *, total: int, filters: dict, exporter: str, ge
         _p(f"Events: {total}", meta),
         Spacer(1, 4 * mm),
     ]
+    signatures = list(signatures)
+    if signatures:
+        story.append(Paragraph("Electronic signatures", styles["Heading2"]))
+        for signature in signatures:
+            story += [signature_manifestation_flowable(signature), Spacer(1, 2 * mm)]
+        story.append(Paragraph("Audit trail", styles["Heading2"]))
     header = [_p(name, head) for name, _ in PDF_COLUMNS]
     widths = [width for _, width in PDF_COLUMNS]
     table_style = TableStyle([

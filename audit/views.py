@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -49,8 +50,12 @@ def record_detail(request, resource_type: str, resource_id: int):
     if not (can_view_history or can_view_signatures):
         raise PermissionDenied("You need the 'audit.view' or 'signatures.view' permission to open this page.")
     signable = signatures.registered_types().get(resource_type)
+    if signable is not None and signable.view_permission and not user.has_qms_permission(signable.view_permission):
+        can_view_signatures = False  # the record and its signed content are not this user's to see
+        if not can_view_history:
+            raise PermissionDenied(f"You need the '{signable.view_permission}' permission to open this record.")
     record = None
-    if signable is not None:
+    if signable is not None and can_view_signatures:
         try:
             record = signatures.get_signable(resource_type, resource_id)
         except DomainError:
@@ -74,6 +79,8 @@ def record_detail(request, resource_type: str, resource_id: int):
         "signature_rows": signature_rows,
         "can_sign": can_sign,
         "sign_url": reverse("audit:record-sign", args=[resource_type, resource_id]),
+        "can_export": can_view_history and user.has_qms_permission("audit.export"),
+        "export_query": urlencode({"resource_type": resource_type, "resource_id": resource_id}),
     })
 
 

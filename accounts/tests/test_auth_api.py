@@ -180,7 +180,7 @@ def test_deactivated_user_cannot_use_an_existing_access_token(api_client, admin_
     tokens = login(api_client, "qa1").json()
     assert bearer(tokens["access_token"]).get("/api/auth/me").status_code == 200
 
-    assert client_for(admin_user).delete(f"/api/users/{qa_user.pk}").status_code == 204
+    assert client_for(admin_user).delete(f"/api/users/{qa_user.pk}?reason=left").status_code == 204
 
     response = bearer(tokens["access_token"]).get("/api/auth/me")
     assert response.status_code == 401

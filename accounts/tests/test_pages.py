@@ -162,7 +162,7 @@ def test_admin_page_creates_users_and_groups_and_manages_members(client, admin_u
     assert "newqa" in page and "Validation" in page
 
     client.post(f"/admin-users/groups/{group.pk}/remove-member/{basic_user.pk}/")
-    client.post(f"/admin-users/{basic_user.pk}/deactivate/")
+    client.post(f"/admin-users/{basic_user.pk}/deactivate/", {"reason": "left the company"})
     assert not group.members.exists()
     assert User.objects.get(pk=basic_user.pk).is_active is False
 

@@ -132,10 +132,10 @@ def test_permission_changes_apply_on_the_next_request(make_user, admin_user, cli
     client = client_for(user)
     assert client.get("/api/roles/").status_code == 403
 
-    services.set_permission_override(actor=admin_user, user=user, codename="roles.view", effect="grant")
+    services.set_permission_override(actor=admin_user, user=user, codename="roles.view", effect="grant", reason="audit")
     assert client.get("/api/roles/").status_code == 200
 
-    services.set_permission_override(actor=admin_user, user=user, codename="roles.view", effect="revoke")
+    services.set_permission_override(actor=admin_user, user=user, codename="roles.view", effect="revoke", reason="audit done")
     assert client.get("/api/roles/").status_code == 403
 
 
@@ -148,7 +148,7 @@ PROTECTED = [
     ("get", "/api/users/", None, "users.view", 200),
     ("get", "/api/roles/", None, "roles.view", 200),
     ("post", "/api/groups/", {"name": "Packaging"}, "groups.manage", 201),
-    ("put", "/api/users/{target}/role", {"role": "QA"}, "roles.manage", 200),
+    ("put", "/api/users/{target}/role", {"role": "QA", "reason": "promotion"}, "roles.manage", 200),
 ]
 
 

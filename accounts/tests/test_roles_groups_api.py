@@ -65,7 +65,9 @@ def test_role_permission_changes_are_admin_only_and_validated(admin_user, qa_man
     before = set(role.permissions.values_list("codename", flat=True))
 
     denied = client_for(qa_manager).put(f"/api/roles/{role.pk}/permissions", {"permissions": []}, format="json")
-    unknown = client_for(admin_user).put(f"/api/roles/{role.pk}/permissions", {"permissions": ["made.up"]}, format="json")
+    unknown = client_for(admin_user).put(
+        f"/api/roles/{role.pk}/permissions", {"permissions": ["made.up"], "reason": "x"}, format="json"
+    )
     missing = client_for(admin_user).put(f"/api/roles/{role.pk}/permissions", {}, format="json")
 
     assert denied.status_code == 403

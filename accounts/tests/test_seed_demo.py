@@ -194,3 +194,20 @@ def test_demo_documents_are_created_once(settings):
         AuditEvent.objects.count(),
     ) == counts
     assert output.count("Cleaning and sanitisation of the filling line") == 1
+
+
+def test_the_demo_auditor_browses_the_admin_site_read_only(client, settings):
+    from django.core.management import call_command
+
+    from accounts.models import User
+
+    settings.DEBUG = True
+    call_command("seed_demo", "--quiet")
+    auditor = User.objects.get(username="auditor@example.com")
+    client.force_login(auditor)
+
+    assert client.get("/admin/accounts/user/").status_code == 200
+    assert client.get("/admin/audit/auditevent/").status_code == 200
+    page = client.get(f"/admin/accounts/user/{auditor.pk}/change/").content.decode()
+    assert 'name="_save"' not in page
+    assert client.get("/admin/accounts/role/add/").status_code == 403

@@ -169,11 +169,11 @@ def test_admin_changes_role_and_activity(admin_user, basic_user, client_for):
     assert response.status_code == 200
     assert response.json()["role"] == "QA Manager"
 
-    response = client.put(f"/api/users/{basic_user.pk}/role", {"role": "Auditor"}, format="json")
+    response = client.put(f"/api/users/{basic_user.pk}/role", {"role": "Auditor", "reason": "Moved to audit"}, format="json")
     assert response.status_code == 200
     assert response.json()["role"] == "Auditor"
 
-    response = client.patch(f"/api/users/{basic_user.pk}", {"is_active": False}, format="json")
+    response = client.patch(f"/api/users/{basic_user.pk}", {"is_active": False, "reason": "Left"}, format="json")
     assert response.json()["is_active"] is False
     assert response.json()["deactivated_at"] is not None
 
@@ -230,7 +230,7 @@ def test_admin_grants_and_revokes_single_codenames(admin_user, basic_user, clien
     url = f"/api/users/{basic_user.pk}/permissions"
 
     granted = client.post(url, {"codename": "documents.approve", "effect": "grant", "reason": "Deputy"}, format="json")
-    revoked = client.post(url, {"codename": "ai.use", "effect": "revoke"}, format="json")
+    revoked = client.post(url, {"codename": "ai.use", "effect": "revoke", "reason": "No AI on GMP data"}, format="json")
 
     assert granted.status_code == 200
     body = revoked.json()
@@ -240,7 +240,7 @@ def test_admin_grants_and_revokes_single_codenames(admin_user, basic_user, clien
     assert "documents.approve" in body["effective"] and "ai.use" not in body["effective"]
     assert "ai.use" in body["role_permissions"]
 
-    removed = client.delete(f"{url}/ai.use")
+    removed = client.delete(f"{url}/ai.use?reason=Policy+changed")
     assert removed.status_code == 200
     assert removed.json()["revocations"] == []
     assert "ai.use" in removed.json()["effective"]
@@ -250,10 +250,10 @@ def test_admin_grants_and_revokes_single_codenames(admin_user, basic_user, clien
 def test_grant_validation_and_permission(admin_user, basic_user, qa_manager, client_for):
     url = f"/api/users/{basic_user.pk}/permissions"
 
-    unknown = client_for(admin_user).post(url, {"codename": "nuclear.launch", "effect": "grant"}, format="json")
-    bad_effect = client_for(admin_user).post(url, {"codename": "ai.use", "effect": "maybe"}, format="json")
+    unknown = client_for(admin_user).post(url, {"codename": "nuclear.launch", "effect": "grant", "reason": "x"}, format="json")
+    bad_effect = client_for(admin_user).post(url, {"codename": "ai.use", "effect": "maybe", "reason": "x"}, format="json")
     not_admin = client_for(qa_manager).post(url, {"codename": "ai.use", "effect": "grant"}, format="json")
-    nothing_to_remove = client_for(admin_user).delete(f"{url}/ai.use")
+    nothing_to_remove = client_for(admin_user).delete(f"{url}/ai.use?reason=x")
 
     assert unknown.status_code == 422
     assert unknown.json()["detail"][0]["loc"] == ["body", "codename"]
@@ -283,4 +283,4 @@ def test_superusers_hold_every_permission(make_user, client_for):
     from accounts.catalog import PERMISSIONS
 
     assert me["permissions"] == sorted(PERMISSIONS)
-    assert client_for(root).put(f"/api/users/{root.pk}/role", {"role": "QA"}, format="json").status_code == 200
+    assert client_for(root).put(f"/api/users/{root.pk}/role", {"role": "QA", "reason": "demo"}, format="json").status_code == 200

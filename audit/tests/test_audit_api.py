@@ -143,7 +143,7 @@ def test_verify_needs_audit_verify(client_for, make_user, trail):
 
     reader = make_user("User", username="reader")
     admin = make_user("Admin", username="root2")
-    set_permission_override(actor=admin, user=reader, codename="audit.view", effect="grant")
+    set_permission_override(actor=admin, user=reader, codename="audit.view", effect="grant", reason="inspection")
     assert client_for(reader).get("/api/audit/").status_code == 200
     assert client_for(reader).get("/api/audit/verify").status_code == 403
 
@@ -231,6 +231,38 @@ def test_export_needs_audit_export(client_for, make_user, basic_user, trail):
     from accounts.services import set_permission_override
 
     reader = make_user("User", username="reader")
-    set_permission_override(actor=make_user("Admin", username="root3"), user=reader, codename="audit.view", effect="grant")
+    set_permission_override(actor=make_user("Admin", username="root3"), user=reader, codename="audit.view", effect="grant",
+                            reason="inspection")
     assert client_for(reader).get("/api/audit/export?format=csv").status_code == 403
     assert client_for(basic_user).get("/api/audit/export?format=csv").status_code == 403
+
+
+@pytest.mark.parametrize(("role", "status"), [("Admin", 200), ("Auditor", 200), ("QA Manager", 403), ("QA", 403),
+                                              ("User", 403)])
+def test_chain_verification_is_for_admins_and_auditors(client_for, make_user, role, status):
+    """Issue 3: GET /api/audit/verify (Admin, Auditor); QA Managers read the trail but do not verify it."""
+    response = client_for(make_user(role)).get("/api/audit/verify")
+    assert response.status_code == status
+    if status == 403:
+        assert response.json()["error_code"] == "PERMISSION_DENIED"
+
+
+def test_a_single_record_pdf_prints_its_signature_manifestations(client_for, auditor, admin_user, qa_manager):
+    from accounts import services as account_services
+    from accounts.tests.factories import DEFAULT_PASSWORD
+    from audit import signatures
+
+    group = account_services.create_group(actor=admin_user, name="Filling line", description="Line 4")
+    signatures.sign(signer=qa_manager, password=DEFAULT_PASSWORD, record=group, signature_type="approval",
+                    intent="Membership approved for Q3")
+
+    response = client_for(auditor).get(f"/api/audit/export?format=pdf&resource_type=group&resource_id={group.pk}")
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+
+    assert "Electronic signatures" in text
+    assert "Max Manager (qam1)" in text and "Meaning: Approval - Membership approved for Q3" in text
+    assert "UTC" in text and "Group Filling line created" in text
+
+    wide = client_for(auditor).get("/api/audit/export?format=pdf&resource_type=group")
+    wide_text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(wide.content)).pages)
+    assert "Electronic signatures" not in wide_text

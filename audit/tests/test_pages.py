@@ -119,3 +119,38 @@ def test_navigation_shows_the_audit_trail_to_auditors_only(client, auditor, basi
     assert reverse("audit:list") in client.get("/").content.decode()
     client.force_login(basic_user)
     assert reverse("audit:list") not in client.get("/").content.decode()
+
+
+def test_record_page_hides_records_the_user_may_not_view(client, basic_user, qa_manager, group):
+    signatures.sign(signer=qa_manager, password=DEFAULT_PASSWORD, record=group, signature_type="review", intent="ok")
+    client.force_login(basic_user)  # signatures.view, but not groups.view
+
+    response = client.get(f"/audit/records/group/{group.pk}/")
+
+    assert response.status_code == 403
+    assert "Aseptic operators" not in response.content.decode()
+
+
+def test_record_page_offers_the_record_export(client, auditor, group):
+    client.force_login(auditor)
+    page = client.get(f"/audit/records/group/{group.pk}/").content.decode()
+    link = f"/api/audit/export?format=pdf&amp;resource_type=group&amp;resource_id={group.pk}"
+    assert link in page
+    response = client.get(link.replace("&amp;", "&"))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+
+
+def test_signing_with_the_session_needs_the_csrf_token(qa_manager, group):
+    """A signed-in browser cannot be made to sign by another site: pages and the API (session) check CSRF."""
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(qa_manager)
+    body = {"signature_type": "review", "intent": "forged", "password": DEFAULT_PASSWORD}
+
+    page = browser.post(reverse("audit:record-sign", args=["group", group.pk]), body)
+    api = browser.post("/api/signatures/", {**body, "resource_type": "group", "resource_id": group.pk},
+                       content_type="application/json")
+
+    assert page.status_code == 403 and api.status_code == 403
+    assert not Signature.objects.exists()

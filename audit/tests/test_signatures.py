@@ -272,3 +272,19 @@ def test_the_manifestation_block_renders_in_a_pdf(qa_manager, group):
     assert "Max Manager (qam1)" in text
     assert f"Signed {signature.signed_at:%Y-%m-%d %H:%M:%S} UTC" in text
     assert "Meaning: Approval - Approved for use" in text and "Reason: Initial release" in text
+
+
+def test_signatures_are_visible_only_to_those_who_may_view_the_signed_record(client_for, qa_manager, basic_user, auditor,
+                                                                           group):
+    """A signature carries the signed content (here a group's members): User holds signatures.view but not
+    groups.view, so group signatures stay hidden from them (list and detail), not from an auditor."""
+    signature = signatures.sign(signer=qa_manager, password=DEFAULT_PASSWORD, record=group, signature_type="review",
+                                intent="Membership reviewed")
+
+    user_list = client_for(basic_user).get("/api/signatures/")
+    user_detail = client_for(basic_user).get(f"/api/signatures/{signature.pk}")
+    auditor_detail = client_for(auditor).get(f"/api/signatures/{signature.pk}")
+
+    assert user_list.status_code == 200 and user_list.json()["total"] == 0
+    assert user_detail.status_code == 404
+    assert auditor_detail.status_code == 200 and auditor_detail.json()["signed_content"]["members"] == ["user1"]

@@ -129,3 +129,14 @@ def test_docs_pages_forbid_the_browser_to_load_anything_from_elsewhere(client, p
     assert "img-src 'self' data: blob:" in policy
     assert "connect-src 'self'" in policy
     assert "http" not in policy
+
+
+def test_every_protected_operation_documents_its_error_responses(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            errors = {code for code in operation["responses"] if code[0] in "45"}
+            assert errors, (method, path)
+            if {"jwtAuth": []} in operation.get("security", []):
+                assert "401" in errors, (method, path)

@@ -24,7 +24,7 @@ DEMO_USERS = [
     ("qa.manager@example.com", "Morgan Manager", "QA Manager", "Quality Assurance", False),
     ("qa@example.com", "Quinn Quality", "QA", "Quality Assurance", False),
     ("user@example.com", "Uma User", "User", "Production", False),
-    ("auditor@example.com", "Avery Auditor", "Auditor", "Internal Audit", False),
+    ("auditor@example.com", "Avery Auditor", "Auditor", "Internal Audit", True),  # admin site, read-only
 ]
 
 DEMO_GROUPS = [
