@@ -214,7 +214,9 @@ class DocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         request=ConfigureApprovalSerializer,
         responses={200: DocumentDetailSerializer, **error_responses(401, 403, 404, 409, 422)},
         description="Sets this document's own approvers and rules for an approval state (overriding its type's "
-        "workflow template), or with reset=true restores the template's. Only while the document is a draft.",
+        "workflow template), or with reset=true restores the template's. Only while the document is a draft. "
+        "Rules nobody could satisfy are 422 APPROVER_CANNOT_APPROVE (a named approver without documents.approve or "
+        "who authored the version, a role with fewer members able to approve than required).",
     )
     @action(detail=True, methods=["post"], url_path="configure-approval")
     def configure_approval(self, request, pk=None):

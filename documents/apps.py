@@ -8,6 +8,7 @@ class DocumentsConfig(AppConfig):
     def ready(self):
         from audit.signatures import register_signable
 
+        from . import checks  # noqa: F401 - registers the storage system checks
         from .models import Document, DocumentVersion
 
         # POST /api/signatures/ {"document_id": ...} signs the document's current version;

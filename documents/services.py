@@ -23,11 +23,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import User
+from accounts.models import Role, User
 from audit import changes as audit_changes
 from audit import services as audit
 from audit import signatures
-from qms.errors import Conflict, InvalidInput, NotFound, PermissionDenied, VersionConflict
+from qms.errors import Conflict, InvalidInput, InvalidInputs, NotFound, PermissionDenied, VersionConflict
 from workflows import selectors as workflow_selectors
 from workflows import services as workflows
 from workflows.models import (
@@ -568,6 +568,8 @@ def configure_approval(
                 f"Approval rules can be configured while {document.number} is a draft (it is {document.status}).",
                 extra={"current_state": document.status},
             )
+        if not reset:
+            _check_approvers_can_approve(document, rules or [], author_may_approve=author_may_approve)
         workflows.configure_approval(
             instance=document.workflow_instance,
             state_name=state,
@@ -581,6 +583,55 @@ def configure_approval(
         document.row_version += 1
         document.save(update_fields=["row_version", "updated_at"])
     return document
+
+
+class ApproversCannotApprove(InvalidInputs):
+    error_code = "APPROVER_CANNOT_APPROVE"
+
+
+def _check_approvers_can_approve(document: Document, rules: list[dict], *, author_may_approve: bool) -> None:
+    """Refuses per-document rules nobody could ever satisfy (the document would wait for ever):
+    named approvers without the documents.approve permission or who authored this cycle, and role
+    rules asking for more approvers than the role has members able to approve. Unknown roles and
+    users are left to the workflow engine's validation."""
+    instance = document.workflow_instance
+    authors = {instance.author_id} | set(
+        DocumentVersion.objects.filter(workflow_instance=instance).values_list("created_by_id", flat=True)
+    )
+    wanted_ids = {uid for rule in rules for uid in rule.get("users") or [] if isinstance(uid, int)}
+    named = {u.pk: u for u in User.objects.filter(pk__in=wanted_ids, is_active=True).select_related("role")}
+    problems = []
+    for index, rule in enumerate(rules):
+        if rule.get("kind") == "users":
+            for uid in rule.get("users") or []:
+                user = named.get(uid)
+                if user is None:
+                    continue
+                if not user.has_qms_permission("documents.approve"):
+                    why = "does not hold the documents.approve permission"
+                elif uid in authors and not author_may_approve:
+                    why = "is an author of this version and may not approve it"
+                else:
+                    continue
+                problems.append((["rules", index, "users"], f"{user.display_name} (id {uid}) {why}.", "value_error"))
+        elif rule.get("kind") == "role" and rule.get("role"):
+            if not Role.objects.filter(name=rule["role"]).exists():
+                continue  # reported by the engine's validation
+            members = User.objects.filter(role__name=rule["role"], is_active=True)
+            able = [
+                u for u in members if u.has_qms_permission("documents.approve") and (author_may_approve or u.pk not in authors)
+            ]
+            needed = rule.get("required_approvals") or 1
+            if len(able) < needed:
+                problems.append(
+                    (
+                        ["rules", index, "role"],
+                        f"Only {len(able)} active user(s) with role {rule['role']} can approve this document; {needed} required.",
+                        "value_error",
+                    )
+                )
+    if problems:
+        raise ApproversCannotApprove(problems)
 
 
 def record_download(*, actor: User, document: Document, version: DocumentVersion) -> None:

@@ -7,6 +7,7 @@ approvals and history are GMP evidence: shown read-only.
 
 from django.contrib import admin, messages
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -102,6 +103,26 @@ class WorkflowTemplateAdmin(_LockedWhenInUse, admin.ModelAdmin):
     inlines = [StateInline, TransitionInline]
     actions = ["create_new_version"]
 
+    def has_delete_permission(self, request, obj=None):
+        # Retired versions are history (later versions point to them); only the current one may go.
+        return super().has_delete_permission(request, obj) and (obj is None or obj.is_current)
+
+    def delete_model(self, request, obj):
+        try:
+            services.delete_template_version(actor=request.user, template=obj, reason="Deleted in the admin")
+        except DomainError as exc:
+            request._workflow_delete_refused = True
+            self.message_user(request, f"{obj}: {exc.detail}", messages.ERROR)
+
+    def response_delete(self, request, obj_display, obj_id):
+        if getattr(request, "_workflow_delete_refused", False):
+            return HttpResponseRedirect(reverse("admin:workflows_workflowtemplate_changelist"))
+        return super().response_delete(request, obj_display, obj_id)
+
+    def delete_queryset(self, request, queryset):
+        for template in queryset:
+            self.delete_model(request, template)
+
     @admin.display(description="In use", boolean=True)
     def in_use_display(self, obj):
         return _in_use(obj)
@@ -182,16 +203,25 @@ class WorkflowStateAdmin(_LockedWhenInUse, admin.ModelAdmin):
     def has_add_permission(self, request, obj=None):
         return False  # states are added on their template's page
 
+    def save_model(self, request, obj, form, change):
+        request._workflow_before = definition_of(selectors.template_list(include_retired=True).get(pk=obj.template_id))
+        super().save_model(request, obj, form, change)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         state = form.instance
+        before = request._workflow_before
+        after = definition_of(selectors.template_list(include_retired=True).get(pk=state.template_id))
+        # The template changed: API clients holding its old row_version must reload.
+        WorkflowTemplate.objects.filter(pk=state.template_id).update(row_version=F("row_version") + 1)
         audit.record(
             action="update",
             resource_type="workflow_template",
             resource_id=state.template_id,
             actor=request.user,
             summary=f"Workflow template {state.template}: state {state.name} and its approval rules changed in the admin",
-            new_values=definition_of(selectors.template_list(include_retired=True).get(pk=state.template_id)),
+            old_values=before,
+            new_values=after,
         )
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import F, ProtectedError
 from django.utils import timezone
 
 from accounts.catalog import PERMISSIONS
@@ -139,6 +140,37 @@ def new_version(*, actor: User | None, template: WorkflowTemplate, reason: str =
     """Copies the current version of a template into a new, editable version (used by the admin)."""
     template = selectors.template_list().get(pk=selectors.current_version_of(template).pk)
     return update_template(actor=actor, template=template, definition=definition_of(template), reason=reason)
+
+
+def delete_template_version(*, actor: User | None, template: WorkflowTemplate, reason: str = "") -> None:
+    """Deletes the current version of a template that no record uses (e.g. a new version made by
+    mistake). Its previous version becomes current again, so new records still have a version to
+    start on. Retired versions are history and stay."""
+    with transaction.atomic():
+        template = WorkflowTemplate.objects.select_for_update().get(pk=template.pk)
+        if not template.is_current:
+            raise Conflict(f"{template} was replaced by a newer version; it stays as history.", error_code="TEMPLATE_RETIRED")
+        if template.instances.exists():
+            raise Conflict(f"{template} is used by records and cannot be deleted.", error_code="TEMPLATE_IN_USE")
+        before = _audit_definition(template)
+        previous, pk = template.previous_version, template.pk
+        try:
+            template.delete()
+        except ProtectedError as exc:  # e.g. the default workflow of a document type
+            referrers = ", ".join(sorted({str(obj) for obj in exc.protected_objects}))
+            raise Conflict(f"{template} is still referenced by {referrers}; change those first.", error_code="TEMPLATE_IN_USE")
+        if previous is not None:
+            WorkflowTemplate.objects.filter(pk=previous.pk).update(is_current=True, row_version=F("row_version") + 1)
+        audit.record(
+            action="delete",
+            resource_type="workflow_template",
+            resource_id=pk,
+            actor=actor,
+            summary=f"Workflow template {template} deleted"
+            + (f"; {previous} is current again" if previous is not None else ""),
+            old_values=before,
+            reason=reason,
+        )
 
 
 def _next_version(template: WorkflowTemplate, actor, definition: dict) -> WorkflowTemplate:

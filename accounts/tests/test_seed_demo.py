@@ -1,4 +1,4 @@
-"""manage.py seed_demo: one user per role, idempotent, refused when DEBUG is off."""
+"""manage.py seed_demo: one user per role, demo groups and demo documents; idempotent, refused when DEBUG is off."""
 
 from io import StringIO
 
@@ -9,6 +9,12 @@ from accounts.management.commands.seed_demo import DEMO_USERS
 from accounts.models import Group, User
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """The demo documents' files go to a temporary folder, never to the project's media/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def seed(**options):
@@ -95,6 +101,99 @@ def test_seeding_is_recorded_in_the_audit_trail_once(settings):
     created = AuditEvent.objects.filter(action="create", resource_type="user", actor_username="seed_demo")
     assert sorted(created.values_list("new_values__username", flat=True)) == sorted(u[0] for u in DEMO_USERS)
     assert AuditEvent.objects.filter(resource_type="group", actor_username="seed_demo").count() == 2
+
+
+def test_seed_creates_demo_documents_through_the_workflow(settings, django_capture_on_commit_callbacks):
+    from audit.models import AuditEvent, Signature
+    from audit.signatures import verify
+    from documents.models import Document
+
+    settings.DEBUG = True
+    with django_capture_on_commit_callbacks(execute=True):  # text extraction runs after commit
+        output = seed()
+
+    sop = Document.objects.get(title="Cleaning and sanitisation of the filling line")
+    wi = Document.objects.get(title="Line clearance at the packaging station")
+    manual = Document.objects.get(title="Quality Manual")
+    for document in (sop, wi, manual):
+        assert document.number in output
+
+    # The SOP went draft → in_review → (two signed approvals) → approved → effective.
+    assert (sop.number[:4], sop.status, sop.effective_version_id) == ("SOP-", "effective", sop.current_version_id)
+    assert sop.current_version.processing_status == "completed" and "filling line" in sop.current_version.extracted_text
+    steps = list(sop.workflow_instance.history.values_list("action", "to_state", "actor__username"))
+    assert steps == [
+        ("start", "draft", "admin@example.com"),
+        ("transition", "in_review", "admin@example.com"),
+        ("approve", "in_review", "qa@example.com"),
+        ("approve", "in_review", "qa.manager@example.com"),
+        ("transition", "approved", None),
+        ("transition", "effective", "qa.manager@example.com"),
+    ]
+    signatures = Signature.objects.filter(resource_type="document_version", resource_id=sop.current_version_id)
+    assert sorted(signatures.values_list("signer_username", flat=True)) == ["qa.manager@example.com", "qa@example.com"]
+    assert all(verify(signature)["valid"] for signature in signatures)
+    audited = set(AuditEvent.objects.filter(resource_type="document", resource_id=sop.pk).values_list("action", flat=True))
+    assert {"create", "transition", "approve"} <= audited
+
+    # The work instruction waits for the QA Manager: QA has approved, the approval rules are not met yet.
+    assert (wi.number[:3], wi.status) == ("WI-", "in_review")
+    assert list(wi.workflow_instance.approvals.values_list("approver__username", flat=True)) == ["qa@example.com"]
+
+    # The quality manual is a draft made from the "Quality Manual" template by the QA demo user.
+    assert (manual.status, manual.created_by.username, manual.current_version.mime_type.endswith("document")) == (
+        "draft",
+        "qa@example.com",
+        True,
+    )
+    assert AuditEvent.objects.filter(
+        resource_type="document", resource_id=manual.pk, action="create", new_values__template="Quality Manual"
+    ).exists()
+
+
+def test_the_demo_work_instruction_can_be_approved_by_the_qa_manager(api_client, settings):
+    from documents.models import Document
+
+    settings.DEBUG = True
+    seed(quiet=True)
+    wi = Document.objects.get(title="Line clearance at the packaging station")
+    token = api_client.post(
+        "/api/auth/token", {"username": "qa.manager@example.com", "password": "password"}, format="json"
+    ).json()["access_token"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    response = api_client.post(f"/api/documents/{wi.pk}/approve", {"password": "password"}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "approved"
+
+
+def test_demo_documents_are_created_once(settings):
+    from audit.models import AuditEvent, Signature
+    from documents.models import Document, DocumentVersion
+    from workflows.models import WorkflowHistory
+
+    settings.DEBUG = True
+    seed(quiet=True)
+    counts = (
+        Document.objects.count(),
+        DocumentVersion.objects.count(),
+        Signature.objects.count(),
+        WorkflowHistory.objects.count(),
+        AuditEvent.objects.count(),
+    )
+
+    output = seed()
+
+    assert counts[0] == 3
+    assert (
+        Document.objects.count(),
+        DocumentVersion.objects.count(),
+        Signature.objects.count(),
+        WorkflowHistory.objects.count(),
+        AuditEvent.objects.count(),
+    ) == counts
+    assert output.count("Cleaning and sanitisation of the filling line") == 1
 
 
 def test_the_demo_auditor_browses_the_admin_site_read_only(client, settings):

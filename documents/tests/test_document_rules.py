@@ -303,6 +303,44 @@ def test_configure_approval_validates_rules(client_for, qa_manager, document):
     assert ["body", "rules", 0, "role"] in locs and ["body", "rules", 1, "users"] in locs
 
 
+def test_configure_approval_refuses_approvers_who_could_never_approve(client_for, qa_manager, author, make_user, document):
+    """Rules nobody can satisfy would leave the document waiting for ever: a named approver without
+    documents.approve, the author (who may not approve), or a role with too few members able to approve."""
+    reader = make_user("User", username="reader", full_name="Rita Reader")
+    make_user("Auditor", username="inspector")
+    client = client_for(qa_manager)
+
+    response = client.post(
+        f"/api/documents/{document.pk}/configure-approval",
+        {
+            "rules": [
+                {"kind": "users", "users": [reader.pk, author.pk]},
+                {"kind": "role", "role": "Auditor", "required_approvals": 1},
+                {"kind": "role", "role": "QA Manager", "required_approvals": 2},
+            ],
+            "reason": "x",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 422
+    assert response.json()["error_code"] == "APPROVER_CANNOT_APPROVE"
+    problems = [(tuple(p["loc"][1:]), p["msg"]) for p in response.json()["detail"]]
+    assert (("rules", 0, "users"), f"Rita Reader (id {reader.pk}) does not hold the documents.approve permission.") in problems
+    assert any(loc == ("rules", 0, "users") and "is an author" in msg for loc, msg in problems)
+    assert any(loc == ("rules", 1, "role") and "Only 0 active user(s) with role Auditor" in msg for loc, msg in problems)
+    assert any(loc == ("rules", 2, "role") and "Only 1 active user(s) with role QA Manager" in msg for loc, msg in problems)
+    assert not Document.objects.get(pk=document.pk).workflow_instance.approval_overrides.exists()
+
+    # The author may be named when the rules let authors approve.
+    allowed = client.post(
+        f"/api/documents/{document.pk}/configure-approval",
+        {"rules": [{"kind": "users", "users": [author.pk]}], "author_may_approve": True, "reason": "Sole expert"},
+        format="json",
+    )
+    assert allowed.status_code == 200, allowed.json()
+
+
 # --- revisions ---------------------------------------------------------------------------------------------
 
 

@@ -101,3 +101,82 @@ def test_documents_are_read_only_in_admin(admin_client, make_user):
     )
     page = admin_client.get(reverse("admin:documents_document_change", args=[document.pk])).content.decode()
     assert 'name="_save"' not in page and "SOP-0001" in page
+
+
+def test_deleting_an_unused_new_version_makes_the_previous_one_current_again(admin_client, make_user):
+    """A version made by mistake can be deleted; new documents must still have a version to start on."""
+    author = make_user("QA")
+    sop = DocumentType.objects.get(code="SOP")
+    document_services.upload_document(actor=author, file=SimpleUploadedFile("a.txt", b"text\n"), title="A", document_type=sop)
+    v1 = WorkflowTemplate.objects.get(name="Document approval")
+    admin_client.post(
+        reverse("admin:workflows_workflowtemplate_changelist"), {"action": "create_new_version", "_selected_action": [v1.pk]}
+    )
+    v2 = WorkflowTemplate.objects.get(name="Document approval", is_current=True)
+    assert admin_client.get(reverse("admin:workflows_workflowtemplate_delete", args=[v1.pk])).status_code == 403
+
+    response = admin_client.post(reverse("admin:workflows_workflowtemplate_delete", args=[v2.pk]), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not WorkflowTemplate.objects.filter(pk=v2.pk).exists()
+    assert WorkflowTemplate.objects.get(pk=v1.pk).is_current
+    event = AuditEvent.objects.get(resource_type="workflow_template", resource_id=v2.pk, action="delete")
+    assert event.old_values["version"] == 2 and "v1 is current again" in event.summary
+    second = document_services.upload_document(
+        actor=author, file=SimpleUploadedFile("b.txt", b"text\n"), title="B", document_type=sop
+    )
+    assert second.workflow_instance.template_id == v1.pk
+
+
+def test_a_version_in_use_cannot_be_deleted(make_user):
+    from django.db import transaction
+
+    from qms.errors import Conflict
+    from workflows import services as workflow_services
+
+    author = make_user("QA")
+    document_services.upload_document(
+        actor=author, file=SimpleUploadedFile("a.txt", b"text\n"), title="A", document_type=DocumentType.objects.get(code="SOP")
+    )
+    template = WorkflowTemplate.objects.get(name="Document approval")
+    with pytest.raises(Conflict) as refused, transaction.atomic():
+        workflow_services.delete_template_version(actor=author, template=template)
+    assert refused.value.error_code == "TEMPLATE_IN_USE"
+    assert WorkflowTemplate.objects.filter(pk=template.pk, is_current=True).exists()
+
+
+def test_changing_approval_rules_in_the_admin_is_audited_with_before_and_after(admin_client):
+    template = WorkflowTemplate.objects.get(name="Document approval")
+    state = template.states.get(name="in_review")
+    qa_rule = state.approval_rules.get(role__name="QA")
+    form = {
+        "name": state.name,
+        "label": state.label,
+        "kind": state.kind,
+        "approval_mode": state.approval_mode,
+        "approval_rules-TOTAL_FORMS": "2",
+        "approval_rules-INITIAL_FORMS": "2",
+        "approval_rules-MIN_NUM_FORMS": "0",
+        "approval_rules-MAX_NUM_FORMS": "1000",
+    }
+    for index, rule in enumerate(state.approval_rules.order_by("order", "pk")):
+        form.update(
+            {
+                f"approval_rules-{index}-id": rule.pk,
+                f"approval_rules-{index}-state": state.pk,
+                f"approval_rules-{index}-order": rule.order,
+                f"approval_rules-{index}-kind": rule.kind,
+                f"approval_rules-{index}-role": rule.role_id,
+                f"approval_rules-{index}-required_approvals": 2 if rule.pk == qa_rule.pk else rule.required_approvals,
+            }
+        )
+
+    response = admin_client.post(reverse("admin:workflows_workflowstate_change", args=[state.pk]), form)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    event = AuditEvent.objects.filter(resource_type="workflow_template", resource_id=template.pk, action="update").latest("pk")
+    rules = {s["name"]: s["approval_rules"] for s in event.old_values["states"]}["in_review"]
+    assert {"kind": "role", "role": "QA", "required_approvals": 1} in rules
+    rules = {s["name"]: s["approval_rules"] for s in event.new_values["states"]}["in_review"]
+    assert {"kind": "role", "role": "QA", "required_approvals": 2} in rules
+    assert WorkflowTemplate.objects.get(pk=template.pk).row_version == template.row_version + 1
