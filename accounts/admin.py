@@ -48,7 +48,9 @@ class ServiceErrorsAsMessages:
 class UserAdminForm(forms.ModelForm):
     password = ReadOnlyPasswordHashField(help_text="Passwords are changed by the user (profile page) or set at creation.")
     reason = forms.CharField(
-        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text=REASON_HELP + " Required when the role, active or staff status changes.",
     )
 
@@ -112,8 +114,7 @@ class UserAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
         }
         if "role" in form.changed_data:
             changes["role"] = data["role"].name if data.get("role") else None
-        services.update_user(actor=request.user, user=User.objects.get(pk=obj.pk), changes=changes,
-                             reason=data.get("reason", ""))
+        services.update_user(actor=request.user, user=User.objects.get(pk=obj.pk), changes=changes, reason=data.get("reason", ""))
 
     def save_related(self, request, form, formsets, change):
         for formset in formsets:  # the read-only grants inline: nothing to write, but the admin expects it saved
@@ -121,13 +122,19 @@ class UserAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
 
     @admin.action(description="Unlock selected accounts", permissions=["change"])
     def unlock_accounts(self, request, queryset):
-        return self._apply_with_reason(request, queryset, "Unlock accounts",
-                                       lambda user, reason: services.unlock_user(user=user, actor=request.user, reason=reason))
+        return self._apply_with_reason(
+            request,
+            queryset,
+            "Unlock accounts",
+            lambda user, reason: services.unlock_user(user=user, actor=request.user, reason=reason),
+        )
 
     @admin.action(description="Deactivate selected accounts", permissions=["change"])
     def deactivate_accounts(self, request, queryset):
         return self._apply_with_reason(
-            request, queryset, "Deactivate accounts",
+            request,
+            queryset,
+            "Deactivate accounts",
             lambda user, reason: services.deactivate_user(actor=request.user, user=user, reason=reason),
         )
 
@@ -138,8 +145,12 @@ class UserAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
             if "apply" in request.POST:
                 self.message_user(request, "A reason is required.", level=messages.ERROR)
             context = {
-                **self.admin_site.each_context(request), "title": title, "opts": self.model._meta,
-                "queryset": queryset, "action": request.POST.get("action", ""), "checkbox_name": ACTION_CHECKBOX_NAME,
+                **self.admin_site.each_context(request),
+                "title": title,
+                "opts": self.model._meta,
+                "queryset": queryset,
+                "action": request.POST.get("action", ""),
+                "checkbox_name": ACTION_CHECKBOX_NAME,
             }
             return TemplateResponse(request, "admin/accounts/action_reason.html", context)
         for user in queryset:
@@ -184,7 +195,9 @@ class UserPermissionOverrideAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
 
 class RoleAdminForm(forms.ModelForm):
     reason = forms.CharField(
-        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text=REASON_HELP + " Required when the permissions change.",
     )
 
@@ -211,14 +224,23 @@ class RoleAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
         data = form.cleaned_data
         codenames = [p.codename for p in data["permissions"]]
         if not change:
-            created = services.create_role(actor=request.user, name=data["name"], description=data["description"],
-                                           codenames=codenames, reason=data.get("reason", ""))
+            created = services.create_role(
+                actor=request.user,
+                name=data["name"],
+                description=data["description"],
+                codenames=codenames,
+                reason=data.get("reason", ""),
+            )
             obj.pk = created.pk
             obj._state.adding = False
             return
         role = Role.objects.get(pk=obj.pk)
-        services.update_role(actor=request.user, role=role, reason=data.get("reason", ""),
-                             changes={"name": data["name"], "description": data["description"]})
+        services.update_role(
+            actor=request.user,
+            role=role,
+            reason=data.get("reason", ""),
+            changes={"name": data["name"], "description": data["description"]},
+        )
         services.set_role_permissions(actor=request.user, role=role, codenames=codenames, reason=data.get("reason", ""))
 
     def save_related(self, request, form, formsets, change):
@@ -245,8 +267,9 @@ class PermissionAdmin(admin.ModelAdmin):
 
 
 class GroupAdminForm(forms.ModelForm):
-    reason = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
-                             help_text=REASON_HELP + " Optional.")
+    reason = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), help_text=REASON_HELP + " Optional."
+    )
 
     class Meta:
         model = Group

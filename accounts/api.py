@@ -60,7 +60,9 @@ def token_response(user: User) -> dict:
 
 
 _REASON_QUERY = OpenApiParameter(
-    "reason", str, required=False,
+    "reason",
+    str,
+    required=False,
     description="Why (recorded in the audit trail). Required: give it here or as `reason` in a JSON body.",
 )
 
@@ -88,7 +90,8 @@ class TokenView(APIView):
     throttle_classes = [AuthRateThrottle]
 
     @extend_schema(
-        tags=["auth"], request=TokenRequestSerializer,
+        tags=["auth"],
+        request=TokenRequestSerializer,
         responses={200: TokenResponseSerializer, **error_responses(401, 422, 429)},
         description="JSON or form-encoded. After 5 consecutive failures the account is locked "
         "for 15 minutes (error_code ACCOUNT_LOCKED).",
@@ -107,7 +110,8 @@ class RefreshView(APIView):
     throttle_classes = [AuthRateThrottle]
 
     @extend_schema(
-        tags=["auth"], request=RefreshRequestSerializer,
+        tags=["auth"],
+        request=RefreshRequestSerializer,
         responses={200: TokenResponseSerializer, **error_responses(401, 422, 429)},
     )
     def post(self, request):
@@ -161,7 +165,8 @@ class ChangePasswordView(APIView):
     required_permissions = {"post": None}
 
     @extend_schema(
-        tags=["auth"], request=ChangePasswordSerializer,
+        tags=["auth"],
+        request=ChangePasswordSerializer,
         responses={200: TokenResponseSerializer, **error_responses(401, 422)},
         description="Changes the password, revokes every refresh token of the user and returns fresh tokens.",
     )
@@ -179,7 +184,8 @@ class RegisterView(APIView):
     throttle_classes = [AuthRateThrottle]
 
     @extend_schema(
-        tags=["auth"], request=RegisterSerializer,
+        tags=["auth"],
+        request=RegisterSerializer,
         responses={201: UserSummarySerializer, **error_responses(403, 409, 422, 429)},
         description="Only when REGISTRATION_ENABLED is on; otherwise 403 REGISTRATION_DISABLED.",
     )
@@ -215,13 +221,15 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self):
         return selectors.user_list()
 
-    @extend_schema(responses={200: UserSerializer(many=True), **error_responses(401, 403, 422)},
-                   description="Requires users.view.")
+    @extend_schema(
+        responses={200: UserSerializer(many=True), **error_responses(401, 403, 422)}, description="Requires users.view."
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(responses={200: UserSerializer, **error_responses(401, 403, 404)},
-                   description="Your own profile, or any with users.view.")
+    @extend_schema(
+        responses={200: UserSerializer, **error_responses(401, 403, 404)}, description="Your own profile, or any with users.view."
+    )
     def retrieve(self, request, *args, **kwargs):
         return super().retrieve(request, *args, **kwargs)
 
@@ -241,7 +249,8 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(UserSerializer(selectors.user_list().get(pk=user.pk)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=UserUpdateSerializer, responses={200: UserSerializer, **error_responses(401, 403, 404, 409, 422)},
+        request=UserUpdateSerializer,
+        responses={200: UserSerializer, **error_responses(401, 403, 404, 409, 422)},
         description="Profile fields: the user themself or a user administrator. `role` and `is_active`: "
         "administrators only, and a `reason` is required for them. " + services.REASON_RULE,
     )
@@ -254,9 +263,10 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(UserSerializer(selectors.user_list().get(pk=user.pk)).data)
 
     @extend_schema(
-        parameters=[_REASON_QUERY], responses={204: None, **error_responses(401, 403, 404, 409, 422)},
+        parameters=[_REASON_QUERY],
+        responses={204: None, **error_responses(401, 403, 404, 409, 422)},
         description="Deactivates the account (soft delete): the row and its audit history stay, sign-in and tokens "
-        "stop working. A reason is required (`?reason=` or a JSON body `{\"reason\"}`); without one: 422 "
+        'stop working. A reason is required (`?reason=` or a JSON body `{"reason"}`); without one: 422 '
         "REASON_REQUIRED. " + services.REASON_RULE,
     )
     def destroy(self, request, pk=None):
@@ -266,7 +276,8 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        request=UserRoleSerializer, responses={200: UserSerializer, **error_responses(401, 403, 404, 422)},
+        request=UserRoleSerializer,
+        responses={200: UserSerializer, **error_responses(401, 403, 404, 422)},
         description="Sets the user's role (by name; null removes it). `reason` is required. " + services.REASON_RULE,
     )
     @action(detail=True, methods=["put"])
@@ -283,7 +294,8 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(_permissions_payload(user))
 
     @extend_schema(
-        request=PermissionOverrideSerializer, responses={200: UserPermissionsSerializer, **error_responses(401, 403, 404, 422)},
+        request=PermissionOverrideSerializer,
+        responses={200: UserPermissionsSerializer, **error_responses(401, 403, 404, 422)},
         description="Grant or revoke a single codename for this user on top of their role. `reason` is required. "
         + services.REASON_RULE,
     )
@@ -295,7 +307,8 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(_permissions_payload(User.objects.get(pk=user.pk)))
 
     @extend_schema(
-        request=None, parameters=[_REASON_QUERY],
+        request=None,
+        parameters=[_REASON_QUERY],
         responses={200: UserPermissionsSerializer, **error_responses(401, 403, 404, 422)},
         description="Removes a grant or revocation, so the role decides again. A reason is required (`?reason=` or "
         "a JSON body). " + services.REASON_RULE,
@@ -307,7 +320,8 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(_permissions_payload(User.objects.get(pk=user.pk)))
 
     @extend_schema(
-        request=ReasonSerializer, responses={200: UserSerializer, **error_responses(401, 403, 404, 422)},
+        request=ReasonSerializer,
+        responses={200: UserSerializer, **error_responses(401, 403, 404, 422)},
         description="Unlocks an account locked after failed passwords. `reason` is required.",
     )
     @action(detail=True, methods=["post"])
@@ -345,18 +359,20 @@ class RoleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_serializer_class(self):
         return RoleSerializer if self.action == "list" else RoleDetailSerializer
 
-    @extend_schema(responses={200: RoleSerializer(many=True), **error_responses(401, 403)},
-                   description="Requires roles.view.")
+    @extend_schema(responses={200: RoleSerializer(many=True), **error_responses(401, 403)}, description="Requires roles.view.")
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(responses={200: RoleDetailSerializer, **error_responses(401, 403, 404)},
-                   description="The role with its permissions. Requires roles.view.")
+    @extend_schema(
+        responses={200: RoleDetailSerializer, **error_responses(401, 403, 404)},
+        description="The role with its permissions. Requires roles.view.",
+    )
     def retrieve(self, request, *args, **kwargs):
         return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(
-        request=RolePermissionsSerializer, responses={200: RoleDetailSerializer, **error_responses(401, 403, 404, 422)},
+        request=RolePermissionsSerializer,
+        responses={200: RoleDetailSerializer, **error_responses(401, 403, 404, 422)},
         description="Replaces the role's permission codenames. `reason` is required. " + services.REASON_RULE,
     )
     @action(detail=True, methods=["put"], url_path="permissions")
@@ -377,8 +393,10 @@ class PermissionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     pagination_class = None
     filterset_fields = ["domain"]
 
-    @extend_schema(responses={200: PermissionSerializer(many=True), **error_responses(401, 403)},
-                   description="Every permission codename with its description. Requires roles.view.")
+    @extend_schema(
+        responses={200: PermissionSerializer(many=True), **error_responses(401, 403)},
+        description="Every permission codename with its description. Requires roles.view.",
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -407,8 +425,10 @@ class GroupViewSet(viewsets.GenericViewSet):
             return Group.objects.none()
         return selectors.group_list_for(self.request.user)
 
-    @extend_schema(responses={200: GroupSerializer(many=True), **error_responses(401)},
-                   description="Administrators (groups.view) see every group, others the groups they belong to.")
+    @extend_schema(
+        responses={200: GroupSerializer(many=True), **error_responses(401)},
+        description="Administrators (groups.view) see every group, others the groups they belong to.",
+    )
     def list(self, request):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
@@ -437,7 +457,8 @@ class GroupViewSet(viewsets.GenericViewSet):
         return self.update(request, pk)
 
     @extend_schema(
-        request=None, responses={204: None, **error_responses(401, 403, 404)},
+        request=None,
+        responses={204: None, **error_responses(401, 403, 404)},
         parameters=[OpenApiParameter("reason", str, required=False, description="Why (optional; audit trail)")],
         description="Deletes the group; its audit history stays. A reason is optional (`?reason=` or a JSON body).",
     )
@@ -454,7 +475,8 @@ class GroupViewSet(viewsets.GenericViewSet):
         return Response(GroupSerializer(self.get_queryset().get(pk=group.pk)).data)
 
     @extend_schema(
-        request=None, responses={200: GroupSerializer, **error_responses(401, 403, 404)},
+        request=None,
+        responses={200: GroupSerializer, **error_responses(401, 403, 404)},
         parameters=[OpenApiParameter("user_id", int, OpenApiParameter.PATH)],
     )
     @action(detail=True, methods=["delete"], url_path=r"remove-member/(?P<user_id>[0-9]+)")
@@ -462,4 +484,3 @@ class GroupViewSet(viewsets.GenericViewSet):
         group = self.get_object()
         services.remove_group_member(actor=request.user, group=group, user_id=int(user_id))
         return Response(GroupSerializer(self.get_queryset().get(pk=group.pk)).data)
-

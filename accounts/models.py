@@ -64,10 +64,17 @@ class UserManager(BaseUserManager):
         with transaction.atomic(using=self._db):
             user = self._create_user(username, email, password, **extra)
             account_event(
-                "create", subject=user, username="createsuperuser",
+                "create",
+                subject=user,
+                username="createsuperuser",
                 summary=f"Superuser {user.username} created (manage.py createsuperuser)",
-                new_values={"username": user.username, "email": user.email, "role": user.role.name if user.role_id else None,
-                            "is_staff": True, "is_superuser": True},
+                new_values={
+                    "username": user.username,
+                    "email": user.email,
+                    "role": user.role.name if user.role_id else None,
+                    "is_staff": True,
+                    "is_superuser": True,
+                },
             )
         return user
 

@@ -30,8 +30,21 @@ class UserSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = [
-            "id", "username", "email", "full_name", "role", "department", "office_location", "is_active",
-            "is_superuser", "groups", "last_login", "date_joined", "deactivated_at", "is_locked", "row_version",
+            "id",
+            "username",
+            "email",
+            "full_name",
+            "role",
+            "department",
+            "office_location",
+            "is_active",
+            "is_superuser",
+            "groups",
+            "last_login",
+            "date_joined",
+            "deactivated_at",
+            "is_locked",
+            "row_version",
         ]
         read_only_fields = fields
 
@@ -98,7 +111,11 @@ class UserUpdateSerializer(serializers.Serializer):
     role = serializers.CharField(required=False, allow_null=True, help_text="Role name (administrators only)")
     is_active = serializers.BooleanField(required=False, help_text="Administrators only")
     reason = serializers.CharField(
-        required=False, allow_blank=True, default="", write_only=True, max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
+        write_only=True,
+        max_length=2000,
         help_text="Why the change is made (audit trail). Required when role or is_active changes.",
     )
     row_version = serializers.IntegerField(required=False, write_only=True, help_text="Optimistic concurrency check")

@@ -25,7 +25,7 @@ INVALID_CREDENTIALS = "Incorrect username or password"
 # body.reason) for the API, the pages and the admin alike. Profile edits, group changes and new
 # records take an optional reason.
 REASON_RULE = (
-    "A reason is required (otherwise 422 with loc [\"body\", \"reason\"]) for every change to an existing account's or "
+    'A reason is required (otherwise 422 with loc ["body", "reason"]) for every change to an existing account\'s or '
     "role's access: a user's role, activation or deactivation, admin-site access, single-permission grants, "
     "revocations and their removal, a role's permission set, and unlocking an account."
 )
@@ -79,8 +79,9 @@ def _check_credentials(login: str, password: str) -> tuple[User | None, Exceptio
         account_event("login_failed", summary=f"Failed login for unknown account {login[:150]!r}", username=login[:150])
         return None, InvalidCredentials()
     if user.is_locked(now):
-        account_event("login_failed", subject=user, summary=f"Login attempt on locked account {user.username}",
-                      username=user.username)
+        account_event(
+            "login_failed", subject=user, summary=f"Login attempt on locked account {user.username}", username=user.username
+        )
         return None, AccountLocked(user.locked_until)
     if not user.check_password(password) or not user.is_active:
         register_failed_attempt(user=user, now=now, what="login")
@@ -149,8 +150,13 @@ def unlock_user(*, user: User, actor: User, reason: str = "") -> User:
         _reset_failures(user)
         user.save(update_fields=["failed_login_count", "locked_until"])
         account_event(
-            "update", actor=actor, subject=user, summary=f"{actor.username} unlocked {user.username}",
-            old_values={"locked_until": old.isoformat() if old else None}, new_values={"locked_until": None}, reason=reason,
+            "update",
+            actor=actor,
+            subject=user,
+            summary=f"{actor.username} unlocked {user.username}",
+            old_values={"locked_until": old.isoformat() if old else None},
+            new_values={"locked_until": None},
+            reason=reason,
         )
     return user
 
@@ -236,13 +242,22 @@ def create_user(
         validate_new_password(password, user=candidate)
         try:
             user = User.objects.create_user(
-                username=username, email=email or None, password=password, full_name=full_name, role=role_obj,
-                department=department, office_location=office_location, is_active=is_active, is_staff=is_staff,
+                username=username,
+                email=email or None,
+                password=password,
+                full_name=full_name,
+                role=role_obj,
+                department=department,
+                office_location=office_location,
+                is_active=is_active,
+                is_staff=is_staff,
             )
         except IntegrityError as exc:
             raise Conflict("A user with that username or email already exists.", error_code="USER_EXISTS") from exc
         account_event(
-            "create", actor=actor or user, subject=user,
+            "create",
+            actor=actor or user,
+            subject=user,
             summary=f"User {user.username} created" + (" by self-registration" if via == "register" else ""),
             new_values=_user_snapshot(user),
         )
@@ -259,8 +274,13 @@ def ensure_registration_enabled() -> None:
 def register_user(*, username: str, email: str, password: str, full_name: str = "") -> User:
     ensure_registration_enabled()
     return create_user(
-        actor=None, username=username, email=email, password=password, full_name=full_name,
-        role=settings.REGISTRATION_DEFAULT_ROLE, via="register",
+        actor=None,
+        username=username,
+        email=email,
+        password=password,
+        full_name=full_name,
+        role=settings.REGISTRATION_DEFAULT_ROLE,
+        via="register",
     )
 
 
@@ -271,9 +291,14 @@ ACCESS_FIELDS = ("role", "is_staff")  # changing these needs roles.manage and is
 
 def _user_snapshot(user: User) -> dict:
     return {
-        "username": user.username, "email": user.email, "full_name": user.full_name,
-        "role": user.role.name if user.role_id else None, "department": user.department,
-        "office_location": user.office_location, "is_active": user.is_active, "is_staff": user.is_staff,
+        "username": user.username,
+        "email": user.email,
+        "full_name": user.full_name,
+        "role": user.role.name if user.role_id else None,
+        "department": user.department,
+        "office_location": user.office_location,
+        "is_active": user.is_active,
+        "is_staff": user.is_staff,
     }
 
 
@@ -320,8 +345,13 @@ def update_user(*, actor: User, user: User, changes: dict, reason: str = "", row
             revoke_refresh_tokens(user=user)
         action = "permission_change" if changed & set(ACCESS_FIELDS) else "update"
         account_event(
-            action, actor=actor, subject=user, summary=f"User {user.username} updated ({', '.join(sorted(changed))})",
-            old_values={k: before[k] for k in changed}, new_values={k: after[k] for k in changed}, reason=reason,
+            action,
+            actor=actor,
+            subject=user,
+            summary=f"User {user.username} updated ({', '.join(sorted(changed))})",
+            old_values={k: before[k] for k in changed},
+            new_values={k: after[k] for k in changed},
+            reason=reason,
         )
     return user
 
@@ -347,8 +377,13 @@ def deactivate_user(*, actor: User, user: User, reason: str = "") -> User:
         user.save(update_fields=["is_active", "deactivated_at", "row_version"])
         revoke_refresh_tokens(user=user)
         account_event(
-            "deactivate", actor=actor, subject=user, summary=f"User {user.username} deactivated",
-            old_values={"is_active": True}, new_values={"is_active": False}, reason=reason,
+            "deactivate",
+            actor=actor,
+            subject=user,
+            summary=f"User {user.username} deactivated",
+            old_values={"is_active": True},
+            new_values={"is_active": False},
+            reason=reason,
         )
     return user
 
@@ -372,9 +407,13 @@ def set_permission_override(*, actor: User, user: User, codename: str, effect: s
             user=user, permission=perm, defaults={"effect": effect, "reason": reason, "created_by": actor}
         )
         account_event(
-            "permission_change", actor=actor, subject=user,
+            "permission_change",
+            actor=actor,
+            subject=user,
             summary=f"{effect.capitalize()} {codename} for {user.username}",
-            old_values={codename: old}, new_values={codename: effect}, reason=reason,
+            old_values={codename: old},
+            new_values={codename: effect},
+            reason=reason,
         )
     return override
 
@@ -389,9 +428,13 @@ def remove_permission_override(*, actor: User, user: User, codename: str, reason
         old = override.effect
         override.delete()
         account_event(
-            "permission_change", actor=actor, subject=user,
+            "permission_change",
+            actor=actor,
+            subject=user,
             summary=f"Removed {old} of {codename} for {user.username}",
-            old_values={codename: old}, new_values={codename: None}, reason=reason,
+            old_values={codename: old},
+            new_values={codename: None},
+            reason=reason,
         )
 
 
@@ -403,8 +446,7 @@ def _known_codenames(codenames: list[str]) -> dict[str, int]:
     return known
 
 
-def create_role(*, actor: User, name: str, description: str = "", codenames: list[str] | None = None,
-                reason: str = "") -> Role:
+def create_role(*, actor: User, name: str, description: str = "", codenames: list[str] | None = None, reason: str = "") -> Role:
     _require_permission(actor, "roles.manage")
     known = _known_codenames(codenames or [])
     with transaction.atomic():
@@ -413,8 +455,12 @@ def create_role(*, actor: User, name: str, description: str = "", codenames: lis
         role = Role.objects.create(name=name, description=description)
         role.permissions.set(known.values())
         account_event(
-            "create", actor=actor, subject=role, summary=f"Role {name} created",
-            new_values={"name": name, "description": description, "permissions": sorted(known)}, reason=reason,
+            "create",
+            actor=actor,
+            subject=role,
+            summary=f"Role {name} created",
+            new_values={"name": name, "description": description, "permissions": sorted(known)},
+            reason=reason,
         )
     return role
 
@@ -436,8 +482,13 @@ def update_role(*, actor: User, role: Role, changes: dict, reason: str = "") -> 
         if changed:
             role.save(update_fields=[*sorted(changed), "updated_at"])
             account_event(
-                "update", actor=actor, subject=role, summary=f"Role {before['name']} updated ({', '.join(sorted(changed))})",
-                old_values={k: before[k] for k in changed}, new_values={k: after[k] for k in changed}, reason=reason,
+                "update",
+                actor=actor,
+                subject=role,
+                summary=f"Role {before['name']} updated ({', '.join(sorted(changed))})",
+                old_values={k: before[k] for k in changed},
+                new_values={k: after[k] for k in changed},
+                reason=reason,
             )
     return role
 
@@ -454,10 +505,14 @@ def set_role_permissions(*, actor: User, role: Role, codenames: list[str], reaso
             reason = require_reason(reason, what="changing a role's permissions")
             role.save(update_fields=["updated_at"])
             account_event(
-                "permission_change", actor=actor, subject=role,
+                "permission_change",
+                actor=actor,
+                subject=role,
                 summary=f"Permissions of role {role.name} changed: +{sorted(set(after) - set(before))} "
                 f"-{sorted(set(before) - set(after))}",
-                old_values={"permissions": before}, new_values={"permissions": after}, reason=reason,
+                old_values={"permissions": before},
+                new_values={"permissions": after},
+                reason=reason,
             )
     return role
 
@@ -474,7 +529,10 @@ def create_group(*, actor: User, name: str, description: str = "", member_ids: l
         members = _users_by_ids(member_ids or [])
         group.members.set(members)
         account_event(
-            "create", actor=actor, subject=group, summary=f"Group {name} created",
+            "create",
+            actor=actor,
+            subject=group,
+            summary=f"Group {name} created",
             new_values={"name": name, "description": description, "members": sorted(u.username for u in members)},
         )
     return group
@@ -495,8 +553,13 @@ def update_group(*, actor: User, group: Group, changes: dict, reason: str = "") 
         if changed:
             group.save()
             account_event(
-                "update", actor=actor, subject=group, summary=f"Group {group.name} updated",
-                old_values={k: before[k] for k in changed}, new_values={k: after[k] for k in changed}, reason=reason,
+                "update",
+                actor=actor,
+                subject=group,
+                summary=f"Group {group.name} updated",
+                old_values={k: before[k] for k in changed},
+                new_values={k: after[k] for k in changed},
+                reason=reason,
             )
     return group
 
@@ -505,10 +568,14 @@ def delete_group(*, actor: User, group: Group, reason: str = "") -> None:
     _require_permission(actor, "groups.manage")
     with transaction.atomic():
         group = Group.objects.select_for_update().get(pk=group.pk)
-        snapshot = {"name": group.name, "description": group.description,
-                    "members": sorted(group.members.values_list("username", flat=True))}
-        account_event("delete", actor=actor, subject=group, summary=f"Group {group.name} deleted",
-                      old_values=snapshot, reason=reason)
+        snapshot = {
+            "name": group.name,
+            "description": group.description,
+            "members": sorted(group.members.values_list("username", flat=True)),
+        }
+        account_event(
+            "delete", actor=actor, subject=group, summary=f"Group {group.name} deleted", old_values=snapshot, reason=reason
+        )
         group.delete()
 
 
@@ -520,8 +587,13 @@ def add_group_member(*, actor: User, group: Group, user_id: int) -> Group:
         if group.members.filter(pk=user.pk).exists():
             raise Conflict(f"{user.username} is already a member of {group.name}.", error_code="ALREADY_MEMBER")
         group.members.add(user)
-        account_event("update", actor=actor, subject=group, summary=f"{user.username} added to group {group.name}",
-                      new_values={"member_added": user.username})
+        account_event(
+            "update",
+            actor=actor,
+            subject=group,
+            summary=f"{user.username} added to group {group.name}",
+            new_values={"member_added": user.username},
+        )
     return group
 
 
@@ -533,8 +605,13 @@ def remove_group_member(*, actor: User, group: Group, user_id: int) -> Group:
         if user is None:
             raise NotFound(f"User {user_id} is not a member of {group.name}.")
         group.members.remove(user)
-        account_event("update", actor=actor, subject=group, summary=f"{user.username} removed from group {group.name}",
-                      old_values={"member_removed": user.username})
+        account_event(
+            "update",
+            actor=actor,
+            subject=group,
+            summary=f"{user.username} removed from group {group.name}",
+            old_values={"member_removed": user.username},
+        )
     return group
 
 

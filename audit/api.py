@@ -54,8 +54,13 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     filterset_class = AuditEventFilter
     filter_backends = [QueryFilterBackend, SortFilter]
     sort_fields = {
-        "timestamp": "sequence", "sequence": "sequence", "action": "action", "user_id": "actor_id",
-        "username": "actor_username", "resource_type": "resource_type", "resource_id": "resource_id",
+        "timestamp": "sequence",
+        "sequence": "sequence",
+        "action": "action",
+        "user_id": "actor_id",
+        "username": "actor_username",
+        "resource_type": "resource_type",
+        "resource_id": "resource_id",
     }
     default_sort = ["-sequence"]
     required_permissions = {"list": "audit.view", "retrieve": "audit.view", "export": "audit.export", "verify": "audit.verify"}
@@ -108,9 +113,14 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         queryset = filterset.qs.filter(sequence__lte=selectors.chain_length()).order_by("sequence")
         total = queryset.count()
         if export_format == "pdf" and total > pdf_max_events():
-            raise RequestValidationError({"format": [
-                f"A PDF export is limited to {pdf_max_events()} events and {total} match; narrow the filters or export CSV."
-            ]})
+            raise RequestValidationError(
+                {
+                    "format": [
+                        f"A PDF export is limited to {pdf_max_events()} events and {total} match; "
+                        "narrow the filters or export CSV."
+                    ]
+                }
+            )
         filters = applied_filters(filterset)
         services.record_export(actor=request.user, export_format=export_format, filters=filters, events=total)
         now = timezone.now()
@@ -118,9 +128,14 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         if export_format == "csv":
             response = StreamingHttpResponse(csv_stream(queryset), content_type="text/csv; charset=utf-8")
         else:
-            body = pdf_report(queryset.iterator(chunk_size=500), total=total, filters=filters,
-                              exporter=f"{request.user.display_name} ({request.user.username})", generated_at=now,
-                              signatures=_record_signatures(request.user, filters))
+            body = pdf_report(
+                queryset.iterator(chunk_size=500),
+                total=total,
+                filters=filters,
+                exporter=f"{request.user.display_name} ({request.user.username})",
+                generated_at=now,
+                signatures=_record_signatures(request.user, filters),
+            )
             response = HttpResponse(body, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response["X-Audit-Events"] = str(total)
@@ -141,9 +156,11 @@ def _record_signatures(user, filters: dict):
     """The signatures of the one record a PDF export is filtered to (none for wider exports)."""
     if "resource_type" not in filters or "resource_id" not in filters or not user.has_qms_permission("signatures.view"):
         return []
-    return selectors.signatures_visible_to(user).filter(
-        resource_type=filters["resource_type"], resource_id=filters["resource_id"]
-    ).order_by("signed_at", "pk")
+    return (
+        selectors.signatures_visible_to(user)
+        .filter(resource_type=filters["resource_type"], resource_id=filters["resource_id"])
+        .order_by("signed_at", "pk")
+    )
 
 
 @extend_schema(tags=["signatures"])
@@ -198,7 +215,12 @@ class SignatureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
                 exc.field = "document_id"
             raise
         signature = signatures.sign(
-            signer=request.user, password=data["password"], record=record, signature_type=data["signature_type"],
-            intent=data["intent"], reason=data.get("reason", ""), resource_type=data["resource_type"],
+            signer=request.user,
+            password=data["password"],
+            record=record,
+            signature_type=data["signature_type"],
+            intent=data["intent"],
+            reason=data.get("reason", ""),
+            resource_type=data["resource_type"],
         )
         return Response(SignatureDetailSerializer(signature).data, status=status.HTTP_201_CREATED)

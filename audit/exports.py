@@ -85,8 +85,16 @@ def csv_stream(queryset, *, chunk_size: int = 2000) -> Iterator[str]:
 
 # --- PDF ------------------------------------------------------------------------------------------
 
-PDF_COLUMNS = [("Seq", 14 * mm), ("Time (UTC)", 33 * mm), ("User", 34 * mm), ("Action", 24 * mm), ("Record", 27 * mm),
-               ("Summary", 62 * mm), ("Changes (old -> new)", 52 * mm), ("Reason", 26 * mm)]
+PDF_COLUMNS = [
+    ("Seq", 14 * mm),
+    ("Time (UTC)", 33 * mm),
+    ("User", 34 * mm),
+    ("Action", 24 * mm),
+    ("Record", 27 * mm),
+    ("Summary", 62 * mm),
+    ("Changes (old -> new)", 52 * mm),
+    ("Reason", 26 * mm),
+]
 PDF_ROWS_PER_TABLE = 100
 
 
@@ -129,11 +137,18 @@ def signature_manifestation_flowable(signature) -> Table:
     ]
     if signature.reason:
         lines.append(f"Reason: {escape(signature.reason)}")
-    return Table([[Paragraph("<br/>".join(lines), style)]], colWidths=[120 * mm], style=TableStyle([
-        ("LINEBEFORE", (0, 0), (0, -1), 3, colors.HexColor("#1f5fa8")),
-        ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#f3f7fc")),
-        ("LEFTPADDING", (0, 0), (-1, -1), 6),
-    ]), hAlign="LEFT")
+    return Table(
+        [[Paragraph("<br/>".join(lines), style)]],
+        colWidths=[120 * mm],
+        style=TableStyle(
+            [
+                ("LINEBEFORE", (0, 0), (0, -1), 3, colors.HexColor("#1f5fa8")),
+                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#f3f7fc")),
+                ("LEFTPADDING", (0, 0), (-1, -1), 6),
+            ]
+        ),
+        hAlign="LEFT",
+    )
 
 
 def _p(text, style) -> Paragraph:
@@ -156,8 +171,16 @@ def _changes_text(old: dict | None, new: dict | None) -> str:
     return text if len(text) <= 1500 else text[:1500] + " ..."
 
 
-def pdf_report(events: Iterable, *, total: int, filters: dict, exporter: str, generated_at: datetime.datetime,
-               title: str = "Audit trail export", signatures: Iterable = ()) -> bytes:
+def pdf_report(
+    events: Iterable,
+    *,
+    total: int,
+    filters: dict,
+    exporter: str,
+    generated_at: datetime.datetime,
+    title: str = "Audit trail export",
+    signatures: Iterable = (),
+) -> bytes:
     """A landscape A4 report: title, filters applied, generation time, exporter, events, page numbers.
 
     `signatures` (a single record's export) are printed first as §11.50 manifestation blocks."""
@@ -168,8 +191,15 @@ def pdf_report(events: Iterable, *, total: int, filters: dict, exporter: str, ge
     generated = utc_iso(generated_at).replace("+00:00", " UTC").replace("T", " ")
     buffer = BytesIO()
     doc = SimpleDocTemplate(
-        buffer, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm, topMargin=12 * mm,
-        bottomMargin=15 * mm, title=title, author=exporter, subject="QMS audit trail",
+        buffer,
+        pagesize=landscape(A4),
+        leftMargin=12 * mm,
+        rightMargin=12 * mm,
+        topMargin=12 * mm,
+        bottomMargin=15 * mm,
+        title=title,
+        author=exporter,
+        subject="QMS audit trail",
     )
     filter_text = ", ".join(f"{k} = {v}" for k, v in filters.items()) or "none (all events)"
     story = [
@@ -188,14 +218,16 @@ def pdf_report(events: Iterable, *, total: int, filters: dict, exporter: str, ge
         story.append(Paragraph("Audit trail", styles["Heading2"]))
     header = [_p(name, head) for name, _ in PDF_COLUMNS]
     widths = [width for _, width in PDF_COLUMNS]
-    table_style = TableStyle([
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#14263f")),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#c5cad3")),
-        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f3f5f8")]),
-        ("LEFTPADDING", (0, 0), (-1, -1), 2),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-    ])
+    table_style = TableStyle(
+        [
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#14263f")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#c5cad3")),
+            ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f3f5f8")]),
+            ("LEFTPADDING", (0, 0), (-1, -1), 2),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+        ]
+    )
     rows: list[list] = []
 
     def flush():
@@ -205,16 +237,18 @@ def pdf_report(events: Iterable, *, total: int, filters: dict, exporter: str, ge
 
     for event in events:
         record = event.resource_type + (f" {event.resource_id}" if event.resource_id is not None else "")
-        rows.append([
-            _p(event.sequence, cell),
-            _p(utc_iso(event.timestamp)[:19].replace("T", " "), cell),
-            _p(event.actor_display, cell),
-            _p(event.action, cell),
-            _p(record, cell),
-            _p(event.summary, cell),
-            _p(_changes_text(event.old_values, event.new_values), cell),
-            _p(event.reason, cell),
-        ])
+        rows.append(
+            [
+                _p(event.sequence, cell),
+                _p(utc_iso(event.timestamp)[:19].replace("T", " "), cell),
+                _p(event.actor_display, cell),
+                _p(event.action, cell),
+                _p(record, cell),
+                _p(event.summary, cell),
+                _p(_changes_text(event.old_values, event.new_values), cell),
+                _p(event.reason, cell),
+            ]
+        )
         if len(rows) >= PDF_ROWS_PER_TABLE:
             flush()
     flush()

@@ -33,8 +33,11 @@ def hidden_signable_types(user) -> list[str]:
     confidential as the record."""
     from .signatures import registered_types
 
-    return [rt for rt, signable in registered_types().items()
-            if signable.view_permission and not user.has_qms_permission(signable.view_permission)]
+    return [
+        rt
+        for rt, signable in registered_types().items()
+        if signable.view_permission and not user.has_qms_permission(signable.view_permission)
+    ]
 
 
 def signatures_visible_to(user) -> QuerySet[Signature]:

@@ -41,9 +41,24 @@ class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
         fields = [
-            "id", "sequence", "timestamp", "user_id", "username", "user_full_name", "action", "resource_type",
-            "resource_id", "summary", "old_values", "new_values", "reason", "ip_address", "request_id", "user_agent",
-            "previous_hash", "hash",
+            "id",
+            "sequence",
+            "timestamp",
+            "user_id",
+            "username",
+            "user_full_name",
+            "action",
+            "resource_type",
+            "resource_id",
+            "summary",
+            "old_values",
+            "new_values",
+            "reason",
+            "ip_address",
+            "request_id",
+            "user_agent",
+            "previous_hash",
+            "hash",
         ]
         read_only_fields = fields
 
@@ -72,8 +87,12 @@ class SignatureCreateSerializer(serializers.Serializer):
     resource_id = serializers.IntegerField(required=False)
     signature_type = serializers.ChoiceField(choices=SignatureType.choices)
     intent = serializers.CharField(max_length=2000, help_text="The meaning of the signature in words")
-    password = serializers.CharField(trim_whitespace=False, write_only=True, style={"input_type": "password"},
-                                     help_text="The signer's password: every signature re-authenticates (21 CFR 11.200)")
+    password = serializers.CharField(
+        trim_whitespace=False,
+        write_only=True,
+        style={"input_type": "password"},
+        help_text="The signer's password: every signature re-authenticates (21 CFR 11.200)",
+    )
     reason = ReasonField(required=False)
 
     def validate(self, attrs):
@@ -82,8 +101,11 @@ class SignatureCreateSerializer(serializers.Serializer):
                 raise serializers.ValidationError({"document_id": ["Give either document_id or resource_type + resource_id."]})
             attrs["resource_type"], attrs["resource_id"] = "document", attrs.pop("document_id")
         else:
-            missing = {f: ["This field is required (or give document_id)."] for f in ("resource_type", "resource_id")
-                       if attrs.get(f) in (None, "")}
+            missing = {
+                f: ["This field is required (or give document_id)."]
+                for f in ("resource_type", "resource_id")
+                if attrs.get(f) in (None, "")
+            }
             if missing:
                 raise serializers.ValidationError(missing)
         return attrs
@@ -98,9 +120,24 @@ class SignatureSerializer(serializers.ModelSerializer):
     class Meta:
         model = Signature
         fields = [
-            "id", "signer_id", "signer_username", "signer_full_name", "printed_name", "signed_at", "signature_type",
-            "meaning", "intent", "reason", "resource_type", "resource_id", "document_id", "content_hash",
-            "signature_hash", "ip_address", "request_id", "manifestation",
+            "id",
+            "signer_id",
+            "signer_username",
+            "signer_full_name",
+            "printed_name",
+            "signed_at",
+            "signature_type",
+            "meaning",
+            "intent",
+            "reason",
+            "resource_type",
+            "resource_id",
+            "document_id",
+            "content_hash",
+            "signature_hash",
+            "ip_address",
+            "request_id",
+            "manifestation",
         ]
         read_only_fields = fields
 

@@ -131,8 +131,14 @@ def record_change(
     if not old and not new:
         return None
     return record(
-        action=action, resource_type=resource_type_of(obj), resource_id=obj.pk, summary=summary, actor=actor,
-        old_values=old, new_values=new, reason=reason,
+        action=action,
+        resource_type=resource_type_of(obj),
+        resource_id=obj.pk,
+        summary=summary,
+        actor=actor,
+        old_values=old,
+        new_values=new,
+        reason=reason,
     )
 
 
@@ -175,7 +181,10 @@ def verify_chain(*, chunk_size: int = 2000) -> ChainVerification:
     head = ChainHead.objects.filter(pk=HEAD_PK).first()
     if head is not None and (head.length != count or head.last_hash != expected_previous):
         return ChainVerification(
-            False, count, head.last_event_id, head.length,
+            False,
+            count,
+            head.last_event_id,
+            head.length,
             f"the chain head records {head.length} events but {count} are present: events at the end were removed",
         )
     return ChainVerification(True, count)
@@ -185,7 +194,10 @@ def record_export(*, actor, export_format: str, filters: dict, events: int) -> A
     """Exports of the audit trail are themselves audited: who, when, which filters, how many events."""
     filter_text = ", ".join(f"{k}={v}" for k, v in filters.items()) or "no filters"
     return record(
-        action="export", resource_type="audit_trail", resource_id=None, actor=actor,
+        action="export",
+        resource_type="audit_trail",
+        resource_id=None,
+        actor=actor,
         summary=f"Audit trail exported as {export_format.upper()} ({events} events; {filter_text})",
         new_values={"format": export_format, "filters": filters, "events": events},
     )

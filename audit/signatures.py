@@ -76,8 +76,9 @@ class Signable:
 _REGISTRY: dict[str, Signable] = {}
 
 
-def register_signable(resource_type: str, model, *, content: Callable | None = None, view_permission: str | None = None,
-                      label: str = "") -> None:
+def register_signable(
+    resource_type: str, model, *, content: Callable | None = None, view_permission: str | None = None, label: str = ""
+) -> None:
     """Makes `model` signable as `resource_type`. `content(record)` overrides `record.signature_content()`;
     `view_permission` is the codename a signer needs to see (and therefore sign) such a record."""
     if content is None and not callable(getattr(model, "signature_content", None)):
@@ -85,8 +86,9 @@ def register_signable(resource_type: str, model, *, content: Callable | None = N
     existing = _REGISTRY.get(resource_type)
     if existing is not None and existing.model is not model:
         raise ValueError(f"Signable type {resource_type!r} is already registered for {existing.model.__name__}.")
-    _REGISTRY[resource_type] = Signable(resource_type, model, content, view_permission,
-                                        label or model._meta.verbose_name.capitalize())
+    _REGISTRY[resource_type] = Signable(
+        resource_type, model, content, view_permission, label or model._meta.verbose_name.capitalize()
+    )
 
 
 def registered_types() -> dict[str, Signable]:
@@ -98,8 +100,11 @@ def _signable(resource_type: str) -> Signable:
         return _REGISTRY[resource_type]
     except KeyError:
         choices = ", ".join(sorted(_REGISTRY)) or "none"
-        raise InvalidInput(f"Records of type {resource_type!r} cannot be signed. Signable types: {choices}.",
-                           field="resource_type", error_code="NOT_SIGNABLE")
+        raise InvalidInput(
+            f"Records of type {resource_type!r} cannot be signed. Signable types: {choices}.",
+            field="resource_type",
+            error_code="NOT_SIGNABLE",
+        )
 
 
 def get_signable(resource_type: str, resource_id):
@@ -145,15 +150,25 @@ def authenticate_signer(*, user, password: str) -> None:
         now = timezone.now()
         if not signer.is_active:
             error = SignatureAuthFailed("Signature not applied: the account is deactivated.")
-            services.record(action="signature_failed", resource_type="user", resource_id=signer.pk, actor=signer,
-                            summary=f"Signature attempt by deactivated account {signer.username}")
+            services.record(
+                action="signature_failed",
+                resource_type="user",
+                resource_id=signer.pk,
+                actor=signer,
+                summary=f"Signature attempt by deactivated account {signer.username}",
+            )
         elif signer.is_locked(now):
             error = SignatureAuthFailed(
                 "Signature not applied: the account is locked after too many failed attempts.",
                 extra={"locked_until": signer.locked_until.isoformat().replace("+00:00", "Z")},
             )
-            services.record(action="signature_failed", resource_type="user", resource_id=signer.pk, actor=signer,
-                            summary=f"Signature attempt on locked account {signer.username}")
+            services.record(
+                action="signature_failed",
+                resource_type="user",
+                resource_id=signer.pk,
+                actor=signer,
+                summary=f"Signature attempt on locked account {signer.username}",
+            )
         elif not signer.check_password(password or ""):
             register_failed_attempt(user=signer, now=now, what="signature")
             if signer.is_locked(now):
@@ -170,14 +185,17 @@ def authenticate_signer(*, user, password: str) -> None:
         raise error
 
 
-def create_signature(*, signer, record, signature_type: str, intent: str, reason: str = "",
-                     resource_type: str | None = None) -> Signature:
+def create_signature(
+    *, signer, record, signature_type: str, intent: str, reason: str = "", resource_type: str | None = None
+) -> Signature:
     """Applies the signature inside the caller's transaction (after authenticate_signer) and audits it.
 
     `resource_type` is needed only when the record's model is registered under several types."""
     if signature_type not in SignatureType.values:
-        raise InvalidInput(f"Unknown signature type {signature_type!r}. Choose one of: {', '.join(SignatureType.values)}.",
-                           field="signature_type")
+        raise InvalidInput(
+            f"Unknown signature type {signature_type!r}. Choose one of: {', '.join(SignatureType.values)}.",
+            field="signature_type",
+        )
     intent = (intent or "").strip()
     if not intent:
         raise InvalidInput("State the meaning of the signature (intent).", field="intent")
@@ -213,27 +231,34 @@ def create_signature(*, signer, record, signature_type: str, intent: str, reason
         signature.signature_hash = signature.compute_signature_hash()
         signature.save()
         services.record(
-            action="sign", resource_type=resource_type, resource_id=record.pk, actor=signer,
-            summary=f"{signature.printed_name} signed {signable.label.lower()} {record.pk} "
-            f"({signature.meaning}): {intent}",
+            action="sign",
+            resource_type=resource_type,
+            resource_id=record.pk,
+            actor=signer,
+            summary=f"{signature.printed_name} signed {signable.label.lower()} {record.pk} ({signature.meaning}): {intent}",
             new_values={
-                "signature_id": signature.pk, "signature_type": signature_type, "intent": intent,
-                "content_hash": signature.content_hash, "signature_hash": signature.signature_hash,
+                "signature_id": signature.pk,
+                "signature_type": signature_type,
+                "intent": intent,
+                "content_hash": signature.content_hash,
+                "signature_hash": signature.signature_hash,
             },
             reason=signature.reason,
         )
     return signature
 
 
-def sign(*, signer, password: str, record, signature_type: str, intent: str, reason: str = "",
-         resource_type: str | None = None) -> Signature:
+def sign(
+    *, signer, password: str, record, signature_type: str, intent: str, reason: str = "", resource_type: str | None = None
+) -> Signature:
     """Re-authenticates, then signs in one transaction. Call it outside any atomic block."""
     authenticate_signer(user=signer, password=password)
     with transaction.atomic():
         # Sign the record as committed now, and keep it from changing until the signature is stored.
         record = type(record)._default_manager.select_for_update().get(pk=record.pk)
-        return create_signature(signer=signer, record=record, signature_type=signature_type, intent=intent, reason=reason,
-                                resource_type=resource_type)
+        return create_signature(
+            signer=signer, record=record, signature_type=signature_type, intent=intent, reason=reason, resource_type=resource_type
+        )
 
 
 # --- verification ---------------------------------------------------------------------------------

@@ -18,8 +18,23 @@ from .forms import SignatureForm
 
 PAGE_SIZE = 50
 COMMON_ACTIONS = [
-    "create", "update", "delete", "transition", "approve", "reject", "sign", "signature_failed", "download", "export",
-    "login", "login_failed", "logout", "lockout", "password_change", "permission_change", "deactivate",
+    "create",
+    "update",
+    "delete",
+    "transition",
+    "approve",
+    "reject",
+    "sign",
+    "signature_failed",
+    "download",
+    "export",
+    "login",
+    "login_failed",
+    "logout",
+    "lockout",
+    "password_change",
+    "permission_change",
+    "deactivate",
 ]
 
 
@@ -30,15 +45,19 @@ def event_list(request):
     filterset = AuditEventFilter(params, queryset=selectors.audit_events().order_by("-sequence"))
     events = filterset.qs if filterset.is_valid() else selectors.audit_events().none()
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "audit/event_list.html", {
-        "filter_form": filterset.form,
-        "page": page,
-        "query": params.urlencode(),
-        "users": User.objects.order_by("username").values_list("pk", "username"),
-        "actions": COMMON_ACTIONS,
-        "can_export": request.user.has_qms_permission("audit.export"),
-        "can_verify": request.user.has_qms_permission("audit.verify"),
-    })
+    return render(
+        request,
+        "audit/event_list.html",
+        {
+            "filter_form": filterset.form,
+            "page": page,
+            "query": params.urlencode(),
+            "users": User.objects.order_by("username").values_list("pk", "username"),
+            "actions": COMMON_ACTIONS,
+            "can_export": request.user.has_qms_permission("audit.export"),
+            "can_verify": request.user.has_qms_permission("audit.verify"),
+        },
+    )
 
 
 @login_required
@@ -61,27 +80,32 @@ def record_detail(request, resource_type: str, resource_id: int):
         except DomainError:
             record = None
     can_sign = bool(
-        record is not None and user.has_qms_permission("signatures.sign")
+        record is not None
+        and user.has_qms_permission("signatures.sign")
         and (not signable.view_permission or user.has_qms_permission(signable.view_permission))
     )
     signature_rows = []
     if can_view_signatures:
         signature_rows = [(sig, signatures.verify(sig)) for sig in selectors.signatures_for(resource_type, resource_id)]
     history = selectors.record_history(resource_type, resource_id) if can_view_history else []
-    return render(request, "audit/record_detail.html", {
-        "resource_type": resource_type,
-        "resource_id": resource_id,
-        "label": signable.label if signable else resource_type.replace("_", " ").capitalize(),
-        "record": record,
-        "history": history,
-        "can_view_history": can_view_history,
-        "can_view_signatures": can_view_signatures,
-        "signature_rows": signature_rows,
-        "can_sign": can_sign,
-        "sign_url": reverse("audit:record-sign", args=[resource_type, resource_id]),
-        "can_export": can_view_history and user.has_qms_permission("audit.export"),
-        "export_query": urlencode({"resource_type": resource_type, "resource_id": resource_id}),
-    })
+    return render(
+        request,
+        "audit/record_detail.html",
+        {
+            "resource_type": resource_type,
+            "resource_id": resource_id,
+            "label": signable.label if signable else resource_type.replace("_", " ").capitalize(),
+            "record": record,
+            "history": history,
+            "can_view_history": can_view_history,
+            "can_view_signatures": can_view_signatures,
+            "signature_rows": signature_rows,
+            "can_sign": can_sign,
+            "sign_url": reverse("audit:record-sign", args=[resource_type, resource_id]),
+            "can_export": can_view_history and user.has_qms_permission("audit.export"),
+            "export_query": urlencode({"resource_type": resource_type, "resource_id": resource_id}),
+        },
+    )
 
 
 @require_POST
@@ -97,8 +121,13 @@ def record_sign(request, resource_type: str, resource_id: int):
     try:
         record = signatures.get_signable(resource_type, resource_id)
         signature = signatures.sign(
-            signer=request.user, password=data["password"], record=record, signature_type=data["signature_type"],
-            intent=data["intent"], reason=data["reason"], resource_type=resource_type,
+            signer=request.user,
+            password=data["password"],
+            record=record,
+            signature_type=data["signature_type"],
+            intent=data["intent"],
+            reason=data["reason"],
+            resource_type=resource_type,
         )
     except DomainError as exc:
         messages.error(request, message_for(exc))

@@ -67,13 +67,19 @@ def fill(target: int) -> None:
             event = AuditEvent(
                 sequence=sequence,
                 timestamp=start + datetime.timedelta(seconds=sequence),
-                actor_id=1, actor_username="bench", actor_full_name="Bench Marker",
-                action=actions[sequence % len(actions)], resource_type="document", resource_id=sequence % 5000,
+                actor_id=1,
+                actor_username="bench",
+                actor_full_name="Bench Marker",
+                action=actions[sequence % len(actions)],
+                resource_type="document",
+                resource_id=sequence % 5000,
                 summary=f"Document {sequence % 5000} changed (event {sequence})",
                 old_values={"title": f"Title {sequence - 1}", "status": "draft"},
                 new_values={"title": f"Title {sequence}", "status": "in_review"},
                 reason="Periodic review" if sequence % 3 == 0 else "",
-                ip_address="192.0.2.10", request_id=f"{sequence:032x}", user_agent="bench/1.0",
+                ip_address="192.0.2.10",
+                request_id=f"{sequence:032x}",
+                user_agent="bench/1.0",
                 previous_hash=previous,
             )
             event.hash = previous = event.compute_hash()
@@ -103,8 +109,11 @@ def measure(db_path: str) -> dict:
         rows += chunk.count(b"\n")
     response.close()
     return {
-        "rows": rows - 1, "bytes": size, "seconds": round(time.perf_counter() - started, 1),
-        "baseline_rss_mb": round(baseline, 1), "peak_rss_mb": round(peak_rss_mb(), 1),
+        "rows": rows - 1,
+        "bytes": size,
+        "seconds": round(time.perf_counter() - started, 1),
+        "baseline_rss_mb": round(baseline, 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
         "growth_mb": round(peak_rss_mb() - baseline, 1),
     }
 
@@ -143,14 +152,18 @@ def main() -> int:
             return 1
         result = json.loads(out.stdout.strip().splitlines()[-1])
         results.append((size, result))
-        print(f"{size:>10,} {result['rows']:>10,} {result['bytes'] / 2**20:>8.1f} {result['seconds']:>8} "
-              f"{result['baseline_rss_mb']:>12} {result['peak_rss_mb']:>8} {result['growth_mb']:>10}"
-              f"   (generated in {fill_seconds:.0f}s)")
+        print(
+            f"{size:>10,} {result['rows']:>10,} {result['bytes'] / 2**20:>8.1f} {result['seconds']:>8} "
+            f"{result['baseline_rss_mb']:>12} {result['peak_rss_mb']:>8} {result['growth_mb']:>10}"
+            f"   (generated in {fill_seconds:.0f}s)"
+        )
         # Each export is audited, so the next size starts one event further on.
     if len(results) > 1:
         (small, first), (large, last) = results[0], results[-1]
-        print(f"\n{large // small}x the events: peak memory {first['peak_rss_mb']} MB -> {last['peak_rss_mb']} MB "
-              f"(growth while streaming {first['growth_mb']} MB -> {last['growth_mb']} MB)")
+        print(
+            f"\n{large // small}x the events: peak memory {first['peak_rss_mb']} MB -> {last['peak_rss_mb']} MB "
+            f"(growth while streaming {first['growth_mb']} MB -> {last['growth_mb']} MB)"
+        )
     if args.keep:
         print(f"database kept at {db_path}")
     else:

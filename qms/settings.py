@@ -17,8 +17,7 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY must be set when DEBUG is off. Set SECRET_KEY in the environment "
-            "(or DEBUG=true for local development)."
+            "SECRET_KEY must be set when DEBUG is off. Set SECRET_KEY in the environment (or DEBUG=true for local development)."
         )
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
 

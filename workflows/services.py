@@ -166,8 +166,7 @@ def delete_template_version(*, actor: User | None, template: WorkflowTemplate, r
             resource_type="workflow_template",
             resource_id=pk,
             actor=actor,
-            summary=f"Workflow template {template} deleted"
-            + (f"; {previous} is current again" if previous is not None else ""),
+            summary=f"Workflow template {template} deleted" + (f"; {previous} is current again" if previous is not None else ""),
             old_values=before,
             reason=reason,
         )

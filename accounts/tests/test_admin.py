@@ -18,9 +18,15 @@ def staff_auditor(make_user):
 def test_an_auditor_sees_the_admin_read_only(client, staff_auditor, basic_user):
     group = GroupFactory()
     client.force_login(staff_auditor)
-    for url in ["/admin/", "/admin/accounts/user/", f"/admin/accounts/user/{basic_user.pk}/change/",
-                "/admin/accounts/role/", "/admin/accounts/group/", f"/admin/accounts/group/{group.pk}/change/",
-                "/admin/audit/auditevent/"]:
+    for url in [
+        "/admin/",
+        "/admin/accounts/user/",
+        f"/admin/accounts/user/{basic_user.pk}/change/",
+        "/admin/accounts/role/",
+        "/admin/accounts/group/",
+        f"/admin/accounts/group/{group.pk}/change/",
+        "/admin/audit/auditevent/",
+    ]:
         response = client.get(url)
         assert response.status_code == 200, url
         assert 'name="_save"' not in response.content.decode(), url
@@ -41,14 +47,18 @@ def test_an_auditor_cannot_run_admin_actions_or_post_changes(client, staff_audit
     assert role.permissions.exists()
 
 
-@pytest.mark.parametrize("call", [
-    lambda actor, target: services.deactivate_user(actor=actor, user=target, reason="r"),
-    lambda actor, target: services.unlock_user(actor=actor, user=target, reason="r"),
-    lambda actor, target: services.set_permission_override(actor=actor, user=target, codename="audit.view",
-                                                           effect="grant", reason="r"),
-    lambda actor, target: services.set_role_permissions(actor=actor, role=target.role, codenames=[], reason="r"),
-    lambda actor, target: services.create_group(actor=actor, name="Sneaky"),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda actor, target: services.deactivate_user(actor=actor, user=target, reason="r"),
+        lambda actor, target: services.unlock_user(actor=actor, user=target, reason="r"),
+        lambda actor, target: services.set_permission_override(
+            actor=actor, user=target, codename="audit.view", effect="grant", reason="r"
+        ),
+        lambda actor, target: services.set_role_permissions(actor=actor, role=target.role, codenames=[], reason="r"),
+        lambda actor, target: services.create_group(actor=actor, name="Sneaky"),
+    ],
+)
 def test_services_refuse_actors_without_the_permission_whoever_calls_them(auditor, basic_user, call):
     with pytest.raises(PermissionDenied):
         call(auditor, basic_user)
@@ -65,9 +75,17 @@ def superuser(make_user):
 
 
 def _user_form(user, **changes):
-    data = {"username": user.username, "email": user.email, "full_name": user.full_name, "role": user.role_id,
-            "department": user.department, "office_location": user.office_location, "is_active": "on",
-            "permission_overrides-TOTAL_FORMS": "0", "permission_overrides-INITIAL_FORMS": "0"}
+    data = {
+        "username": user.username,
+        "email": user.email,
+        "full_name": user.full_name,
+        "role": user.role_id,
+        "department": user.department,
+        "office_location": user.office_location,
+        "is_active": "on",
+        "permission_overrides-TOTAL_FORMS": "0",
+        "permission_overrides-INITIAL_FORMS": "0",
+    }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -92,10 +110,18 @@ def test_users_created_in_the_admin_are_audited_with_their_staff_flag(client, su
     from audit.models import AuditEvent
 
     client.force_login(superuser)
-    response = client.post("/admin/accounts/user/add/", {
-        "username": "opsadmin", "email": "ops@example.com", "full_name": "Ops Admin", "password1": "Blue-Kettle-2024",
-        "is_staff": "on", "permission_overrides-TOTAL_FORMS": "0", "permission_overrides-INITIAL_FORMS": "0",
-    })
+    response = client.post(
+        "/admin/accounts/user/add/",
+        {
+            "username": "opsadmin",
+            "email": "ops@example.com",
+            "full_name": "Ops Admin",
+            "password1": "Blue-Kettle-2024",
+            "is_staff": "on",
+            "permission_overrides-TOTAL_FORMS": "0",
+            "permission_overrides-INITIAL_FORMS": "0",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     user = User.objects.get(username="opsadmin")
     assert user.is_staff
@@ -115,8 +141,10 @@ def test_roles_created_and_renamed_in_the_admin_are_audited(client, superuser):
     created = AuditEvent.objects.get(action="create", resource_type="role", resource_id=role.pk)
     assert created.new_values["permissions"] == ["documents.view"]
 
-    client.post(f"/admin/accounts/role/{role.pk}/change/",
-                {"name": "Contract worker", "description": "External", "permissions": [view.pk]})
+    client.post(
+        f"/admin/accounts/role/{role.pk}/change/",
+        {"name": "Contract worker", "description": "External", "permissions": [view.pk]},
+    )
     role.refresh_from_db()
     assert role.name == "Contract worker"
     renamed = AuditEvent.objects.get(action="update", resource_type="role", resource_id=role.pk)
@@ -126,8 +154,9 @@ def test_roles_created_and_renamed_in_the_admin_are_audited(client, superuser):
 def test_a_refused_admin_change_is_rolled_back_and_reported(client, superuser, basic_user, qa_user):
     client.force_login(superuser)
 
-    response = client.post(f"/admin/accounts/user/{basic_user.pk}/change/",
-                           _user_form(basic_user, email=qa_user.email, department="QC"), follow=True)
+    response = client.post(
+        f"/admin/accounts/user/{basic_user.pk}/change/", _user_form(basic_user, email=qa_user.email, department="QC"), follow=True
+    )
 
     page = response.content.decode()
     assert "already exists" in page and "was changed successfully" not in page

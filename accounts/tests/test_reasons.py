@@ -19,16 +19,19 @@ def _reason_error(response):
     return body
 
 
-@pytest.mark.parametrize(("method", "path", "body"), [
-    ("put", "/api/users/{id}/role", {"role": "QA"}),
-    ("put", "/api/users/{id}/role", {"role": "QA", "reason": "   "}),
-    ("patch", "/api/users/{id}", {"role": "QA"}),
-    ("patch", "/api/users/{id}", {"is_active": False}),
-    ("delete", "/api/users/{id}", None),
-    ("post", "/api/users/{id}/permissions", {"codename": "audit.view", "effect": "grant"}),
-    ("post", "/api/users/{id}/unlock", {}),
-    ("put", "/api/roles/{role}/permissions", {"permissions": ["documents.view"]}),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("put", "/api/users/{id}/role", {"role": "QA"}),
+        ("put", "/api/users/{id}/role", {"role": "QA", "reason": "   "}),
+        ("patch", "/api/users/{id}", {"role": "QA"}),
+        ("patch", "/api/users/{id}", {"is_active": False}),
+        ("delete", "/api/users/{id}", None),
+        ("post", "/api/users/{id}/permissions", {"codename": "audit.view", "effect": "grant"}),
+        ("post", "/api/users/{id}/unlock", {}),
+        ("put", "/api/roles/{role}/permissions", {"permissions": ["documents.view"]}),
+    ],
+)
 def test_access_changes_without_a_reason_are_422_and_change_nothing(client_for, admin_user, basic_user, method, path, body):
     before = AuditEvent.objects.count()
     role = Role.objects.get(name="User")
@@ -65,8 +68,7 @@ def test_deactivation_reason_from_the_query_string_reaches_the_audit_trail(clien
 
 def test_profile_edits_and_unchanged_access_fields_need_no_reason(client_for, admin_user, basic_user):
     own = client_for(basic_user).patch(f"/api/users/{basic_user.pk}", {"department": "QC"}, format="json")
-    same_role = client_for(admin_user).patch(f"/api/users/{basic_user.pk}", {"role": "User", "is_active": True},
-                                             format="json")
+    same_role = client_for(admin_user).patch(f"/api/users/{basic_user.pk}", {"role": "User", "is_active": True}, format="json")
 
     assert own.status_code == 200 and same_role.status_code == 200
 
@@ -78,8 +80,12 @@ def test_openapi_documents_the_reason_rule(client):
     assert "reason is required" in delete["description"].lower()
     role_body = schema["components"]["schemas"]["UserRoleRequest"]
     assert "reason" in role_body["required"]
-    for path, method in [("/api/users/{id}/role", "put"), ("/api/users/{id}/permissions", "post"),
-                         ("/api/roles/{id}/permissions", "put"), ("/api/users/{id}", "patch")]:
+    for path, method in [
+        ("/api/users/{id}/role", "put"),
+        ("/api/users/{id}/permissions", "post"),
+        ("/api/roles/{id}/permissions", "put"),
+        ("/api/users/{id}", "patch"),
+    ]:
         assert "reason" in schema["paths"][path][method]["description"], path
 
 
@@ -109,9 +115,17 @@ def superuser(make_user):
 
 
 def _user_form(user, **changes):
-    data = {"username": user.username, "email": user.email, "full_name": user.full_name, "role": user.role_id,
-            "department": user.department, "office_location": user.office_location, "is_active": "on",
-            "permission_overrides-TOTAL_FORMS": "0", "permission_overrides-INITIAL_FORMS": "0"}
+    data = {
+        "username": user.username,
+        "email": user.email,
+        "full_name": user.full_name,
+        "role": user.role_id,
+        "department": user.department,
+        "office_location": user.office_location,
+        "is_active": "on",
+        "permission_overrides-TOTAL_FORMS": "0",
+        "permission_overrides-INITIAL_FORMS": "0",
+    }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -164,12 +178,16 @@ def test_admin_grants_need_a_reason_and_cannot_be_deleted_without_one(client, su
 
     client.force_login(superuser)
     perm = Permission.objects.get(codename="audit.view")
-    refused = client.post("/admin/accounts/userpermissionoverride/add/",
-                          {"user": basic_user.pk, "permission": perm.pk, "effect": "grant", "reason": ""})
+    refused = client.post(
+        "/admin/accounts/userpermissionoverride/add/",
+        {"user": basic_user.pk, "permission": perm.pk, "effect": "grant", "reason": ""},
+    )
     assert refused.status_code == 200 and not UserPermissionOverride.objects.exists()
 
-    client.post("/admin/accounts/userpermissionoverride/add/",
-                {"user": basic_user.pk, "permission": perm.pk, "effect": "grant", "reason": "Inspection"})
+    client.post(
+        "/admin/accounts/userpermissionoverride/add/",
+        {"user": basic_user.pk, "permission": perm.pk, "effect": "grant", "reason": "Inspection"},
+    )
     override = UserPermissionOverride.objects.get()
     assert override.reason == "Inspection"
     assert client.get(f"/admin/accounts/userpermissionoverride/{override.pk}/delete/").status_code == 403

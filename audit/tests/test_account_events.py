@@ -34,8 +34,7 @@ def _assert_context(event: AuditEvent, request_id: str):
 
 
 def test_login_is_audited_with_actor_ip_and_request_id(basic_user):
-    response = _client().post("/api/auth/token", {"username": "user1", "password": DEFAULT_PASSWORD},
-                              HTTP_X_REQUEST_ID="login-1")
+    response = _client().post("/api/auth/token", {"username": "user1", "password": DEFAULT_PASSWORD}, HTTP_X_REQUEST_ID="login-1")
     assert response.status_code == 200
     event = _last("login")
     assert (event.actor_id, event.actor_username, event.actor_full_name) == (basic_user.pk, "user1", "Uma User")
@@ -80,7 +79,8 @@ def test_logout_is_audited(basic_user):
 
 def test_password_change_is_audited(basic_user):
     response = _client(basic_user).post(
-        "/api/auth/change-password", {"current_password": DEFAULT_PASSWORD, "new_password": "Another-Horse-77"},
+        "/api/auth/change-password",
+        {"current_password": DEFAULT_PASSWORD, "new_password": "Another-Horse-77"},
         HTTP_X_REQUEST_ID="pw-1",
     )
     assert response.status_code == 200
@@ -92,8 +92,17 @@ def test_password_change_is_audited(basic_user):
 
 def test_user_creation_update_role_change_and_deactivation_are_audited(admin_user):
     client = _client(admin_user)
-    response = client.post("/api/users/", {"username": "newbie", "email": "newbie@example.com", "password": "Fresh-Start-42",
-                                           "full_name": "Nia Newbie", "role": "User"}, HTTP_X_REQUEST_ID="u-1")
+    response = client.post(
+        "/api/users/",
+        {
+            "username": "newbie",
+            "email": "newbie@example.com",
+            "password": "Fresh-Start-42",
+            "full_name": "Nia Newbie",
+            "role": "User",
+        },
+        HTTP_X_REQUEST_ID="u-1",
+    )
     assert response.status_code == 201, response.data
     user_id = response.data["id"]
     created = _last("create", resource_type="user", resource_id=user_id)
@@ -113,8 +122,11 @@ def test_user_creation_update_role_change_and_deactivation_are_audited(admin_use
     assert role_change.old_values == {"role": "User"} and role_change.new_values == {"role": "QA"}
     _assert_context(role_change, "u-3")
 
-    response = client.post(f"/api/users/{user_id}/permissions", {"codename": "audit.view", "effect": "grant",
-                                                                  "reason": "inspection support"}, HTTP_X_REQUEST_ID="u-4")
+    response = client.post(
+        f"/api/users/{user_id}/permissions",
+        {"codename": "audit.view", "effect": "grant", "reason": "inspection support"},
+        HTTP_X_REQUEST_ID="u-4",
+    )
     assert response.status_code == 200, response.data
     grant = _last("permission_change", resource_type="user", resource_id=user_id)
     assert grant.new_values == {"audit.view": "grant"} and grant.reason == "inspection support"
@@ -133,8 +145,9 @@ def test_role_permission_changes_are_audited(admin_user):
 
     role = Role.objects.get(name="Auditor")
     codenames = sorted(role.permissions.values_list("codename", flat=True))
-    response = _client(admin_user).put(f"/api/roles/{role.pk}/permissions",
-                                       {"permissions": codenames[:-1], "reason": "least privilege"}, HTTP_X_REQUEST_ID="r-1")
+    response = _client(admin_user).put(
+        f"/api/roles/{role.pk}/permissions", {"permissions": codenames[:-1], "reason": "least privilege"}, HTTP_X_REQUEST_ID="r-1"
+    )
     assert response.status_code == 200, response.data
     event = _last("permission_change", resource_type="role", resource_id=role.pk)
     assert event.old_values == {"permissions": codenames} and event.new_values == {"permissions": codenames[:-1]}
@@ -166,8 +179,9 @@ def test_group_changes_are_audited(admin_user, basic_user):
 
 
 def test_page_sign_in_and_sign_out_are_audited(client, basic_user):
-    response = client.post("/login/", {"username": "user1", "password": DEFAULT_PASSWORD}, REMOTE_ADDR=IP,
-                           HTTP_X_REQUEST_ID="page-1")
+    response = client.post(
+        "/login/", {"username": "user1", "password": DEFAULT_PASSWORD}, REMOTE_ADDR=IP, HTTP_X_REQUEST_ID="page-1"
+    )
     assert response.status_code == 302
     _assert_context(_last("login"), "page-1")
     client.post("/logout/", REMOTE_ADDR=IP, HTTP_X_REQUEST_ID="page-2")

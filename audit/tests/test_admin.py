@@ -11,8 +11,9 @@ pytestmark = pytest.mark.django_db
 def test_admin_lists_and_shows_events_and_signatures_without_changing_them(client, make_user, qa_manager):
     superuser = make_user("Admin", username="root", is_staff=True, is_superuser=True)
     event = services.record(action="create", resource_type="document", resource_id=1, summary="Created SOP-1", actor=qa_manager)
-    signature = signatures.sign(signer=qa_manager, password=DEFAULT_PASSWORD, record=GroupFactory(), signature_type="review",
-                                intent="ok")
+    signature = signatures.sign(
+        signer=qa_manager, password=DEFAULT_PASSWORD, record=GroupFactory(), signature_type="review", intent="ok"
+    )
     client.force_login(superuser)
     listing = client.get("/admin/audit/auditevent/")
     assert listing.status_code == 200 and "Created SOP-1" in listing.content.decode()

@@ -27,17 +27,25 @@ def trail(qa_manager, qa_user, monkeypatch):
         (T0 + datetime.timedelta(hours=1), qa_user, "update", "document", 1, "Renamed SOP-001"),
         (T0 + datetime.timedelta(days=1), qa_manager, "approve", "document", 1, "Approved SOP-001"),
         (T0 + datetime.timedelta(days=1, hours=2), qa_manager, "create", "capa", 5, "Opened CAPA-5"),
-        (T0 + datetime.timedelta(days=2), qa_user, "update", "capa", 5, "=HYPERLINK(\"http://evil\")"),
+        (T0 + datetime.timedelta(days=2), qa_user, "update", "capa", 5, '=HYPERLINK("http://evil")'),
         (T0 + datetime.timedelta(days=2, hours=1), None, "transition", "document", 2, "SOP-002 became effective"),
         (T0 + datetime.timedelta(days=2, hours=3), qa_manager, "update", "document", 2, "Changed SOP-002 owner"),
     ]
     events = []
     for when, actor, action, rtype, rid, summary in plan:
         monkeypatch.setattr(timezone, "now", lambda when=when: when)
-        events.append(services.record(action=action, resource_type=rtype, resource_id=rid, summary=summary, actor=actor,
-                                      old_values={"owner": "a"} if action == "update" else None,
-                                      new_values={"owner": "b"} if action == "update" else None,
-                                      reason="periodic review" if action == "update" else ""))
+        events.append(
+            services.record(
+                action=action,
+                resource_type=rtype,
+                resource_id=rid,
+                summary=summary,
+                actor=actor,
+                old_values={"owner": "a"} if action == "update" else None,
+                new_values={"owner": "b"} if action == "update" else None,
+                reason="periodic review" if action == "update" else "",
+            )
+        )
     monkeypatch.undo()
     return events
 
@@ -231,14 +239,14 @@ def test_export_needs_audit_export(client_for, make_user, basic_user, trail):
     from accounts.services import set_permission_override
 
     reader = make_user("User", username="reader")
-    set_permission_override(actor=make_user("Admin", username="root3"), user=reader, codename="audit.view", effect="grant",
-                            reason="inspection")
+    set_permission_override(
+        actor=make_user("Admin", username="root3"), user=reader, codename="audit.view", effect="grant", reason="inspection"
+    )
     assert client_for(reader).get("/api/audit/export?format=csv").status_code == 403
     assert client_for(basic_user).get("/api/audit/export?format=csv").status_code == 403
 
 
-@pytest.mark.parametrize(("role", "status"), [("Admin", 200), ("Auditor", 200), ("QA Manager", 403), ("QA", 403),
-                                              ("User", 403)])
+@pytest.mark.parametrize(("role", "status"), [("Admin", 200), ("Auditor", 200), ("QA Manager", 403), ("QA", 403), ("User", 403)])
 def test_chain_verification_is_for_admins_and_auditors(client_for, make_user, role, status):
     """Issue 3: GET /api/audit/verify (Admin, Auditor); QA Managers read the trail but do not verify it."""
     response = client_for(make_user(role)).get("/api/audit/verify")
@@ -253,8 +261,9 @@ def test_a_single_record_pdf_prints_its_signature_manifestations(client_for, aud
     from audit import signatures
 
     group = account_services.create_group(actor=admin_user, name="Filling line", description="Line 4")
-    signatures.sign(signer=qa_manager, password=DEFAULT_PASSWORD, record=group, signature_type="approval",
-                    intent="Membership approved for Q3")
+    signatures.sign(
+        signer=qa_manager, password=DEFAULT_PASSWORD, record=group, signature_type="approval", intent="Membership approved for Q3"
+    )
 
     response = client_for(auditor).get(f"/api/audit/export?format=pdf&resource_type=group&resource_id={group.pk}")
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)

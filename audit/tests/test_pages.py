@@ -58,9 +58,15 @@ def test_record_page_shows_history_and_signs_through_the_dialog_form(client, qa_
     assert "Not signed yet." in page
     assert 'data-testid="signature-dialog"' in page and "Max Manager" in page
 
-    response = client.post(reverse("audit:record-sign", args=["group", group.pk]), {
-        "signature_type": "review", "intent": "Membership reviewed", "password": DEFAULT_PASSWORD, "reason": "Q3 review",
-    })
+    response = client.post(
+        reverse("audit:record-sign", args=["group", group.pk]),
+        {
+            "signature_type": "review",
+            "intent": "Membership reviewed",
+            "password": DEFAULT_PASSWORD,
+            "reason": "Q3 review",
+        },
+    )
     signature = Signature.objects.get()
     assert response.status_code == 302 and response["Location"].endswith(f"{url}#signature-{signature.pk}")
     page = client.get(url).content.decode()
@@ -81,9 +87,15 @@ def test_a_changed_record_shows_its_signature_no_longer_verifies(client, qa_mana
 
 def test_wrong_password_in_the_dialog_shows_an_error_and_signs_nothing(client, qa_manager, group):
     client.force_login(qa_manager)
-    response = client.post(reverse("audit:record-sign", args=["group", group.pk]), {
-        "signature_type": "review", "intent": "ok", "password": "wrong",
-    }, follow=True)
+    response = client.post(
+        reverse("audit:record-sign", args=["group", group.pk]),
+        {
+            "signature_type": "review",
+            "intent": "ok",
+            "password": "wrong",
+        },
+        follow=True,
+    )
     assert "the password is incorrect" in response.content.decode()
     assert not Signature.objects.exists()
     assert AuditEvent.objects.filter(action="signature_failed", actor_id=qa_manager.pk).exists()
@@ -149,8 +161,9 @@ def test_signing_with_the_session_needs_the_csrf_token(qa_manager, group):
     body = {"signature_type": "review", "intent": "forged", "password": DEFAULT_PASSWORD}
 
     page = browser.post(reverse("audit:record-sign", args=["group", group.pk]), body)
-    api = browser.post("/api/signatures/", {**body, "resource_type": "group", "resource_id": group.pk},
-                       content_type="application/json")
+    api = browser.post(
+        "/api/signatures/", {**body, "resource_type": "group", "resource_id": group.pk}, content_type="application/json"
+    )
 
     assert page.status_code == 403 and api.status_code == 403
     assert not Signature.objects.exists()

@@ -27,8 +27,16 @@ def in_request():
 
 def test_record_links_each_event_to_the_previous_one(qa_manager):
     first = services.record(action="create", resource_type="document", resource_id=7, summary="created", actor=qa_manager)
-    second = services.record(action="update", resource_type="document", resource_id=7, summary="renamed", actor=qa_manager,
-                             old_values={"title": "A"}, new_values={"title": "B"}, reason="typo")
+    second = services.record(
+        action="update",
+        resource_type="document",
+        resource_id=7,
+        summary="renamed",
+        actor=qa_manager,
+        old_values={"title": "A"},
+        new_values={"title": "B"},
+        reason="typo",
+    )
     assert second.sequence == first.sequence + 1
     assert second.previous_hash == first.hash
     expected = sha256_hex(first.hash + canonical_json(second.hashed_content()))
@@ -43,8 +51,9 @@ def test_first_event_starts_from_the_genesis_hash(qa_manager):
 
 
 def test_record_snapshots_actor_and_takes_ip_and_request_id_from_the_request(qa_manager, in_request):
-    event = services.record(action="approve", resource_type="capa", resource_id=3, summary="approved", actor=qa_manager,
-                            reason="all actions done")
+    event = services.record(
+        action="approve", resource_type="capa", resource_id=3, summary="approved", actor=qa_manager, reason="all actions done"
+    )
     event.refresh_from_db()
     assert (event.actor_id, event.actor_username, event.actor_full_name) == (qa_manager.pk, "qam1", "Max Manager")
     assert (event.ip_address, event.request_id, event.user_agent) == ("10.9.8.7", "req-42", "pytest-agent")
@@ -119,8 +128,9 @@ def test_chain_head_is_rebuilt_from_the_last_event_when_missing(qa_manager):
 
 def test_values_are_stored_as_hashed(qa_manager):
     values = {"when": datetime.datetime(2025, 3, 1, 12, 0, tzinfo=datetime.UTC), "ids": {3, 1}, "n": 1.5}
-    event = services.record(action="update", resource_type="thing", resource_id=1, summary="x", actor=qa_manager,
-                            new_values=values)
+    event = services.record(
+        action="update", resource_type="thing", resource_id=1, summary="x", actor=qa_manager, new_values=values
+    )
     stored = AuditEvent.objects.get(pk=event.pk)
     assert stored.new_values == {"when": "2025-03-01T12:00:00+00:00", "ids": [1, 3], "n": 1.5}
     assert stored.compute_hash() == stored.hash
@@ -155,12 +165,15 @@ def test_record_change_is_a_one_liner_for_old_and_new_values(admin_user):
     before = snapshot(group, fields)
     group.name = "After"
     group.save()
-    event = services.record_change(obj=group, before=before, fields=fields, actor=admin_user, summary="renamed",
-                                   reason="reorganisation")
+    event = services.record_change(
+        obj=group, before=before, fields=fields, actor=admin_user, summary="renamed", reason="reorganisation"
+    )
     assert (event.resource_type, event.resource_id) == ("group", group.pk)
     assert event.old_values == {"name": "Before"} and event.new_values == {"name": "After"}
-    assert services.record_change(obj=group, before=snapshot(group, fields), fields=fields, actor=admin_user,
-                                  summary="nothing") is None
+    assert (
+        services.record_change(obj=group, before=snapshot(group, fields), fields=fields, actor=admin_user, summary="nothing")
+        is None
+    )
 
 
 def test_audited_fields_mixin_declares_the_tracked_fields():

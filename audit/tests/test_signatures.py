@@ -17,18 +17,25 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def group(admin_user, basic_user):
-    return account_services.create_group(actor=admin_user, name="Sterile filling", description="Line 1",
-                                         member_ids=[basic_user.pk])
+    return account_services.create_group(
+        actor=admin_user, name="Sterile filling", description="Line 1", member_ids=[basic_user.pk]
+    )
 
 
 @pytest.fixture
 def documents_signable(monkeypatch):
     """Stands in for the documents app: the seed body's document_id resolves to resource_type "document".
     A group plays the document here; the documents app registers its own model."""
-    monkeypatch.setitem(signatures._REGISTRY, "document", signatures.Signable(
-        "document", Group, content=lambda g: {"id": g.pk, "name": g.name, "description": g.description},
-        label="Document",
-    ))
+    monkeypatch.setitem(
+        signatures._REGISTRY,
+        "document",
+        signatures.Signable(
+            "document",
+            Group,
+            content=lambda g: {"id": g.pk, "name": g.name, "description": g.description},
+            label="Document",
+        ),
+    )
 
 
 def _sign(client, **body):
@@ -37,10 +44,17 @@ def _sign(client, **body):
 
 
 def test_seed_request_with_the_right_password_creates_the_signature(client_for, qa_manager, group, documents_signable):
-    response = client_for(qa_manager).post("/api/signatures/", {
-        "document_id": group.pk, "signature_type": "approval", "intent": "I approve this document for release",
-        "password": DEFAULT_PASSWORD,
-    }, HTTP_X_REQUEST_ID="sig-1", REMOTE_ADDR="198.51.100.4")
+    response = client_for(qa_manager).post(
+        "/api/signatures/",
+        {
+            "document_id": group.pk,
+            "signature_type": "approval",
+            "intent": "I approve this document for release",
+            "password": DEFAULT_PASSWORD,
+        },
+        HTTP_X_REQUEST_ID="sig-1",
+        REMOTE_ADDR="198.51.100.4",
+    )
     assert response.status_code == 201, response.data
     body = response.data
     assert body["printed_name"] == "Max Manager" and body["signer_full_name"] == "Max Manager"
@@ -68,7 +82,10 @@ def test_generic_form_signs_any_registered_record(client_for, qa_manager, group)
     assert response.status_code == 201, response.data
     assert response.data["reason"] == "annual access review" and response.data["document_id"] is None
     assert response.data["signed_content"] == {
-        "group_id": group.pk, "name": "Sterile filling", "description": "Line 1", "members": ["user1"],
+        "group_id": group.pk,
+        "name": "Sterile filling",
+        "description": "Line 1",
+        "members": ["user1"],
     }
 
 
@@ -99,8 +116,13 @@ def test_repeated_wrong_passwords_lock_the_account_and_a_locked_account_cannot_s
 def test_a_deactivated_user_cannot_sign(admin_user, qa_manager, group):
     account_services.deactivate_user(actor=admin_user, user=qa_manager, reason="left")
     with pytest.raises(signatures.SignatureAuthFailed, match="deactivated"):
-        signatures.sign(signer=User.objects.get(pk=qa_manager.pk), password=DEFAULT_PASSWORD, record=group,
-                        signature_type="review", intent="ok")
+        signatures.sign(
+            signer=User.objects.get(pk=qa_manager.pk),
+            password=DEFAULT_PASSWORD,
+            record=group,
+            signature_type="review",
+            intent="ok",
+        )
     assert not Signature.objects.exists()
     assert AuditEvent.objects.filter(action="signature_failed", actor_id=qa_manager.pk).exists()
 
@@ -140,8 +162,9 @@ def test_a_signature_cannot_be_re_pointed_to_another_record(client_for, qa_manag
 
 def test_a_copied_signature_does_not_verify_on_another_record(qa_manager, group):
     """Copying every field (and hash) onto a new row for another record fails verification too."""
-    original = signatures.sign(signer=qa_manager, password=DEFAULT_PASSWORD, record=group, signature_type="approval",
-                               intent="approve")
+    original = signatures.sign(
+        signer=qa_manager, password=DEFAULT_PASSWORD, record=group, signature_type="approval", intent="approve"
+    )
     other = GroupFactory()
     copy = Signature.objects.get(pk=original.pk)
     copy.pk, copy._state.adding, copy.resource_id, copy.signature_hash = None, True, other.pk, "f" * 64
@@ -184,8 +207,10 @@ def test_list_filters(client_for, qa_manager, admin_user, group, documents_signa
     first = signatures.sign(signer=qa_manager, password=DEFAULT_PASSWORD, record=group, signature_type="review", intent="a")
     second = signatures.sign(signer=admin_user, password=DEFAULT_PASSWORD, record=other, signature_type="approval", intent="b")
     with immutability.suspended(connection), connection.cursor() as cursor:
-        cursor.execute("UPDATE audit_signature SET signed_at = %s WHERE id = %s",
-                       [datetime.datetime(2024, 1, 10, tzinfo=datetime.UTC), first.pk])
+        cursor.execute(
+            "UPDATE audit_signature SET signed_at = %s WHERE id = %s",
+            [datetime.datetime(2024, 1, 10, tzinfo=datetime.UTC), first.pk],
+        )
     client = client_for(qa_manager)
 
     def ids(query):
@@ -201,8 +226,14 @@ def test_list_filters(client_for, qa_manager, admin_user, group, documents_signa
     assert ids("date_from=2024-01-11") == [second.pk]
     assert ids(f"signer_id={qa_manager.pk}&signature_type=approval") == []
     assert ids(f"document_id={group.pk}") == []  # the group signatures are not document signatures
-    doc_sig = signatures.sign(signer=qa_manager, password=DEFAULT_PASSWORD, record=group, signature_type="approval",
-                              intent="c", resource_type="document")
+    doc_sig = signatures.sign(
+        signer=qa_manager,
+        password=DEFAULT_PASSWORD,
+        record=group,
+        signature_type="approval",
+        intent="c",
+        resource_type="document",
+    )
     assert ids(f"document_id={group.pk}") == [doc_sig.pk]
     assert ids(f"document_id={group.pk}&signature_type=review") == []
     response = client.get("/api/signatures/?signature_type=nonsense")
@@ -222,8 +253,9 @@ def test_role_signatures_cover_the_permission_set(admin_user):
     from accounts.models import Role
 
     role = Role.objects.get(name="Auditor")
-    signature = signatures.sign(signer=admin_user, password=DEFAULT_PASSWORD, record=role, signature_type="review",
-                                intent="Periodic access review")
+    signature = signatures.sign(
+        signer=admin_user, password=DEFAULT_PASSWORD, record=role, signature_type="review", intent="Periodic access review"
+    )
     assert signatures.verify(signature)["valid"]
     account_services.set_role_permissions(actor=admin_user, role=role, codenames=["audit.view"], reason="trim")
     assert signatures.verify(signature)["content_hash_matches"] is False
@@ -245,8 +277,9 @@ def test_list_query_count_does_not_grow_with_the_page(client_for, qa_manager, ad
     from django.test.utils import CaptureQueriesContext
 
     for i in range(6):
-        signatures.sign(signer=qa_manager, password=DEFAULT_PASSWORD, record=GroupFactory(name=f"G{i}"),
-                        signature_type="review", intent="ok")
+        signatures.sign(
+            signer=qa_manager, password=DEFAULT_PASSWORD, record=GroupFactory(name=f"G{i}"), signature_type="review", intent="ok"
+        )
     client = client_for(admin_user)
     counts = []
     for size in (1, 6):
@@ -264,8 +297,14 @@ def test_the_manifestation_block_renders_in_a_pdf(qa_manager, group):
 
     from audit.exports import signature_manifestation_flowable
 
-    signature = signatures.sign(signer=qa_manager, password=DEFAULT_PASSWORD, record=group, signature_type="approval",
-                                intent="Approved for use", reason="Initial release")
+    signature = signatures.sign(
+        signer=qa_manager,
+        password=DEFAULT_PASSWORD,
+        record=group,
+        signature_type="approval",
+        intent="Approved for use",
+        reason="Initial release",
+    )
     buffer = io.BytesIO()
     SimpleDocTemplate(buffer).build([signature_manifestation_flowable(signature)])
     text = PdfReader(io.BytesIO(buffer.getvalue())).pages[0].extract_text()
@@ -274,12 +313,12 @@ def test_the_manifestation_block_renders_in_a_pdf(qa_manager, group):
     assert "Meaning: Approval - Approved for use" in text and "Reason: Initial release" in text
 
 
-def test_signatures_are_visible_only_to_those_who_may_view_the_signed_record(client_for, qa_manager, basic_user, auditor,
-                                                                           group):
+def test_signatures_are_visible_only_to_those_who_may_view_the_signed_record(client_for, qa_manager, basic_user, auditor, group):
     """A signature carries the signed content (here a group's members): User holds signatures.view but not
     groups.view, so group signatures stay hidden from them (list and detail), not from an auditor."""
-    signature = signatures.sign(signer=qa_manager, password=DEFAULT_PASSWORD, record=group, signature_type="review",
-                                intent="Membership reviewed")
+    signature = signatures.sign(
+        signer=qa_manager, password=DEFAULT_PASSWORD, record=group, signature_type="review", intent="Membership reviewed"
+    )
 
     user_list = client_for(basic_user).get("/api/signatures/")
     user_detail = client_for(basic_user).get(f"/api/signatures/{signature.pk}")

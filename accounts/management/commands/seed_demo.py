@@ -66,11 +66,19 @@ class Command(BaseCommand):
                     user.save(update_fields=["password"])
                     created += 1
                     audit.record(
-                        action="create", resource_type="user", resource_id=user.pk, actor=None,
+                        action="create",
+                        resource_type="user",
+                        resource_id=user.pk,
+                        actor=None,
                         actor_username="seed_demo",
                         summary=f"Demo user {username} ({role_name}) created by seed_demo",
-                        new_values={"username": username, "full_name": full_name, "role": role_name,
-                                    "department": department, "is_staff": is_staff},
+                        new_values={
+                            "username": username,
+                            "full_name": full_name,
+                            "role": role_name,
+                            "department": department,
+                            "is_staff": is_staff,
+                        },
                     )
             demo_users = User.objects.filter(username__in=[u[0] for u in DEMO_USERS])
             for name, description, department in DEMO_GROUPS:
@@ -79,8 +87,11 @@ class Command(BaseCommand):
                 group.members.add(*members)
                 if group_created or members:
                     audit.record(
-                        action="create" if group_created else "update", resource_type="group", resource_id=group.pk,
-                        actor=None, actor_username="seed_demo",
+                        action="create" if group_created else "update",
+                        resource_type="group",
+                        resource_id=group.pk,
+                        actor=None,
+                        actor_username="seed_demo",
                         summary=f"Demo group {name} {'created' if group_created else 'updated'} by seed_demo",
                         new_values={"name": name, "members_added": sorted(u.username for u in members)},
                     )
