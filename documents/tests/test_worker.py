@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.fixture
 def real_worker():
     app.conf.task_always_eager = False
+    app.control.purge()  # nothing left over from an interrupted earlier run
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             yield
