@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from audit.services import require_reason
-from qms.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
+from qms.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied, check_row_version
 
 from .backends import find_user_by_login
 from .events import account_event
@@ -315,8 +315,7 @@ def update_user(*, actor: User, user: User, changes: dict, reason: str = "", row
             raise PermissionDenied(f"Changing a user's {field.replace('_', ' ')} needs the 'roles.manage' permission.")
     with transaction.atomic():
         user = User.objects.select_for_update(of=("self",)).select_related("role").get(pk=user.pk)
-        if row_version is not None and row_version != user.row_version:
-            raise _version_conflict(user)
+        check_row_version(user, row_version)
         before = _user_snapshot(user)
         if "email" in changes and changes["email"]:
             if User.objects.filter(email__iexact=changes["email"]).exclude(pk=user.pk).exists():
@@ -354,12 +353,6 @@ def update_user(*, actor: User, user: User, changes: dict, reason: str = "", row
             reason=reason,
         )
     return user
-
-
-def _version_conflict(obj):
-    from qms.errors import VersionConflict
-
-    return VersionConflict(extra={"current_row_version": obj.row_version})
 
 
 def deactivate_user(*, actor: User, user: User, reason: str = "") -> User:

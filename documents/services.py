@@ -27,7 +27,7 @@ from accounts.models import Role, User
 from audit import changes as audit_changes
 from audit import services as audit
 from audit import signatures
-from qms.errors import Conflict, InvalidInput, InvalidInputs, NotFound, PermissionDenied, VersionConflict
+from qms.errors import Conflict, InvalidInput, InvalidInputs, NotFound, PermissionDenied, check_row_version
 from workflows import selectors as workflow_selectors
 from workflows import services as workflows
 from workflows.models import (
@@ -53,10 +53,6 @@ TEMPLATE_FIELDS = ["name", "description", "category", "document_type", "body", "
 
 class NotEditable(Conflict):
     error_code = "NOT_EDITABLE"
-
-
-def _version_conflict(obj) -> VersionConflict:
-    return VersionConflict(extra={"current_row_version": obj.row_version})
 
 
 @contextmanager
@@ -198,8 +194,7 @@ def add_version(
     sha256 = files.sha256_of(file)
     with _removing_file_on_failure() as written, transaction.atomic():
         document = _lock(document)
-        if row_version is not None and row_version != document.row_version:
-            raise _version_conflict(document)
+        check_row_version(document, row_version)
         instance = document.workflow_instance
         state = instance.current_state
         previous = document.current_version
@@ -369,8 +364,7 @@ def update_metadata(*, actor: User, document: Document, changes: dict, reason: s
         raise InvalidInput(f"Cannot change {', '.join(sorted(unknown))} here.", field=sorted(unknown)[0])
     with transaction.atomic():
         document = _lock(document)
-        if row_version != document.row_version:
-            raise _version_conflict(document)
+        check_row_version(document, row_version)
         if document.workflow_instance.current_state.is_terminal:
             raise NotEditable(f"{document.number} is {document.status}; its metadata can no longer change.")
         before = audit_changes.snapshot(document, AUDITED_METADATA)
@@ -700,8 +694,7 @@ def update_document_type(
 ) -> DocumentType:
     with transaction.atomic():
         doc_type = DocumentType.objects.select_for_update().get(pk=doc_type.pk)
-        if row_version is not None and row_version != doc_type.row_version:
-            raise _version_conflict(doc_type)
+        check_row_version(doc_type, row_version)
         if "code" in data and data["code"] != doc_type.code and doc_type.documents.exists():
             raise Conflict(
                 "The code of a type that already has documents cannot change (their numbers use it).", error_code="CODE_IN_USE"
@@ -766,8 +759,7 @@ def update_template(
 ) -> DocumentTemplate:
     with transaction.atomic():
         template = DocumentTemplate.objects.select_for_update().get(pk=template.pk)
-        if row_version is not None and row_version != template.row_version:
-            raise _version_conflict(template)
+        check_row_version(template, row_version)
         if "variables" in data:
             data = {**data, "variables": rendering.normalise_variables(data["variables"] or [])}
         rendering.check_template(data.get("body", template.body), data.get("variables", template.variables))

@@ -69,3 +69,10 @@ class InvalidTransition(Conflict):
 class VersionConflict(Conflict):
     error_code = "VERSION_CONFLICT"
     default_detail = "The record was changed by someone else; reload it and try again."
+
+
+def check_row_version(obj, row_version: int | None) -> None:
+    """Raises VersionConflict (carrying the current row_version) when the client read an older
+    `obj`; a row_version of None skips the check."""
+    if row_version is not None and row_version != obj.row_version:
+        raise VersionConflict(extra={"current_row_version": obj.row_version})

@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.catalog import PERMISSIONS
 from accounts.models import Role, User
 from audit import services as audit
-from qms.errors import Conflict, InvalidInput, InvalidInputs, InvalidTransition, PermissionDenied, VersionConflict
+from qms.errors import Conflict, InvalidInput, InvalidInputs, InvalidTransition, PermissionDenied, check_row_version
 
 from . import selectors
 from .definition import definition_of, rule_problems, validate_definition
@@ -99,8 +99,7 @@ def update_template(
     resolved = _resolve(definition)
     with transaction.atomic():
         template = WorkflowTemplate.objects.select_for_update().get(pk=template.pk)
-        if row_version is not None and row_version != template.row_version:
-            raise VersionConflict(extra={"current_row_version": template.row_version})
+        check_row_version(template, row_version)
         if not template.is_current:
             raise Conflict(
                 f"{template} has been replaced by a newer version; change the current version instead.",
