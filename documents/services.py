@@ -378,22 +378,38 @@ def update_metadata(*, actor: User, document: Document, changes: dict, reason: s
             elif field == "owner" and not value.is_active:
                 raise InvalidInput("The owner must be an active user.", field="owner")
             setattr(document, field, value)
-        old, new = audit_changes.diff(before, audit_changes.snapshot(document, AUDITED_METADATA))
-        if not new:
-            return document
-        document.row_version += 1
-        document.save()
-        audit.record(
-            action="update",
-            resource_type="document",
-            resource_id=document.pk,
+        _save_and_audit_changes(
+            document,
+            before=before,
+            audited=AUDITED_METADATA,
             actor=actor,
-            summary=f"Metadata of {document.number} changed ({', '.join(sorted(new))})",
-            old_values=old,
-            new_values=new,
+            resource_type="document",
+            subject=f"Metadata of {document.number}",
             reason=reason,
         )
     return document
+
+
+def _save_and_audit_changes(
+    obj, *, before: dict, audited: list[str], actor: User, resource_type: str, subject: str, reason: str
+) -> None:
+    """Saves `obj` with the next row_version and audits "<subject> changed (<fields>)" with the old
+    and new values of the `audited` fields that differ from `before`; does nothing when none do."""
+    old, new = audit_changes.diff(before, audit_changes.snapshot(obj, audited))
+    if not new:
+        return
+    obj.row_version += 1
+    obj.save()
+    audit.record(
+        action="update",
+        resource_type=resource_type,
+        resource_id=obj.pk,
+        actor=actor,
+        summary=f"{subject} changed ({', '.join(sorted(new))})",
+        old_values=old,
+        new_values=new,
+        reason=reason,
+    )
 
 
 # --- workflow ---------------------------------------------------------------------------------------
@@ -705,19 +721,13 @@ def update_document_type(
             if field in TYPE_FIELDS:
                 setattr(doc_type, field, value)
         doc_type.full_clean()
-        old, new = audit_changes.diff(before, audit_changes.snapshot(doc_type, _TYPE_AUDIT))
-        if not new:
-            return doc_type
-        doc_type.row_version += 1
-        doc_type.save()
-        audit.record(
-            action="update",
-            resource_type="document_type",
-            resource_id=doc_type.pk,
+        _save_and_audit_changes(
+            doc_type,
+            before=before,
+            audited=_TYPE_AUDIT,
             actor=actor,
-            summary=f"Document type {doc_type.code} changed ({', '.join(sorted(new))})",
-            old_values=old,
-            new_values=new,
+            resource_type="document_type",
+            subject=f"Document type {doc_type.code}",
             reason=reason,
         )
     return doc_type
@@ -769,19 +779,13 @@ def update_template(
         for field, value in data.items():
             if field in TEMPLATE_FIELDS:
                 setattr(template, field, value)
-        old, new = audit_changes.diff(before, audit_changes.snapshot(template, _TEMPLATE_AUDIT))
-        if not new:
-            return template
-        template.row_version += 1
-        template.save()
-        audit.record(
-            action="update",
-            resource_type="document_template",
-            resource_id=template.pk,
+        _save_and_audit_changes(
+            template,
+            before=before,
+            audited=_TEMPLATE_AUDIT,
             actor=actor,
-            summary=f"Document template {template.name!r} changed ({', '.join(sorted(new))})",
-            old_values=old,
-            new_values=new,
+            resource_type="document_template",
+            subject=f"Document template {template.name!r}",
             reason=reason,
         )
     return template
