@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
+from audit.changes import diff
 from audit.services import require_reason
 from qms.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied, check_row_version
 
@@ -332,8 +333,8 @@ def update_user(*, actor: User, user: User, changes: dict, reason: str = "", row
                 raise Conflict("You cannot deactivate your own account.", error_code="SELF_DEACTIVATION")
             user.is_active = changes["is_active"]
             user.deactivated_at = None if user.is_active else timezone.now()
-        after = _user_snapshot(user)
-        changed = {k for k in after if after[k] != before[k]}
+        old, new = diff(before, _user_snapshot(user))
+        changed = set(new)
         if not changed:
             return user
         if changed & set(REASON_REQUIRED_USER_FIELDS):
@@ -348,8 +349,8 @@ def update_user(*, actor: User, user: User, changes: dict, reason: str = "", row
             actor=actor,
             subject=user,
             summary=f"User {user.username} updated ({', '.join(sorted(changed))})",
-            old_values={k: before[k] for k in changed},
-            new_values={k: after[k] for k in changed},
+            old_values=old,
+            new_values=new,
             reason=reason,
         )
     return user
@@ -470,17 +471,16 @@ def update_role(*, actor: User, role: Role, changes: dict, reason: str = "") -> 
         for field in ("name", "description"):
             if field in changes:
                 setattr(role, field, changes[field])
-        after = {"name": role.name, "description": role.description}
-        changed = {k for k in after if after[k] != before[k]}
-        if changed:
-            role.save(update_fields=[*sorted(changed), "updated_at"])
+        old, new = diff(before, {"name": role.name, "description": role.description})
+        if new:
+            role.save(update_fields=[*sorted(new), "updated_at"])
             account_event(
                 "update",
                 actor=actor,
                 subject=role,
-                summary=f"Role {before['name']} updated ({', '.join(sorted(changed))})",
-                old_values={k: before[k] for k in changed},
-                new_values={k: after[k] for k in changed},
+                summary=f"Role {before['name']} updated ({', '.join(sorted(new))})",
+                old_values=old,
+                new_values=new,
                 reason=reason,
             )
     return role
@@ -541,17 +541,16 @@ def update_group(*, actor: User, group: Group, changes: dict, reason: str = "") 
         for field in ("name", "description"):
             if field in changes:
                 setattr(group, field, changes[field])
-        after = {"name": group.name, "description": group.description}
-        changed = {k for k in after if after[k] != before[k]}
-        if changed:
+        old, new = diff(before, {"name": group.name, "description": group.description})
+        if new:
             group.save()
             account_event(
                 "update",
                 actor=actor,
                 subject=group,
                 summary=f"Group {group.name} updated",
-                old_values={k: before[k] for k in changed},
-                new_values={k: after[k] for k in changed},
+                old_values=old,
+                new_values=new,
                 reason=reason,
             )
     return group
