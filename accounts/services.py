@@ -440,12 +440,18 @@ def _known_codenames(codenames: list[str]) -> dict[str, int]:
     return known
 
 
+def _check_name_free(model: type[Role] | type[Group], name: str, *, exclude_pk: int | None = None) -> None:
+    """409 ROLE_EXISTS or GROUP_EXISTS when another role or group already has `name` (in any case)."""
+    kind = model._meta.model_name
+    if model.objects.filter(name__iexact=name).exclude(pk=exclude_pk).exists():
+        raise Conflict(f"A {kind} named {name!r} already exists.", error_code=f"{kind.upper()}_EXISTS")
+
+
 def create_role(*, actor: User, name: str, description: str = "", codenames: list[str] | None = None, reason: str = "") -> Role:
     _require_permission(actor, "roles.manage")
     known = _known_codenames(codenames or [])
     with transaction.atomic():
-        if Role.objects.filter(name__iexact=name).exists():
-            raise Conflict(f"A role named {name!r} already exists.", error_code="ROLE_EXISTS")
+        _check_name_free(Role, name)
         role = Role.objects.create(name=name, description=description)
         role.permissions.set(known.values())
         account_event(
@@ -466,8 +472,7 @@ def update_role(*, actor: User, role: Role, changes: dict, reason: str = "") -> 
         role = Role.objects.select_for_update().get(pk=role.pk)
         before = {"name": role.name, "description": role.description}
         name = changes.get("name", role.name)
-        if Role.objects.filter(name__iexact=name).exclude(pk=role.pk).exists():
-            raise Conflict(f"A role named {name!r} already exists.", error_code="ROLE_EXISTS")
+        _check_name_free(Role, name, exclude_pk=role.pk)
         for field in ("name", "description"):
             if field in changes:
                 setattr(role, field, changes[field])
@@ -516,8 +521,7 @@ def set_role_permissions(*, actor: User, role: Role, codenames: list[str], reaso
 def create_group(*, actor: User, name: str, description: str = "", member_ids: list[int] | None = None) -> Group:
     _require_permission(actor, "groups.manage")
     with transaction.atomic():
-        if Group.objects.filter(name__iexact=name).exists():
-            raise Conflict(f"A group named {name!r} already exists.", error_code="GROUP_EXISTS")
+        _check_name_free(Group, name)
         group = Group.objects.create(name=name, description=description, created_by=actor)
         members = _users_by_ids(member_ids or [])
         group.members.set(members)
@@ -536,8 +540,8 @@ def update_group(*, actor: User, group: Group, changes: dict, reason: str = "") 
     with transaction.atomic():
         group = Group.objects.select_for_update().get(pk=group.pk)
         before = {"name": group.name, "description": group.description}
-        if "name" in changes and Group.objects.filter(name__iexact=changes["name"]).exclude(pk=group.pk).exists():
-            raise Conflict(f"A group named {changes['name']!r} already exists.", error_code="GROUP_EXISTS")
+        if "name" in changes:
+            _check_name_free(Group, changes["name"], exclude_pk=group.pk)
         for field in ("name", "description"):
             if field in changes:
                 setattr(group, field, changes[field])
