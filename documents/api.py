@@ -13,9 +13,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
+from qms.api.request_data import if_match_version, pop_reason_and_row_version, validated
 from qms.api.schema import error_responses
 from qms.errors import NotFound
-from workflows.api import if_match_version
 
 from . import files, selectors, services
 from .filters import DocumentFilter, DocumentTemplateFilter
@@ -48,12 +48,6 @@ class AnyMediaRenderer(BaseRenderer):
         if isinstance(data, bytes):
             return data
         return json.dumps(data).encode()
-
-
-def _validated(serializer_class, request, **kwargs):
-    serializer = serializer_class(data=request.data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def detail_response(document, request, status_code=status.HTTP_200_OK) -> Response:
@@ -121,7 +115,7 @@ class DocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=False, methods=["post"])
     def upload(self, request):
         files.check_request_size(request.META.get("CONTENT_LENGTH"))
-        data = _validated(UploadSerializer, request)
+        data = validated(UploadSerializer, request)
         document = services.upload_document(actor=request.user, **data)
         return detail_response(document, request, status.HTTP_201_CREATED)
 
@@ -134,7 +128,7 @@ class DocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     def update(self, request, pk=None):
         document = self.get_object()
-        data = _validated(MetadataUpdateSerializer, request)
+        data = validated(MetadataUpdateSerializer, request)
         reason = data.pop("reason")
         row_version = data.pop("row_version", None)
         if row_version is None:
@@ -164,7 +158,7 @@ class DocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def add_version(self, request, pk=None):
         files.check_request_size(request.META.get("CONTENT_LENGTH"))
         document = self.get_object()
-        data = _validated(NewVersionSerializer, request)
+        data = validated(NewVersionSerializer, request)
         services.add_version(
             actor=request.user,
             document=document,
@@ -206,7 +200,7 @@ class DocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         document = self.get_object()
-        data = _validated(ApproveSerializer, request)
+        data = validated(ApproveSerializer, request)
         document = services.approve_document(actor=request.user, document=document, **data)
         return detail_response(document, request)
 
@@ -221,7 +215,7 @@ class DocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="configure-approval")
     def configure_approval(self, request, pk=None):
         document = self.get_object()
-        data = _validated(ConfigureApprovalSerializer, request)
+        data = validated(ConfigureApprovalSerializer, request)
         state = data.pop("state") or _first_approval_state(document)
         services.configure_approval(actor=request.user, document=document, state=state, **data)
         return detail_response(document, request)
@@ -236,7 +230,7 @@ class DocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         document = self.get_object()
-        data = _validated(TransitionRequestSerializer, request)
+        data = validated(TransitionRequestSerializer, request)
         document = services.transition_document(
             actor=request.user,
             document=document,
@@ -285,7 +279,7 @@ class DocumentTypeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 
     @extend_schema(request=DocumentTypeSerializer, responses={201: DocumentTypeSerializer, **error_responses(401, 403, 409, 422)})
     def create(self, request):
-        data = _validated(DocumentTypeSerializer, request)
+        data = validated(DocumentTypeSerializer, request)
         data.pop("reason", None), data.pop("row_version", None)
         doc_type = services.create_document_type(actor=request.user, data=data)
         return Response(DocumentTypeSerializer(doc_type).data, status=status.HTTP_201_CREATED)
@@ -297,9 +291,8 @@ class DocumentTypeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     )
     def update(self, request, pk=None):
         doc_type = self.get_object()
-        data = _validated(DocumentTypeSerializer, request, partial=True)
-        reason = data.pop("reason", "")
-        row_version = data.pop("row_version", None) or if_match_version(request)
+        data = validated(DocumentTypeSerializer, request, partial=True)
+        reason, row_version = pop_reason_and_row_version(data, request)
         doc_type = services.update_document_type(
             actor=request.user, doc_type=doc_type, data=data, reason=reason, row_version=row_version
         )
@@ -341,7 +334,7 @@ class DocumentTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         "`variables` (parameter_type string, number, date, email or choice). No other template syntax is executed.",
     )
     def create(self, request):
-        data = _validated(DocumentTemplateSerializer, request)
+        data = validated(DocumentTemplateSerializer, request)
         data.pop("reason", None), data.pop("row_version", None)
         template = services.create_template(actor=request.user, data=data)
         return Response(DocumentTemplateSerializer(template).data, status=status.HTTP_201_CREATED)
@@ -352,9 +345,8 @@ class DocumentTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     )
     def update(self, request, pk=None):
         template = self.get_object()
-        data = _validated(DocumentTemplateSerializer, request, partial=True)
-        reason = data.pop("reason", "")
-        row_version = data.pop("row_version", None) or if_match_version(request)
+        data = validated(DocumentTemplateSerializer, request, partial=True)
+        reason, row_version = pop_reason_and_row_version(data, request)
         template = services.update_template(
             actor=request.user, template=template, data=data, reason=reason, row_version=row_version
         )
@@ -370,7 +362,7 @@ class DocumentTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     )
     @action(detail=False, methods=["post"])
     def use(self, request):
-        data = _validated(UseTemplateSerializer, request)
+        data = validated(UseTemplateSerializer, request)
         template = DocumentTemplate.objects.select_related("document_type").filter(pk=data.pop("template_id")).first()
         if template is None:
             raise NotFound("Template not found.")

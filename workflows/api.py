@@ -5,19 +5,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
+from qms.api.request_data import pop_reason_and_row_version, validated
 from qms.api.schema import error_responses
 
 from . import selectors, services
 from .serializers import WorkflowTemplateSerializer, WorkflowTemplateWriteSerializer
-
-
-def if_match_version(request) -> int | None:
-    """The row_version in an If-Match header ("3", W/"3" or 3), if any."""
-    raw = (request.headers.get("If-Match") or "").strip()
-    if raw.startswith("W/"):
-        raw = raw[2:]
-    raw = raw.strip('"')
-    return int(raw) if raw.isdigit() else None
 
 
 class WorkflowTemplateFilter(django_filters.FilterSet):
@@ -60,9 +52,7 @@ class WorkflowTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         "each problem with its location.",
     )
     def create(self, request):
-        serializer = WorkflowTemplateWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = validated(WorkflowTemplateWriteSerializer, request)
         data.pop("reason", None), data.pop("row_version", None)
         template = services.create_template(actor=request.user, definition=data)
         return Response(self._out(template), status=status.HTTP_201_CREATED)
@@ -77,11 +67,8 @@ class WorkflowTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     )
     def update(self, request, pk=None):
         template = self.get_object()
-        serializer = WorkflowTemplateWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        reason = data.pop("reason", "")
-        row_version = data.pop("row_version", None) or if_match_version(request)
+        data = validated(WorkflowTemplateWriteSerializer, request)
+        reason, row_version = pop_reason_and_row_version(data, request)
         template = services.update_template(
             actor=request.user, template=template, definition=data, reason=reason, row_version=row_version
         )
