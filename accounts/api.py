@@ -12,6 +12,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from qms.api.permissions import PUBLIC
+from qms.api.request_data import validated
 from qms.api.schema import error_responses
 from qms.api.throttling import AuthRateThrottle
 from qms.errors import AuthenticationFailed
@@ -73,12 +74,6 @@ def _reason_from(request) -> str:
     return str(body or request.query_params.get("reason", ""))
 
 
-def _validated(serializer_class, request, **kwargs):
-    serializer = serializer_class(data=request.data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 # --- authentication -------------------------------------------------------------------------------
 
 
@@ -97,7 +92,7 @@ class TokenView(APIView):
         "for 15 minutes (error_code ACCOUNT_LOCKED).",
     )
     def post(self, request):
-        data = _validated(TokenRequestSerializer, request)
+        data = validated(TokenRequestSerializer, request)
         user = services.authenticate_credentials(login=data["username"], password=data["password"])
         return Response(token_response(user))
 
@@ -115,7 +110,7 @@ class RefreshView(APIView):
         responses={200: TokenResponseSerializer, **error_responses(401, 422, 429)},
     )
     def post(self, request):
-        data = _validated(RefreshRequestSerializer, request)
+        data = validated(RefreshRequestSerializer, request)
         invalid = AuthenticationFailed("Refresh token is invalid, expired or revoked.", error_code="TOKEN_INVALID")
         try:
             old = RefreshToken(data["refresh_token"])
@@ -138,7 +133,7 @@ class LogoutView(APIView):
 
     @extend_schema(tags=["auth"], request=LogoutRequestSerializer, responses={204: None, **error_responses(401)})
     def post(self, request):
-        data = _validated(LogoutRequestSerializer, request)
+        data = validated(LogoutRequestSerializer, request)
         if data.get("refresh_token"):
             try:
                 token = RefreshToken(data["refresh_token"])
@@ -171,7 +166,7 @@ class ChangePasswordView(APIView):
         description="Changes the password, revokes every refresh token of the user and returns fresh tokens.",
     )
     def post(self, request):
-        data = _validated(ChangePasswordSerializer, request)
+        data = validated(ChangePasswordSerializer, request)
         user = services.change_password(
             user=request.user, current_password=data["current_password"], new_password=data["new_password"]
         )
@@ -191,7 +186,7 @@ class RegisterView(APIView):
     )
     def post(self, request):
         services.ensure_registration_enabled()
-        data = _validated(RegisterSerializer, request)
+        data = validated(RegisterSerializer, request)
         user = services.register_user(**data)
         return Response(UserSummarySerializer(user).data, status=status.HTTP_201_CREATED)
 
@@ -244,7 +239,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer, **error_responses(401, 403, 409, 422)})
     def create(self, request):
-        data = _validated(UserCreateSerializer, request)
+        data = validated(UserCreateSerializer, request)
         user = services.create_user(actor=request.user, **data)
         return Response(UserSerializer(selectors.user_list().get(pk=user.pk)).data, status=status.HTTP_201_CREATED)
 
@@ -256,7 +251,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     )
     def partial_update(self, request, pk=None):
         user = self.get_object()
-        data = _validated(UserUpdateSerializer, request)
+        data = validated(UserUpdateSerializer, request)
         reason = data.pop("reason", "")
         row_version = data.pop("row_version", None)
         user = services.update_user(actor=request.user, user=user, changes=data, reason=reason, row_version=row_version)
@@ -283,7 +278,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["put"])
     def role(self, request, pk=None):
         user = self.get_object()
-        data = _validated(UserRoleSerializer, request)
+        data = validated(UserRoleSerializer, request)
         user = services.update_user(actor=request.user, user=user, changes={"role": data["role"]}, reason=data["reason"])
         return Response(UserSerializer(selectors.user_list().get(pk=user.pk)).data)
 
@@ -302,7 +297,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @permissions.mapping.post
     def grant_permission(self, request, pk=None):
         user = self.get_object()
-        data = _validated(PermissionOverrideSerializer, request)
+        data = validated(PermissionOverrideSerializer, request)
         services.set_permission_override(actor=request.user, user=user, **data)
         return Response(_permissions_payload(User.objects.get(pk=user.pk)))
 
@@ -327,7 +322,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"])
     def unlock(self, request, pk=None):
         user = self.get_object()
-        data = _validated(ReasonSerializer, request)
+        data = validated(ReasonSerializer, request)
         services.unlock_user(user=user, actor=request.user, reason=data["reason"])
         return Response(UserSerializer(selectors.user_list().get(pk=user.pk)).data)
 
@@ -378,7 +373,7 @@ class RoleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["put"], url_path="permissions")
     def set_permissions(self, request, pk=None):
         role = self.get_object()
-        data = _validated(RolePermissionsSerializer, request)
+        data = validated(RolePermissionsSerializer, request)
         services.set_role_permissions(actor=request.user, role=role, codenames=data["permissions"], reason=data["reason"])
         return Response(RoleDetailSerializer(self.get_queryset().get(pk=role.pk)).data)
 
@@ -440,14 +435,14 @@ class GroupViewSet(viewsets.GenericViewSet):
 
     @extend_schema(request=GroupWriteSerializer, responses={201: GroupSerializer, **error_responses(401, 403, 409, 422)})
     def create(self, request):
-        data = _validated(GroupWriteSerializer, request)
+        data = validated(GroupWriteSerializer, request)
         group = services.create_group(actor=request.user, **data)
         return Response(GroupSerializer(self.get_queryset().get(pk=group.pk)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=GroupUpdateSerializer, responses={200: GroupSerializer, **error_responses(401, 403, 404, 409, 422)})
     def update(self, request, pk=None):
         group = self.get_object()
-        data = _validated(GroupUpdateSerializer, request)
+        data = validated(GroupUpdateSerializer, request)
         reason = data.pop("reason", "")
         services.update_group(actor=request.user, group=group, changes=data, reason=reason)
         return Response(GroupSerializer(self.get_queryset().get(pk=group.pk)).data)
@@ -470,7 +465,7 @@ class GroupViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="add-member")
     def add_member(self, request, pk=None):
         group = self.get_object()
-        data = _validated(AddMemberSerializer, request)
+        data = validated(AddMemberSerializer, request)
         services.add_group_member(actor=request.user, group=group, user_id=data["user_id"])
         return Response(GroupSerializer(self.get_queryset().get(pk=group.pk)).data)
 

@@ -11,6 +11,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from qms.api.exceptions import RequestValidationError
+from qms.api.request_data import validated
 from qms.api.schema import error_responses
 from qms.api.sorting import SortFilter
 from qms.errors import InvalidInput
@@ -205,9 +206,7 @@ class SignatureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         "is audited; locked or deactivated accounts cannot sign.",
     )
     def create(self, request):
-        serializer = SignatureCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(SignatureCreateSerializer, request)
         try:
             record = signatures.get_signable(data["resource_type"], data["resource_id"])
         except InvalidInput as exc:
