@@ -3,7 +3,6 @@ configure-approval, transition), document types and document templates."""
 
 import json
 
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -18,6 +17,7 @@ from qms.api.schema import error_responses
 from qms.errors import NotFound
 
 from . import files, selectors, services
+from .downloads import download_response
 from .filters import DocumentFilter, DocumentTemplateFilter
 from .models import Document, DocumentTemplate
 from .serializers import (
@@ -183,11 +183,7 @@ class DocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         version = selectors.version_for_download(request.user, document, request.query_params.get("version"))
         if version is None:
             raise NotFound("No such version of this document." if request.query_params.get("version") else "No file to download.")
-        handle = files.open_stored(version.file.name)
-        services.record_download(actor=request.user, document=document, version=version)
-        response = FileResponse(handle, as_attachment=True, filename=version.original_filename, content_type=version.mime_type)
-        response["X-Content-SHA256"] = version.sha256
-        return response
+        return download_response(actor=request.user, document=document, version=version)
 
     @extend_schema(
         request=ApproveSerializer,

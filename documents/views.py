@@ -4,7 +4,7 @@ template". Every change goes through documents.services, like the API."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -16,6 +16,7 @@ from workflows.models import TransitionTrigger, WorkflowState, WorkflowTransitio
 from workflows.selectors import approval_policy
 
 from . import files, selectors, services
+from .downloads import download_response
 from .filters import DocumentFilter, DocumentTemplateFilter
 from .forms import (
     ConfigureApprovalForm,
@@ -121,11 +122,7 @@ def document_download(request, pk):
     version = selectors.version_for_download(request.user, document, request.GET.get("version"))
     if version is None:
         raise Http404("No such version.")
-    handle = files.open_stored(version.file.name)
-    services.record_download(actor=request.user, document=document, version=version)
-    response = FileResponse(handle, as_attachment=True, filename=version.original_filename, content_type=version.mime_type)
-    response["X-Content-SHA256"] = version.sha256
-    return response
+    return download_response(actor=request.user, document=document, version=version)
 
 
 @permission_required("documents.create")
