@@ -1,6 +1,6 @@
 """Handlers of the documents app's events (registered from DocumentsConfig.ready)."""
 
-from qms.events import OutboxEvent, subscribe
+from qms.events import OutboxEvent, queue_task, subscribe
 
 from .events import DocumentEvent
 
@@ -11,4 +11,4 @@ def queue_text_extraction(event: OutboxEvent) -> None:
     then retried. Idempotent: extraction leaves a finished version alone."""
     from . import tasks
 
-    tasks.extract_text.delay(event.data["version_id"])
+    queue_task(tasks.extract_text, event.data["version_id"])

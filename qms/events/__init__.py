@@ -18,7 +18,7 @@ nothing from the domain apps, so every app may use it.
 
 from . import checks  # noqa: F401 - registers the system check
 from .delivery import DeliveryReport, deliver_event, redeliver_failed, sweep
-from .handlers import Handler, register_handler, registered_handlers, subscribe, unregister_handler
+from .handlers import Handler, queue_task, register_handler, registered_handlers, subscribe, unregister_handler
 from .models import DeliveryStatus, EventDelivery, OutboxEvent
 from .names import EventName, catalogue, is_known
 from .outbox import OutsideTransaction, emit
@@ -35,6 +35,7 @@ __all__ = [
     "deliver_event",
     "emit",
     "is_known",
+    "queue_task",
     "redeliver_failed",
     "register_handler",
     "registered_handlers",

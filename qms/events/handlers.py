@@ -2,7 +2,7 @@
 
     @subscribe(DocumentEvent.VERSION_UPLOADED, name="documents.extract_text")
     def queue_text_extraction(event: OutboxEvent) -> None:
-        tasks.extract_text.delay(event.data["version_id"])
+        queue_task(tasks.extract_text, event.data["version_id"])
 
 `name` is stable: each (event, handler name) pair has one delivery row, so renaming a handler
 leaves its pending deliveries behind (they fail as "no such handler" and can be redelivered).
@@ -10,14 +10,16 @@ leaves its pending deliveries behind (they fail as "no such handler" and can be 
 Delivery is at least once: a handler may see the same event again (after a crash, a lost claim,
 or a redelivery), so it must be idempotent. Each call runs in its own transaction; an exception
 rolls back what the handler wrote and the delivery is retried with exponential backoff. Slow work
-belongs in a Celery task that the handler enqueues with `.delay()` (not `on_commit`, so a broker
-outage fails the delivery and it is retried).
+belongs in a Celery task that the handler queues with `queue_task(...)`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+
+from django.db import transaction
 
 from .names import check_pattern, pattern_matches
 
@@ -77,3 +79,13 @@ def get_handler(name: str) -> Handler | None:
 
 def registered_handlers() -> dict[str, Handler]:
     return dict(sorted(_HANDLERS.items()))
+
+
+def queue_task(task, *args, **kwargs) -> None:
+    """Queues a Celery task from a handler. With a broker, a broker error fails the delivery, which
+    is then retried; without one (eager), the task runs as soon as the handler's transaction has
+    committed, not inside it."""
+    if task.app.conf.task_always_eager:
+        transaction.on_commit(partial(task.apply_async, args, kwargs))
+    else:
+        task.apply_async(args, kwargs)
