@@ -83,15 +83,15 @@ def deliver_event(event_id: int, *, now: datetime | None = None) -> DeliveryRepo
 def sweep(*, grace: timedelta | None = None, limit: int = 500, now: datetime | None = None) -> DeliveryReport:
     """Delivers what the after-commit dispatch did not: events whose first delivery is still pending
     `grace` after they occurred (broker down, worker lost), and retries that are due."""
-    now = now or timezone.now()
+    started = now or timezone.now()
     grace = timedelta(seconds=settings.EVENTS_SWEEP_SECONDS) if grace is None else grace
     due = EventDelivery.objects.filter(status=DeliveryStatus.PENDING).filter(
-        Q(attempts=0, next_attempt_at__lte=now - grace) | Q(attempts__gt=0, next_attempt_at__lte=now)
+        Q(attempts=0, next_attempt_at__lte=started - grace) | Q(attempts__gt=0, next_attempt_at__lte=started)
     )
     event_ids = list(due.order_by("event_id").values_list("event_id", flat=True).distinct()[:limit])
     report = DeliveryReport()
     for event_id in event_ids:
-        report.add(deliver_event(event_id, now=now))
+        report.add(deliver_event(event_id, now=now))  # each claim at its own time, unless a time is given
     return report
 
 

@@ -369,3 +369,21 @@ def test_a_handler_subscribed_to_no_declared_event_fails_the_system_check():
     assert [e.id for e in errors] == ["qms.E101"]
     assert "test.typo" in errors[0].msg
     assert handlers_match_known_events() == []
+
+
+def test_the_events_package_imports_nothing_from_the_domain_apps():
+    import ast
+    from pathlib import Path
+
+    import qms.events
+
+    domain_apps = {"accounts", "audit", "workflows", "documents", "training", "deviations", "capa", "notifications", "search"}
+    imported = set()
+    for path in Path(qms.events.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
+
+    assert "django" in imported and not imported & domain_apps
