@@ -17,4 +17,4 @@ class Command(BaseCommand):
     def handle(self, *args, days: int, **options):
         if days <= 0:
             raise CommandError("Give --days 1 or more (EVENTS_RETENTION_DAYS=0 keeps every event).")
-        self.stdout.write(f"Deleted {prune(older_than=timedelta(days=days))} delivered event(s) older than {days} days.")
+        self.stdout.write(f"Deleted {prune(older_than=timedelta(days=days))} delivered event(s) older than {days} day(s).")
