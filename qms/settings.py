@@ -192,12 +192,17 @@ EVENTS_MAX_ATTEMPTS = env.int("EVENTS_MAX_ATTEMPTS", default=8)
 EVENTS_RETRY_DELAY_SECONDS = env.int("EVENTS_RETRY_DELAY_SECONDS", default=30)
 # Beat runs the outbox sweep this often; it delivers events still undelivered this long after they
 # occurred (e.g. the broker was down at commit) and retries that are due.
-EVENTS_SWEEP_SECONDS = env.int("EVENTS_SWEEP_SECONDS", default=60)
+EVENTS_SWEEP_SECONDS = max(env.int("EVENTS_SWEEP_SECONDS", default=60), 1)
 # Delivered events older than this are deleted daily (0 keeps them); the audit trail is the record.
 EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=90)
+# A sweep no worker took before the next one was due expires (a stopped worker does not pile them up).
 CELERY_BEAT_SCHEDULE = {
-    "sweep-event-outbox": {"task": "qms.events.sweep_outbox", "schedule": timedelta(seconds=EVENTS_SWEEP_SECONDS)},
-    "prune-event-outbox": {"task": "qms.events.prune_outbox", "schedule": timedelta(days=1)},
+    "sweep-event-outbox": {
+        "task": "qms.events.sweep_outbox",
+        "schedule": timedelta(seconds=EVENTS_SWEEP_SECONDS),
+        "options": {"expires": EVENTS_SWEEP_SECONDS},
+    },
+    "prune-event-outbox": {"task": "qms.events.prune_outbox", "schedule": timedelta(days=1), "options": {"expires": 3600}},
 }
 
 # --- REST API ---------------------------------------------------------------------------------

@@ -387,3 +387,14 @@ def test_the_events_package_imports_nothing_from_the_domain_apps():
                 imported.add(node.module.split(".")[0])
 
     assert "django" in imported and not imported & domain_apps
+
+
+def test_beat_runs_the_sweep_and_the_pruning_as_registered_tasks(settings):
+    from qms.celery import app
+
+    scheduled = {entry["task"]: entry for entry in app.conf.beat_schedule.values()}
+    app.loader.import_default_modules()
+
+    assert {"qms.events.sweep_outbox", "qms.events.prune_outbox"} <= set(scheduled)
+    assert set(scheduled) <= set(app.tasks)
+    assert scheduled["qms.events.sweep_outbox"]["schedule"].total_seconds() == settings.EVENTS_SWEEP_SECONDS
