@@ -8,7 +8,7 @@ class DocumentsConfig(AppConfig):
     def ready(self):
         from audit.signatures import register_signable
 
-        from . import checks  # noqa: F401 - registers the storage system checks
+        from . import checks, handlers  # noqa: F401 - register the storage system checks and the event handlers
         from .models import Document, DocumentVersion
 
         # POST /api/signatures/ {"document_id": ...} signs the document's current version;

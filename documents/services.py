@@ -28,6 +28,7 @@ from audit import changes as audit_changes
 from audit import services as audit
 from audit import signatures
 from qms.errors import Conflict, InvalidInput, InvalidInputs, NotFound, PermissionDenied, check_row_version
+from qms.events import emit
 from workflows import selectors as workflow_selectors
 from workflows import services as workflows
 from workflows.models import (
@@ -40,6 +41,7 @@ from workflows.models import (
 )
 
 from . import files, rendering
+from .events import DocumentEvent
 from .extraction import ExtractionFailed, extract
 from .models import Document, DocumentTemplate, DocumentType, DocumentVersion, ProcessingStatus, split_keywords
 
@@ -177,7 +179,8 @@ def _create_document(
                 **(audit_extra or {}),
             },
         )
-        _enqueue_extraction(version)
+        emit(DocumentEvent.CREATED, document, actor=actor, data={"number": document.number, "status": document.status})
+        _emit_version_uploaded(version, actor)
     return document
 
 
@@ -257,7 +260,7 @@ def add_version(
             },
             reason=change_summary,
         )
-        _enqueue_extraction(version)
+        _emit_version_uploaded(version, actor)
     return version
 
 
@@ -289,11 +292,15 @@ def _store_version(
     return version
 
 
-def _enqueue_extraction(version: DocumentVersion) -> None:
-    from . import tasks
-
-    version_id = version.pk
-    transaction.on_commit(lambda: tasks.extract_text.delay(version_id), robust=True)
+def _emit_version_uploaded(version: DocumentVersion, actor: User) -> None:
+    """Text extraction follows after commit (documents.handlers), through the outbox: a broker
+    outage delays it, never loses it."""
+    emit(
+        DocumentEvent.VERSION_UPLOADED,
+        version.document,
+        actor=actor,
+        data={"version_id": version.pk, "version": version.version, "sha256": version.sha256, "mime_type": version.mime_type},
+    )
 
 
 # --- text extraction ---------------------------------------------------------------------------
@@ -342,6 +349,11 @@ def process_version(*, version_id: int, force: bool = False) -> DocumentVersion:
                 "processing_error": version.processing_error or None,
             },
         )
+        emit(
+            DocumentEvent.VERSION_PROCESSED,
+            version.document,
+            data={"version_id": version.pk, "version": version.version, "processing_status": version.processing_status},
+        )
     return version
 
 
@@ -378,7 +390,7 @@ def update_metadata(*, actor: User, document: Document, changes: dict, reason: s
             elif field == "owner" and not value.is_active:
                 raise InvalidInput("The owner must be an active user.", field="owner")
             setattr(document, field, value)
-        _save_and_audit_changes(
+        changed = _save_and_audit_changes(
             document,
             before=before,
             audited=AUDITED_METADATA,
@@ -387,17 +399,20 @@ def update_metadata(*, actor: User, document: Document, changes: dict, reason: s
             subject=f"Metadata of {document.number}",
             reason=reason,
         )
+        if changed:
+            emit(DocumentEvent.METADATA_UPDATED, document, actor=actor, data={"fields": changed})
     return document
 
 
 def _save_and_audit_changes(
     obj, *, before: dict, audited: list[str], actor: User, resource_type: str, subject: str, reason: str
-) -> None:
+) -> list[str]:
     """Saves `obj` with the next row_version and audits "<subject> changed (<fields>)" with the old
-    and new values of the `audited` fields that differ from `before`; does nothing when none do."""
+    and new values of the `audited` fields that differ from `before`; does nothing when none do.
+    Returns the changed fields."""
     old, new = audit_changes.diff(before, audit_changes.snapshot(obj, audited))
     if not new:
-        return
+        return []
     obj.row_version += 1
     obj.save()
     audit.record(
@@ -410,6 +425,7 @@ def _save_and_audit_changes(
         new_values=new,
         reason=reason,
     )
+    return sorted(new)
 
 
 # --- workflow ---------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from accounts.models import Role, User
 from audit import services as audit
 from qms.errors import Conflict, InvalidInput, InvalidInputs, InvalidTransition, PermissionDenied, check_row_version
 
-from . import selectors
+from . import events, selectors
 from .definition import definition_of, rule_problems, validate_definition
 from .models import (
     Approval,
@@ -428,6 +428,7 @@ def approve(*, instance: WorkflowInstance, actor: User, signature=None, comment:
         },
         reason=comment,
     )
+    events.emit_approval(_resource_type(instance), instance, approval)
     outcome = Outcome(instance=instance, approval=approval)
     if policy.satisfied:
         auto = selectors.approval_transition(instance)
@@ -568,6 +569,7 @@ def _move(instance, transition_obj, *, actor, comment, signature, automatic) -> 
         new_values={"state": to_state.name, "transition": transition_obj.name, "signature_id": getattr(signature, "pk", None)},
         reason=comment,
     )
+    events.emit_state_change(_resource_type(instance), instance, entry, from_kind=from_state.kind, to_kind=to_state.kind)
     return entry
 
 
