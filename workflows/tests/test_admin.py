@@ -140,7 +140,7 @@ def test_a_version_in_use_cannot_be_deleted(make_user):
     )
     template = WorkflowTemplate.objects.get(name="Document approval")
     with pytest.raises(Conflict) as refused, transaction.atomic():
-        workflow_services.delete_template_version(actor=author, template=template)
+        workflow_services.delete_template_version(actor=make_user("Admin"), template=template)
     assert refused.value.error_code == "TEMPLATE_IN_USE"
     assert WorkflowTemplate.objects.filter(pk=template.pk, is_current=True).exists()
 
