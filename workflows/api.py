@@ -149,10 +149,11 @@ class ControlledRecordActionsMixin:
                 return Response(DeviationDetailSerializer(...).data)
 
     POST {id}/approve, {id}/transition, {id}/configure-approval answer with `record_response`; GET
-    {id}/workflow with the RecordWorkflowSerializer. `get_object()` must return the record as the
-    caller may see it. Permissions are the record type's (checked early here, and again by the
-    services): view for transition and workflow, an approve permission for approve, configure for
-    configure-approval. Ids in the path are digits (anything else is 404).
+    {id}/workflow with the RecordWorkflowSerializer. `get_object()` returns the record as the caller
+    may see it (by default from the record type's `visible`). Permissions are the record type's
+    (checked early here, and again by the services): view for transition and workflow, an approve
+    permission for approve, configure for configure-approval. Ids in the path are digits (anything
+    else is 404).
     """
 
     record_type: str = ""
@@ -168,6 +169,13 @@ class ControlledRecordActionsMixin:
 
     def get_record_type(self) -> RecordType:
         return records.record_type(self.record_type)
+
+    def get_queryset(self):
+        """Default: the records the caller may see (the record type's `visible`)."""
+        kind = self.get_record_type()
+        if getattr(self, "swagger_fake_view", False):
+            return kind.model._default_manager.none()
+        return kind.visible(self.request.user)
 
     def record_response(self, record, request) -> Response:
         return Response(RecordWorkflowSerializer(selectors.record_workflow(record, request.user)).data)

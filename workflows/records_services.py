@@ -55,7 +55,7 @@ def check_can_approve(*, actor: User, record) -> None:
 def approve_record(*, actor: User, record, password: str, comment: str = "", intent: str = ""):
     """The actor's approval of the record in its approval state, with their electronic signature
     (meaning: the record type's signature type; intent: `intent` or the type's default). When the
-    state's rules are then met the workflow moves on. Returns the record, synced."""
+    state's rules are then met the workflow moves on. Returns the record as stored afterwards."""
     record_type = record_type_for(record)
     require(actor, record_type.view_permission)
     record = _reload(record_type, record, actor)
@@ -76,7 +76,7 @@ def approve_record(*, actor: User, record, password: str, comment: str = "", int
         )
         outcome = workflows.approve(instance=instance, actor=actor, signature=signature, comment=comment)
         record_type.sync(record, outcome, actor)
-    return record
+    return _reload(record_type, record, None)
 
 
 def _check_approval(record_type: RecordType, record, instance: WorkflowInstance, actor: User) -> None:
@@ -98,7 +98,8 @@ def _check_approval(record_type: RecordType, record, instance: WorkflowInstance,
 def transition_record(*, actor: User, record, name: str, comment: str = "", password: str | None = None, intent: str = ""):
     """A named manual transition of the record's current workflow (submit, reject, close, ...):
     409 when not possible from the current state, 403 without its permission, 422 without a
-    required comment, with a guard's problems, or without the password of a signed transition."""
+    required comment, with a guard's problems, or without the password of a signed transition.
+    Returns the record as stored afterwards."""
     record_type = record_type_for(record)
     require(actor, record_type.view_permission)
     record = _reload(record_type, record, actor)
@@ -122,7 +123,7 @@ def transition_record(*, actor: User, record, name: str, comment: str = "", pass
             )
         outcome = workflows.transition(instance=instance, name=name, actor=actor, comment=comment, signature=signature)
         record_type.sync(record, outcome, actor)
-    return record
+    return _reload(record_type, record, None)
 
 
 def _checked_transition(record_type, record, instance, name, actor, comment) -> WorkflowTransition:
@@ -161,7 +162,7 @@ def configure_record_approval(
         current = instance.current_state
         if record_type.configurable_kinds is not None and current.kind not in record_type.configurable_kinds:
             raise RecordNotEditable(
-                f"Approval rules of {record_type.display(record)} can be configured while it is a draft (it is "
+                f"Approval rules can be configured while {record_type.display(record)} is a draft (it is "
                 f"{current.label.lower()}).",
                 extra={"current_state": current.name},
             )
@@ -178,7 +179,7 @@ def configure_record_approval(
             reason=reason,
         )
         _touch(record)
-    return record
+    return _reload(record_type, record, None)
 
 
 def _check_approvers_can_approve(record_type, record, instance, rules: list[dict], *, author_may_approve: bool) -> None:
