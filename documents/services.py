@@ -390,18 +390,14 @@ def update_metadata(*, actor: User, document: Document, changes: dict, reason: s
 
 # --- workflow: the controlled-record kit's use cases, under documents' names --------------------------
 #
-# Approving, transitions and approval configuration are the kit's (workflows.records_services); what
-# is particular to documents is declared in documents/records.py: a signature applies to the current
-# version, the uploaders of a cycle's versions are its authors, and `follow_workflow` below.
+# Approving, transitions and approval configuration are the kit's (workflows.records_services; the
+# API and the pages call it directly). What is particular to documents is declared in
+# documents/records.py: a signature applies to the current version, the uploaders of a cycle's
+# versions are its authors, and `follow_workflow` below.
 
 
 def default_intent(document: Document) -> str:
     return f"I approve {document.number} version {document.current_version.version} ({document.title})."
-
-
-def check_can_approve(*, actor: User, document: Document) -> None:
-    """Raises what `approve_document` would (403/409) without asking for a password."""
-    records_services.check_can_approve(actor=actor, record=document)
 
 
 def approve_document(*, actor: User, document: Document, password: str, comment: str = "", intent: str = "") -> Document:
@@ -415,30 +411,6 @@ def transition_document(
     Transitions that require a signature need the password."""
     return records_services.transition_record(
         actor=actor, record=document, name=name, comment=comment, password=password, intent=intent
-    )
-
-
-def configure_approval(
-    *,
-    actor: User,
-    document: Document,
-    state: str,
-    approval_mode: str = "all",
-    author_may_approve: bool = False,
-    rules: list[dict] | None = None,
-    reset: bool = False,
-    reason: str = "",
-) -> Document:
-    """Per-document approvers and rules for one approval state, overriding the type's template."""
-    return records_services.configure_record_approval(
-        actor=actor,
-        record=document,
-        state=state,
-        approval_mode=approval_mode,
-        author_may_approve=author_may_approve,
-        rules=rules,
-        reset=reset,
-        reason=reason,
     )
 
 

@@ -10,6 +10,7 @@ from conftest import PASSWORD
 from documents import selectors, services
 from documents.models import Document, DocumentTemplate, DocumentType
 from qms.errors import PermissionDenied
+from workflows import records_services
 from workflows.models import NumberSequence
 from workflows.selectors import record_workflow
 
@@ -34,8 +35,8 @@ def test_every_document_service_refuses_an_actor_without_its_permission(make_use
             actor=reader, document=effective, changes={"title": "x"}, reason="x", row_version=effective.row_version
         ),
         "documents.approve": lambda: services.approve_document(actor=reader, document=effective, password=PASSWORD),
-        "documents.configure_approval": lambda: services.configure_approval(
-            actor=qa, document=effective, state="in_review", reset=True, reason="x"
+        "documents.configure_approval": lambda: records_services.configure_record_approval(
+            actor=qa, record=effective, state="in_review", reset=True, reason="x"
         ),
         "documents.download": lambda: services.record_download(
             actor=nobody, document=effective, version=effective.current_version
