@@ -106,7 +106,7 @@ class RecordType:
     def guards_for(self, transition: WorkflowTransition) -> list[Guard]:
         return [*self.transition_guards.get(transition.name, ()), *self.state_guards.get(transition.to_state.name, ())]
 
-    def checks(self) -> list[ApprovalCheck]:
+    def all_approval_checks(self) -> list[ApprovalCheck]:
         """This type's approval checks, then the global ones."""
         return [*self.approval_checks, *_APPROVAL_CHECKS]
 

@@ -259,7 +259,7 @@ def _instance(record_type: RecordType, record) -> WorkflowInstance:
 
 
 def _run_checks(record_type: RecordType, record, instance: WorkflowInstance, actor: User) -> None:
-    for check in record_type.checks():
+    for check in record_type.all_approval_checks():
         check(actor=actor, record=record, instance=instance, state=instance.current_state)
 
 

@@ -636,10 +636,8 @@ def _history(
 def approve_permission(instance: WorkflowInstance) -> str:
     """The codename an approver needs in this instance: its template's, else its record type's
     ("" for records of unregistered types under a template that names none)."""
-    if instance.template.approve_permission:
-        return instance.template.approve_permission
     record_type = records.record_type_of_instance(instance)
-    return record_type.approve_permission if record_type is not None else ""
+    return record_type.approve_permission_for(instance) if record_type is not None else instance.template.approve_permission
 
 
 def _resource_type(instance: WorkflowInstance) -> str:
