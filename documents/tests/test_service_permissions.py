@@ -67,6 +67,14 @@ def test_document_numbers_come_from_the_running_sequence_of_their_type(make_user
     assert NumberSequence.objects.get(prefix="BR", year=0).last == 2
 
 
+def test_a_submitted_document_from_the_factory_waits_for_both_approvals(make_user):
+    document = DocumentFactory(state="in_review")
+    document = services.approve_document(actor=make_user("QA Manager"), document=document, password=PASSWORD)
+    assert document.status == "in_review"
+    document = services.approve_document(actor=make_user("QA"), document=document, password=PASSWORD)
+    assert document.status == "approved" and document.current_version.status == "approved"
+
+
 def test_a_document_made_effective_by_the_factory_has_its_real_approvals_and_signatures(make_user):
     reader = make_user("User")
     document = DocumentFactory(state="effective", title="Gowning")

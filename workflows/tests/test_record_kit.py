@@ -205,17 +205,18 @@ def test_configure_approval_names_the_approvers_of_one_record(client_for, author
     assert busy.status_code == 409 and busy.json()["error_code"] == "NOT_EDITABLE"
 
 
-def test_the_approve_permission_can_come_from_the_workflow_template(client_for, author, manager, make_sample):
-    strict = WorkflowTemplateFactory(definition={**SAMPLE_REVIEW, "name": "Strict review", "approve_permission": "audit.verify"})
-    record = make_sample(root_cause="Known", template=strict)
-    records_services.transition_record(actor=author, record=record, name="submit")
+def test_the_approve_permission_can_come_from_the_workflow_template(client_for, manager, make_sample):
+    strict = WorkflowTemplateFactory(approve_permission="audit.verify")  # review (1 × QA Manager) → approved
+    record = make_sample(template=strict)
+    assert record.status == "review", "the two-state workflow starts in its approval state"
 
     refused = act(client_for(manager), record, "approve", password=PASSWORD)
     assert refused.status_code == 403 and "audit.verify" in refused.json()["detail"], "QA Managers do not hold audit.verify"
     UserPermissionOverride.objects.create(
         user=manager, permission=Permission.objects.get(codename="audit.verify"), effect="grant"
     )
-    assert act(client_for(manager), record, "approve", password=PASSWORD).status_code == 200
+    approved = act(client_for(manager), record, "approve", password=PASSWORD)
+    assert approved.status_code == 200 and approved.json()["workflow"]["state"]["name"] == "approved"
 
 
 def test_unknown_and_non_numeric_ids_are_404(client_for, author):
