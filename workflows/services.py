@@ -99,14 +99,7 @@ def create_template(*, actor: User | None, definition: dict) -> WorkflowTemplate
             created_by=actor,
         )
         _write_definition(template, resolved)
-        audit.record(
-            action=AuditAction.CREATE,
-            resource_type="workflow_template",
-            resource_id=template.pk,
-            actor=actor,
-            summary=f"Workflow template {template} created",
-            new_values=_audit_definition(template),
-        )
+        _record_created(template, actor=actor, summary=f"Workflow template {template} created")
     return template
 
 
@@ -134,16 +127,8 @@ def update_template(
         if template.instances.exists():
             target = _next_version(template, actor, definition)
             _write_definition(target, resolved)
-            audit.record(
-                action=AuditAction.CREATE,
-                resource_type="workflow_template",
-                resource_id=target.pk,
-                actor=actor,
-                summary=f"Workflow template {template.name} versioned: v{template.version} → v{target.version}",
-                old_values=before,
-                new_values=_audit_definition(target),
-                reason=reason,
-            )
+            summary = f"Workflow template {template.name} versioned: v{template.version} → v{target.version}"
+            _record_created(target, actor=actor, summary=summary, previous=before, reason=reason)
             return target
         template.states.all().delete()
         template.name, template.description = definition["name"], definition.get("description", "")
@@ -213,6 +198,20 @@ def _next_version(template: WorkflowTemplate, actor, definition: dict) -> Workfl
         version=template.version + 1,
         previous_version=template,
         created_by=actor,
+    )
+
+
+def _record_created(template: WorkflowTemplate, *, actor, summary: str, previous: dict | None = None, reason: str = "") -> None:
+    """Audits a new template (or a new version of one: `previous` is the version it replaces)."""
+    audit.record(
+        action=AuditAction.CREATE,
+        resource_type="workflow_template",
+        resource_id=template.pk,
+        actor=actor,
+        summary=summary,
+        old_values=previous,
+        new_values=_audit_definition(template),
+        reason=reason,
     )
 
 

@@ -72,13 +72,13 @@ def sample_review():
 
 
 @pytest.fixture
-def author(make_user):
-    return make_user("QA", username="author", full_name="Ann Author")
+def author(qa_user):
+    return qa_user  # Quinn QA
 
 
 @pytest.fixture
-def manager(make_user):
-    return make_user("QA Manager", username="manager", full_name="Mia Manager")
+def manager(qa_manager):
+    return qa_manager  # Max Manager
 
 
 @pytest.fixture
@@ -151,7 +151,7 @@ def test_a_registered_record_moves_through_its_workflow_by_the_api(client_for, a
         record.pk,
         "approval",
     )
-    assert signature["printed_name"] == "Mia Manager" and signature["valid"] is True
+    assert signature["printed_name"] == "Max Manager" and signature["valid"] is True
     assert signature["intent"] == f"I approve {record.number}."
     assert body["approvals"][0]["signature_id"] == signature["id"] and body["approvals"][0]["comment"] == "Root cause confirmed"
 
