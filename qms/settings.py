@@ -1,5 +1,6 @@
 """Project settings: one file, every knob read from the environment (see .env.example)."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -45,6 +46,10 @@ INSTALLED_APPS = [
     "workflows",
     "documents",
 ]
+# A test run (pytest sets PYTEST_VERSION) also installs a test-only app: a minimal controlled record
+# type proving the workflow kit works for any model (workflows/tests/testapp).
+if os.environ.get("PYTEST_VERSION"):
+    INSTALLED_APPS.append("workflows.tests.testapp")
 
 MIDDLEWARE = [
     "qms.middleware.RequestIDMiddleware",
