@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -12,7 +12,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from qms.api.permissions import PUBLIC
-from qms.api.request_data import validated
+from qms.api.request_data import REASON_QUERY_PARAMETER, reason_from, validated
 from qms.api.schema import error_responses
 from qms.api.throttling import AuthRateThrottle
 from qms.errors import AuthenticationFailed
@@ -58,20 +58,6 @@ def token_response(user: User) -> dict:
         "expires_in": access_token_lifetime_seconds(),
         "user": UserSummarySerializer(user).data,
     }
-
-
-_REASON_QUERY = OpenApiParameter(
-    "reason",
-    str,
-    required=False,
-    description="Why (recorded in the audit trail). Required: give it here or as `reason` in a JSON body.",
-)
-
-
-def _reason_from(request) -> str:
-    """A DELETE's reason: from the JSON body or, since many clients send no body with DELETE, ?reason=."""
-    body = request.data.get("reason", "") if hasattr(request.data, "get") else ""
-    return str(body or request.query_params.get("reason", ""))
 
 
 # --- authentication -------------------------------------------------------------------------------
@@ -194,6 +180,14 @@ class RegisterView(APIView):
 # --- users ----------------------------------------------------------------------------------------
 
 
+@extend_schema_view(
+    list=extend_schema(
+        responses={200: UserSerializer(many=True), **error_responses(401, 403, 422)}, description="Requires users.view."
+    ),
+    retrieve=extend_schema(
+        responses={200: UserSerializer, **error_responses(401, 403, 404)}, description="Your own profile, or any with users.view."
+    ),
+)
 @extend_schema(tags=["users"])
 class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = UserSerializer
@@ -215,18 +209,6 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def get_queryset(self):
         return selectors.user_list()
-
-    @extend_schema(
-        responses={200: UserSerializer(many=True), **error_responses(401, 403, 422)}, description="Requires users.view."
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(
-        responses={200: UserSerializer, **error_responses(401, 403, 404)}, description="Your own profile, or any with users.view."
-    )
-    def retrieve(self, request, *args, **kwargs):
-        return super().retrieve(request, *args, **kwargs)
 
     def get_object(self):
         user = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
@@ -258,7 +240,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(UserSerializer(selectors.user_list().get(pk=user.pk)).data)
 
     @extend_schema(
-        parameters=[_REASON_QUERY],
+        parameters=[REASON_QUERY_PARAMETER],
         responses={204: None, **error_responses(401, 403, 404, 409, 422)},
         description="Deactivates the account (soft delete): the row and its audit history stay, sign-in and tokens "
         'stop working. A reason is required (`?reason=` or a JSON body `{"reason"}`); without one: 422 '
@@ -266,7 +248,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     )
     def destroy(self, request, pk=None):
         user = self.get_object()
-        reason = _reason_from(request)
+        reason = reason_from(request)
         services.deactivate_user(actor=request.user, user=user, reason=reason)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -303,7 +285,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(
         request=None,
-        parameters=[_REASON_QUERY],
+        parameters=[REASON_QUERY_PARAMETER],
         responses={200: UserPermissionsSerializer, **error_responses(401, 403, 404, 422)},
         description="Removes a grant or revocation, so the role decides again. A reason is required (`?reason=` or "
         "a JSON body). " + services.REASON_RULE,
@@ -311,7 +293,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["delete"], url_path=r"permissions/(?P<codename>[a-z_]+\.[a-z_]+)")
     def remove_permission(self, request, pk=None, codename=None):
         user = self.get_object()
-        services.remove_permission_override(actor=request.user, user=user, codename=codename, reason=_reason_from(request))
+        services.remove_permission_override(actor=request.user, user=user, codename=codename, reason=reason_from(request))
         return Response(_permissions_payload(User.objects.get(pk=user.pk)))
 
     @extend_schema(
@@ -342,6 +324,15 @@ def _permissions_payload(user: User) -> dict:
 # --- roles and permissions ----------------------------------------------------------------------------
 
 
+@extend_schema_view(
+    list=extend_schema(
+        responses={200: RoleSerializer(many=True), **error_responses(401, 403)}, description="Requires roles.view."
+    ),
+    retrieve=extend_schema(
+        responses={200: RoleDetailSerializer, **error_responses(401, 403, 404)},
+        description="The role with its permissions. Requires roles.view.",
+    ),
+)
 @extend_schema(tags=["roles"])
 class RoleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     required_permissions = {"*": "roles.view", "set_permissions": "roles.manage"}
@@ -353,17 +344,6 @@ class RoleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def get_serializer_class(self):
         return RoleSerializer if self.action == "list" else RoleDetailSerializer
-
-    @extend_schema(responses={200: RoleSerializer(many=True), **error_responses(401, 403)}, description="Requires roles.view.")
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(
-        responses={200: RoleDetailSerializer, **error_responses(401, 403, 404)},
-        description="The role with its permissions. Requires roles.view.",
-    )
-    def retrieve(self, request, *args, **kwargs):
-        return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(
         request=RolePermissionsSerializer,
@@ -378,6 +358,12 @@ class RoleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(RoleDetailSerializer(self.get_queryset().get(pk=role.pk)).data)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        responses={200: PermissionSerializer(many=True), **error_responses(401, 403)},
+        description="Every permission codename with its description. Requires roles.view.",
+    )
+)
 @extend_schema(tags=["roles"])
 class PermissionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The catalogue of permission codenames."""
@@ -387,13 +373,6 @@ class PermissionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     required_permissions = {"*": "roles.view"}
     pagination_class = None
     filterset_fields = ["domain"]
-
-    @extend_schema(
-        responses={200: PermissionSerializer(many=True), **error_responses(401, 403)},
-        description="Every permission codename with its description. Requires roles.view.",
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
 
 # --- groups -----------------------------------------------------------------------------------------------
@@ -458,7 +437,7 @@ class GroupViewSet(viewsets.GenericViewSet):
         description="Deletes the group; its audit history stays. A reason is optional (`?reason=` or a JSON body).",
     )
     def destroy(self, request, pk=None):
-        services.delete_group(actor=request.user, group=self.get_object(), reason=_reason_from(request))
+        services.delete_group(actor=request.user, group=self.get_object(), reason=reason_from(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=AddMemberSerializer, responses={200: GroupSerializer, **error_responses(401, 403, 404, 409, 422)})
