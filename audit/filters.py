@@ -62,4 +62,3 @@ def applied_filters(filterset: django_filters.FilterSet) -> dict:
             value = int(value)
         out[name] = str(value) if not isinstance(value, int) else value
     return out
-
