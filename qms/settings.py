@@ -108,6 +108,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_MAX_FAILED_ATTEMPTS = env.int("LOGIN_MAX_FAILED_ATTEMPTS", default=5)
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
 REGISTRATION_ENABLED = env.bool("REGISTRATION_ENABLED", default=False)
+# Shortest reason accepted for a change that needs one (audit trail, GMP): "0" or "x" says nothing.
+REASON_MIN_LENGTH = env.int("REASON_MIN_LENGTH", default=10)
 # Role given to self-registered users.
 REGISTRATION_DEFAULT_ROLE = env.str("REGISTRATION_DEFAULT_ROLE", default="User")
 
@@ -250,6 +252,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"ConnectionStateEnum": "qms.health.CONNECTION_STATES"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "qms.api.schema.normalise_paths",
@@ -279,6 +282,14 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
+# HTTPS only when DEBUG is off: plain-HTTP requests are redirected (the health check stays reachable
+# over HTTP for load balancers and the container healthcheck), and browsers are told to use HTTPS for
+# a year (HSTS). Behind a TLS-terminating proxy also set BEHIND_TLS_PROXY so requests count as HTTPS.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^api/health/?$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
