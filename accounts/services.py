@@ -283,10 +283,12 @@ def _rotate(payload: dict, invalid: Exception) -> tuple[User | None, Exception |
 # --- administrators -------------------------------------------------------------------------------
 
 
-def _lock_administration() -> None:
+def _lock_administration() -> bool:
     """Serialises the changes that could remove the last administrator (taken first in their
-    transaction, so two of them never deadlock and never both see the other's admin still there)."""
+    transaction, so two of them never deadlock and never both see the other's admin still there);
+    returns whether an administrator exists before the change."""
     list(Permission.objects.select_for_update().filter(codename__in=ADMINISTRATION_PERMISSIONS).order_by("pk"))
+    return administrators_exist()
 
 
 def administrators_exist() -> bool:
@@ -307,8 +309,8 @@ def administrators_exist() -> bool:
     return False
 
 
-def _ensure_an_administrator_remains() -> None:
-    if not administrators_exist():
+def _ensure_an_administrator_remains(had_administrators: bool) -> None:
+    if had_administrators and not administrators_exist():
         raise Conflict(
             "Refused: afterwards no active user would hold " + " and ".join(ADMINISTRATION_PERMISSIONS) + ", so nobody "
             "could administer accounts any more. Give another active user these permissions first.",
@@ -510,8 +512,7 @@ def update_user(
         require_reason(reason, what="changing a user's role")
         reauthenticate(user=actor, password=password, what="changing a user's role")
     with transaction.atomic():
-        if set(changes) & {"role", "is_active"}:
-            _lock_administration()
+        had_administrators = _lock_administration() if set(changes) & {"role", "is_active"} else False
         user = User.objects.select_for_update(of=("self",)).select_related("role").get(pk=user.pk)
         check_row_version(user, row_version)
         before = _user_snapshot(user)
@@ -539,7 +540,7 @@ def update_user(
         user.row_version += 1
         user.save()
         if changed & {"role", "is_active"}:
-            _ensure_an_administrator_remains()
+            _ensure_an_administrator_remains(had_administrators)
         if not user.is_active:
             revoke_tokens(user=user)
         action = "permission_change" if changed & set(ACCESS_FIELDS) else "update"
@@ -561,7 +562,7 @@ def deactivate_user(*, actor: User | None, user: User, reason: str = "") -> User
         raise Conflict("You cannot deactivate your own account.", error_code="SELF_DEACTIVATION")
     reason = require_reason(reason, what="deactivating an account")
     with transaction.atomic():
-        _lock_administration()
+        had_administrators = _lock_administration()
         user = User.objects.select_for_update().get(pk=user.pk)
         if not user.is_active:
             return user
@@ -569,7 +570,7 @@ def deactivate_user(*, actor: User | None, user: User, reason: str = "") -> User
         user.deactivated_at = timezone.now()
         user.row_version += 1
         user.save(update_fields=["is_active", "deactivated_at", "row_version"])
-        _ensure_an_administrator_remains()
+        _ensure_an_administrator_remains(had_administrators)
         revoke_tokens(user=user)
         account_event(
             "deactivate",
@@ -596,13 +597,13 @@ def set_permission_override(*, actor: User, user: User, codename: str, effect: s
     if perm is None:
         raise InvalidInput(f"Unknown permission {codename!r}.", field="codename")
     with transaction.atomic():
-        _lock_administration()
+        had_administrators = _lock_administration()
         existing = UserPermissionOverride.objects.select_for_update().filter(user=user, permission=perm).first()
         old = existing.effect if existing else None
         override, _ = UserPermissionOverride.objects.update_or_create(
             user=user, permission=perm, defaults={"effect": effect, "reason": reason, "created_by": actor}
         )
-        _ensure_an_administrator_remains()
+        _ensure_an_administrator_remains(had_administrators)
         account_event(
             "permission_change",
             actor=actor,
@@ -619,13 +620,13 @@ def remove_permission_override(*, actor: User, user: User, codename: str, reason
     require(actor, "roles.manage")
     reason = require_reason(reason, what="removing a grant or revocation")
     with transaction.atomic():
-        _lock_administration()
+        had_administrators = _lock_administration()
         override = UserPermissionOverride.objects.select_for_update().filter(user=user, permission__codename=codename).first()
         if override is None:
             raise NotFound(f"{user.username} has no grant or revocation of {codename!r}.")
         old = override.effect
         override.delete()
-        _ensure_an_administrator_remains()
+        _ensure_an_administrator_remains(had_administrators)
         account_event(
             "permission_change",
             actor=actor,
@@ -707,14 +708,14 @@ def set_role_permissions(
         require_reason(reason, what="changing a role's permissions")
         reauthenticate(user=actor, password=password, what="changing a role's permissions")
     with transaction.atomic():
-        _lock_administration()
+        had_administrators = _lock_administration()
         role = Role.objects.select_for_update().get(pk=role.pk)
         before = sorted(role.permissions.values_list("codename", flat=True))
         role.permissions.set(known.values())
         after = sorted(known)
         if before != after:
             reason = require_reason(reason, what="changing a role's permissions")
-            _ensure_an_administrator_remains()
+            _ensure_an_administrator_remains(had_administrators)
             role.save(update_fields=["updated_at"])
             account_event(
                 "permission_change",

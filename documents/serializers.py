@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
+from qms.api import limits
 from workflows.models import ApprovalMode, WorkflowTemplate
 from workflows.serializers import ApprovalRuleSerializer
 
@@ -270,51 +271,59 @@ class UploadSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=255)
     document_type = serializers.PrimaryKeyRelatedField(queryset=DocumentType.objects.filter(is_active=True))
     category = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    description = serializers.CharField(required=False, allow_blank=True, default="")
-    keywords = serializers.CharField(required=False, allow_blank=True, default="", help_text="Comma-separated keywords")
-    change_summary = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.DESCRIPTION)
+    keywords = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.KEYWORDS, help_text="Comma-separated keywords"
+    )
+    change_summary = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.COMMENT)
 
 
 class NewVersionSerializer(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True, max_length=1000)
-    change_summary = serializers.CharField(help_text="What changed in this version")
-    row_version = serializers.IntegerField(required=False, help_text="Optimistic concurrency check")
+    change_summary = serializers.CharField(max_length=limits.COMMENT, help_text="What changed in this version")
+    row_version = serializers.IntegerField(required=False, min_value=1, help_text="Optimistic concurrency check")
 
 
 class MetadataUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=255, required=False)
     category = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=limits.DESCRIPTION)
     keywords = KeywordsField(required=False)
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False)
     next_review_date = serializers.DateField(required=False, allow_null=True)
-    reason = serializers.CharField(help_text="Why the metadata changes (recorded in the audit trail)")
-    row_version = serializers.IntegerField(required=False, help_text="The row_version you read (or send If-Match)")
+    reason = serializers.CharField(max_length=limits.REASON, help_text="Why the metadata changes (recorded in the audit trail)")
+    row_version = serializers.IntegerField(required=False, min_value=1, help_text="The row_version you read (or send If-Match)")
 
 
 class ApproveSerializer(serializers.Serializer):
     password = serializers.CharField(
         trim_whitespace=False,
+        max_length=limits.PASSWORD,
         style={"input_type": "password"},
         help_text="Your password: approving applies your electronic signature",
     )
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.COMMENT)
     intent = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="Statement of intent; defaults to the approval meaning"
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=limits.REASON,
+        help_text="Statement of intent; defaults to the approval meaning",
     )
 
 
 class TransitionRequestSerializer(serializers.Serializer):
     transition = serializers.CharField(max_length=50, help_text="Name from available_transitions")
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.COMMENT)
     password = serializers.CharField(
         required=False,
         allow_blank=True,
         trim_whitespace=False,
         default="",
+        max_length=limits.PASSWORD,
         help_text="Required when the transition requires a signature",
     )
-    intent = serializers.CharField(required=False, allow_blank=True, default="")
+    intent = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.REASON)
 
 
 class ConfigureApprovalSerializer(serializers.Serializer):
@@ -322,13 +331,14 @@ class ConfigureApprovalSerializer(serializers.Serializer):
         required=False,
         default="",
         allow_blank=True,
+        max_length=limits.CODE,
         help_text="Approval state to configure (default: the workflow's first approval state)",
     )
     approval_mode = serializers.ChoiceField(choices=ApprovalMode.choices, required=False, default=ApprovalMode.ALL)
     author_may_approve = serializers.BooleanField(required=False, default=False)
-    rules = ApprovalRuleSerializer(many=True, required=False, default=list)
+    rules = ApprovalRuleSerializer(many=True, required=False, default=list, max_length=limits.LIST_ITEMS)
     reset = serializers.BooleanField(required=False, default=False, help_text="Go back to the template's rules")
-    reason = serializers.CharField(help_text="Why the approvers change (audit trail)")
+    reason = serializers.CharField(max_length=limits.REASON, help_text="Why the approvers change (audit trail)")
 
 
 # --- document types ------------------------------------------------------------------------------------
@@ -337,8 +347,9 @@ class ConfigureApprovalSerializer(serializers.Serializer):
 class DocumentTypeSerializer(serializers.ModelSerializer):
     default_workflow = serializers.PrimaryKeyRelatedField(queryset=WorkflowTemplate.objects.all())
     default_workflow_name = serializers.CharField(source="default_workflow.name", read_only=True)
-    reason = serializers.CharField(required=False, allow_blank=True, write_only=True, default="")
-    row_version = serializers.IntegerField(required=False)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=limits.DESCRIPTION)
+    reason = serializers.CharField(required=False, allow_blank=True, write_only=True, default="", max_length=limits.REASON)
+    row_version = serializers.IntegerField(required=False, min_value=1)
 
     class Meta:
         model = DocumentType
@@ -374,17 +385,27 @@ class TemplateVariableSerializer(serializers.Serializer):
     parameter_type = serializers.ChoiceField(choices=PARAMETER_TYPES, default="string")
     is_required = serializers.BooleanField(default=False)
     default_value = serializers.JSONField(required=False, allow_null=True, default=None)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
-    choices = serializers.ListField(child=serializers.CharField(), required=False, help_text="parameter_type=choice")
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.DESCRIPTION)
+    choices = serializers.ListField(
+        child=serializers.CharField(max_length=limits.NAME),
+        required=False,
+        max_length=limits.LIST_ITEMS,
+        help_text="parameter_type=choice",
+    )
 
 
 class DocumentTemplateSerializer(serializers.ModelSerializer):
-    variables = TemplateVariableSerializer(many=True, required=False, default=list)
+    variables = TemplateVariableSerializer(many=True, required=False, default=list, max_length=limits.LIST_ITEMS)
     document_type = serializers.PrimaryKeyRelatedField(queryset=DocumentType.objects.all())
     output_format = serializers.ChoiceField(choices=OutputFormat.choices, default=OutputFormat.DOCX)
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
-    reason = serializers.CharField(required=False, allow_blank=True, write_only=True, default="")
-    row_version = serializers.IntegerField(required=False)
+    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True, allow_null=True)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=limits.DESCRIPTION)
+    body = serializers.CharField(
+        max_length=limits.TEMPLATE_BODY,
+        help_text="Markdown with {{ variable }} placeholders (no other template syntax is executed).",
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, write_only=True, default="", max_length=limits.REASON)
+    row_version = serializers.IntegerField(required=False, min_value=1)
 
     class Meta:
         model = DocumentTemplate
@@ -420,16 +441,26 @@ class DocumentTemplateListSerializer(DocumentTemplateSerializer):
 
 
 class UseTemplateSerializer(serializers.Serializer):
-    template_id = serializers.IntegerField()
+    template_id = serializers.IntegerField(min_value=1)
     variables = serializers.DictField(child=serializers.JSONField(), required=False, default=dict)
     title = serializers.CharField(
         required=False,
         allow_blank=True,
         default="",
+        max_length=255,
         help_text="Document title (default: the 'title' variable, else the template name)",
     )
-    category = serializers.CharField(required=False, allow_null=True, default=None)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    category = serializers.CharField(required=False, allow_null=True, default=None, max_length=100)
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.DESCRIPTION)
+
+    def validate_variables(self, value):
+        too_long = [name for name, item in value.items() if len(str(item)) > limits.VARIABLE_VALUE]
+        if too_long:
+            raise serializers.ValidationError(
+                f"Values may have at most {limits.VARIABLE_VALUE} characters: {', '.join(sorted(too_long))}."
+            )
+        return value
+
     keywords = KeywordsField(required=False, default=list)
 
 

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from audit.models import SignatureType
+from qms.api import limits
 
 from .definition import rule_definition
 from .models import ApprovalMode, RuleKind, StateKind, TransitionTrigger, WorkflowTemplate
@@ -11,9 +12,14 @@ from .models import ApprovalMode, RuleKind, StateKind, TransitionTrigger, Workfl
 
 class ApprovalRuleSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=RuleKind.choices)
-    role = serializers.CharField(required=False, allow_null=True, help_text="Role name (kind=role)")
-    required_approvals = serializers.IntegerField(required=False, min_value=1, default=1, help_text="kind=role")
-    users = serializers.ListField(child=serializers.IntegerField(), required=False, help_text="User ids (kind=users)")
+    role = serializers.CharField(required=False, allow_null=True, max_length=limits.CODE, help_text="Role name (kind=role)")
+    required_approvals = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=1, help_text="kind=role")
+    users = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        max_length=limits.LIST_ITEMS,
+        help_text="User ids (kind=users)",
+    )
 
 
 class StateSerializer(serializers.Serializer):
@@ -24,7 +30,7 @@ class StateSerializer(serializers.Serializer):
     is_terminal = serializers.BooleanField(required=False, default=False)
     approval_mode = serializers.ChoiceField(choices=ApprovalMode.choices, required=False, default=ApprovalMode.ALL)
     author_may_approve = serializers.BooleanField(required=False, default=False)
-    approval_rules = ApprovalRuleSerializer(many=True, required=False, default=list)
+    approval_rules = ApprovalRuleSerializer(many=True, required=False, default=list, max_length=limits.LIST_ITEMS)
 
 
 class TransitionSerializer(serializers.Serializer):
@@ -41,18 +47,20 @@ class TransitionSerializer(serializers.Serializer):
 
 class WorkflowTemplateWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
-    states = StateSerializer(many=True)
-    transitions = TransitionSerializer(many=True)
-    reason = serializers.CharField(required=False, allow_blank=True, default="", write_only=True)
-    row_version = serializers.IntegerField(required=False, write_only=True, help_text="Optimistic concurrency check (PUT)")
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.DESCRIPTION)
+    states = StateSerializer(many=True, max_length=limits.LIST_ITEMS)
+    transitions = TransitionSerializer(many=True, max_length=limits.LIST_ITEMS)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", write_only=True, max_length=limits.REASON)
+    row_version = serializers.IntegerField(
+        required=False, write_only=True, min_value=1, help_text="Optimistic concurrency check (PUT)"
+    )
 
 
 class WorkflowTemplateSerializer(serializers.ModelSerializer):
     states = serializers.SerializerMethodField()
     transitions = serializers.SerializerMethodField()
-    previous_version = serializers.PrimaryKeyRelatedField(read_only=True)
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+    previous_version = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = WorkflowTemplate
