@@ -10,7 +10,7 @@ from .models import Group, Permission, Role, User
 
 
 class UserSummarySerializer(serializers.ModelSerializer):
-    role = serializers.CharField(source="role.name", default=None, read_only=True)
+    role = serializers.CharField(source="role.name", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = User
@@ -24,7 +24,7 @@ class GroupRefSerializer(serializers.ModelSerializer):
 
 
 class UserSerializer(serializers.ModelSerializer):
-    role = serializers.CharField(source="role.name", default=None, read_only=True)
+    role = serializers.CharField(source="role.name", default=None, read_only=True, allow_null=True)
     groups = GroupRefSerializer(many=True, read_only=True)
     is_locked = serializers.SerializerMethodField()
 

@@ -81,9 +81,11 @@ class DocumentVersionSerializer(serializers.ModelSerializer):
 class DocumentListSerializer(serializers.ModelSerializer):
     document_type = DocumentTypeRefSerializer(read_only=True)
     owner = UserRefSerializer(read_only=True)
-    version = serializers.CharField(source="current_version.version", default=None, read_only=True)
-    effective_version = serializers.CharField(source="effective_version.version", default=None, read_only=True)
-    processing_status = serializers.CharField(source="current_version.processing_status", default=None, read_only=True)
+    version = serializers.CharField(source="current_version.version", default=None, read_only=True, allow_null=True)
+    effective_version = serializers.CharField(source="effective_version.version", default=None, read_only=True, allow_null=True)
+    processing_status = serializers.CharField(
+        source="current_version.processing_status", default=None, read_only=True, allow_null=True
+    )
     keywords = KeywordsField(read_only=True)
 
     class Meta:
@@ -207,10 +209,11 @@ class DocumentDetailSerializer(DocumentListSerializer):
     file_path = serializers.CharField(
         source="current_version.file.name",
         default=None,
+        allow_null=True,
         read_only=True,
         help_text="Where the current version's file is kept in the configured storage (STORAGE_TYPE)",
     )
-    current_version = DocumentVersionSerializer(read_only=True)
+    current_version = DocumentVersionSerializer(read_only=True, allow_null=True)
     versions = serializers.SerializerMethodField()
     workflow = serializers.SerializerMethodField()
     available_transitions = serializers.SerializerMethodField()
