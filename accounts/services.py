@@ -1,4 +1,10 @@
-"""Every write about users, roles, permissions, groups and sign-in: one function per use case."""
+"""Every write about users, roles, permissions, groups and sign-in: one function per use case.
+
+Each administrative service checks its own permission (`qms.permissions.require`; `actor=None` is
+the system: data migrations, commands, the demo seed). Sign-in, token rotation, sign-out and
+password changes act on the caller's own account and need no codename; registration is governed by
+REGISTRATION_ENABLED.
+"""
 
 from __future__ import annotations
 

@@ -96,6 +96,20 @@ def principals(make_user, settings, tmp_path):
     return Principals(make_user)
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """The WSGI handler closes database connections when a request ends; Django's test client
+    disconnects that (the test's transaction lives on the connection), and so does this test."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @schema.parametrize()
 @hypothesis_settings(
     max_examples=EXAMPLES,
