@@ -103,7 +103,7 @@ class ChangePasswordSerializer(serializers.Serializer):
 
 class RegisterSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
-    email = serializers.EmailField()
+    email = serializers.EmailField(max_length=254)
     full_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     password = password_field()
 
@@ -119,7 +119,7 @@ class UserCreateSerializer(RegisterSerializer):
 
 class UserUpdateSerializer(serializers.Serializer):
     full_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    email = serializers.EmailField(required=False, allow_null=True)
+    email = serializers.EmailField(required=False, allow_null=True, max_length=254)
     department = serializers.CharField(max_length=150, required=False, allow_blank=True)
     office_location = serializers.CharField(max_length=150, required=False, allow_blank=True)
     role = serializers.CharField(

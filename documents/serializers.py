@@ -29,14 +29,23 @@ class DocumentTypeRefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-@extend_schema_field({"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]})
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "maxLength": limits.KEYWORDS},
+            {"type": "array", "items": {"type": "string", "maxLength": limits.KEYWORDS}, "maxItems": limits.LIST_ITEMS},
+        ]
+    }
+)
 class KeywordsField(serializers.Field):
-    """Accepts "a, b, c" or ["a", "b", "c"]; returns a list."""
+    """Accepts "a, b, c" or ["a", "b", "c"] (at most limits.KEYWORDS characters in all); returns a list."""
 
     def to_internal_value(self, data):
-        if isinstance(data, str):
-            return split_keywords(data)
-        if isinstance(data, list) and all(isinstance(item, str) for item in data):
+        if isinstance(data, str) or (isinstance(data, list) and all(isinstance(item, str) for item in data)):
+            if len(data if isinstance(data, str) else ", ".join(data)) > limits.KEYWORDS:
+                raise serializers.ValidationError(
+                    f"Ensure the keywords have no more than {limits.KEYWORDS} characters.", code="max_length"
+                )
             return split_keywords(data)
         raise serializers.ValidationError("Give keywords as a comma-separated string or a list of strings.")
 
