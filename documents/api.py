@@ -2,17 +2,15 @@
 transition, configure-approval and workflow from the controlled-record kit's mixin), document types
 and document templates."""
 
-import json
-
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from qms.api.renderers import AnyMediaRenderer
 from qms.api.request_data import if_match_version, pop_reason_and_row_version, validated
 from qms.api.schema import error_responses
 from qms.errors import NotFound
@@ -36,19 +34,6 @@ from .serializers import (
 )
 
 
-class AnyMediaRenderer(BaseRenderer):
-    """Lets a download be requested with any Accept header; errors still render as JSON."""
-
-    media_type = "*/*"
-    format = "file"
-    charset = None
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        if isinstance(data, bytes):
-            return data
-        return json.dumps(data).encode()
-
-
 def detail_response(document, request, status_code=status.HTTP_200_OK) -> Response:
     document = selectors.document_detail_queryset(request.user).get(pk=document.pk)
     detail = selectors.document_detail(document, request.user)
@@ -59,6 +44,9 @@ def detail_response(document, request, status_code=status.HTTP_200_OK) -> Respon
     return response
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: DocumentListSerializer(many=True), **error_responses(401, 403, 422)}),
+)
 @extend_schema(tags=["documents"])
 class DocumentViewSet(ControlledRecordActionsMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     record_type = "document"
@@ -76,7 +64,6 @@ class DocumentViewSet(ControlledRecordActionsMixin, mixins.ListModelMixin, views
         "next_review_date": "next_review_date",
     }
     default_sort = ["-created_at", "-pk"]
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
     required_permissions = {
         "list": "documents.view",
         "retrieve": "documents.view",
@@ -98,10 +85,6 @@ class DocumentViewSet(ControlledRecordActionsMixin, mixins.ListModelMixin, views
 
     def record_response(self, record, request) -> Response:
         return detail_response(record, request)
-
-    @extend_schema(responses={200: DocumentListSerializer(many=True), **error_responses(401, 403, 422)})
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
     @extend_schema(responses={200: DocumentDetailSerializer, **error_responses(401, 403, 404)})
     def retrieve(self, request, pk=None):
@@ -190,6 +173,10 @@ class DocumentViewSet(ControlledRecordActionsMixin, mixins.ListModelMixin, views
         return download_response(actor=request.user, document=document, version=version)
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: DocumentTypeSerializer(many=True), **error_responses(401, 403, 422)}),
+    retrieve=extend_schema(responses={200: DocumentTypeSerializer, **error_responses(401, 403, 404)}),
+)
 @extend_schema(tags=["document types"])
 class DocumentTypeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = DocumentTypeSerializer
@@ -204,14 +191,6 @@ class DocumentTypeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 
     def get_queryset(self):
         return selectors.document_type_list()
-
-    @extend_schema(responses={200: DocumentTypeSerializer(many=True), **error_responses(401, 403, 422)})
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(responses={200: DocumentTypeSerializer, **error_responses(401, 403, 404)})
-    def retrieve(self, request, *args, **kwargs):
-        return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(request=DocumentTypeSerializer, responses={201: DocumentTypeSerializer, **error_responses(401, 403, 409, 422)})
     def create(self, request):
@@ -235,6 +214,10 @@ class DocumentTypeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         return Response(DocumentTypeSerializer(doc_type).data)
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: DocumentTemplateListSerializer(many=True), **error_responses(401, 403, 422)}),
+    retrieve=extend_schema(responses={200: DocumentTemplateSerializer, **error_responses(401, 403, 404)}),
+)
 @extend_schema(tags=["templates"])
 class DocumentTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = DocumentTemplateSerializer
@@ -254,14 +237,6 @@ class DocumentTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
 
     def get_serializer_class(self):
         return DocumentTemplateListSerializer if self.action == "list" else DocumentTemplateSerializer
-
-    @extend_schema(responses={200: DocumentTemplateListSerializer(many=True), **error_responses(401, 403, 422)})
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(responses={200: DocumentTemplateSerializer, **error_responses(401, 403, 404)})
-    def retrieve(self, request, *args, **kwargs):
-        return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(
         request=DocumentTemplateSerializer,

@@ -31,6 +31,13 @@ class WorkflowTemplateFilter(django_filters.FilterSet):
     name = django_filters.CharFilter(lookup_expr="icontains")
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("include_retired", bool, description="Also list versions replaced by newer ones")],
+        responses={200: WorkflowTemplateSerializer(many=True), **error_responses(401, 403, 422)},
+    ),
+    retrieve=extend_schema(responses={200: WorkflowTemplateSerializer, **error_responses(401, 403, 404)}),
+)
 @extend_schema(tags=["workflows"])
 class WorkflowTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = WorkflowTemplateSerializer
@@ -47,17 +54,6 @@ class WorkflowTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     def get_queryset(self):
         include_retired = self.action != "list" or self.request.query_params.get("include_retired") in ("1", "true", "yes")
         return selectors.template_list(include_retired=include_retired)
-
-    @extend_schema(
-        parameters=[OpenApiParameter("include_retired", bool, description="Also list versions replaced by newer ones")],
-        responses={200: WorkflowTemplateSerializer(many=True), **error_responses(401, 403, 422)},
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(responses={200: WorkflowTemplateSerializer, **error_responses(401, 403, 404)})
-    def retrieve(self, request, *args, **kwargs):
-        return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(
         request=WorkflowTemplateWriteSerializer,

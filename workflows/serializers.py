@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from audit.models import SignatureType
+from qms.api import limits
 
 from .definition import rule_definition
 from .models import ApprovalMode, RuleKind, StateKind, TransitionTrigger, WorkflowTemplate
@@ -14,9 +15,14 @@ from .models import ApprovalMode, RuleKind, StateKind, TransitionTrigger, Workfl
 
 class ApprovalRuleSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=RuleKind.choices)
-    role = serializers.CharField(required=False, allow_null=True, help_text="Role name (kind=role)")
-    required_approvals = serializers.IntegerField(required=False, min_value=1, default=1, help_text="kind=role")
-    users = serializers.ListField(child=serializers.IntegerField(), required=False, help_text="User ids (kind=users)")
+    role = serializers.CharField(required=False, allow_null=True, max_length=limits.CODE, help_text="Role name (kind=role)")
+    required_approvals = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=1, help_text="kind=role")
+    users = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        max_length=limits.LIST_ITEMS,
+        help_text="User ids (kind=users)",
+    )
 
 
 class StateSerializer(serializers.Serializer):
@@ -27,7 +33,7 @@ class StateSerializer(serializers.Serializer):
     is_terminal = serializers.BooleanField(required=False, default=False)
     approval_mode = serializers.ChoiceField(choices=ApprovalMode.choices, required=False, default=ApprovalMode.ALL)
     author_may_approve = serializers.BooleanField(required=False, default=False)
-    approval_rules = ApprovalRuleSerializer(many=True, required=False, default=list)
+    approval_rules = ApprovalRuleSerializer(many=True, required=False, default=list, max_length=limits.LIST_ITEMS)
 
 
 class TransitionSerializer(serializers.Serializer):
@@ -44,7 +50,7 @@ class TransitionSerializer(serializers.Serializer):
 
 class WorkflowTemplateWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.DESCRIPTION)
     approve_permission = serializers.CharField(
         max_length=100,
         required=False,
@@ -52,17 +58,19 @@ class WorkflowTemplateWriteSerializer(serializers.Serializer):
         default="",
         help_text="Permission codename approvers need on records using this workflow (blank: the record type's default)",
     )
-    states = StateSerializer(many=True)
-    transitions = TransitionSerializer(many=True)
-    reason = serializers.CharField(required=False, allow_blank=True, default="", write_only=True)
-    row_version = serializers.IntegerField(required=False, write_only=True, help_text="Optimistic concurrency check (PUT)")
+    states = StateSerializer(many=True, max_length=limits.LIST_ITEMS)
+    transitions = TransitionSerializer(many=True, max_length=limits.LIST_ITEMS)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", write_only=True, max_length=limits.REASON)
+    row_version = serializers.IntegerField(
+        required=False, write_only=True, min_value=1, help_text="Optimistic concurrency check (PUT)"
+    )
 
 
 class WorkflowTemplateSerializer(serializers.ModelSerializer):
     states = serializers.SerializerMethodField()
     transitions = serializers.SerializerMethodField()
-    previous_version = serializers.PrimaryKeyRelatedField(read_only=True)
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+    previous_version = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = WorkflowTemplate
@@ -123,26 +131,32 @@ class WorkflowTemplateSerializer(serializers.ModelSerializer):
 class ApproveSerializer(serializers.Serializer):
     password = serializers.CharField(
         trim_whitespace=False,
+        max_length=limits.PASSWORD,
         style={"input_type": "password"},
         help_text="Your password: approving applies your electronic signature",
     )
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.COMMENT)
     intent = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="Statement of intent; defaults to the approval meaning"
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=limits.REASON,
+        help_text="Statement of intent; defaults to the approval meaning",
     )
 
 
 class TransitionRequestSerializer(serializers.Serializer):
     transition = serializers.CharField(max_length=50, help_text="Name from available_transitions")
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.COMMENT)
     password = serializers.CharField(
         required=False,
         allow_blank=True,
         trim_whitespace=False,
         default="",
+        max_length=limits.PASSWORD,
         help_text="Required when the transition requires a signature",
     )
-    intent = serializers.CharField(required=False, allow_blank=True, default="")
+    intent = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.REASON)
 
 
 class ConfigureApprovalSerializer(serializers.Serializer):
@@ -150,13 +164,14 @@ class ConfigureApprovalSerializer(serializers.Serializer):
         required=False,
         default="",
         allow_blank=True,
+        max_length=limits.CODE,
         help_text="Approval state to configure (default: the workflow's first approval state)",
     )
     approval_mode = serializers.ChoiceField(choices=ApprovalMode.choices, required=False, default=ApprovalMode.ALL)
     author_may_approve = serializers.BooleanField(required=False, default=False)
-    rules = ApprovalRuleSerializer(many=True, required=False, default=list)
+    rules = ApprovalRuleSerializer(many=True, required=False, default=list, max_length=limits.LIST_ITEMS)
     reset = serializers.BooleanField(required=False, default=False, help_text="Go back to the template's rules")
-    reason = serializers.CharField(help_text="Why the approvers change (audit trail)")
+    reason = serializers.CharField(max_length=limits.REASON, help_text="Why the approvers change (audit trail)")
 
 
 # --- the controlled-record kit: a record's workflow ----------------------------------------------------------
