@@ -130,7 +130,9 @@ class UserUpdateSerializer(serializers.Serializer):
         required=False, help_text="Why the change is made (audit trail). Required when role or is_active changes."
     )
     password = password_field(required=False, help_text="Your own password; required when `role` changes")
-    row_version = serializers.IntegerField(required=False, write_only=True, min_value=1, help_text="Optimistic concurrency check")
+    row_version = serializers.IntegerField(
+        max_value=limits.MAX_INT, required=False, write_only=True, min_value=1, help_text="Optimistic concurrency check"
+    )
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -202,7 +204,10 @@ class GroupWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=150)
     description = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.DESCRIPTION)
     member_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=limits.LIST_ITEMS
+        child=serializers.IntegerField(max_value=limits.MAX_INT, min_value=1),
+        required=False,
+        default=list,
+        max_length=limits.LIST_ITEMS,
     )
 
 
@@ -213,7 +218,7 @@ class GroupUpdateSerializer(serializers.Serializer):
 
 
 class AddMemberSerializer(serializers.Serializer):
-    user_id = serializers.IntegerField(min_value=1)
+    user_id = serializers.IntegerField(max_value=limits.MAX_INT, min_value=1)
 
 
 def access_token_lifetime_seconds() -> int:

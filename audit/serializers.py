@@ -82,11 +82,13 @@ class VerificationSerializer(serializers.Serializer):
 
 
 class SignatureCreateSerializer(serializers.Serializer):
-    document_id = serializers.IntegerField(required=False, help_text="Shorthand for resource_type=document")
+    document_id = serializers.IntegerField(
+        min_value=1, max_value=limits.MAX_INT, required=False, help_text="Shorthand for resource_type=document"
+    )
     resource_type = serializers.CharField(
         required=False, max_length=50, help_text="A signable record type, e.g. document, group, role"
     )
-    resource_id = serializers.IntegerField(required=False)
+    resource_id = serializers.IntegerField(min_value=1, max_value=limits.MAX_INT, required=False)
     signature_type = serializers.ChoiceField(choices=SignatureType.choices)
     intent = serializers.CharField(max_length=limits.REASON, help_text="The meaning of the signature in words")
     password = serializers.CharField(

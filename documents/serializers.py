@@ -162,7 +162,9 @@ class UploadSerializer(serializers.Serializer):
 class NewVersionSerializer(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True, max_length=1000)
     change_summary = serializers.CharField(max_length=limits.COMMENT, help_text="What changed in this version")
-    row_version = serializers.IntegerField(required=False, min_value=1, help_text="Optimistic concurrency check")
+    row_version = serializers.IntegerField(
+        max_value=limits.MAX_INT, required=False, min_value=1, help_text="Optimistic concurrency check"
+    )
 
 
 class MetadataUpdateSerializer(serializers.Serializer):
@@ -173,7 +175,9 @@ class MetadataUpdateSerializer(serializers.Serializer):
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False)
     next_review_date = serializers.DateField(required=False, allow_null=True)
     reason = serializers.CharField(max_length=limits.REASON, help_text="Why the metadata changes (recorded in the audit trail)")
-    row_version = serializers.IntegerField(required=False, min_value=1, help_text="The row_version you read (or send If-Match)")
+    row_version = serializers.IntegerField(
+        max_value=limits.MAX_INT, required=False, min_value=1, help_text="The row_version you read (or send If-Match)"
+    )
 
 
 # --- document types ------------------------------------------------------------------------------------
@@ -184,7 +188,7 @@ class DocumentTypeSerializer(serializers.ModelSerializer):
     default_workflow_name = serializers.CharField(source="default_workflow.name", read_only=True)
     description = serializers.CharField(required=False, allow_blank=True, max_length=limits.DESCRIPTION)
     reason = serializers.CharField(required=False, allow_blank=True, write_only=True, default="", max_length=limits.REASON)
-    row_version = serializers.IntegerField(required=False, min_value=1)
+    row_version = serializers.IntegerField(max_value=limits.MAX_INT, required=False, min_value=1)
 
     class Meta:
         model = DocumentType
@@ -240,7 +244,7 @@ class DocumentTemplateSerializer(serializers.ModelSerializer):
         help_text="Markdown with {{ variable }} placeholders (no other template syntax is executed).",
     )
     reason = serializers.CharField(required=False, allow_blank=True, write_only=True, default="", max_length=limits.REASON)
-    row_version = serializers.IntegerField(required=False, min_value=1)
+    row_version = serializers.IntegerField(max_value=limits.MAX_INT, required=False, min_value=1)
 
     class Meta:
         model = DocumentTemplate
@@ -276,7 +280,7 @@ class DocumentTemplateListSerializer(DocumentTemplateSerializer):
 
 
 class UseTemplateSerializer(serializers.Serializer):
-    template_id = serializers.IntegerField(min_value=1)
+    template_id = serializers.IntegerField(max_value=limits.MAX_INT, min_value=1)
     variables = serializers.DictField(child=serializers.JSONField(), required=False, default=dict)
     title = serializers.CharField(
         required=False,

@@ -18,7 +18,7 @@ class ApprovalRuleSerializer(serializers.Serializer):
     role = serializers.CharField(required=False, allow_null=True, max_length=limits.CODE, help_text="Role name (kind=role)")
     required_approvals = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=1, help_text="kind=role")
     users = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(max_value=limits.MAX_INT, min_value=1),
         required=False,
         max_length=limits.LIST_ITEMS,
         help_text="User ids (kind=users)",
@@ -62,7 +62,7 @@ class WorkflowTemplateWriteSerializer(serializers.Serializer):
     transitions = TransitionSerializer(many=True, max_length=limits.LIST_ITEMS)
     reason = serializers.CharField(required=False, allow_blank=True, default="", write_only=True, max_length=limits.REASON)
     row_version = serializers.IntegerField(
-        required=False, write_only=True, min_value=1, help_text="Optimistic concurrency check (PUT)"
+        required=False, write_only=True, min_value=1, max_value=limits.MAX_INT, help_text="Optimistic concurrency check (PUT)"
     )
 
 

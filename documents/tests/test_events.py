@@ -84,10 +84,18 @@ def test_a_metadata_change_emits_the_changed_fields_and_no_change_emits_nothing(
     )
 
     services.update_metadata(
-        actor=author, document=document, changes={"title": "New title"}, reason="Typo", row_version=document.row_version
+        actor=author,
+        document=document,
+        changes={"title": "New title"},
+        reason="Typo in the title",
+        row_version=document.row_version,
     )
     services.update_metadata(
-        actor=author, document=document, changes={"title": "New title"}, reason="Again", row_version=document.row_version + 1
+        actor=author,
+        document=document,
+        changes={"title": "New title"},
+        reason="Same title again",
+        row_version=document.row_version + 1,
     )
 
     [event] = OutboxEvent.objects.filter(name="document.metadata_updated")

@@ -29,3 +29,6 @@ PASSWORD = 128
 TOKEN = 4096
 # Items in a list field (permission codenames, member ids, approval rules, states).
 LIST_ITEMS = 500
+# Ids and counters sent in a body: the largest integer the database stores (a larger one is a 422,
+# never an overflow in the database driver).
+MAX_INT = 2**63 - 1

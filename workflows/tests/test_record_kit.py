@@ -191,7 +191,9 @@ def test_configure_approval_names_the_approvers_of_one_record(client_for, author
     a = client_for(author)
 
     assert act(a, record, "configure-approval", rules=[{"kind": "users", "users": [other_manager.pk]}]).status_code == 422
-    assert act(client_for(reader), record, "configure-approval", reset=True, reason="x").status_code == 403
+    assert (
+        act(client_for(reader), record, "configure-approval", reset=True, reason="Reset to the template rules").status_code == 403
+    )
     refused = act(a, record, "configure-approval", rules=[{"kind": "users", "users": [qa.pk]}], reason="Area owner")
     assert refused.status_code == 422 and refused.json()["error_code"] == "APPROVER_CANNOT_APPROVE"
     assert "does not hold the deviations.approve permission" in refused.json()["detail"][0]["msg"]
@@ -201,7 +203,7 @@ def test_configure_approval_names_the_approvers_of_one_record(client_for, author
     act(a, record, "transition", transition="submit")
     assert act(client_for(manager), record, "approve", password=PASSWORD).json()["error_code"] == "NOT_AN_APPROVER"
     assert act(client_for(other_manager), record, "approve", password=PASSWORD).json()["workflow"]["state"]["name"] == "closed"
-    busy = act(a, record, "configure-approval", reset=True, reason="x")
+    busy = act(a, record, "configure-approval", reset=True, reason="Reset to the template rules")
     assert busy.status_code == 409 and busy.json()["error_code"] == "NOT_EDITABLE"
 
 
@@ -279,7 +281,9 @@ def test_the_kit_services_check_their_own_permissions(make_user, make_sample):
     with pytest.raises(PermissionDenied, match="deviations.edit"):
         records_services.transition_record(actor=reader, record=record, name="submit")
     with pytest.raises(PermissionDenied, match="deviations.edit"):
-        records_services.configure_record_approval(actor=reader, record=record, state="review", reset=True, reason="x")
+        records_services.configure_record_approval(
+            actor=reader, record=record, state="review", reset=True, reason="Reset to the template rules"
+        )
     with pytest.raises(PermissionDenied, match="deviations.view"):
         records_services.approve_record(actor=nobody, record=record, password=PASSWORD)
     records_services.transition_record(actor=make_user("QA"), record=record, name="submit")
