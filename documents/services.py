@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import Role, User
+from accounts.services import authenticate_signer
 from audit import changes as audit_changes
 from audit import services as audit
 from audit import signatures
@@ -438,7 +439,7 @@ def approve_document(*, actor: User, document: Document, password: str, comment:
     check_can_approve(actor=actor, document=document)
     if not password:
         raise workflows.SignatureRequired("Approving applies your electronic signature: give your password.")
-    signatures.authenticate_signer(user=actor, password=password)
+    authenticate_signer(user=actor, password=password)
     with transaction.atomic():
         document = _lock(document)
         check_can_approve(actor=actor, document=document)
@@ -448,6 +449,7 @@ def approve_document(*, actor: User, document: Document, password: str, comment:
             signature_type="approval",
             intent=(intent or "").strip() or default_intent(document),
             reason=comment,
+            via_workflow=True,
         )
         outcome = workflows.approve(instance=document.workflow_instance, actor=actor, signature=signature, comment=comment)
         _after_workflow_change(document, outcome, actor)
@@ -472,7 +474,7 @@ def transition_document(
     if transition_obj.requires_signature:
         if not password:
             raise workflows.SignatureRequired()
-        signatures.authenticate_signer(user=actor, password=password)
+        authenticate_signer(user=actor, password=password)
     with transaction.atomic():
         document = _lock(document)
         signature = None
@@ -484,6 +486,7 @@ def transition_document(
                 intent=(intent or "").strip()
                 or f"{transition_obj.label}: {document.number} version {document.current_version.version}.",
                 reason=comment,
+                via_workflow=True,
             )
         outcome = workflows.transition(
             instance=document.workflow_instance, name=name, actor=actor, comment=comment, signature=signature

@@ -83,8 +83,21 @@ TEMPLATES = [
 
 # --- Database ---------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0))
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+# The owner of the tables, for `migrate --database owner` when the application itself runs as a
+# role that owns nothing (see `manage.py setup_database_roles` and the README's deployment notes).
+if env.str("DATABASE_OWNER_URL", default=""):
+    DATABASES["owner"] = env.db("DATABASE_OWNER_URL")
+    DATABASES["owner"]["TEST"] = {"MIRROR": "default"}
+# Django's engines plus a pre-commit hook (qms.db.before_commit): the audit trail appends a use
+# case's events at the end of its transaction, so the chain head is locked only briefly.
+_ENGINES_WITH_HOOKS = {
+    "django.db.backends.postgresql": "qms.db.backends.postgresql",
+    "django.db.backends.sqlite3": "qms.db.backends.sqlite3",
+}
+for _database in DATABASES.values():
+    _database["ENGINE"] = _ENGINES_WITH_HOOKS.get(_database["ENGINE"], _database["ENGINE"])
+    _database.setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"] == "qms.db.backends.sqlite3":
     # Wait for a concurrent writer instead of failing at once (dev server + eager Celery).
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 
@@ -109,6 +122,27 @@ LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
 REGISTRATION_ENABLED = env.bool("REGISTRATION_ENABLED", default=False)
 # Role given to self-registered users.
 REGISTRATION_DEFAULT_ROLE = env.str("REGISTRATION_DEFAULT_ROLE", default="User")
+
+# --- Audit trail ------------------------------------------------------------------------------------
+# The hash chain of the audit trail is keyed (HMAC-SHA256) with a key that is NOT stored in the
+# database, so whoever can write the database but not read this environment cannot re-hash a
+# rewritten history. Keep it apart from SECRET_KEY; rotate by moving it to AUDIT_HMAC_OLD_KEYS
+# (events keep naming the key that sealed them) and setting a new one.
+AUDIT_HMAC_KEY = env.str("AUDIT_HMAC_KEY", default="")
+if not AUDIT_HMAC_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "AUDIT_HMAC_KEY must be set when DEBUG is off (a long random string, different from SECRET_KEY)."
+        )
+    AUDIT_HMAC_KEY = "insecure-development-audit-key-do-not-use-in-production"
+if AUDIT_HMAC_KEY == SECRET_KEY:
+    raise ImproperlyConfigured("AUDIT_HMAC_KEY must differ from SECRET_KEY.")
+AUDIT_HMAC_OLD_KEYS = env.list("AUDIT_HMAC_OLD_KEYS", default=[])
+# Signed checkpoints of the chain (sequence and head hash) are appended here, outside the database.
+AUDIT_CHECKPOINT_DIR = env.str("AUDIT_CHECKPOINT_DIR", default=str(BASE_DIR / "audit-checkpoints"))
+AUDIT_CHECKPOINT_MINUTES = env.int("AUDIT_CHECKPOINT_MINUTES", default=60)
+# Who re-authenticates a signer (password, lockout counting): the accounts app.
+AUDIT_SIGNER_AUTHENTICATOR = "accounts.services.authenticate_signer"
 
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -184,6 +218,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=540
 CELERY_TASK_DEFAULT_RETRY_DELAY = 10
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "audit-checkpoint": {"task": "audit.tasks.write_checkpoint", "schedule": AUDIT_CHECKPOINT_MINUTES * 60.0},
+}
 
 # --- REST API ---------------------------------------------------------------------------------
 THROTTLE_AUTH_RATE = env.str("THROTTLE_AUTH_RATE", default="10/min")
