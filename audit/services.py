@@ -29,7 +29,7 @@ from . import chain, checkpoints, selectors, subjects
 from .actions import AuditTrailAction
 from .canonical import json_safe
 from .chain import ChainVerification
-from .changes import diff, resource_type_of, snapshot
+from .changes import diff, snapshot
 from .exports import csv_stream, pdf_report
 from .filters import AuditEventFilter, applied_filters
 from .models import AuditEvent
@@ -130,7 +130,7 @@ def record_change(
         return None
     return record(
         action=action,
-        resource_type=resource_type_of(obj),
+        resource_type=subjects.type_name_of(obj),
         resource_id=obj.pk,
         summary=summary,
         actor=actor,
@@ -162,6 +162,8 @@ def write_checkpoint(*, actor=None) -> checkpoints.Checkpoint:
     for a tampered chain: CheckpointRefused (409) names the problem instead. `actor` None is the
     system (the beat job, the management command)."""
     require(actor, "audit.verify")
+    if checkpoints.store_dir() is None:
+        raise checkpoints.CheckpointStoreError("AUDIT_CHECKPOINT_DIR is not set: checkpoints have nowhere to go.")
     previous = chain.latest_checkpoint()
     sequence, head_hash = chain.head()
     result = chain.verify(since=previous) if previous is not None else chain.verify()
