@@ -44,7 +44,8 @@ def parse_args():
 
 def setup_django(database_url: str) -> str:
     if not database_url.startswith(("postgres://", "postgresql://")):
-        sys.exit("audit_contention needs PostgreSQL (--database-url postgres://...)")
+        print("skipped: audit_contention needs PostgreSQL (--database-url postgres://...)")
+        sys.exit(0)
     base, name = database_url.rsplit("/", 1)
     scratch = f"{name.split('?')[0]}_contention"
     os.environ.update(
@@ -61,7 +62,12 @@ def setup_django(database_url: str) -> str:
     )
     import psycopg
 
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+    try:
+        admin = psycopg.connect(f"{base}/postgres", autocommit=True)
+    except psycopg.OperationalError as exc:
+        print(f"skipped: no PostgreSQL server at {base} ({exc})")
+        sys.exit(0)
+    with admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
         admin.execute(f'CREATE DATABASE "{scratch}"')
     import django

@@ -83,18 +83,16 @@ TEMPLATES = [
 
 # --- Database ---------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-# The owner of the tables, for `migrate --database owner` when the application itself runs as a
-# role that owns nothing (see `manage.py setup_database_roles` and the README's deployment notes).
-if env.str("DATABASE_OWNER_URL", default=""):
-    DATABASES["owner"] = env.db("DATABASE_OWNER_URL")
-    DATABASES["owner"]["TEST"] = {"MIRROR": "default"}
+# The owner of the tables: `manage.py migrate` connects with it when the application itself runs as
+# a role that owns nothing (see `manage.py setup_database_roles` and the README's deployment notes).
+DATABASE_OWNER = env.db("DATABASE_OWNER_URL") if env.str("DATABASE_OWNER_URL", default="") else None
 # Django's engines plus a pre-commit hook (qms.db.before_commit): the audit trail appends a use
 # case's events at the end of its transaction, so the chain head is locked only briefly.
 _ENGINES_WITH_HOOKS = {
     "django.db.backends.postgresql": "qms.db.backends.postgresql",
     "django.db.backends.sqlite3": "qms.db.backends.sqlite3",
 }
-for _database in DATABASES.values():
+for _database in [DATABASES["default"], DATABASE_OWNER or {"ENGINE": ""}]:
     _database["ENGINE"] = _ENGINES_WITH_HOOKS.get(_database["ENGINE"], _database["ENGINE"])
     _database.setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0))
 if DATABASES["default"]["ENGINE"] == "qms.db.backends.sqlite3":

@@ -112,6 +112,26 @@ def test_the_app_role_writes_normally_but_cannot_alter_the_audit_trail(roles, ma
     assert AuditEvent.objects.filter(resource_type="group", resource_id=group.pk).count() == 3
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_migrations_run_as_the_owner_named_by_database_owner_url(roles, settings):
+    """The application role cannot drop or create triggers; `migrate` with DATABASE_OWNER_URL can."""
+    from io import StringIO
+
+    owner, app, password = roles
+    settings.DATABASE_OWNER = {**settings.DATABASES["default"], "USER": owner, "PASSWORD": ""}
+    with connected_as(app, password):
+        out = StringIO()
+        call_command("migrate", "audit", "0005", stdout=out)  # drops the chain head's guard
+        call_command("migrate", "audit", stdout=out)  # and installs it again
+        assert f"Migrating as the owner '{owner}'" in out.getvalue()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_user")
+            assert cursor.fetchone() == (app,)  # back to the application's role afterwards
+        _refused("DELETE FROM audit_chainhead", "permission denied")
+    with pytest.raises(DatabaseError, match="audit_chainhead"), transaction.atomic():
+        _execute("TRUNCATE audit_chainhead")  # the guard is back (even for the superuser)
+
+
 @pytest.mark.django_db
 def test_print_sql_shows_the_grants_for_review():
     from io import StringIO

@@ -29,7 +29,7 @@ print(json.dumps({
     "rates": settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
     "lockout": [settings.LOGIN_MAX_FAILED_ATTEMPTS, settings.LOGIN_LOCKOUT_MINUTES],
     "debug": settings.DEBUG,
-    "databases": {alias: [db["ENGINE"], db["USER"]] for alias, db in settings.DATABASES.items()},
+    "databases": [[db["ENGINE"], db["USER"]] for db in (settings.DATABASES["default"], settings.DATABASE_OWNER) if db],
     "audit_checkpoint_dir": settings.AUDIT_CHECKPOINT_DIR,
     "beat": sorted(conf.beat_schedule),
 }))
@@ -127,10 +127,7 @@ def test_everything_is_configurable_from_the_environment(tmp_path):
     assert values["lockout"] == [3, 30]
     assert values["debug"] is False
     # The application runs as a role that owns nothing; migrations use the owner's connection.
-    assert values["databases"] == {
-        "default": ["qms.db.backends.postgresql", "qms_app"],
-        "owner": ["qms.db.backends.postgresql", "qms_owner"],
-    }
+    assert values["databases"] == [["qms.db.backends.postgresql", "qms_app"], ["qms.db.backends.postgresql", "qms_owner"]]
     assert values["audit_checkpoint_dir"] == "/var/lib/qms/audit-checkpoints"
     assert "audit-checkpoint" in values["beat"]
 

@@ -6,8 +6,8 @@
 Run it as a superuser (or a role with CREATEROLE that may reassign the objects), once at
 installation and again after every `migrate` (it is idempotent). Afterwards:
 
-- the owner owns the database, every table, sequence and the audit trigger functions; it runs
-  `manage.py migrate` (DATABASE_OWNER_URL, `migrate --database owner`);
+- the owner owns the database, every table, sequence and the audit trigger functions; `manage.py
+  migrate` connects as the owner (DATABASE_OWNER_URL);
 - the application role (DATABASE_URL) may only INSERT and SELECT audit events and signatures,
   SELECT, INSERT and UPDATE the chain head (whose trigger lets it only move forward), and use
   SELECT, INSERT, UPDATE, DELETE on every other table. It cannot TRUNCATE, create or change
@@ -92,17 +92,11 @@ class Command(BaseCommand):
         parser.add_argument("--app-role", required=True, help="role the application connects as (DATABASE_URL)")
         parser.add_argument("--owner-password", default="", help="set (or reset) the owner's password")
         parser.add_argument("--app-password", default="", help="set (or reset) the application role's password")
-        parser.add_argument(
-            "--database",
-            default=None,
-            help="connection to run it on (default: 'owner' when DATABASE_OWNER_URL is set, else 'default'); "
-            "it must be a superuser's",
-        )
+        parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help="connection to run it on; it must be a superuser's")
         parser.add_argument("--print-sql", action="store_true", help="print the statements instead of running them")
 
     def handle(self, *args, **options):
-        alias = options["database"] or ("owner" if "owner" in connections.settings else DEFAULT_DB_ALIAS)
-        connection = connections[alias]
+        connection = connections[options["database"]]
         if connection.vendor != "postgresql" and not options["print_sql"]:
             raise CommandError("Database roles are a PostgreSQL feature; this database is " + connection.vendor + ".")
         if options["owner"] == options["app_role"]:
