@@ -18,7 +18,6 @@ inspector takes away can be checked against the database later.
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 from dataclasses import asdict, dataclass
@@ -171,7 +170,3 @@ def statement_valid(data: dict) -> bool:
         return keys.matches(canonical_json(payload), data.get("signature", ""), key_id=str(data.get("key_id")))
     except keys.UnknownKey:
         return False
-
-
-def parse_time(value: str) -> datetime.datetime:
-    return datetime.datetime.fromisoformat(value)

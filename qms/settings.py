@@ -13,13 +13,19 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 
-SECRET_KEY = env.str("SECRET_KEY", default="")
-if not SECRET_KEY:
+
+def _secret(name: str, value: str, *, what: str) -> str:
+    """A secret from the environment: required when DEBUG is off, a throw-away value in development."""
+    if value:
+        return value
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY must be set when DEBUG is off. Set SECRET_KEY in the environment (or DEBUG=true for local development)."
+            f"{name} must be set when DEBUG is off ({what}). Set {name} in the environment (or DEBUG=true for local development)."
         )
-    SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+    return f"insecure-development-{name.lower().replace('_', '-')}-do-not-use-in-production"
+
+
+SECRET_KEY = _secret("SECRET_KEY", env.str("SECRET_KEY", default=""), what="it signs sessions and tokens")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -126,13 +132,11 @@ REGISTRATION_DEFAULT_ROLE = env.str("REGISTRATION_DEFAULT_ROLE", default="User")
 # database, so whoever can write the database but not read this environment cannot re-hash a
 # rewritten history. Keep it apart from SECRET_KEY; rotate by moving it to AUDIT_HMAC_OLD_KEYS
 # (events keep naming the key that sealed them) and setting a new one.
-AUDIT_HMAC_KEY = env.str("AUDIT_HMAC_KEY", default="")
-if not AUDIT_HMAC_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "AUDIT_HMAC_KEY must be set when DEBUG is off (a long random string, different from SECRET_KEY)."
-        )
-    AUDIT_HMAC_KEY = "insecure-development-audit-key-do-not-use-in-production"
+AUDIT_HMAC_KEY = _secret(
+    "AUDIT_HMAC_KEY",
+    env.str("AUDIT_HMAC_KEY", default=""),
+    what="a long random string, different from SECRET_KEY, that seals the audit trail",
+)
 if AUDIT_HMAC_KEY == SECRET_KEY:
     raise ImproperlyConfigured("AUDIT_HMAC_KEY must differ from SECRET_KEY.")
 AUDIT_HMAC_OLD_KEYS = env.list("AUDIT_HMAC_OLD_KEYS", default=[])

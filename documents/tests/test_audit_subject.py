@@ -10,22 +10,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from audit.models import AuditEvent, Signature
 from conftest import PASSWORD
 from documents import services
-from documents.models import Document, DocumentType
+from documents.models import Document
 
-from .conftest import approve, make_pdf, transition
+from .conftest import approve, make_pdf, transition, upload
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def document(author, pdf_bytes):
-    return services.upload_document(
-        actor=author,
-        file=SimpleUploadedFile("sop.pdf", pdf_bytes),
-        title="Cleaning",
-        category="Production",
-        document_type=DocumentType.objects.get(code="SOP"),
-    )
+def document(client_for, author, pdf_bytes):
+    """A draft SOP uploaded by the author through the API."""
+    return Document.objects.get(pk=upload(client_for(author), pdf_bytes).json()["id"])
 
 
 @pytest.fixture
