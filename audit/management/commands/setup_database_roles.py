@@ -3,8 +3,10 @@
     manage.py setup_database_roles --owner qms_owner --app-role qms_app --app-password '…'
     manage.py setup_database_roles --owner qms_owner --app-role qms_app --print-sql   # review, run with psql
 
-Run it as a superuser (or a role with CREATEROLE that may reassign the objects), once at
-installation and again after every `migrate` (it is idempotent). Afterwards:
+Run it as a superuser (or a role with CREATEROLE that may reassign the objects): on a new
+installation before the first `migrate` (so that the owner exists and owns the database) and after
+every `migrate` (so that new tables get their grants and the audit tables their restrictions); it
+is idempotent. Afterwards:
 
 - the owner owns the database, every table, sequence and the audit trigger functions; `manage.py
   migrate` connects as the owner (DATABASE_OWNER_URL);
@@ -36,6 +38,14 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _if_table(table: str, sql: str) -> str:
+    """`sql` run only when the table exists (a new installation runs this before its first migrate)."""
+    return (
+        f"DO $$ BEGIN IF to_regclass({_literal('public.' + table)}) IS NOT NULL THEN "
+        f"EXECUTE {_literal(sql)}; END IF; END $$"
+    )
+
+
 def role_setup_sql(*, database: str, owner: str, app_role: str, owner_password: str = "", app_password: str = "") -> list[str]:
     """The statements, in order. Role creation is conditional (a DO block) so the script can be re-run."""
     owner_q, app_q, database_q = _role(owner), _role(app_role), '"' + database.replace('"', '""') + '"'
@@ -48,7 +58,6 @@ def role_setup_sql(*, database: str, owner: str, app_role: str, owner_password: 
             *([f"ALTER ROLE {quoted} PASSWORD {_literal(password)}"] if password else []),
         ]
 
-    protected = ", ".join(PROTECTED_TABLES)
     return [
         *ensure_role(owner, owner_q, owner_password),
         *ensure_role(app_role, app_q, app_password),
@@ -62,16 +71,19 @@ def role_setup_sql(*, database: str, owner: str, app_role: str, owner_password: 
         "EXECUTE format('ALTER %s public.%I OWNER TO " + owner_q.replace("'", "''") + "', "
         "CASE item.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' "
         "ELSE 'TABLE' END, item.relname); END LOOP; END $$",
-        f"ALTER FUNCTION {PG_FUNCTION}() OWNER TO {owner_q}",
-        f"ALTER FUNCTION {PG_HEAD_FUNCTION}() OWNER TO {owner_q}",
+        *[
+            f"DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_proc WHERE proname = {_literal(function)}) THEN "
+            f"ALTER FUNCTION {function}() OWNER TO {owner_q}; END IF; END $$"
+            for function in (PG_FUNCTION, PG_HEAD_FUNCTION)
+        ],
         # The application role: connect and use the schema, never create in it.
         f"GRANT CONNECT, TEMPORARY ON DATABASE {database_q} TO {app_q}",
         f"REVOKE CREATE ON SCHEMA public FROM {app_q}",
         f"GRANT USAGE ON SCHEMA public TO {app_q}",
         f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {app_q}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {app_q}",
-        f"REVOKE UPDATE, DELETE ON {protected} FROM {app_q}",
-        f"REVOKE DELETE ON {HEAD_TABLE} FROM {app_q}",
+        *[_if_table(table, f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {app_q}") for table in PROTECTED_TABLES],
+        _if_table(HEAD_TABLE, f"REVOKE DELETE, TRUNCATE ON {HEAD_TABLE} FROM {app_q}"),
         f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {app_q}",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {app_q}",
         # Tables the owner creates later (new migrations) are usable by the application right away;
