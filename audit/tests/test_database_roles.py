@@ -139,10 +139,10 @@ def test_print_sql_shows_the_grants_for_review():
     out = StringIO()
     call_command("setup_database_roles", owner="qms_owner", app_role="qms_app", print_sql=True, stdout=out)
     sql = out.getvalue()
-    assert "REVOKE UPDATE, DELETE, TRUNCATE ON audit_auditevent FROM \"qms_app\"" in sql
-    assert "REVOKE UPDATE, DELETE, TRUNCATE ON audit_signature FROM \"qms_app\"" in sql
+    assert 'REVOKE UPDATE, DELETE, TRUNCATE ON audit_auditevent FROM "qms_app"' in sql
+    assert 'REVOKE UPDATE, DELETE, TRUNCATE ON audit_signature FROM "qms_app"' in sql
     assert 'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "qms_app";' in sql
-    assert "TRUNCATE" not in sql.split("REVOKE ALL ON ALL TABLES")[1]
+    assert not re.search(r"GRANT [^;]*(TRUNCATE|TRIGGER|ALL PRIVILEGES)", sql)  # never granted to the application
 
 
 def test_role_names_are_checked():

@@ -40,10 +40,7 @@ def _literal(text: str) -> str:
 
 def _if_table(table: str, sql: str) -> str:
     """`sql` run only when the table exists (a new installation runs this before its first migrate)."""
-    return (
-        f"DO $$ BEGIN IF to_regclass({_literal('public.' + table)}) IS NOT NULL THEN "
-        f"EXECUTE {_literal(sql)}; END IF; END $$"
-    )
+    return f"DO $$ BEGIN IF to_regclass({_literal('public.' + table)}) IS NOT NULL THEN EXECUTE {_literal(sql)}; END IF; END $$"
 
 
 def role_setup_sql(*, database: str, owner: str, app_role: str, owner_password: str = "", app_password: str = "") -> list[str]:
