@@ -18,8 +18,11 @@ inspector takes away can be checked against the database later.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -130,6 +133,25 @@ def new_checkpoint(*, sequence: int, head_hash: str, previous: Checkpoint | None
         "previous_signature": previous.signature if previous else "",
     }
     return Checkpoint(**payload, signature=keys.seal(canonical_json(payload)))
+
+
+@contextmanager
+def locked() -> Iterator[None]:
+    """Holds the store's lock file, so that two writers (the beat job and an operator) cannot both
+    number their checkpoint after the same predecessor."""
+    directory = store_dir()
+    if directory is None:
+        raise CheckpointStoreError("AUDIT_CHECKPOINT_DIR is not set: checkpoints have nowhere to go.")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(directory / ".lock", os.O_WRONLY | os.O_CREAT, 0o640)
+    except OSError as exc:
+        raise CheckpointStoreError(f"Cannot use the checkpoint store {directory}: {exc}") from exc
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def append(checkpoint: Checkpoint) -> Path:

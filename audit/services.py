@@ -162,15 +162,14 @@ def write_checkpoint(*, actor=None) -> checkpoints.Checkpoint:
     for a tampered chain: CheckpointRefused (409) names the problem instead. `actor` None is the
     system (the beat job, the management command)."""
     require(actor, "audit.verify")
-    if checkpoints.store_dir() is None:
-        raise checkpoints.CheckpointStoreError("AUDIT_CHECKPOINT_DIR is not set: checkpoints have nowhere to go.")
-    previous = chain.latest_checkpoint()
-    sequence, head_hash = chain.head()
-    result = chain.verify(since=previous) if previous is not None else chain.verify()
-    if not result.valid:
-        raise CheckpointRefused(f"No checkpoint written: the audit trail does not verify ({result.problem}).")
-    checkpoint = checkpoints.new_checkpoint(sequence=sequence, head_hash=head_hash, previous=previous)
-    path = checkpoints.append(checkpoint)
+    with checkpoints.locked():
+        previous = chain.latest_checkpoint()
+        sequence, head_hash = chain.head()
+        result = chain.verify(since=previous) if previous is not None else chain.verify()
+        if not result.valid:
+            raise CheckpointRefused(f"No checkpoint written: the audit trail does not verify ({result.problem}).")
+        checkpoint = checkpoints.new_checkpoint(sequence=sequence, head_hash=head_hash, previous=previous)
+        path = checkpoints.append(checkpoint)
     record(
         action=AuditTrailAction.CHECKPOINT,
         resource_type="audit_trail",
