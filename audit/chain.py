@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F
 
 from qms.db import before_commit
@@ -60,7 +60,8 @@ def _lock_head() -> ChainHead:
     """
     if not ChainHead.objects.filter(pk=HEAD_PK).update(length=F("length")):
         _create_head()
-        ChainHead.objects.filter(pk=HEAD_PK).update(length=F("length"))
+        if not ChainHead.objects.filter(pk=HEAD_PK).update(length=F("length")):
+            raise RuntimeError("The audit chain head is missing and could not be created.")
     return ChainHead.objects.get(pk=HEAD_PK)
 
 
@@ -75,8 +76,10 @@ def _create_head() -> None:
                 last_hash=last.hash if last else GENESIS_HASH,
                 last_event_id=last.pk if last else None,
             )
-    except IntegrityError:
-        pass  # another writer created it first
+    except DatabaseError:
+        # Another writer created it first (a duplicate key, or the head's guard refusing a head that
+        # is no longer the newest); the caller locks the one that exists.
+        pass
 
 
 def head() -> tuple[int, str]:
