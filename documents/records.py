@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from workflows.records import SignatureTarget, register_record_type
 
-from . import selectors, services
+from . import selectors, services, signables
 from .models import Document, DocumentVersion
 
 
@@ -42,6 +42,9 @@ def register() -> None:
         cycle_labels=_cycle_labels,
         signature_targets=_signature_targets,
         signature_visible=_signature_visible,
+        can_sign=signables.can_view_document,
+        signatures_visible_filter=signables.visible_document_signatures,
+        direct_meanings=signables.document_meanings,
     )
 
 

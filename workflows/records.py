@@ -161,6 +161,9 @@ def register_record_type(
     cycle_labels: Callable[[Any, list[WorkflowInstance]], dict[int, str]] | None = None,
     signature_targets: Callable[[Any], list[SignatureTarget]] | None = None,
     signature_visible: Callable[[Any, Any, str | None], bool] | None = None,
+    can_sign: Callable[[Any, Any], bool] | None = None,
+    signatures_visible_filter: Callable | None = None,
+    direct_meanings: Callable | None = None,
 ) -> RecordType:
     """Registers `model` as a controlled record type (call it from AppConfig.ready(); calling it
     again for the same model replaces the registration).
@@ -179,6 +182,10 @@ def register_record_type(
     - details_visible(user, record): True (history, approvals and progress shown to every viewer)
     - cycle_labels(record, instances): {} (documents label each workflow cycle with its version)
     - signature_targets(record): the record itself; signature_visible(user, record, label): True
+    - can_sign(user, record): the record is among `visible(user)` (who may view a record may sign it);
+      signatures_visible_filter(user): signatures of the records in `visible(user)` are listed;
+      direct_meanings(record): audit.signatures' default (review, authorship, responsibility; never
+      approval, which is given only through `approve_record`)
     """
     from audit.signatures import register_signable
 
@@ -217,9 +224,27 @@ def register_record_type(
         signature_targets=signature_targets or partial(_the_record, resource_type),
         signature_visible=signature_visible or _always,
     )
-    register_signable(resource_type, model, content=signature_content, view_permission=view_permission, label=label)
+    register_signable(
+        resource_type,
+        model,
+        content=signature_content,
+        view_permission=view_permission,
+        label=label,
+        can_view=can_sign or partial(_among_visible, record_type.visible),
+        visible_ids=None if signatures_visible_filter else partial(_visible_ids, record_type.visible),
+        visible_filter=signatures_visible_filter,
+        direct_meanings=direct_meanings,
+    )
     _REGISTRY[resource_type] = record_type
     return record_type
+
+
+def _among_visible(visible, user, record) -> bool:
+    return visible(user).filter(pk=record.pk).exists()
+
+
+def _visible_ids(visible, user):
+    return visible(user).values("pk")
 
 
 def register_approval_check(check: ApprovalCheck) -> None:
