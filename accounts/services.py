@@ -30,8 +30,8 @@ from qms.events import emit
 from qms.permissions import has, require
 
 from . import tokens
-from .authentication import token_matches_password
 from .audit_actions import AccountAction
+from .authentication import token_matches_password
 from .backends import find_user_by_login
 from .events import UserEvent, account_event
 from .models import Group, Permission, Role, User, UserPermissionOverride

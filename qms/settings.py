@@ -228,6 +228,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=540
 CELERY_TASK_DEFAULT_RETRY_DELAY = 10
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Periodic jobs (Celery beat); each module below adds its own entries.
 CELERY_BEAT_SCHEDULE = {
     "audit-checkpoint": {"task": "audit.tasks.write_checkpoint", "schedule": AUDIT_CHECKPOINT_MINUTES * 60.0},
 }
@@ -243,14 +244,16 @@ EVENTS_SWEEP_SECONDS = max(env.int("EVENTS_SWEEP_SECONDS", default=60), 1)
 # Delivered events older than this are deleted daily (0 keeps them); the audit trail is the record.
 EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=90)
 # A sweep no worker took before the next one was due expires (a stopped worker does not pile them up).
-CELERY_BEAT_SCHEDULE = {
-    "sweep-event-outbox": {
-        "task": "qms.events.sweep_outbox",
-        "schedule": timedelta(seconds=EVENTS_SWEEP_SECONDS),
-        "options": {"expires": EVENTS_SWEEP_SECONDS},
-    },
-    "prune-event-outbox": {"task": "qms.events.prune_outbox", "schedule": timedelta(days=1), "options": {"expires": 3600}},
-}
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "sweep-event-outbox": {
+            "task": "qms.events.sweep_outbox",
+            "schedule": timedelta(seconds=EVENTS_SWEEP_SECONDS),
+            "options": {"expires": EVENTS_SWEEP_SECONDS},
+        },
+        "prune-event-outbox": {"task": "qms.events.prune_outbox", "schedule": timedelta(days=1), "options": {"expires": 3600}},
+    }
+)
 
 # --- REST API ---------------------------------------------------------------------------------
 THROTTLE_AUTH_RATE = env.str("THROTTLE_AUTH_RATE", default="10/min")

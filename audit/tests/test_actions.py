@@ -24,9 +24,13 @@ def test_every_action_the_accounts_app_records_is_in_the_catalogue(admin_user, b
     with pytest.raises(account_services.InvalidCredentials):
         account_services.authenticate_credentials(login="user1", password="wrong")
     group = account_services.create_group(actor=admin_user, name="QC lab")
-    account_services.update_group(actor=admin_user, group=group, changes={"description": "Lab"}, reason="scope")
-    account_services.set_permission_override(actor=admin_user, user=basic_user, codename="audit.view", effect="grant", reason="x")
-    account_services.delete_group(actor=admin_user, group=group, reason="closed")
+    account_services.update_group(
+        actor=admin_user, group=group, changes={"description": "Lab"}, reason="Scope of the group changed"
+    )
+    account_services.set_permission_override(
+        actor=admin_user, user=basic_user, codename="audit.view", effect="grant", reason="Needs the audit trail for an inspection"
+    )
+    account_services.delete_group(actor=admin_user, group=group, reason="The lab was closed down")
     recorded = set(AuditEvent.objects.values_list("action", flat=True))
     assert recorded >= {"login_failed", "create", "update", "permission_change", "delete"}
     assert recorded <= {a.value for a in catalogue()}

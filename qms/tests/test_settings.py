@@ -193,6 +193,7 @@ def test_a_production_configuration_passes_check_deploy(tmp_path):
         PYTHONPATH=str(BASE_DIR),
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(50),
+        AUDIT_HMAC_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="qms.example.com",
     )
     result = subprocess.run(
@@ -216,7 +217,9 @@ def test_https_settings_follow_debug_and_the_environment(tmp_path):
 
     def values(**env):
         environment = {k: v for k, v in os.environ.items() if k not in _CLEARED}
-        environment.update(DJANGO_SETTINGS_MODULE="qms.settings", PYTHONPATH=str(BASE_DIR), SECRET_KEY="x" * 50, **env)
+        environment.update(
+            DJANGO_SETTINGS_MODULE="qms.settings", PYTHONPATH=str(BASE_DIR), SECRET_KEY="x" * 50, AUDIT_HMAC_KEY="y" * 50, **env
+        )
         result = subprocess.run(
             [sys.executable, "-c", f"import django; django.setup()\n{code}"],
             cwd=tmp_path,
