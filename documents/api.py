@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from qms.api.lists import ListModelMixin
 from qms.api.renderers import AnyMediaRenderer
 from qms.api.request_data import if_match_version, pop_reason_and_row_version, validated
 from qms.api.schema import error_responses
@@ -48,7 +49,7 @@ def detail_response(document, request, status_code=status.HTTP_200_OK) -> Respon
     list=extend_schema(responses={200: DocumentListSerializer(many=True), **error_responses(401, 403, 422)}),
 )
 @extend_schema(tags=["documents"])
-class DocumentViewSet(ControlledRecordActionsMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class DocumentViewSet(ControlledRecordActionsMixin, ListModelMixin, viewsets.GenericViewSet):
     record_type = "document"
     record_response_serializer = DocumentDetailSerializer
     serializer_class = DocumentListSerializer
@@ -129,9 +130,7 @@ class DocumentViewSet(ControlledRecordActionsMixin, mixins.ListModelMixin, views
     @action(detail=True, methods=["get"])
     def versions(self, request, pk=None):
         document = self.get_object()
-        qs = selectors.versions_visible_to(request.user, document)
-        page = self.paginate_queryset(qs)
-        return self.get_paginated_response(DocumentVersionSerializer(page, many=True).data)
+        return self.paginated_rows(selectors.versions_visible_to(request.user, document), DocumentVersionSerializer)
 
     @extend_schema(
         request={"multipart/form-data": NewVersionSerializer},
@@ -178,7 +177,7 @@ class DocumentViewSet(ControlledRecordActionsMixin, mixins.ListModelMixin, views
     retrieve=extend_schema(responses={200: DocumentTypeSerializer, **error_responses(401, 403, 404)}),
 )
 @extend_schema(tags=["document types"])
-class DocumentTypeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class DocumentTypeViewSet(ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = DocumentTypeSerializer
     sort_fields = ["code", "name", "created_at"]
     default_sort = ["code"]
@@ -219,7 +218,7 @@ class DocumentTypeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     retrieve=extend_schema(responses={200: DocumentTemplateSerializer, **error_responses(401, 403, 404)}),
 )
 @extend_schema(tags=["templates"])
-class DocumentTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class DocumentTemplateViewSet(ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = DocumentTemplateSerializer
     filterset_class = DocumentTemplateFilter
     sort_fields = ["name", "category", "created_at", "usage_count"]
