@@ -161,7 +161,9 @@ class SignatureViewSet(ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gener
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return selectors.signatures().none()
-        return selectors.signatures_visible_to(self.request.user)
+        visible = selectors.signatures_visible_to(self.request.user)
+        # A list row does not show the signed content (the detail does).
+        return visible.defer("signed_content") if self.action == "list" else visible
 
     @extend_schema(
         responses={200: SignatureDetailSerializer, **error_responses(401, 403, 404)},
