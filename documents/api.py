@@ -112,7 +112,10 @@ class DocumentViewSet(ControlledRecordActionsMixin, ListModelMixin, viewsets.Gen
         responses={200: DocumentDetailSerializer, **error_responses(401, 403, 404, 409, 422)},
         parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, description='The row_version, e.g. "3"')],
         description="Changes metadata (only the fields sent). `reason` is required; `row_version` (or If-Match) "
-        "must be the one you read, else 409 VERSION_CONFLICT.",
+        "must be the one you read, else 409 VERSION_CONFLICT. `title`, `category`, `description` and `keywords` are "
+        "part of what electronic signatures on the document cover: once a version carries signatures or the document "
+        "is approved (or effective), changing them is 409 SIGNED_CONTENT_LOCKED (with `locked_fields`; signed content "
+        "changes only with a new revision). `owner` and `next_review_date` stay editable.",
     )
     def update(self, request, pk=None):
         document = self.get_object()
