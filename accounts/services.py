@@ -22,7 +22,7 @@ from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from audit.actions import RecordAction
-from audit.changes import diff
+from audit.changes import changed_fields
 from audit.services import require_reason
 from audit.signatures import SignatureAuthFailed
 from qms.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied, check_row_version
@@ -33,7 +33,7 @@ from . import tokens
 from .audit_actions import AccountAction
 from .authentication import token_matches_password
 from .backends import find_user_by_login
-from .events import UserEvent, account_event
+from .events import UserEvent, account_change, account_event
 from .models import Group, Permission, Role, User, UserPermissionOverride
 
 INVALID_CREDENTIALS = "Incorrect username or password"
@@ -504,7 +504,7 @@ def create_user(
             actor=actor or user,
             subject=user,
             summary=f"User {user.username} created" + (" by self-registration" if via == "register" else ""),
-            new_values=_user_snapshot(user),
+            new_values=user.audit_snapshot(),
         )
         emit(
             UserEvent.CREATED,
@@ -540,19 +540,6 @@ ADMIN_FIELDS = ("role", "is_active", "is_staff")
 ACCESS_FIELDS = ("role", "is_staff")  # changing these needs roles.manage and is a permission_change
 
 
-def _user_snapshot(user: User) -> dict:
-    return {
-        "username": user.username,
-        "email": user.email,
-        "full_name": user.full_name,
-        "role": user.role.name if user.role_id else None,
-        "department": user.department,
-        "office_location": user.office_location,
-        "is_active": user.is_active,
-        "is_staff": user.is_staff,
-    }
-
-
 def update_user(
     *,
     actor: User | None,
@@ -582,7 +569,7 @@ def update_user(
         had_administrators = _lock_administration() if set(changes) & {"role", "is_active"} else False
         user = User.objects.select_for_update(of=("self",)).select_related("role").get(pk=user.pk)
         check_row_version(user, row_version)
-        before = _user_snapshot(user)
+        before = user.audit_snapshot()
         if "email" in changes and changes["email"]:
             if User.objects.filter(email__iexact=changes["email"]).exclude(pk=user.pk).exists():
                 raise Conflict(f"A user with email {changes['email']!r} already exists.", error_code="EMAIL_TAKEN")
@@ -598,8 +585,7 @@ def update_user(
                 raise Conflict("You cannot deactivate your own account.", error_code="SELF_DEACTIVATION")
             user.is_active = changes["is_active"]
             user.deactivated_at = None if user.is_active else timezone.now()
-        old, new = diff(before, _user_snapshot(user))
-        changed = set(new)
+        changed = set(changed_fields(user, before))
         if not changed:
             return user
         if changed & set(REASON_REQUIRED_USER_FIELDS):
@@ -611,13 +597,12 @@ def update_user(
         if not user.is_active:
             revoke_tokens(user=user)
         action = AccountAction.PERMISSION_CHANGE if changed & set(ACCESS_FIELDS) else RecordAction.UPDATE
-        account_event(
+        account_change(
             action,
             actor=actor,
             subject=user,
+            before=before,
             summary=f"User {user.username} updated ({', '.join(sorted(changed))})",
-            old_values=old,
-            new_values=new,
             reason=reason,
         )
         if "is_active" in changed:
@@ -746,22 +731,21 @@ def update_role(*, actor: User, role: Role, changes: dict, reason: str = "") -> 
     require(actor, "roles.manage")
     with transaction.atomic():
         role = Role.objects.select_for_update().get(pk=role.pk)
-        before = {"name": role.name, "description": role.description}
+        before = role.audit_snapshot()
         name = changes.get("name", role.name)
         _check_name_free(Role, name, exclude_pk=role.pk)
         for field in ("name", "description"):
             if field in changes:
                 setattr(role, field, changes[field])
-        old, new = diff(before, {"name": role.name, "description": role.description})
-        if new:
-            role.save(update_fields=[*sorted(new), "updated_at"])
-            account_event(
+        changed = changed_fields(role, before)
+        if changed:
+            role.save(update_fields=[*changed, "updated_at"])
+            account_change(
                 RecordAction.UPDATE,
                 actor=actor,
                 subject=role,
-                summary=f"Role {before['name']} updated ({', '.join(sorted(new))})",
-                old_values=old,
-                new_values=new,
+                before=before,
+                summary=f"Role {before['name']} updated ({', '.join(changed)})",
                 reason=reason,
             )
     return role
@@ -824,22 +808,20 @@ def update_group(*, actor: User, group: Group, changes: dict, reason: str = "") 
     require(actor, "groups.manage")
     with transaction.atomic():
         group = Group.objects.select_for_update().get(pk=group.pk)
-        before = {"name": group.name, "description": group.description}
+        before = group.audit_snapshot()
         if "name" in changes:
             _check_name_free(Group, changes["name"], exclude_pk=group.pk)
         for field in ("name", "description"):
             if field in changes:
                 setattr(group, field, changes[field])
-        old, new = diff(before, {"name": group.name, "description": group.description})
-        if new:
+        if changed_fields(group, before):
             group.save()
-            account_event(
+            account_change(
                 RecordAction.UPDATE,
                 actor=actor,
                 subject=group,
+                before=before,
                 summary=f"Group {group.name} updated",
-                old_values=old,
-                new_values=new,
                 reason=reason,
             )
     return group
