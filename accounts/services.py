@@ -151,50 +151,59 @@ def register_failed_attempt(*, user: User, now=None, what: str = "login") -> Non
     user.save(update_fields=fields)
 
 
+def _password_checked(*, user: User, password: str | None, what: str) -> tuple[User, str | None]:
+    """Checks the password of `user` again, in its own transaction with the user's row locked.
+    Returns the user as stored and why it failed: None (it did not), "inactive", "locked" (before
+    this attempt), "wrong" or "wrong_now_locked". A wrong password counts toward lockout and is
+    audited as a failed `what`; a right one resets the count. Call it OUTSIDE any atomic block, so
+    the failed attempt stays recorded when the caller raises."""
+    with transaction.atomic():
+        checked = User.objects.select_for_update().get(pk=user.pk)
+        now = timezone.now()
+        if not checked.is_active:
+            return checked, "inactive"
+        if checked.is_locked(now):
+            return checked, "locked"
+        if not checked.check_password(password or ""):
+            register_failed_attempt(user=checked, now=now, what=what)
+            return checked, "wrong_now_locked" if checked.is_locked(now) else "wrong"
+        if checked.failed_login_count:
+            checked.failed_login_count = 0
+            checked.save(update_fields=["failed_login_count"])
+    return checked, None
+
+
 def authenticate_signer(*, user: User, password: str) -> None:
     """Re-authenticates a signer with their password (21 CFR 11.200) before an electronic signature.
     Call it OUTSIDE any atomic block.
 
     A wrong password counts toward lockout and is audited; that is committed before
     SignatureAuthFailed (401 SIGNATURE_AUTH_FAILED) is raised. Locked and deactivated accounts
-    cannot sign."""
-    error = None
-    with transaction.atomic():
-        signer = User.objects.select_for_update().get(pk=user.pk)
-        now = timezone.now()
-        if not signer.is_active:
-            error = SignatureAuthFailed("Signature not applied: the account is deactivated.")
+    cannot sign (the attempt is audited)."""
+    signer, failure = _password_checked(user=user, password=password, what="signature")
+    if failure is None:
+        return
+    locked_until = {"locked_until": signer.locked_until.isoformat().replace("+00:00", "Z")} if signer.locked_until else {}
+    if failure in ("inactive", "locked"):
+        attempt = "by deactivated account" if failure == "inactive" else "on locked account"
+        with transaction.atomic():
             account_event(
                 AccountAction.SIGNATURE_FAILED,
                 actor=signer,
                 subject=signer,
-                summary=f"Signature attempt by deactivated account {signer.username}",
+                summary=f"Signature attempt {attempt} {signer.username}",
             )
-        elif signer.is_locked(now):
-            error = SignatureAuthFailed(
-                "Signature not applied: the account is locked after too many failed attempts.",
-                extra={"locked_until": signer.locked_until.isoformat().replace("+00:00", "Z")},
-            )
-            account_event(
-                AccountAction.SIGNATURE_FAILED,
-                actor=signer,
-                subject=signer,
-                summary=f"Signature attempt on locked account {signer.username}",
-            )
-        elif not signer.check_password(password or ""):
-            register_failed_attempt(user=signer, now=now, what="signature")
-            if signer.is_locked(now):
-                error = SignatureAuthFailed(
-                    "Signature not applied: the password is incorrect and the account is now locked.",
-                    extra={"locked_until": signer.locked_until.isoformat().replace("+00:00", "Z")},
-                )
-            else:
-                error = SignatureAuthFailed()
-        elif signer.failed_login_count:
-            signer.failed_login_count = 0
-            signer.save(update_fields=["failed_login_count"])
-    if error is not None:
-        raise error
+    if failure == "inactive":
+        raise SignatureAuthFailed("Signature not applied: the account is deactivated.")
+    if failure == "locked":
+        raise SignatureAuthFailed(
+            "Signature not applied: the account is locked after too many failed attempts.", extra=locked_until
+        )
+    if failure == "wrong_now_locked":
+        raise SignatureAuthFailed(
+            "Signature not applied: the password is incorrect and the account is now locked.", extra=locked_until
+        )
+    raise SignatureAuthFailed()
 
 
 def _reset_failures(user: User) -> None:
@@ -205,21 +214,17 @@ def _reset_failures(user: User) -> None:
 def reauthenticate(*, user: User | None, password: str | None, what: str = "this change") -> None:
     """Asks the acting user for their password again before a sensitive change (the system, None,
     is not asked). Call it OUTSIDE any transaction: a wrong password counts toward lockout and is
-    audited, and that stays recorded although the caller gets 401 REAUTHENTICATION_FAILED."""
+    audited, and that stays recorded although the caller gets 401 REAUTHENTICATION_FAILED (or
+    ACCOUNT_LOCKED)."""
     if user is None:
         return
     if not password:
         raise InvalidInput(f"Your password is required for {what}.", field="password", error_type="value_error.missing")
-    if user.is_locked():
-        raise AccountLocked(user.locked_until)
-    if user.check_password(password):
-        return
-    with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
-        register_failed_attempt(user=locked, what="re-authentication")
-    if locked.is_locked():
-        raise AccountLocked(locked.locked_until)
-    raise ReauthenticationFailed()
+    checked, failure = _password_checked(user=user, password=password, what="re-authentication")
+    if failure in ("locked", "wrong_now_locked"):
+        raise AccountLocked(checked.locked_until)
+    if failure is not None:
+        raise ReauthenticationFailed()
 
 
 def record_logout(*, user: User) -> None:

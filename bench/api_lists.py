@@ -195,13 +195,19 @@ def compare_rates(client, url: str, headers: dict, seconds: float, slice_seconds
     return statistics.median(rates_list), statistics.median(rates_bare), statistics.median(ratios)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def data_arguments(description: str) -> argparse.ArgumentParser:
+    """The options every list bench has: the database, how much data, which lists."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--database-url", default="", help="default: a temporary SQLite database")
     parser.add_argument("--documents", type=int, default=150)
     parser.add_argument("--users", type=int, default=150)
-    parser.add_argument("--seconds", type=float, default=3.0, help="measuring time per list (half of it the bare view's)")
     parser.add_argument("--only", default="", help=f"comma-separated names among: {', '.join(LISTS)}")
+    return parser
+
+
+def main() -> int:
+    parser = data_arguments(__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="measuring time per list (half of it the bare view's)")
     parser.add_argument("--all", action="store_true", help="every list in LISTS, not only " + ", ".join(MAIN_LISTS))
     parser.add_argument("--url", action="append", default=[], help="another list's path (repeatable)")
     args = parser.parse_args()

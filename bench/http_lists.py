@@ -15,7 +15,6 @@ Without --database-url it uses a temporary SQLite database (PostgreSQL is what p
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import shutil
@@ -89,15 +88,11 @@ def run_wrk(url: str, token: str, seconds: float, connections: int, script: str)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default="", help="default: a temporary SQLite database")
-    parser.add_argument("--documents", type=int, default=150)
-    parser.add_argument("--users", type=int, default=150)
+    parser = api_lists.data_arguments(__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="load per endpoint")
     parser.add_argument("--connections", type=int, default=4, help="concurrent connections")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--conn-max-age", type=int, default=None, help="DB_CONN_MAX_AGE for the server (default: unset)")
-    parser.add_argument("--only", default="", help="comma-separated list names (see bench/api_lists.py)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("This bench needs the load generator wrk: apt-get install wrk")
