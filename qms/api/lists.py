@@ -358,6 +358,10 @@ _page = threading.local()  # what serializing the current page needs: .timezone
 def flat_plan(serializer_class, queryset) -> Plan:
     """The plan that reads `serializer_class`'s rows from `queryset`; NotFlat says why there is none.
     Plans are made once per thread (their serializer carries the current request's context)."""
+    query = queryset.query
+    if query.is_sliced or query.distinct or query.combinator or query.extra_select:
+        # DISTINCT over the listed columns, a union or extra() would not give the serializer's rows.
+        raise NotFlat("the queryset is sliced, distinct, combined or has extra() columns")
     plans = getattr(_local, "plans", None)
     if plans is None:
         plans = _local.plans = {}
