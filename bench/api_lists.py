@@ -4,7 +4,7 @@ For each list it prints
   1. the SQL queries of one request at page_size=20 and at page_size=100 (they must be equal: a
      list joins or prefetches what its rows show instead of querying per row), and
   2. requests per second of GET <list>?page_size=20 and of the bare authenticated DRF view
-     (bench_urls.BareView: same middleware, JWT authentication, permission class, throttles and
+     (_django_urls.BareView: same middleware, JWT authentication, permission class, throttles and
      renderer, a constant body, no database work), measured in alternating slices in the same run,
      and the list's rate as a percentage of the bare view's (the goal: at least 30%).
 
@@ -58,7 +58,7 @@ def setup_django(database_url: str) -> None:
     plus the bare view's route; rate limits high enough not to interfere."""
     os.environ.update(
         {
-            "DJANGO_SETTINGS_MODULE": "bench_settings",
+            "DJANGO_SETTINGS_MODULE": "_django_settings",
             "DATABASE_URL": database_url,
             "DEBUG": "false",
             "SECURE_SSL_REDIRECT": "false",
@@ -237,7 +237,7 @@ def main() -> int:
     for name, path in targets:
         counts = query_counts(client, path, headers)
         list_rps, bare_rps, ratio = compare_rates(client, f"{path}?page_size=20", headers, args.seconds)
-        constant = counts[20] == counts[100]
+        constant = counts[100] <= counts[20]
         failed |= not constant
         flag = "" if constant else "  QUERIES GROW WITH PAGE SIZE"
         below = "" if ratio * 100 >= GOAL_PERCENT else "  below goal"
