@@ -79,6 +79,8 @@ class DocumentViewSet(ControlledRecordActionsMixin, ListModelMixin, viewsets.Gen
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Document.objects.none()
+        if self.action == "list":
+            return selectors.documents_visible_to(self.request.user)
         return selectors.document_list(self.request.user)
 
     def get_object(self):

@@ -211,9 +211,10 @@ def _own_methods(serializer) -> None:
         raise NotFlat(f"{type(serializer).__name__} has its own get_fields()")
 
 
-def _items(serializer, model, columns: _Columns, prefix: str, annotations, lists: dict | None) -> list:
+def _items(serializer, model, columns: _Columns, prefix: str, annotations, lists: dict | None, via=None) -> list:
     """(name, item) per readable field; `lists` collects nested many=True serializers (None where
-    they cannot be: inside a nested serializer)."""
+    they cannot be: inside a nested serializer); `via` is the foreign key a nested serializer is
+    reached by (its target's column is read from the key itself, without a join)."""
     _own_methods(serializer)
     items = []
     for bound in serializer.fields.values():
@@ -231,14 +232,18 @@ def _items(serializer, model, columns: _Columns, prefix: str, annotations, lists
             if key and isinstance(bound, drf.ModelSerializer):
                 if model_field.related_model is not bound.Meta.model:
                     raise NotFlat(f"{where}: nested {bound.Meta.model.__name__} over a {model_field.related_model.__name__} key")
-                sub = _items(bound, model_field.related_model, columns, f"{prefix}{lookup}__", (), None)
+                sub = _items(bound, model_field.related_model, columns, f"{prefix}{lookup}__", (), None, via=model_field)
                 nulls = tuple(columns.index(prefix + n) for n in nullable if n != lookup)
                 items.append((name, _Nested(columns.index(prefix + lookup), nulls, sub)))
                 continue
             if key != _is_primary_key_field(bound):
                 raise NotFlat(f"{where}: {type(bound).__name__} over {'a related object' if key else 'a column'}")
             nulls = tuple(columns.index(prefix + n) for n in nullable)
-            items.append((name, _Column(bound, columns.index(prefix + lookup), _converter(bound), nulls)))
+            if via is not None and model_field is via.target_field and lookup == model_field.attname:
+                column = prefix[:-2]  # the foreign key holds the related row's key
+            else:
+                column = prefix + lookup
+            items.append((name, _Column(bound, columns.index(column), _converter(bound), nulls)))
             continue
         if isinstance(bound, drf.ListSerializer) and lists is not None:
             lists[name] = bound
