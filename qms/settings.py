@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "audit",
     "workflows",
     "documents",
+    "training",
 ]
 
 MIDDLEWARE = [
@@ -184,6 +186,21 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=540
 CELERY_TASK_DEFAULT_RETRY_DELAY = 10
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Periodic jobs run by `celery -A qms beat` (`make beat`); each is idempotent, so a missed or
+# doubled run does no harm.
+CELERY_BEAT_SCHEDULE = {
+    "training-mark-overdue": {"task": "training.tasks.mark_overdue_assignments", "schedule": crontab(minute=5)},
+    "training-create-retraining": {
+        "task": "training.tasks.create_retraining_assignments",
+        "schedule": crontab(hour=1, minute=30),
+    },
+}
+
+# --- Training ---------------------------------------------------------------------------------------
+# Open assignments due within this many days are "due soon" (matrix, dashboard).
+TRAINING_DUE_SOON_DAYS = env.int("TRAINING_DUE_SOON_DAYS", default=7)
+# Retraining assignments are created this many days before a completion expires.
+TRAINING_RETRAINING_LEAD_DAYS = env.int("TRAINING_RETRAINING_LEAD_DAYS", default=30)
 
 # --- REST API ---------------------------------------------------------------------------------
 THROTTLE_AUTH_RATE = env.str("THROTTLE_AUTH_RATE", default="10/min")
@@ -249,6 +266,14 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Enum component names where several fields called `status` have different choices.
+    "ENUM_NAME_OVERRIDES": {
+        "TrainingProgramStatusEnum": "training.models.ProgramStatus",
+        "NewTrainingProgramStatusEnum": [("DRAFT", "Draft"), ("PUBLISHED", "Published")],
+        "TrainingAssignmentStatusEnum": "training.models.AssignmentStatus",
+        "TrainingRegistrationStatusEnum": "training.models.RegistrationStatus",
+        "TrainingMatrixCellStatusEnum": "training.selectors.CellStatus.ALL",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "qms.api.schema.normalise_paths",

@@ -1,0 +1,36 @@
+"""Celery entry points of the training app (thin: they call services). The beat schedule in
+settings.CELERY_BEAT_SCHEDULE runs the two periodic jobs; both are idempotent."""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+_RETRY = {"autoretry_for": (OperationalError, InterfaceError), "retry_backoff": True, "max_retries": 5}
+
+
+@shared_task(acks_late=True, **_RETRY)
+def mark_overdue_assignments() -> int:
+    """Open assignments past their due date become overdue; returns how many were marked."""
+    from . import services
+
+    return services.mark_overdue_assignments()
+
+
+@shared_task(acks_late=True, **_RETRY)
+def create_retraining_assignments() -> int:
+    """Retraining assignments for completions about to expire; returns how many were created."""
+    from . import services
+
+    return services.create_retraining_assignments()
+
+
+@shared_task(acks_late=True, **_RETRY)
+def assign_read_and_understood(version_id: int, superseded_version_id: int | None = None) -> int:
+    """Read-and-understood assignments for a version that became effective (idempotent); returns how
+    many were created."""
+    from documents.models import DocumentVersion
+
+    from . import services
+
+    version = DocumentVersion.objects.get(pk=version_id)
+    superseded = DocumentVersion.objects.filter(pk=superseded_version_id).first() if superseded_version_id else None
+    return len(services.assign_read_and_understood(version=version, superseded_version=superseded).created)
