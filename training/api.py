@@ -48,10 +48,25 @@ from .serializers import (
     RequiredReasonSerializer,
 )
 
-NUMERIC_ID = r"[0-9]+"
+
+class NumericIds:
+    """Item paths accept any segment, so that a non-numeric id gets this API's JSON 404 (the router
+    would otherwise answer for it)."""
+
+    lookup_value_regex = r"[^/.]+"
+
+    def get_object(self):
+        _check_numeric(self.kwargs.get(self.lookup_field))
+        return super().get_object()
+
+
+def _check_numeric(pk) -> None:
+    if not str(pk).isdigit():
+        raise NotFound("Not found: ids are integers.")
 
 
 def _program(user, pk) -> TrainingProgram:
+    _check_numeric(pk)
     program = selectors.program_list(user).filter(pk=pk).first()
     if program is None:
         raise NotFound("Training program not found.")
@@ -86,11 +101,10 @@ def _require_scope(user) -> None:
 
 
 @extend_schema(tags=["training"])
-class TrainingProgramViewSet(viewsets.GenericViewSet):
+class TrainingProgramViewSet(NumericIds, viewsets.GenericViewSet):
     """Programs (`/api/training/`), assignment, my training, completion and the matrix."""
 
     serializer_class = ProgramSerializer
-    lookup_value_regex = NUMERIC_ID
     filterset_class = ProgramFilter
     filter_backends = [QueryFilterBackend, SortFilter]
     sort_fields = ["title", "category", "level", "status", "created_at", "updated_at"]
@@ -386,11 +400,10 @@ def _matrix_csv(users, programs) -> Iterator[str]:
 
 
 @extend_schema(tags=["training"])
-class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class AssignmentViewSet(NumericIds, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Assignments: one's own, or everyone's with training.view and users.view."""
 
     serializer_class = AssignmentSerializer
-    lookup_value_regex = NUMERIC_ID
     filterset_class = AssignmentFilter
     filter_backends = [QueryFilterBackend, SortFilter]
     sort_fields = ["assigned_at", "due_date", "status", "completed_at"]
@@ -429,11 +442,10 @@ class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 @extend_schema(tags=["training"])
-class CompletionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CompletionViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Completions (never changed or deleted); a mistaken one is revoked with a reason."""
 
     serializer_class = CompletionSerializer
-    lookup_value_regex = NUMERIC_ID
     filter_backends = [SortFilter]
     sort_fields = ["completed_at"]
     default_sort = ["-completed_at", "-pk"]
@@ -468,11 +480,10 @@ class CompletionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
 
 @extend_schema(tags=["training"])
-class RegistrationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class RegistrationViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Registrations for program sessions (seats: the program's max_participants)."""
 
     serializer_class = RegistrationSerializer
-    lookup_value_regex = NUMERIC_ID
     filterset_class = RegistrationFilter
     filter_backends = [QueryFilterBackend, SortFilter]
     sort_fields = ["registered_at", "status"]

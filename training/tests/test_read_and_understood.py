@@ -1,0 +1,183 @@
+"""Read-and-understood on document revisions: when a version becomes effective, its training
+audience gets an assignment for exactly that version; open ones for the superseded version are
+cancelled with a reason; calling the service again changes nothing."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Role
+from accounts.tests.factories import GroupFactory
+from audit.models import AuditEvent
+from conftest import PASSWORD
+from documents.models import DocumentType
+from training import selectors, services, tasks
+from training.models import Assignment, AssignmentKind, AssignmentStatus, TrainingAudience, TrainingProgram
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def production(make_user):
+    group = GroupFactory(name="Production")
+    operators = [make_user("User", username=f"operator{i}", full_name=f"Operator {i}") for i in range(3)]
+    group.members.add(*operators)
+    return group, operators
+
+
+@pytest.fixture
+def sop_audience(admin_user, production):
+    group, _ = production
+    return services.set_training_audience(
+        actor=admin_user, document_type=DocumentType.objects.get(code="SOP"), groups=[group], due_days=10
+    )
+
+
+def test_the_audience_gets_an_assignment_for_the_effective_version(effective_document, sop_audience, production):
+    document = effective_document()
+
+    outcome = services.assign_read_and_understood(version=document.effective_version)
+
+    _, operators = production
+    assert sorted(a.user.username for a in outcome.created) == [u.username for u in operators]
+    for assignment in outcome.created:
+        assert assignment.document_version_id == document.effective_version_id
+        assert assignment.kind == AssignmentKind.READ_AND_UNDERSTOOD
+        assert assignment.status == AssignmentStatus.ASSIGNED
+        assert assignment.due_date == timezone.now().date() + datetime.timedelta(days=10)
+        assert assignment.assigned_by is None  # the system
+    program = TrainingProgram.objects.get(read_and_understood_document=document)
+    assert program.title.startswith(f"Read and understood: {document.number}")
+    assert program.requires_signature and program.status == "PUBLISHED"
+    assert list(program.linked_documents.all()) == [document]
+    audited = AuditEvent.objects.filter(action="assign", resource_type="training_assignment")
+    assert audited.count() == 3
+    assert all(document.number in e.summary and e.actor_username == "" for e in audited)
+
+
+def test_calling_it_again_for_the_same_version_changes_nothing(effective_document, sop_audience):
+    document = effective_document()
+    services.assign_read_and_understood(version=document.effective_version)
+    events = AuditEvent.objects.count()
+
+    again = services.assign_read_and_understood(version=document.effective_version)
+
+    assert again.created == [] and again.cancelled == []
+    assert again.already_assigned == 3
+    assert Assignment.objects.count() == 3
+    assert AuditEvent.objects.count() == events
+
+
+def test_a_revision_cancels_open_items_of_the_superseded_version_and_assigns_the_new_one(
+    effective_document, revise, sop_audience, production, client_for
+):
+    _, (done, pending, _third) = production
+    document = effective_document()
+    first = document.effective_version
+    services.assign_read_and_understood(version=first)
+    program = TrainingProgram.objects.get(read_and_understood_document=document)
+    response = client_for(done).post(f"/api/training/{program.pk}/complete", {"password": PASSWORD}, format="json")
+    assert response.status_code == 200, response.json()
+
+    document = revise(document)
+    second = document.effective_version
+    assert second.pk != first.pk
+    first.refresh_from_db()
+    assert first.status == "superseded"
+    outcome = services.assign_read_and_understood(version=second, superseded_version=first)
+
+    old_open = Assignment.objects.filter(document_version=first).exclude(user=done)
+    assert {a.status for a in old_open} == {AssignmentStatus.CANCELLED}
+    assert all(f"{document.number} version 1.0 was superseded by version 2.0" in a.cancel_reason for a in old_open), [
+        a.cancel_reason for a in old_open
+    ]
+    assert Assignment.objects.get(document_version=first, user=done).status == AssignmentStatus.COMPLETED
+    assert len(outcome.cancelled) == 2 and len(outcome.created) == 3
+    assert set(Assignment.objects.filter(document_version=second).values_list("status", flat=True)) == {"assigned"}
+    # Trained on 1.0 no longer counts: the effective version is 2.0.
+    assert selectors.qualified_program_ids(done, [program.pk]) == set()
+    assert AuditEvent.objects.filter(action="cancel", resource_id=pending_assignment(pending, first).pk).exists()
+
+
+def pending_assignment(user, version):
+    return Assignment.objects.get(user=user, document_version=version)
+
+
+def test_a_document_audience_replaces_its_types_and_counts_roles(effective_document, sop_audience, admin_user, make_user):
+    document = effective_document()
+    qa = make_user("QA", username="qa.reader")
+    services.set_training_audience(actor=admin_user, document=document, roles=[Role.objects.get(name="QA")], due_days=3)
+
+    outcome = services.assign_read_and_understood(version=document.effective_version)
+
+    # Every active QA (including the document's author and reviewer), none of the type's Production group.
+    assert qa.username in {a.user.username for a in outcome.created}
+    assert {a.user.role.name for a in outcome.created} == {"QA"}
+    assert all(a.due_date == timezone.now().date() + datetime.timedelta(days=3) for a in outcome.created)
+
+
+def test_members_are_taken_as_they_are_when_the_version_becomes_effective(
+    effective_document, sop_audience, production, make_user
+):
+    group, operators = production
+    group.members.remove(operators[0])
+    operators[1].is_active = False
+    operators[1].save()
+    document = effective_document()
+
+    services.assign_read_and_understood(version=document.effective_version)
+
+    assert list(Assignment.objects.values_list("user__username", flat=True)) == [operators[2].username]
+
+
+def test_a_version_that_is_no_longer_effective_is_left_alone(effective_document, revise, sop_audience):
+    document = effective_document()
+    first = document.effective_version
+    revise(document)
+
+    outcome = services.assign_read_and_understood(version=first)
+
+    assert outcome.created == [] and "not the effective version" in outcome.skipped_reason
+
+
+def test_without_an_audience_nothing_is_assigned(effective_document):
+    document = effective_document()
+
+    outcome = services.assign_read_and_understood(version=document.effective_version)
+
+    assert outcome.created == [] and outcome.program is None
+    assert not TrainingAudience.objects.exists() and not TrainingProgram.objects.exists()
+
+
+def test_the_celery_task_calls_the_service(effective_document, sop_audience):
+    document = effective_document()
+
+    created = tasks.assign_read_and_understood.delay(document.effective_version_id).get()
+
+    assert created == 3
+    assert tasks.assign_read_and_understood.delay(document.effective_version_id).get() == 0
+
+
+def test_a_user_assigning_needs_the_assign_permission(effective_document, sop_audience, basic_user):
+    from qms.errors import PermissionDenied
+
+    document = effective_document()
+
+    with pytest.raises(PermissionDenied):
+        services.assign_read_and_understood(version=document.effective_version, actor=basic_user)
+    assert not Assignment.objects.exists()
+
+
+def test_assigning_the_read_and_understood_program_by_hand_uses_the_effective_version(
+    effective_document, sop_audience, qa_user, make_user
+):
+    document = effective_document()
+    services.assign_read_and_understood(version=document.effective_version)
+    program = TrainingProgram.objects.get(read_and_understood_document=document)
+    newcomer = make_user("User", username="newcomer")
+
+    outcome = services.assign_training(actor=qa_user, program=program, users=[newcomer])
+
+    assert outcome.created[0].document_version_id == document.effective_version_id
+    assert outcome.created[0].kind == AssignmentKind.READ_AND_UNDERSTOOD
