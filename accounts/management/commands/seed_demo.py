@@ -14,6 +14,7 @@ from django.db import transaction
 
 from accounts.models import Group, Role, User
 from audit import services as audit
+from training.demo import seed_training
 
 # The password is deliberately simple so that the API examples work verbatim on a demo install.
 DEMO_PASSWORD = "password"
@@ -96,6 +97,7 @@ class Command(BaseCommand):
                         new_values={"name": name, "members_added": sorted(u.username for u in members)},
                     )
         documents = seed_documents()
+        training = seed_training(password=DEMO_PASSWORD)
         if options["quiet"]:
             return
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new users)."))
@@ -109,6 +111,11 @@ class Command(BaseCommand):
         if documents:
             self.stdout.write("  Demo documents")
             for line in documents:
+                self.stdout.write(f"  {line}")
+            self.stdout.write("")
+        if training:
+            self.stdout.write("  Demo training")
+            for line in training:
                 self.stdout.write(f"  {line}")
             self.stdout.write("")
         self.stdout.write(f"  Pages: {base}/   API docs: {base}/docs   Admin: {base}/admin/")
