@@ -9,20 +9,18 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.admin import ServiceErrorsAsMessages
+from audit.admin import ReadOnlyAdmin
 
 from . import selectors, services
 from .models import Assignment, Completion, QualificationRequirement, Registration, TrainingAudience, TrainingProgram
 
 
-class _ReadOnly:
-    def has_add_permission(self, request, obj=None):
-        return False
+class _DeletedThroughTheService:
+    """The admin's bulk delete removes each row with `delete_model` (which calls the service)."""
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 class ProgramAdminForm(forms.ModelForm):
@@ -84,7 +82,7 @@ class AudienceAdminForm(forms.ModelForm):
 
 
 @admin.register(TrainingAudience)
-class TrainingAudienceAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
+class TrainingAudienceAdmin(ServiceErrorsAsMessages, _DeletedThroughTheService, admin.ModelAdmin):
     """Who must read and understand each new effective version (a type's documents, or one document)."""
 
     form = AudienceAdminForm
@@ -114,13 +112,9 @@ class TrainingAudienceAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
     def delete_model(self, request, obj):
         services.delete_training_audience(actor=request.user, audience=obj, reason="Removed in the admin")
 
-    def delete_queryset(self, request, queryset):
-        for audience in queryset:
-            self.delete_model(request, audience)
-
 
 @admin.register(QualificationRequirement)
-class QualificationRequirementAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
+class QualificationRequirementAdmin(ServiceErrorsAsMessages, _DeletedThroughTheService, admin.ModelAdmin):
     """What approvers must be trained on, per document type and workflow state. Not edited in place:
     remove one and add another."""
 
@@ -145,13 +139,9 @@ class QualificationRequirementAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
     def delete_model(self, request, obj):
         services.remove_qualification_requirement(actor=request.user, requirement=obj, reason="Removed in the admin")
 
-    def delete_queryset(self, request, queryset):
-        for requirement in queryset:
-            self.delete_model(request, requirement)
-
 
 @admin.register(Assignment)
-class AssignmentAdmin(_ReadOnly, admin.ModelAdmin):
+class AssignmentAdmin(ReadOnlyAdmin):
     list_display = ["program", "user", "kind", "document_version", "status", "due_date", "assigned_at", "assigned_by"]
     list_filter = ["status", "kind", "program"]
     search_fields = ["user__username", "user__full_name", "program__title"]
@@ -160,7 +150,7 @@ class AssignmentAdmin(_ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(Completion)
-class CompletionAdmin(_ReadOnly, admin.ModelAdmin):
+class CompletionAdmin(ReadOnlyAdmin):
     """Who completed what, when, on which document version, and whether it still qualifies them."""
 
     list_display = [
@@ -188,7 +178,7 @@ class CompletionAdmin(_ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(_ReadOnly, admin.ModelAdmin):
+class RegistrationAdmin(ReadOnlyAdmin):
     list_display = ["program", "user", "status", "registered_at", "attended_at", "completion_date", "feedback_score"]
     list_filter = ["status", "program"]
     search_fields = ["user__username", "program__title"]

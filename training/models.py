@@ -165,12 +165,30 @@ class Assignment(models.Model):
         return self.status in OPEN_STATUSES
 
 
+class AppendOnlyRecord(models.Model):
+    """Written once, never changed or deleted through the ORM (rows, querysets)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableRecordError(f"{self._meta.verbose_name_plural.capitalize()} cannot be changed.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecordError(f"{self._meta.verbose_name_plural.capitalize()} cannot be deleted.")
+
+
 class CompletionMethod(models.TextChoices):
     SELF = "self", "Completed by the trainee"
     ATTENDANCE = "attendance", "Attendance recorded by the instructor"
 
 
-class Completion(models.Model):
+class Completion(AppendOnlyRecord):
     """A person completed an assignment. Never changed or deleted (revocation is a new record).
 
     The program title and the document version's number, label and checksum are copied at
@@ -192,23 +210,12 @@ class Completion(models.Model):
     document_sha256 = models.CharField(max_length=64, blank=True)
     comment = models.TextField(blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["-completed_at", "-pk"]
         indexes = [models.Index(fields=["user", "program"], name="training_completion_cell_idx")]
 
     def __str__(self) -> str:
         return f"{self.user} completed {self.program_title}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ImmutableRecordError("Training completions cannot be changed; revoke a mistaken one.")
-        kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableRecordError("Training completions cannot be deleted; revoke a mistaken one.")
 
     def signature_content(self) -> dict:
         """The trainee's signature covers who completed which program, on which document version."""
@@ -235,7 +242,7 @@ class Completion(models.Model):
             raise Conflict("This completion is already signed.", error_code="ALREADY_SIGNED")
 
 
-class CompletionRevocation(models.Model):
+class CompletionRevocation(AppendOnlyRecord):
     """Withdraws a completion recorded by mistake; the completion itself stays as it was."""
 
     completion = models.OneToOneField(Completion, on_delete=models.PROTECT, related_name="revocation")
@@ -243,19 +250,8 @@ class CompletionRevocation(models.Model):
     revoked_at = models.DateTimeField()
     reason = models.TextField()
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     def __str__(self) -> str:
         return f"Revocation of completion {self.completion_id}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ImmutableRecordError("Revocations cannot be changed.")
-        kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableRecordError("Revocations cannot be deleted.")
 
 
 class RegistrationStatus(models.TextChoices):

@@ -122,6 +122,21 @@ def _audit(action: str, resource_type: str, obj, *, actor, summary: str, old=Non
     )
 
 
+def _delete(obj, resource_type: str, *, actor, summary: str, old: dict, reason: str = "") -> None:
+    """Deletes a configuration row and records what it was."""
+    pk = obj.pk
+    obj.delete()
+    audit.record(
+        action="delete",
+        resource_type=resource_type,
+        resource_id=pk,
+        actor=actor,
+        summary=summary,
+        old_values=old,
+        reason=reason,
+    )
+
+
 def _name(actor) -> str:
     return actor.display_name if actor is not None else "The system"
 
@@ -186,16 +201,21 @@ def create_program(*, actor: User, data: dict) -> TrainingProgram:
         program = TrainingProgram(**{k: v for k, v in data.items() if k in PROGRAM_FIELDS}, created_by=actor)
         program.title = (program.title or "").strip()
         _clean(program, exclude=["created_by"])
-        program.save()
-        program.linked_documents.set(linked)
-        _audit(
-            "create",
-            "training_program",
+        _insert_program(
             program,
+            linked=linked,
             actor=actor,
             summary=f"Training program {program.title!r} created ({program.get_status_display().lower()})",
-            new=audit_changes.snapshot(program, _PROGRAM_AUDIT),
         )
+    return program
+
+
+def _insert_program(program: TrainingProgram, *, linked, actor, summary: str) -> TrainingProgram:
+    program.save()
+    program.linked_documents.set(linked)
+    _audit(
+        "create", "training_program", program, actor=actor, summary=summary, new=audit_changes.snapshot(program, _PROGRAM_AUDIT)
+    )
     return program
 
 
@@ -291,16 +311,13 @@ def delete_or_retire_program(*, actor: User, program: TrainingProgram, reason: s
             retire_program(actor=actor, program=program, reason=reason)
             return "retired"
         before = audit_changes.snapshot(program, _PROGRAM_AUDIT)
-        pk = program.pk
         program.linked_documents.clear()
-        program.delete()
-        audit.record(
-            action="delete",
-            resource_type="training_program",
-            resource_id=pk,
+        _delete(
+            program,
+            "training_program",
             actor=actor,
             summary=f"Training program {before['title']!r} deleted (it had no assignments, registrations or requirements)",
-            old_values=before,
+            old=before,
             reason=reason,
         )
     return "deleted"
@@ -850,7 +867,7 @@ def assign_read_and_understood(
 
 
 def _create_read_and_understood_program(document: Document, audience: TrainingAudience | None, actor) -> TrainingProgram:
-    program = TrainingProgram.objects.create(
+    program = TrainingProgram(
         title=f"Read and understood: {document.number} {document.title}"[:255],
         description=f"Read and understand the effective version of {document.number} {document.title}.",
         category=Category.SOP,
@@ -861,16 +878,9 @@ def _create_read_and_understood_program(document: Document, audience: TrainingAu
         read_and_understood_document=document,
         created_by=actor,
     )
-    program.linked_documents.add(document)
-    _audit(
-        "create",
-        "training_program",
-        program,
-        actor=actor,
-        summary=f"Read-and-understood program for {document.number} created",
-        new=audit_changes.snapshot(program, _PROGRAM_AUDIT),
+    return _insert_program(
+        program, linked=[document], actor=actor, summary=f"Read-and-understood program for {document.number} created"
     )
-    return program
 
 
 # --- qualification gate ---------------------------------------------------------------------------------------
@@ -948,17 +958,8 @@ def delete_training_audience(*, actor: User, audience: TrainingAudience, reason:
     require(actor, "training.manage")
     with transaction.atomic():
         before = audit_changes.snapshot(audience, ["document_type", "document", "groups", "roles", "due_days"])
-        pk = audience.pk
-        audience.delete()
-        audit.record(
-            action="delete",
-            resource_type="training_audience",
-            resource_id=pk,
-            actor=actor,
-            summary=f"Training audience of {before['document'] or before['document_type']} removed",
-            old_values=before,
-            reason=reason,
-        )
+        summary = f"Training audience of {before['document'] or before['document_type']} removed"
+        _delete(audience, "training_audience", actor=actor, summary=summary, old=before, reason=reason)
 
 
 _REQUIREMENT_AUDIT = ["document_type", "workflow_state", "program", "requires_document_training"]
@@ -1001,17 +1002,8 @@ def remove_qualification_requirement(*, actor: User, requirement: QualificationR
     require(actor, "training.manage")
     with transaction.atomic():
         before = audit_changes.snapshot(requirement, _REQUIREMENT_AUDIT)
-        pk, text = requirement.pk, str(requirement)
-        requirement.delete()
-        audit.record(
-            action="delete",
-            resource_type="qualification_requirement",
-            resource_id=pk,
-            actor=actor,
-            summary=f"Qualification requirement removed: {text}",
-            old_values=before,
-            reason=reason,
-        )
+        summary = f"Qualification requirement removed: {requirement}"
+        _delete(requirement, "qualification_requirement", actor=actor, summary=summary, old=before, reason=reason)
 
 
 # --- periodic jobs (Celery beat) ---------------------------------------------------------------------------------

@@ -51,6 +51,18 @@ def _form_error(form, exc: DomainError) -> None:
     form.add_error(field if field in form.fields else None, message_for(exc))
 
 
+def _act(request, call, *, done, failed: str):
+    """Runs a service call; its outcome becomes a success message (`done`: text, or a function of the
+    result) or, for a domain error, an error message starting with `failed`."""
+    try:
+        result = call()
+    except DomainError as exc:
+        messages.error(request, f"{failed}: {message_for(exc)}")
+        return None
+    messages.success(request, done(result) if callable(done) else done)
+    return result
+
+
 def _errors(form) -> str:
     return "; ".join(" ".join(errors) for errors in form.errors.values())
 
@@ -95,13 +107,13 @@ def complete(request, pk):
             "intent": form.cleaned_data["intent"],
             "comment": form.cleaned_data["reason"],
         }
-    try:
-        services.complete_training(actor=request.user, program=program, assignment_id=assignment.pk, **data)
-    except DomainError as exc:
-        messages.error(request, f"Training not completed: {message_for(exc)}")
-    else:
-        signed = " with your electronic signature" if program.requires_signature else ""
-        messages.success(request, f"{program.title} completed{signed}.")
+    signed = " with your electronic signature" if program.requires_signature else ""
+    _act(
+        request,
+        lambda: services.complete_training(actor=request.user, program=program, assignment_id=assignment.pk, **data),
+        done=f"{program.title} completed{signed}.",
+        failed="Training not completed",
+    )
     return redirect("training:my")
 
 
@@ -203,12 +215,12 @@ def program_retire(request, pk):
     if not form.is_valid():
         messages.error(request, "Not retired: give a reason.")
         return redirect("training:program-detail", pk=pk)
-    try:
-        services.retire_program(actor=request.user, program=program, reason=form.cleaned_data["reason"])
-    except DomainError as exc:
-        messages.error(request, f"Not retired: {message_for(exc)}")
-    else:
-        messages.success(request, f"{program.title!r} retired; its open assignments were cancelled.")
+    _act(
+        request,
+        lambda: services.retire_program(actor=request.user, program=program, reason=form.cleaned_data["reason"]),
+        done=f"{program.title!r} retired; its open assignments were cancelled.",
+        failed="Not retired",
+    )
     return redirect("training:program-detail", pk=pk)
 
 
@@ -216,12 +228,12 @@ def program_retire(request, pk):
 @permission_required("training.complete")
 def program_register(request, pk):
     program = get_object_or_404(selectors.program_list(request.user), pk=pk)
-    try:
-        services.register_for_training(actor=request.user, program=program)
-    except DomainError as exc:
-        messages.error(request, f"Not registered: {message_for(exc)}")
-    else:
-        messages.success(request, f"You are registered for {program.title!r}.")
+    _act(
+        request,
+        lambda: services.register_for_training(actor=request.user, program=program),
+        done=f"You are registered for {program.title!r}.",
+        failed="Not registered",
+    )
     return redirect("training:program-detail", pk=pk)
 
 
@@ -300,13 +312,14 @@ def registration_update(request, pk):
     if status is None and score is None:
         messages.error(request, "Nothing changed: choose a status or a feedback score from 1 to 5.")
         return redirect("training:registrations")
-    try:
-        outcome = services.update_registration(actor=request.user, registration=registration, status=status, feedback_score=score)
-    except DomainError as exc:
-        messages.error(request, f"Registration not changed: {message_for(exc)}")
-    else:
-        done = " The participant's assignment is completed." if outcome.completion else ""
-        messages.success(request, f"Registration updated.{done}")
+    _act(
+        request,
+        lambda: services.update_registration(actor=request.user, registration=registration, status=status, feedback_score=score),
+        done=lambda outcome: (
+            "Registration updated." + (" The participant's assignment is completed." if outcome.completion else "")
+        ),
+        failed="Registration not changed",
+    )
     return redirect("training:registrations")
 
 

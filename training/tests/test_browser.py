@@ -6,18 +6,11 @@ import pytest
 
 from conftest import PASSWORD
 from documents.models import DocumentType
+from documents.tests.test_browser import sign_in, sign_out
 from training import services
 from training.models import TrainingProgram
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def sign_in(page, username):
-    page.goto("/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=logout]")
 
 
 def test_a_user_reads_understands_and_becomes_qualified(browser_page, make_user, effective_document, admin_user):
@@ -53,8 +46,7 @@ def test_a_user_reads_understands_and_becomes_qualified(browser_page, make_user,
     assert page.locator("[data-testid=nothing-open]").is_visible()
     history = page.inner_text("[data-testid=training-history]")
     assert "Uma User" in history and "Training completion" in history
-    page.click("[data-testid=logout]")
-    page.wait_for_selector("#id_username")
+    sign_out(page)
 
     # The matrix shows her qualified.
     sign_in(page, "quinn")
