@@ -353,7 +353,11 @@ def assign_training(
         raise InvalidInput("Name at least one user or group.", field="user_ids", error_type="value_error.missing")
     day = _today(today)
     with transaction.atomic():
-        program = TrainingProgram.objects.select_for_update().select_related("read_and_understood_document").get(pk=program.pk)
+        program = (
+            TrainingProgram.objects.select_for_update(of=("self",))
+            .select_related("read_and_understood_document")
+            .get(pk=program.pk)
+        )
         if program.status != ProgramStatus.PUBLISHED:
             raise NotAssignable(
                 f"{program.title!r} is {program.get_status_display().lower()}; only published programs are assigned."
@@ -774,7 +778,7 @@ def _complete_by_attendance(registration: Registration, actor: User) -> Completi
     if registration.program.requires_signature:
         return None  # the trainee completes it with their own e-signature
     assignment = (
-        Assignment.objects.select_for_update()
+        Assignment.objects.select_for_update(of=("self",))
         .filter(user_id=registration.user_id, program_id=registration.program_id, status__in=OPEN_STATUSES)
         .select_related("program", "user", "document_version__document")
         .first()
