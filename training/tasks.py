@@ -4,10 +4,17 @@ settings.CELERY_BEAT_SCHEDULE runs the two periodic jobs; both are idempotent.""
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-_RETRY = {"autoretry_for": (OperationalError, InterfaceError), "retry_backoff": True, "max_retries": 5}
+# Results are not kept (nobody waits for them; the audit trail records what the jobs did).
+_OPTIONS = {
+    "acks_late": True,
+    "ignore_result": True,
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": True,
+    "max_retries": 5,
+}
 
 
-@shared_task(acks_late=True, **_RETRY)
+@shared_task(**_OPTIONS)
 def mark_overdue_assignments() -> int:
     """Open assignments past their due date become overdue; returns how many were marked."""
     from . import services
@@ -15,7 +22,7 @@ def mark_overdue_assignments() -> int:
     return services.mark_overdue_assignments()
 
 
-@shared_task(acks_late=True, **_RETRY)
+@shared_task(**_OPTIONS)
 def create_retraining_assignments() -> int:
     """Retraining assignments for completions about to expire; returns how many were created."""
     from . import services
@@ -23,7 +30,7 @@ def create_retraining_assignments() -> int:
     return services.create_retraining_assignments()
 
 
-@shared_task(acks_late=True, **_RETRY)
+@shared_task(**_OPTIONS)
 def assign_read_and_understood(version_id: int, superseded_version_id: int | None = None) -> int:
     """Read-and-understood assignments for a version that became effective (idempotent); returns how
     many were created."""

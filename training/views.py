@@ -72,17 +72,18 @@ def _errors(form) -> str:
 
 @permission_required("training.view")
 def my_training(request):
-    rows = selectors.with_completions(selectors.my_training(request.user)[:500])
-    open_rows = [r for r in rows if r.assignment.status in OPEN_STATUSES]
-    history = [r for r in rows if r.assignment.status not in OPEN_STATUSES]
+    mine = selectors.my_training(request.user)
+    open_rows = selectors.with_completions(mine.filter(status__in=OPEN_STATUSES))
     for row in open_rows:
         row.intent = services.default_intent(row.assignment)
+    page = Paginator(mine.exclude(status__in=OPEN_STATUSES), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "training/my_training.html",
         {
             "open_rows": open_rows,
-            "history": history,
+            "history": selectors.with_completions(page),
+            "page": page,
             "can_complete": request.user.has_qms_permission("training.complete"),
             "tab": "my",
             **_tabs(request.user),

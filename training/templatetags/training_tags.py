@@ -29,3 +29,16 @@ def cell_text(status: str) -> str:
 def label(value: str) -> str:
     """due_soon → Due soon, PUBLISHED → Published."""
     return (value or "—").replace("_", " ").capitalize()
+
+
+@register.filter
+def cell_title(cell) -> str:
+    """The tooltip of a matrix cell: status, due date, completion and expiry."""
+    parts = [label(cell.status)]
+    if cell.due_date:
+        parts.append(f"due {cell.due_date:%Y-%m-%d}")
+    if cell.completed_at:
+        parts.append(f"completed {cell.completed_at:%Y-%m-%d}")
+    if cell.expires_at:
+        parts.append(f"expires {cell.expires_at:%Y-%m-%d}")
+    return " · ".join(parts)
