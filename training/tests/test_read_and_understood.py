@@ -181,3 +181,24 @@ def test_assigning_the_read_and_understood_program_by_hand_uses_the_effective_ve
 
     assert outcome.created[0].document_version_id == document.effective_version_id
     assert outcome.created[0].kind == AssignmentKind.READ_AND_UNDERSTOOD
+
+
+def test_the_command_rolls_out_the_effective_versions_once(effective_document, sop_audience):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    document = effective_document()
+    out = StringIO()
+
+    call_command("assign_read_and_understood", document.number, stdout=out)
+    call_command("assign_read_and_understood", "--all", stdout=out)
+
+    assert out.getvalue().splitlines() == [
+        f"{document.number} v1.0: 3 assigned, 0 already assigned, 0 earlier-version items cancelled",
+        f"{document.number} v1.0: 0 assigned, 3 already assigned, 0 earlier-version items cancelled",
+    ]
+    with pytest.raises(CommandError, match="SOP-9999"):
+        call_command("assign_read_and_understood", "SOP-9999")
+    with pytest.raises(CommandError, match="--all"):
+        call_command("assign_read_and_understood")
