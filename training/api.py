@@ -14,14 +14,14 @@ from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from accounts.models import Group
+from accounts.models import Group, User
 from audit.filters import QueryFilterBackend
 from qms.api.exceptions import RequestValidationError
 from qms.api.pagination import EnvelopePagination
 from qms.api.request_data import pop_reason_and_row_version, validated
 from qms.api.schema import error_responses
 from qms.api.sorting import SortFilter
-from qms.errors import NotFound, PermissionDenied
+from qms.errors import InvalidInput, NotFound, PermissionDenied
 
 from . import selectors, services
 from .filters import AssignmentFilter, ProgramFilter, RegistrationFilter
@@ -209,7 +209,7 @@ class TrainingProgramViewSet(NumericIds, viewsets.GenericViewSet):
     @action(detail=False, methods=["post"])
     def assign(self, request):
         data = validated(AssignRequestSerializer, request)
-        users, groups, _ = services.users_and_groups(data["user_ids"], data["group_ids"])
+        users, groups, _ = services.resolve_ids(data["user_ids"], data["group_ids"])
         program = selectors.program_list(request.user).filter(pk=data["training_id"]).first()
         if program is None:
             raise NotFound("Training program not found.")
@@ -228,7 +228,7 @@ class TrainingProgramViewSet(NumericIds, viewsets.GenericViewSet):
     @action(detail=False, methods=["post"], url_path="bulk-assign")
     def bulk_assign(self, request):
         data = validated(BulkAssignRequestSerializer, request)
-        users, groups, programs = services.users_and_groups(data["user_ids"], data["group_ids"], data["training_ids"])
+        users, groups, programs = services.resolve_ids(data["user_ids"], data["group_ids"], data["training_ids"])
         outcomes = services.bulk_assign(
             actor=request.user,
             programs=programs,
@@ -525,8 +525,9 @@ class RegistrationViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveMode
         program = _program(request.user, data["training_id"])
         user = None
         if data.get("user_id") is not None:
-            user, _, _ = services.users_and_groups([data["user_id"]])
-            user = user[0]
+            user = User.objects.filter(pk=data["user_id"], is_active=True).first()
+            if user is None:
+                raise InvalidInput(f"No active user with id {data['user_id']}.", field="user_id")
         registration = services.register_for_training(actor=request.user, program=program, user=user)
         return Response(RegistrationSerializer(registration).data, status=status.HTTP_201_CREATED)
 

@@ -17,7 +17,6 @@ signature and the audit records in one transaction.
 from __future__ import annotations
 
 import datetime
-import logging
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -53,8 +52,6 @@ from .models import (
     TrainingAudience,
     TrainingProgram,
 )
-
-logger = logging.getLogger("qms.training")
 
 PROGRAM_FIELDS = [
     "title",
@@ -160,11 +157,12 @@ def _lock(model, pk, what: str):
         raise NotFound(f"{what} not found.")
 
 
-def users_and_groups(
+def resolve_ids(
     user_ids: list[int] | None = None, group_ids: list[int] | None = None, program_ids: list[int] | None = None
 ) -> tuple[list[User], list[Group], list[TrainingProgram]]:
-    """Resolves the ids of an assignment request; every unknown (or deactivated) id is one 422 problem
-    located at ["<list>", index]."""
+    """The users, groups and programs an assignment or registration request names by id; every
+    unknown (or deactivated) id is one 422 problem located at ["user_ids" | "group_ids" |
+    "training_ids", index]."""
     problems = []
 
     def resolve(model, ids, name, label, **filters):

@@ -154,3 +154,5 @@ def test_someone_else_is_registered_only_with_training_assign(client_for, sessio
 
     assert by_user.status_code == 403
     assert by_qa.status_code == 201 and by_qa.json()["user_id"] == colleague.pk
+    unknown = register(client_for(qa_user), session, user_id=987654)
+    assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"] == ["body", "user_id"]
