@@ -119,6 +119,19 @@ def _audit(action: str, resource_type: str, obj, *, actor, summary: str, old=Non
     )
 
 
+def _audit_status(action: str, resource_type: str, obj, *, old_status: str, actor, summary: str, reason: str = "") -> None:
+    _audit(
+        action,
+        resource_type,
+        obj,
+        actor=actor,
+        summary=summary,
+        old={"status": old_status},
+        new={"status": obj.status},
+        reason=reason,
+    )
+
+
 def _delete(obj, resource_type: str, *, actor, summary: str, old: dict, reason: str = "") -> None:
     """Deletes a configuration row and records what it was."""
     pk = obj.pk
@@ -286,14 +299,13 @@ def retire_program(*, actor: User, program: TrainingProgram, reason: str = "") -
         program.status = ProgramStatus.RETIRED
         program.row_version += 1
         program.save()
-        _audit(
+        _audit_status(
             "retire",
             "training_program",
             program,
+            old_status=old_status,
             actor=actor,
             summary=f"Training program {program.title!r} retired",
-            old={"status": old_status},
-            new={"status": program.status},
             reason=reason,
         )
     return program
@@ -472,14 +484,13 @@ def _cancel(assignment: Assignment, *, actor, reason: str) -> None:
     assignment.cancel_reason = reason
     assignment.row_version += 1
     assignment.save()
-    _audit(
+    _audit_status(
         "cancel",
         "training_assignment",
         assignment,
+        old_status=old_status,
         actor=actor,
         summary=f"Assignment of {assignment.program.title!r} to {assignment.user.display_name} cancelled",
-        old={"status": old_status},
-        new={"status": assignment.status},
         reason=reason,
     )
 
@@ -1031,15 +1042,15 @@ def mark_overdue_assignments(*, today: datetime.date | None = None, batch_size: 
                 ):
                     continue  # another run got there first
                 marked += 1
-                _audit(
+                assignment.status = AssignmentStatus.OVERDUE
+                _audit_status(
                     "overdue",
                     "training_assignment",
                     assignment,
+                    old_status=AssignmentStatus.ASSIGNED,
                     actor=None,
                     summary=f"Assignment of {assignment.program.title!r} to {assignment.user.display_name} is overdue "
                     f"(due {assignment.due_date.isoformat()})",
-                    old={"status": AssignmentStatus.ASSIGNED},
-                    new={"status": AssignmentStatus.OVERDUE},
                 )
 
 
