@@ -17,6 +17,8 @@ from django.db.models import Q
 from audit.models import AppendOnlyQuerySet, ImmutableRecordError
 from qms.errors import Conflict, PermissionDenied
 
+from .error_codes import ErrorCode
+
 
 class Category(models.TextChoices):
     GMP = "GMP", "GMP"
@@ -45,6 +47,8 @@ class ProgramStatus(models.TextChoices):
 
 class TrainingProgram(models.Model):
     """One entry of the training catalogue. Retired, never deleted once it has history."""
+
+    audit_resource_type = "training_program"
 
     title = models.CharField(max_length=255)
     description = models.TextField(blank=True)
@@ -107,6 +111,8 @@ class AssignmentKind(models.TextChoices):
 
 class Assignment(models.Model):
     """Someone must complete a program by a due date. At most one is open per person and program."""
+
+    audit_resource_type = "training_assignment"
 
     program = models.ForeignKey(TrainingProgram, on_delete=models.PROTECT, related_name="assignments")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="training_assignments")
@@ -194,6 +200,8 @@ class Completion(AppendOnlyRecord):
     The program title and the document version's number, label and checksum are copied at
     completion: they are what the trainee's signature covers, and they stay as they were then."""
 
+    audit_resource_type = "training_completion"
+
     assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="completions")
     program = models.ForeignKey(TrainingProgram, on_delete=models.PROTECT, related_name="completions")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="training_completions")
@@ -239,7 +247,7 @@ class Completion(AppendOnlyRecord):
         if signature_type != SignatureType.TRAINING_COMPLETION:
             raise PermissionDenied("A training completion is signed with the meaning 'training completion'.")
         if Signature.objects.filter(resource_type="training_completion", resource_id=self.pk).exists():
-            raise Conflict("This completion is already signed.", error_code="ALREADY_SIGNED")
+            raise Conflict("This completion is already signed.", error_code=ErrorCode.ALREADY_SIGNED)
 
 
 class CompletionRevocation(AppendOnlyRecord):
@@ -267,6 +275,8 @@ SEAT_STATUSES = (RegistrationStatus.REGISTERED, RegistrationStatus.ATTENDED, Reg
 
 class Registration(models.Model):
     """A seat in a program's session (capacity: the program's max_participants)."""
+
+    audit_resource_type = "training_registration"
 
     program = models.ForeignKey(TrainingProgram, on_delete=models.PROTECT, related_name="registrations")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="training_registrations")
@@ -298,6 +308,8 @@ class TrainingAudience(models.Model):
     one document, which then replaces its type's audience): members of the groups and holders of the
     roles, as they are when the version becomes effective."""
 
+    audit_resource_type = "training_audience"
+
     document_type = models.OneToOneField(
         "documents.DocumentType", null=True, blank=True, on_delete=models.CASCADE, related_name="training_audience"
     )
@@ -323,18 +335,38 @@ class TrainingAudience(models.Model):
 
 
 class QualificationRequirement(models.Model):
-    """What an approver must be trained on to approve or sign documents of a type (blank: every
-    type) in a workflow state (blank: every state): a program, or the document's effective version."""
+    """What an approver must be trained on to approve or sign a controlled record in a workflow state
+    (blank: every state): a program, or (documents only) the document's effective version.
+
+    It applies to documents of a type (blank: every type) and to records following a workflow (any
+    version of the template; blank: every workflow); with neither, to every controlled record
+    (documents, deviations, CAPA, ...). A requirement naming a document type applies to documents only."""
+
+    audit_resource_type = "qualification_requirement"
 
     document_type = models.ForeignKey(
-        "documents.DocumentType", null=True, blank=True, on_delete=models.CASCADE, related_name="qualification_requirements"
+        "documents.DocumentType",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="qualification_requirements",
+        help_text="Documents of this type only; blank: any record.",
+    )
+    workflow_template = models.ForeignKey(
+        "workflows.WorkflowTemplate",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Records following this workflow (any of its versions); blank: any workflow.",
     )
     workflow_state = models.SlugField(max_length=50, blank=True, help_text="State name, e.g. in_review; blank: every state.")
     program = models.ForeignKey(
         TrainingProgram, null=True, blank=True, on_delete=models.PROTECT, related_name="qualification_requirements"
     )
     requires_document_training = models.BooleanField(
-        default=False, help_text="The approver must have read and understood the document's effective version."
+        default=False,
+        help_text="The approver must have read and understood the document's effective version (documents only).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -349,5 +381,9 @@ class QualificationRequirement(models.Model):
 
     def __str__(self) -> str:
         what = self.program.title if self.program_id else "the document's effective version"
-        where = f"{self.document_type.code if self.document_type_id else 'any type'}/{self.workflow_state or 'any state'}"
-        return f"{what} ({where})"
+        scope = [
+            self.document_type.code if self.document_type_id else "",
+            self.workflow_template.name if self.workflow_template_id else "",
+        ]
+        where = " ".join(part for part in scope if part) or "any record"
+        return f"{what} ({where}, {self.workflow_state or 'any state'})"

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Group, User
 from audit.models import Signature
+from workflows.models import WorkflowTemplate
 
 from .models import (
     OPEN_STATUSES,
@@ -121,25 +122,34 @@ class MissingTraining:
         return {"id": self.program_id, "title": self.title}
 
 
-def requirements_for(document, state: str) -> list[QualificationRequirement]:
+def requirements_for(*, document=None, instance=None, state: str) -> list[QualificationRequirement]:
+    """The requirements that apply in `state` to a record following workflow `instance` (None: no
+    workflow); those naming a document type apply only when `document` is of that type."""
+    types = Q(document_type__isnull=True)
+    if document is not None:
+        types |= Q(document_type_id=document.document_type_id)
+    workflows = Q(workflow_template__isnull=True)
+    if instance is not None:  # any version of the instance's template
+        workflows |= Q(workflow_template__family__in=WorkflowTemplate.objects.filter(pk=instance.template_id).values("family"))
     return list(
-        QualificationRequirement.objects.filter(
-            Q(document_type__isnull=True) | Q(document_type_id=document.document_type_id),
-            Q(workflow_state="") | Q(workflow_state=state),
-        ).select_related("program")
+        QualificationRequirement.objects.filter(types, workflows, Q(workflow_state="") | Q(workflow_state=state)).select_related(
+            "program"
+        )
     )
 
 
-def missing_training(user, document, state: str) -> list[MissingTraining]:
-    """What `user` must still be trained on to approve or sign `document` in workflow `state`: the
-    requirements configured for its type and state, plus the document's effective version when its
-    type says that approvers need training."""
-    requirements = requirements_for(document, state)
-    needs_document = document.document_type.approvers_need_training or any(r.requires_document_training for r in requirements)
+def missing_training(user, *, document=None, instance=None, state: str) -> list[MissingTraining]:
+    """What `user` must still be trained on to approve or sign a record in workflow `state`: the
+    programs its requirements name, plus, for a `document`, its effective version when a requirement
+    or its type ("approvers need training") says so."""
+    requirements = requirements_for(document=document, instance=instance, state=state)
     needed: dict[int | None, MissingTraining] = {}
     for requirement in requirements:
         if requirement.program_id:
             needed[requirement.program_id] = MissingTraining(requirement.program_id, requirement.program.title)
+    needs_document = document is not None and (
+        document.document_type.approvers_need_training or any(r.requires_document_training for r in requirements)
+    )
     if needs_document and document.effective_version_id:
         program = TrainingProgram.objects.filter(read_and_understood_document=document).first()
         title = f"Read and understood: {document.number} version {document.effective_version.version}"

@@ -2,12 +2,16 @@
 (`require`) and the audit record inside it. The API, the pages, the admin, the Celery beat jobs and
 the demo data all call these.
 
-Two services are called by document control:
+Two services serve document control and the other controlled records:
 - `assign_read_and_understood(version=..., superseded_version=...)` when a document version becomes
-  effective: the audience gets a read-and-understood assignment for that exact version, open ones
-  for earlier versions are cancelled. Idempotent (safe to call again for the same version).
-- `check_qualified_to_approve(actor=..., record=..., state=...)` before someone approves or signs a
-  document: 403 TRAINING_REQUIRED naming the programs they still lack.
+  effective (training.handlers calls it for each `document.effective` event): the audience gets a
+  read-and-understood assignment for that exact version, open ones for earlier versions are
+  cancelled. Idempotent (safe to call again for the same version).
+- `check_qualified_to_approve(actor=..., record=..., instance=..., state=...)`, registered with the
+  workflow kit as an approval check: before someone approves or signs a controlled record, 403
+  TRAINING_REQUIRED naming the programs they still lack.
+
+Each change emits its event (training.events.TrainingEvent) beside its audit record.
 
 Completing a program that needs an e-signature re-authenticates the trainee OUTSIDE the transaction
 (a wrong password is counted toward lockout and stays recorded), then writes the completion, its
@@ -31,9 +35,15 @@ from audit import signatures
 from audit.models import SignatureType
 from documents.models import Document, DocumentType, DocumentVersion
 from qms.errors import Conflict, InvalidInput, InvalidInputs, NotFound, PermissionDenied, check_row_version
+from qms.events import emit
 from qms.permissions import has, require
+from workflows.models import WorkflowState, WorkflowTemplate
+from workflows.records import record_type_of_model
 
 from . import selectors
+from .audit_actions import AuditAction
+from .error_codes import ErrorCode
+from .events import TrainingEvent
 from .models import (
     OPEN_STATUSES,
     SIGNED_BY_DEFAULT,
@@ -74,42 +84,54 @@ _PROGRAM_AUDIT = [f for f in PROGRAM_FIELDS if f != "instructor"] + ["instructor
 
 
 class TrainingRequired(PermissionDenied):
-    error_code = "TRAINING_REQUIRED"
+    error_code = ErrorCode.TRAINING_REQUIRED
 
 
 class SignatureRequired(InvalidInput):
     def __init__(self, detail: str = "Completing this training applies your electronic signature: give your password."):
-        super().__init__(detail, field="password", error_type="value_error.missing", error_code="SIGNATURE_REQUIRED")
+        super().__init__(detail, field="password", error_type="value_error.missing", error_code=ErrorCode.SIGNATURE_REQUIRED)
 
 
 class NotAssignable(Conflict):
-    error_code = "PROGRAM_NOT_ASSIGNABLE"
+    error_code = ErrorCode.PROGRAM_NOT_ASSIGNABLE
 
 
 class AssignmentClosed(Conflict):
-    error_code = "ASSIGNMENT_CLOSED"
+    error_code = ErrorCode.ASSIGNMENT_CLOSED
 
 
 class AlreadyCompleted(Conflict):
-    error_code = "ALREADY_COMPLETED"
+    error_code = ErrorCode.ALREADY_COMPLETED
     default_detail = "You have already completed this training."
 
 
 class AlreadyRegistered(Conflict):
-    error_code = "ALREADY_REGISTERED"
+    error_code = ErrorCode.ALREADY_REGISTERED
 
 
 class SessionFull(Conflict):
-    error_code = "SESSION_FULL"
+    error_code = ErrorCode.SESSION_FULL
 
 
 # --- helpers -----------------------------------------------------------------------------------------
 
 
-def _audit(action: str, resource_type: str, obj, *, actor, summary: str, old=None, new=None, reason: str = "") -> None:
+def _audit(
+    action: AuditAction,
+    obj,
+    *,
+    actor,
+    summary: str,
+    old=None,
+    new=None,
+    reason: str = "",
+    event: TrainingEvent | None = None,
+    data: dict | None = None,
+) -> None:
+    """The audit record of a change to `obj` and, when the change is an `event`, the event beside it."""
     audit.record(
         action=action,
-        resource_type=resource_type,
+        resource_type=obj.audit_resource_type,
         resource_id=obj.pk,
         actor=actor,
         summary=summary,
@@ -117,27 +139,22 @@ def _audit(action: str, resource_type: str, obj, *, actor, summary: str, old=Non
         new_values=new,
         reason=reason,
     )
+    if event is not None:
+        emit(event, obj, data=data, actor=actor)
 
 
-def _audit_status(action: str, resource_type: str, obj, *, old_status: str, actor, summary: str, reason: str = "") -> None:
+def _audit_status(action: AuditAction, obj, *, old_status: str, actor, summary: str, reason: str = "", **event) -> None:
     _audit(
-        action,
-        resource_type,
-        obj,
-        actor=actor,
-        summary=summary,
-        old={"status": old_status},
-        new={"status": obj.status},
-        reason=reason,
+        action, obj, actor=actor, summary=summary, old={"status": old_status}, new={"status": obj.status}, reason=reason, **event
     )
 
 
-def _delete(obj, resource_type: str, *, actor, summary: str, old: dict, reason: str = "") -> None:
+def _delete(obj, *, actor, summary: str, old: dict, reason: str = "", event: TrainingEvent | None = None) -> None:
     """Deletes a configuration row and records what it was."""
-    pk = obj.pk
+    pk, resource_type = obj.pk, obj.audit_resource_type
     obj.delete()
     audit.record(
-        action="delete",
+        action=AuditAction.DELETE,
         resource_type=resource_type,
         resource_id=pk,
         actor=actor,
@@ -145,6 +162,38 @@ def _delete(obj, resource_type: str, *, actor, summary: str, old: dict, reason: 
         old_values=old,
         reason=reason,
     )
+    if event is not None:
+        emit(event, (resource_type, pk), data=old, actor=actor)
+
+
+def _program_data(program: TrainingProgram) -> dict:
+    return {"title": program.title, "category": program.category, "status": program.status}
+
+
+def _assignment_data(assignment: Assignment) -> dict:
+    return {
+        "program_id": assignment.program_id,
+        "user_id": assignment.user_id,
+        "document_version_id": assignment.document_version_id,
+        "kind": assignment.kind,
+        "status": assignment.status,
+        "due_date": assignment.due_date,
+    }
+
+
+def _completion_data(completion: Completion) -> dict:
+    return {
+        "assignment_id": completion.assignment_id,
+        "program_id": completion.program_id,
+        "user_id": completion.user_id,
+        "document_version_id": completion.document_version_id,
+        "method": completion.method,
+        "expires_at": completion.expires_at,
+    }
+
+
+def _registration_data(registration: Registration) -> dict:
+    return {"program_id": registration.program_id, "user_id": registration.user_id, "status": registration.status}
 
 
 def _name(actor) -> str:
@@ -225,7 +274,13 @@ def _insert_program(program: TrainingProgram, *, linked, actor, summary: str) ->
     program.save()
     program.linked_documents.set(linked)
     _audit(
-        "create", "training_program", program, actor=actor, summary=summary, new=audit_changes.snapshot(program, _PROGRAM_AUDIT)
+        AuditAction.CREATE,
+        program,
+        actor=actor,
+        summary=summary,
+        new=audit_changes.snapshot(program, _PROGRAM_AUDIT),
+        event=TrainingEvent.PROGRAM_CREATED,
+        data=_program_data(program),
     )
     return program
 
@@ -252,14 +307,15 @@ def update_program(
         program = _lock(TrainingProgram, program.pk, "Training program")
         check_row_version(program, row_version)
         if program.status == ProgramStatus.RETIRED:
-            raise Conflict(f"{program.title!r} is retired and no longer changes.", error_code="PROGRAM_RETIRED")
+            raise Conflict(f"{program.title!r} is retired and no longer changes.", error_code=ErrorCode.PROGRAM_RETIRED)
         if (
             data.get("status") == ProgramStatus.DRAFT
             and program.status == ProgramStatus.PUBLISHED
             and (program.assignments.exists() or program.registrations.exists())
         ):
             raise Conflict(
-                f"{program.title!r} has assignments or registrations; it cannot go back to draft.", error_code="PROGRAM_IN_USE"
+                f"{program.title!r} has assignments or registrations; it cannot go back to draft.",
+                error_code=ErrorCode.PROGRAM_IN_USE,
             )
         before = audit_changes.snapshot(program, _PROGRAM_AUDIT)
         for name, value in data.items():
@@ -273,14 +329,15 @@ def update_program(
             program.row_version += 1
             program.save()
             _audit(
-                "update",
-                "training_program",
+                AuditAction.UPDATE,
                 program,
                 actor=actor,
                 summary=f"Training program {program.title!r} changed ({', '.join(sorted(new))})",
                 old=old,
                 new=new,
                 reason=reason,
+                event=TrainingEvent.PROGRAM_UPDATED,
+                data={**_program_data(program), "fields": sorted(new)},
             )
     return program
 
@@ -292,7 +349,7 @@ def retire_program(*, actor: User, program: TrainingProgram, reason: str = "") -
     with transaction.atomic():
         program = _lock(TrainingProgram, program.pk, "Training program")
         if program.status == ProgramStatus.RETIRED:
-            raise Conflict(f"{program.title!r} is already retired.", error_code="ALREADY_RETIRED")
+            raise Conflict(f"{program.title!r} is already retired.", error_code=ErrorCode.ALREADY_RETIRED)
         for assignment in program.assignments.filter(status__in=OPEN_STATUSES).select_related("user", "program"):
             _cancel(assignment, actor=actor, reason=f"Training program retired: {reason}")
         old_status = program.status
@@ -300,13 +357,14 @@ def retire_program(*, actor: User, program: TrainingProgram, reason: str = "") -
         program.row_version += 1
         program.save()
         _audit_status(
-            "retire",
-            "training_program",
+            AuditAction.RETIRE,
             program,
             old_status=old_status,
             actor=actor,
             summary=f"Training program {program.title!r} retired",
             reason=reason,
+            event=TrainingEvent.PROGRAM_RETIRED,
+            data=_program_data(program),
         )
     return program
 
@@ -324,11 +382,11 @@ def delete_or_retire_program(*, actor: User, program: TrainingProgram, reason: s
         program.linked_documents.clear()
         _delete(
             program,
-            "training_program",
             actor=actor,
             summary=f"Training program {before['title']!r} deleted (it had no assignments, registrations or requirements)",
             old=before,
             reason=reason,
+            event=TrainingEvent.PROGRAM_DELETED,
         )
     return "deleted"
 
@@ -377,7 +435,7 @@ def assign_training(
             document = Document.objects.select_related("effective_version").get(pk=program.read_and_understood_document_id)
             version = document.effective_version
             if version is None:
-                raise Conflict(f"{document.number} has no effective version to read.", error_code="NO_EFFECTIVE_VERSION")
+                raise Conflict(f"{document.number} has no effective version to read.", error_code=ErrorCode.NO_EFFECTIVE_VERSION)
         due = due_date or day + datetime.timedelta(days=program.default_due_days)
         found = selectors.recipients(program, list(users), list(groups))
         outcome = AssignOutcome(program=program, skipped=[(u, found.skipped[u.pk]) for u in found.skipped_users])
@@ -416,8 +474,7 @@ def _create_assignment(
     )
     what = f"{program.title!r}" + (f" ({version.document.number} version {version.version})" if version else "")
     _audit(
-        "assign",
-        "training_assignment",
+        AuditAction.ASSIGN,
         assignment,
         actor=actor,
         summary=f"{_name(actor)} assigned {what} to {user.display_name}, due {due.isoformat()}"
@@ -434,6 +491,8 @@ def _create_assignment(
             "retraining_of": retraining_of.pk if retraining_of else None,
         },
         reason=reason or "",
+        event=TrainingEvent.ASSIGNED,
+        data=_assignment_data(assignment),
     )
     return assignment
 
@@ -485,13 +544,14 @@ def _cancel(assignment: Assignment, *, actor, reason: str) -> None:
     assignment.row_version += 1
     assignment.save()
     _audit_status(
-        "cancel",
-        "training_assignment",
+        AuditAction.CANCEL,
         assignment,
         old_status=old_status,
         actor=actor,
         summary=f"Assignment of {assignment.program.title!r} to {assignment.user.display_name} cancelled",
         reason=reason,
+        event=TrainingEvent.CANCELLED,
+        data=_assignment_data(assignment),
     )
 
 
@@ -518,7 +578,7 @@ def assignment_to_complete(*, actor: User, program: TrainingProgram, assignment_
     else:
         assignment = mine.filter(status__in=OPEN_STATUSES).first() or mine.order_by("-assigned_at", "-pk").first()
         if assignment is None:
-            raise NotFound("This training is not assigned to you.", error_code="NOT_ASSIGNED")
+            raise NotFound("This training is not assigned to you.", error_code=ErrorCode.NOT_ASSIGNED)
     _check_open(assignment)
     return assignment
 
@@ -596,8 +656,7 @@ def _record_completion(assignment: Assignment, *, recorded_by: User, method: str
     )
     by = "" if recorded_by.pk == assignment.user_id else f" (attendance recorded by {recorded_by.display_name})"
     _audit(
-        "complete",
-        "training_completion",
+        AuditAction.COMPLETE,
         completion,
         actor=recorded_by,
         summary=f"{assignment.user.display_name} completed {what}{by}",
@@ -612,6 +671,8 @@ def _record_completion(assignment: Assignment, *, recorded_by: User, method: str
             "expires_at": completion.expires_at,
         },
         reason=comment or "",
+        event=TrainingEvent.COMPLETED,
+        data=_completion_data(completion),
     )
     return completion
 
@@ -626,14 +687,13 @@ def revoke_completion(*, actor: User, completion: Completion, reason: str = "") 
         assignment = _lock_assignment(completion.assignment_id)
         completion = Completion.objects.select_related("user", "program").get(pk=completion.pk)
         if CompletionRevocation.objects.filter(completion=completion).exists():
-            raise Conflict("This completion is already revoked.", error_code="ALREADY_REVOKED")
+            raise Conflict("This completion is already revoked.", error_code=ErrorCode.ALREADY_REVOKED)
         revocation = CompletionRevocation.objects.create(
             completion=completion, revoked_by=actor, revoked_at=timezone.now(), reason=reason
         )
         reopened = _reopen_after_revocation(assignment, completion)
         _audit(
-            "revoke",
-            "training_completion",
+            AuditAction.REVOKE,
             completion,
             actor=actor,
             summary=f"Completion of {completion.program_title!r} by {completion.user.display_name} revoked"
@@ -641,6 +701,8 @@ def revoke_completion(*, actor: User, completion: Completion, reason: str = "") 
             old={"revoked": False, "assignment_status": AssignmentStatus.COMPLETED if reopened else assignment.status},
             new={"revoked": True, "assignment_status": assignment.status},
             reason=reason,
+            event=TrainingEvent.REVOKED,
+            data={**_completion_data(completion), "assignment_status": assignment.status},
         )
     return revocation
 
@@ -688,12 +750,13 @@ def register_for_training(*, actor: User, program: TrainingProgram, user: User |
             raise SessionFull(f"{program.title!r} is full ({program.max_participants} participants).")
         registration = Registration.objects.create(program=program, user=user, registered_at=timezone.now())
         _audit(
-            "register",
-            "training_registration",
+            AuditAction.REGISTER,
             registration,
             actor=actor,
             summary=f"{user.display_name} registered for {program.title!r}",
             new={"program": program.title, "user": user.username, "status": registration.status},
+            event=TrainingEvent.REGISTERED,
+            data=_registration_data(registration),
         )
     return registration
 
@@ -730,7 +793,9 @@ def update_registration(
         completion = None
         if status is not None and status != registration.status:
             if registration.status == RegistrationStatus.CANCELLED:
-                raise Conflict("This registration was cancelled; register again instead.", error_code="REGISTRATION_CANCELLED")
+                raise Conflict(
+                    "This registration was cancelled; register again instead.", error_code=ErrorCode.REGISTRATION_CANCELLED
+                )
             if status != RegistrationStatus.CANCELLED and not runs_it:
                 raise PermissionDenied("Attendance and completion are recorded by the instructor or a training manager.")
             _set_registration_status(registration, status)
@@ -740,7 +805,7 @@ def update_registration(
             if not is_registrant:
                 raise PermissionDenied("Only the participant gives feedback.")
             if registration.status not in (RegistrationStatus.ATTENDED, RegistrationStatus.COMPLETED):
-                raise Conflict("Feedback is given after attending.", error_code="NOT_ATTENDED")
+                raise Conflict("Feedback is given after attending.", error_code=ErrorCode.NOT_ATTENDED)
             if not 1 <= feedback_score <= 5:
                 raise InvalidInput("feedback_score is from 1 to 5.", field="feedback_score")
             registration.feedback_score = feedback_score
@@ -750,9 +815,9 @@ def update_registration(
         if new:
             registration.row_version += 1
             registration.save()
+            cancelled = new.get("status") == RegistrationStatus.CANCELLED
             _audit(
-                "cancel" if new.get("status") == RegistrationStatus.CANCELLED else "update",
-                "training_registration",
+                AuditAction.CANCEL if cancelled else AuditAction.UPDATE,
                 registration,
                 actor=actor,
                 summary=f"Registration of {registration.user.display_name} for {program.title!r} changed "
@@ -760,13 +825,15 @@ def update_registration(
                 old=old,
                 new=new,
                 reason=reason,
+                event=TrainingEvent.REGISTRATION_CANCELLED if cancelled else TrainingEvent.REGISTRATION_UPDATED,
+                data={**_registration_data(registration), "fields": sorted(new)},
             )
     return RegistrationOutcome(registration=registration, completion=completion)
 
 
 def cancel_registration(*, actor: User, registration: Registration, reason: str = "") -> Registration:
     if registration.status == RegistrationStatus.CANCELLED:
-        raise Conflict("This registration is already cancelled.", error_code="REGISTRATION_CANCELLED")
+        raise Conflict("This registration is already cancelled.", error_code=ErrorCode.REGISTRATION_CANCELLED)
     return update_registration(
         actor=actor, registration=registration, status=RegistrationStatus.CANCELLED, reason=reason
     ).registration
@@ -899,25 +966,32 @@ def _create_read_and_understood_program(document: Document, audience: TrainingAu
 # --- qualification gate ---------------------------------------------------------------------------------------
 
 
-def check_qualified_to_approve(*, actor: User, record, state=None) -> None:
+def check_qualified_to_approve(*, actor: User, record, instance=None, state=None) -> None:
     """Raises 403 TRAINING_REQUIRED (naming the missing programs in `missing_programs`) when `actor`
-    lacks training that approving or signing `record` (a document or document version) requires in
-    `state` (a state name or WorkflowState; default: the document's current state). Other records
-    have no training requirements yet."""
-    document = record.document if isinstance(record, DocumentVersion) else record
-    if not isinstance(document, Document):
-        return
-    document = Document.objects.select_related("document_type", "effective_version", "workflow_instance__current_state").get(
-        pk=document.pk
-    )
-    if state is None and document.workflow_instance_id:
-        state = document.workflow_instance.current_state.name
+    lacks training that approving or signing `record` requires in workflow `state` (a WorkflowState
+    or a state name; default: the record's current state).
+
+    `record` is any controlled record (a document version counts as its document); `instance` its
+    workflow instance (default: the record type's). Registered with the workflow kit as an approval
+    check (workflows.records.register_approval_check), so it runs before every approval and signed
+    transition is signed, and in the pages' check whether to offer the Approve button."""
+    if isinstance(record, DocumentVersion):
+        record = record.document
+    record_type = record_type_of_model(type(record))
+    if record_type is None:
+        return  # not a controlled record: nothing is approved in a workflow state
+    document = None
+    if isinstance(record, Document):
+        document = Document.objects.select_related("document_type", "effective_version").get(pk=record.pk)
+    instance = instance or record_type.instance_of(record)
+    if state is None and instance is not None:
+        state = instance.current_state
     state_name = getattr(state, "name", state) or ""
-    missing = selectors.missing_training(actor, document, state_name)
+    missing = selectors.missing_training(actor, document=document, instance=instance, state=state_name)
     if missing:
         titles = "; ".join(m.title for m in missing)
         raise TrainingRequired(
-            f"You are not qualified to approve or sign {document.number}: complete this training first: {titles}.",
+            f"You are not qualified to approve or sign {record_type.display(record)}: complete this training first: {titles}.",
             extra={"missing_programs": [m.as_dict() for m in missing]},
         )
 
@@ -954,8 +1028,7 @@ def set_training_audience(
         old, new = audit_changes.diff(before, audit_changes.snapshot(audience, fields))
         if new:
             _audit(
-                "create" if created else "update",
-                "training_audience",
+                AuditAction.CREATE if created else AuditAction.UPDATE,
                 audience,
                 actor=actor,
                 summary=f"Training audience of {document.number if document else document_type.code} "
@@ -972,23 +1045,28 @@ def delete_training_audience(*, actor: User, audience: TrainingAudience, reason:
     with transaction.atomic():
         before = audit_changes.snapshot(audience, ["document_type", "document", "groups", "roles", "due_days"])
         summary = f"Training audience of {before['document'] or before['document_type']} removed"
-        _delete(audience, "training_audience", actor=actor, summary=summary, old=before, reason=reason)
+        _delete(audience, actor=actor, summary=summary, old=before, reason=reason)
 
 
-_REQUIREMENT_AUDIT = ["document_type", "workflow_state", "program", "requires_document_training"]
+_REQUIREMENT_AUDIT = ["document_type", "workflow_template", "workflow_state", "program", "requires_document_training"]
 
 
 def add_qualification_requirement(
     *,
     actor: User,
     document_type: DocumentType | None = None,
+    workflow_template: WorkflowTemplate | None = None,
     workflow_state: str = "",
     program: TrainingProgram | None = None,
     requires_document_training: bool = False,
 ) -> QualificationRequirement:
+    """Approvers of records of `document_type` and/or following `workflow_template` (any version;
+    neither: every controlled record) in `workflow_state` (blank: every state) need `program`, or
+    for documents their effective version's read-and-understood training."""
     require(actor, "training.manage")
     requirement = QualificationRequirement(
         document_type=document_type,
+        workflow_template=workflow_template,
         workflow_state=(workflow_state or "").strip(),
         program=program,
         requires_document_training=requires_document_training,
@@ -997,12 +1075,19 @@ def add_qualification_requirement(
         raise InvalidInput("Name a program or require training on the document's effective version.", field="program")
     if program is not None and program.status == ProgramStatus.RETIRED:
         raise InvalidInput("A retired program cannot be required.", field="program")
+    if (
+        workflow_template is not None
+        and requirement.workflow_state
+        and not WorkflowState.objects.filter(template__family=workflow_template.family, name=requirement.workflow_state).exists()
+    ):
+        raise InvalidInput(
+            f"The workflow {workflow_template.name!r} has no state {requirement.workflow_state!r}.", field="workflow_state"
+        )
     _clean(requirement)
     with transaction.atomic():
         requirement.save()
         _audit(
-            "create",
-            "qualification_requirement",
+            AuditAction.CREATE,
             requirement,
             actor=actor,
             summary=f"Qualification requirement added: {requirement}",
@@ -1016,7 +1101,7 @@ def remove_qualification_requirement(*, actor: User, requirement: QualificationR
     with transaction.atomic():
         before = audit_changes.snapshot(requirement, _REQUIREMENT_AUDIT)
         summary = f"Qualification requirement removed: {requirement}"
-        _delete(requirement, "qualification_requirement", actor=actor, summary=summary, old=before, reason=reason)
+        _delete(requirement, actor=actor, summary=summary, old=before, reason=reason)
 
 
 # --- periodic jobs (Celery beat) ---------------------------------------------------------------------------------
@@ -1044,13 +1129,14 @@ def mark_overdue_assignments(*, today: datetime.date | None = None, batch_size: 
                 marked += 1
                 assignment.status = AssignmentStatus.OVERDUE
                 _audit_status(
-                    "overdue",
-                    "training_assignment",
+                    AuditAction.OVERDUE,
                     assignment,
                     old_status=AssignmentStatus.ASSIGNED,
                     actor=None,
                     summary=f"Assignment of {assignment.program.title!r} to {assignment.user.display_name} is overdue "
                     f"(due {assignment.due_date.isoformat()})",
+                    event=TrainingEvent.OVERDUE,
+                    data=_assignment_data(assignment),
                 )
 
 

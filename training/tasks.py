@@ -28,16 +28,3 @@ def create_retraining_assignments() -> int:
     from . import services
 
     return services.create_retraining_assignments()
-
-
-@shared_task(**_OPTIONS)
-def assign_read_and_understood(version_id: int, superseded_version_id: int | None = None) -> int:
-    """Read-and-understood assignments for a version that became effective (idempotent); returns how
-    many were created."""
-    from documents.models import DocumentVersion
-
-    from . import services
-
-    version = DocumentVersion.objects.get(pk=version_id)
-    superseded = DocumentVersion.objects.filter(pk=superseded_version_id).first() if superseded_version_id else None
-    return len(services.assign_read_and_understood(version=version, superseded_version=superseded).created)

@@ -1,18 +1,22 @@
-"""Read-and-understood on document revisions: when a version becomes effective, its training
-audience gets an assignment for exactly that version; open ones for the superseded version are
-cancelled with a reason; calling the service again changes nothing."""
+"""Read-and-understood on document revisions: when a version becomes effective (the workflow
+engine's `document.effective` event, delivered through the outbox after the change committed), its
+training audience gets an assignment for exactly that version; open ones for the superseded version
+are cancelled with a reason; a redelivered event or calling the service again changes nothing."""
 
 import datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.models import Role
 from accounts.tests.factories import GroupFactory
 from audit.models import AuditEvent
 from conftest import PASSWORD
-from documents.models import DocumentType
-from training import selectors, services, tasks
+from documents.models import Document, DocumentType
+from documents.tests.factories import DocumentFactory, pdf_content
+from qms.events import EventDelivery, OutboxEvent
+from training import handlers, selectors, services
 from training.models import Assignment, AssignmentKind, AssignmentStatus, TrainingAudience, TrainingProgram
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +36,50 @@ def sop_audience(admin_user, production):
     return services.set_training_audience(
         actor=admin_user, document_type=DocumentType.objects.get(code="SOP"), groups=[group], due_days=10
     )
+
+
+def test_a_revision_made_effective_through_the_api_assigns_the_audience_and_cancels_the_old_items(
+    sop_audience, production, client_for, make_user, django_capture_on_commit_callbacks
+):
+    _, (done, pending, third) = production
+    author = make_user("QA", username="sop.author")
+    manager, reviewer = make_user("QA Manager", username="sop.manager"), make_user("QA", username="sop.reviewer")
+    with django_capture_on_commit_callbacks(execute=True):  # events are delivered after each commit
+        document = DocumentFactory(state="effective", author=author, approvers=[manager, reviewer])
+    first = document.effective_version
+    assert Assignment.objects.filter(document_version=first, status="assigned").count() == 3, "v1.0 rolled out"
+    program = TrainingProgram.objects.get(read_and_understood_document=document)
+    assert client_for(done).post(f"/api/training/{program.pk}/complete", {"password": PASSWORD}, format="json").status_code == 200
+
+    def api(user, path, body, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client_for(user).post(f"/api/documents/{document.pk}/{path}", body, **kwargs)
+        assert response.status_code in (200, 201), response.json()
+        return response.json()
+
+    revised = {"file": SimpleUploadedFile("revised.pdf", pdf_content("Revised")), "change_summary": "Step 4 added"}
+    assert api(author, "versions", revised, format="multipart")["version"] == "2.0"
+    api(author, "transition", {"transition": "submit"}, format="json")
+    api(manager, "approve", {"password": PASSWORD}, format="json")
+    api(reviewer, "approve", {"password": PASSWORD}, format="json")
+    assert api(author, "transition", {"transition": "make_effective"}, format="json")["status"] == "effective"
+
+    second = Document.objects.get(pk=document.pk).effective_version
+    assert second.version == "2.0"
+    assert Assignment.objects.filter(document_version=second, status="assigned").count() == 3
+    cancelled = Assignment.objects.filter(document_version=first, status="cancelled")
+    assert {a.user for a in cancelled} == {pending, third}
+    assert {a.cancel_reason for a in cancelled} == {f"{document.number} version 1.0 was superseded by version 2.0"}
+    assert Assignment.objects.get(document_version=first, user=done).status == "completed", "history stays"
+    [event] = OutboxEvent.objects.filter(name="document.effective", data__version_id=second.pk)
+    delivery = EventDelivery.objects.get(event=event, handler="training.assign_read_and_understood")
+    assert (delivery.status, delivery.attempts) == ("succeeded", 1)
+    audited = AuditEvent.objects.filter(resource_type="training_assignment", action="assign", actor_username="").count()
+
+    handlers.assign_read_and_understood(event)  # delivered again (at least once): nothing changes
+
+    assert Assignment.objects.filter(document_version=second).count() == 3
+    assert AuditEvent.objects.filter(resource_type="training_assignment", action="assign").count() == audited
 
 
 def test_the_audience_gets_an_assignment_for_the_effective_version(effective_document, sop_audience, production):
@@ -148,15 +196,6 @@ def test_without_an_audience_nothing_is_assigned(effective_document):
 
     assert outcome.created == [] and outcome.program is None
     assert not TrainingAudience.objects.exists() and not TrainingProgram.objects.exists()
-
-
-def test_the_celery_task_calls_the_service(effective_document, sop_audience):
-    document = effective_document()
-
-    created = tasks.assign_read_and_understood.delay(document.effective_version_id).get()
-
-    assert created == 3
-    assert tasks.assign_read_and_understood.delay(document.effective_version_id).get() == 0
 
 
 def test_a_user_assigning_needs_the_assign_permission(effective_document, sop_audience, basic_user):
