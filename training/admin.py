@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.admin import ServiceErrorsAsMessages
 from audit.admin import ReadOnlyAdmin
+from workflows.models import WorkflowTemplate
 
 from . import selectors, services
 from .models import Assignment, Completion, QualificationRequirement, Registration, TrainingAudience, TrainingProgram
@@ -115,12 +116,26 @@ class TrainingAudienceAdmin(ServiceErrorsAsMessages, _DeletedThroughTheService, 
 
 @admin.register(QualificationRequirement)
 class QualificationRequirementAdmin(ServiceErrorsAsMessages, _DeletedThroughTheService, admin.ModelAdmin):
-    """What approvers must be trained on, per document type and workflow state. Not edited in place:
-    remove one and add another."""
+    """What approvers of controlled records must be trained on, per document type, workflow and
+    workflow state. Not edited in place: remove one and add another."""
 
-    list_display = ["__str__", "document_type", "workflow_state", "program", "requires_document_training", "created_at"]
-    list_filter = ["document_type", "requires_document_training"]
-    fields = ["document_type", "workflow_state", "program", "requires_document_training"]
+    list_display = [
+        "__str__",
+        "document_type",
+        "workflow_template",
+        "workflow_state",
+        "program",
+        "requires_document_training",
+        "created_at",
+    ]
+    list_filter = ["document_type", "workflow_template", "requires_document_training"]
+    list_select_related = ["document_type", "workflow_template", "program"]
+    fields = ["document_type", "workflow_template", "workflow_state", "program", "requires_document_training"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "workflow_template":  # a requirement holds for every version of the workflow
+            kwargs["queryset"] = WorkflowTemplate.objects.filter(is_current=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)
@@ -129,6 +144,7 @@ class QualificationRequirementAdmin(ServiceErrorsAsMessages, _DeletedThroughTheS
         saved = services.add_qualification_requirement(
             actor=request.user,
             document_type=obj.document_type,
+            workflow_template=obj.workflow_template,
             workflow_state=obj.workflow_state,
             program=obj.program,
             requires_document_training=obj.requires_document_training,

@@ -81,6 +81,28 @@ def test_a_qualification_requirement_is_added_and_removed_through_the_services(a
     ) == ["create", "delete"]
 
 
+def test_a_requirement_on_a_workflow_state_names_a_state_of_that_workflow(admin_client):
+    from workflows.models import WorkflowTemplate
+
+    program = ProgramFactory(title="GMP basics")
+    workflow = WorkflowTemplate.objects.get(name="Document approval", is_current=True)
+    form = admin_client.get("/admin/training/qualificationrequirement/add/").content.decode()
+    assert f'<option value="{workflow.pk}">{workflow}</option>' in form
+
+    refused = admin_client.post(
+        "/admin/training/qualificationrequirement/add/",
+        {"workflow_template": workflow.pk, "workflow_state": "closed", "program": program.pk},
+        follow=True,
+    )
+    assert "The workflow &#x27;Document approval&#x27; has no state &#x27;closed&#x27;." in refused.content.decode()
+    assert not QualificationRequirement.objects.exists()
+    admin_client.post(
+        "/admin/training/qualificationrequirement/add/",
+        {"workflow_template": workflow.pk, "workflow_state": "in_review", "program": program.pk},
+    )
+    assert str(QualificationRequirement.objects.get()) == "GMP basics (Document approval, in_review)"
+
+
 def test_training_records_are_read_only_and_the_completion_list_shows_who_qualifies(admin_client, basic_user, program):
     from conftest import PASSWORD
     from training import services
