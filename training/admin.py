@@ -8,8 +8,8 @@ from django.contrib import admin
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from accounts.admin import ServiceErrorsAsMessages
 from audit.admin import ReadOnlyAdmin
+from qms.admin_services import SavedThroughServices
 from workflows.models import WorkflowTemplate
 
 from . import selectors, services
@@ -44,7 +44,7 @@ class ProgramAdminForm(forms.ModelForm):
 
 
 @admin.register(TrainingProgram)
-class TrainingProgramAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
+class TrainingProgramAdmin(SavedThroughServices, admin.ModelAdmin):
     form = ProgramAdminForm
     list_display = ["title", "category", "level", "status", "instructor", "requires_signature", "retraining_interval_days"]
     list_filter = ["category", "level", "status", "requires_signature"]
@@ -83,7 +83,7 @@ class AudienceAdminForm(forms.ModelForm):
 
 
 @admin.register(TrainingAudience)
-class TrainingAudienceAdmin(ServiceErrorsAsMessages, _DeletedThroughTheService, admin.ModelAdmin):
+class TrainingAudienceAdmin(SavedThroughServices, _DeletedThroughTheService, admin.ModelAdmin):
     """Who must read and understand each new effective version (a type's documents, or one document)."""
 
     form = AudienceAdminForm
@@ -115,7 +115,7 @@ class TrainingAudienceAdmin(ServiceErrorsAsMessages, _DeletedThroughTheService, 
 
 
 @admin.register(QualificationRequirement)
-class QualificationRequirementAdmin(ServiceErrorsAsMessages, _DeletedThroughTheService, admin.ModelAdmin):
+class QualificationRequirementAdmin(SavedThroughServices, _DeletedThroughTheService, admin.ModelAdmin):
     """What approvers of controlled records must be trained on, per document type, workflow and
     workflow state. Not edited in place: remove one and add another."""
 
