@@ -7,11 +7,14 @@ prints
      50 assignments; equal),
   2. the SQL query count of GET /api/training/matrix at 50 and 100 users per page (they must be
      equal: the cells of a page are read in a fixed number of queries),
-  3. the render time of the matrix page (/training/matrix/, 50 users × 50 programs),
-  4. the peak resident memory of streaming the whole matrix as CSV (GET /api/training/matrix/export)
+  3. requests per second of my-training, the matrix and the program list next to a bare DRF
+     endpoint (same authentication, a constant body) in the same run: the ratio compares across
+     machines,
+  4. the render time of the matrix page (/training/matrix/, 50 users × 50 programs),
+  5. the peak resident memory of streaming the whole matrix as CSV (GET /api/training/matrix/export)
      in a fresh process, at 1,000 users and again at 4,000 users: it must not grow with the rows.
 
-    .venv/bin/python bench/training_matrix.py [--users 1000] [--programs 50] [--larger 4000]
+    .venv/bin/python bench/training_matrix.py [--users 1000] [--programs 50] [--larger 4000] [--seconds 2]
 """
 
 from __future__ import annotations
@@ -51,6 +54,34 @@ def setup_django(db_path: str) -> None:
     import django
 
     django.setup()
+
+
+def bench_urls():
+    """The project's URLs plus /bench/bare: the API's authentication and renderer, no database work."""
+    from django.urls import include, path
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
+
+    class BareView(APIView):
+        required_permissions = {"get": None}
+
+        def get(self, request):
+            return Response({"items": [], "page": 1, "page_size": 20, "total": 0, "pages": 0})
+
+    return [path("bench/bare", BareView.as_view()), path("", include("qms.urls"))]
+
+
+urlpatterns: list = []  # filled by main() (this module is the bench's URLconf)
+
+
+def requests_per_second(client, url: str, seconds: float, headers: dict) -> float:
+    for _ in range(3):  # warm up
+        assert client.get(url, **headers).status_code == 200, url
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        assert client.get(url, **headers).status_code == 200, url
+        done += 1
+    return done / (time.perf_counter() - start)
 
 
 def current_rss_mb() -> float:
@@ -201,6 +232,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--programs", type=int, default=50)
     parser.add_argument("--larger", type=int, default=4000, help="users for the second export measurement")
+    parser.add_argument("--seconds", type=float, default=2.0, help="per throughput measurement")
     parser.add_argument("--export", help=argparse.SUPPRESS)
     parser.add_argument("--export-user", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -233,7 +265,8 @@ def main() -> int:
     ok = True
     # Pages link static files; without collectstatic the manifest storage of DEBUG=false has no entries.
     storages = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-    with override_settings(DEBUG=False, STORAGES=storages):
+    urlpatterns[:] = bench_urls()
+    with override_settings(DEBUG=False, STORAGES=storages, ROOT_URLCONF=__name__):
         client = Client()
         reader = User.objects.get(username="bench00000")
         reader_headers = {"HTTP_AUTHORIZATION": f"Bearer {RefreshToken.for_user(reader).access_token}"}
@@ -253,6 +286,17 @@ def main() -> int:
         equal = matrix[50] == matrix[100] and mine[20] == mine[100]
         ok &= equal
         print(f"  constant in page size: {'yes' if equal else 'NO'}")
+
+        print(f"\nThroughput (in-process WSGI, single thread, {args.seconds:.0f} s each, SQLite, DEBUG off)")
+        bare = requests_per_second(client, "/bench/bare", args.seconds, headers)
+        print(f"  GET bare DRF endpoint                        {bare:7.1f} req/s")
+        for url, who in (
+            ("/api/training/my-training?page_size=20", reader_headers),
+            ("/api/training/?page_size=20", headers),
+            ("/api/training/matrix?page_size=50", headers),
+        ):
+            rps = requests_per_second(client, url, args.seconds, who)
+            print(f"  GET {url:<40} {rps:7.1f} req/s  ({bare / rps:.1f}× the bare endpoint's time per request)")
 
         client.force_login(manager)
         timings = []
