@@ -946,6 +946,27 @@ def assign_read_and_understood(
     return outcome
 
 
+def cancel_read_and_understood(*, document: Document, actor: User | None = None) -> list[Assignment]:
+    """Called when a document was made obsolete: with no version in force there is nothing to read,
+    so the open read-and-understood assignments of the document are cancelled with a reason (the
+    completed ones stay as history). Idempotent; while a version is still effective (a withdrawn
+    revision) nothing changes."""
+    if actor is not None:
+        require(actor, "training.assign")
+    with transaction.atomic():
+        document = Document.objects.select_for_update(of=("self",)).get(pk=document.pk)
+        if document.effective_version_id is not None:
+            return []
+        cancelled = list(
+            Assignment.objects.filter(program__read_and_understood_document=document, status__in=OPEN_STATUSES)
+            .select_related("program", "user")
+            .order_by("pk")
+        )
+        for assignment in cancelled:
+            _cancel(assignment, actor=actor, reason=f"{document.number} was made obsolete")
+    return cancelled
+
+
 def _create_read_and_understood_program(document: Document, audience: TrainingAudience | None, actor) -> TrainingProgram:
     program = TrainingProgram(
         title=f"Read and understood: {document.number} {document.title}"[:255],

@@ -82,6 +82,51 @@ def test_a_revision_made_effective_through_the_api_assigns_the_audience_and_canc
     assert AuditEvent.objects.filter(resource_type="training_assignment", action="assign").count() == audited
 
 
+def test_making_the_document_obsolete_cancels_its_open_items(
+    sop_audience, production, client_for, qa_manager, django_capture_on_commit_callbacks
+):
+    _, (done, *others) = production
+    with django_capture_on_commit_callbacks(execute=True):
+        document = DocumentFactory(state="effective")
+    program = TrainingProgram.objects.get(read_and_understood_document=document)
+    services.complete_training(actor=done, program=program, password=PASSWORD)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        withdrawn = client_for(qa_manager).post(
+            f"/api/documents/{document.pk}/transition",
+            {"transition": "obsolete", "comment": "Filling line 1 decommissioned", "password": PASSWORD},
+            format="json",
+        )
+
+    assert withdrawn.status_code == 200, withdrawn.json()
+    cancelled = Assignment.objects.filter(program=program, status="cancelled")
+    assert {a.user for a in cancelled} == set(others)
+    assert {a.cancel_reason for a in cancelled} == {f"{document.number} was made obsolete"}
+    assert Assignment.objects.get(program=program, user=done).status == "completed"
+    assert services.cancel_read_and_understood(document=document) == [], "idempotent"
+
+
+def test_withdrawing_a_revision_leaves_the_items_of_the_version_in_force(
+    sop_audience, qa_manager, django_capture_on_commit_callbacks
+):
+    from documents import services as documents
+
+    with django_capture_on_commit_callbacks(execute=True):
+        document = DocumentFactory(state="effective")
+        documents.add_version(
+            actor=qa_manager, document=document, file=SimpleUploadedFile("v2.pdf", pdf_content("Draft 2.0")), change_summary="x"
+        )
+        documents.transition_document(
+            actor=qa_manager, document=document, name="withdraw", comment="Not needed after all", password=PASSWORD
+        )
+
+    document.refresh_from_db()
+    assert document.effective_version.version == "1.0"
+    assert set(Assignment.objects.filter(document_version=document.effective_version).values_list("status", flat=True)) == {
+        "assigned"
+    }
+
+
 def test_the_audience_gets_an_assignment_for_the_effective_version(effective_document, sop_audience, production):
     document = effective_document()
 
