@@ -2,11 +2,12 @@
 (`require`) and the audit record inside it. The API, the pages, the admin, the Celery beat jobs and
 the demo data all call these.
 
-Two services serve document control and the other controlled records:
+These serve document control and the other controlled records:
 - `assign_read_and_understood(version=..., superseded_version=...)` when a document version becomes
   effective (training.handlers calls it for each `document.effective` event): the audience gets a
   read-and-understood assignment for that exact version, open ones for earlier versions are
-  cancelled. Idempotent (safe to call again for the same version).
+  cancelled. Idempotent (safe to call again for the same version). `cancel_read_and_understood(
+  document=...)` when a document is made obsolete (`document.obsolete`).
 - `check_qualified_to_approve(actor=..., record=..., instance=..., state=...)`, registered with the
   workflow kit as an approval check: before someone approves or signs a controlled record, 403
   TRAINING_REQUIRED naming the programs they still lack.
