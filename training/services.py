@@ -144,10 +144,19 @@ def _audit(
         emit(event, obj, data=data, actor=actor)
 
 
-def _audit_status(action: AuditAction, obj, *, old_status: str, actor, summary: str, reason: str = "", **event) -> None:
-    _audit(
-        action, obj, actor=actor, summary=summary, old={"status": old_status}, new={"status": obj.status}, reason=reason, **event
-    )
+def _audit_status(
+    action: AuditAction,
+    obj,
+    *,
+    old_status: str,
+    actor,
+    summary: str,
+    reason: str = "",
+    event: TrainingEvent | None = None,
+    data: dict | None = None,
+) -> None:
+    old, new = {"status": old_status}, {"status": obj.status}
+    _audit(action, obj, actor=actor, summary=summary, old=old, new=new, reason=reason, event=event, data=data)
 
 
 def _delete(obj, *, actor, summary: str, old: dict, reason: str = "", event: TrainingEvent | None = None) -> None:
