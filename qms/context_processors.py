@@ -7,7 +7,7 @@ NAVIGATION = [
     ("Dashboard", "home", None),
     ("Documents", "documents:list", "documents.view"),
     ("Templates", "documents:template-list", "templates.view"),
-    ("Training", "training:list", "training.view"),
+    ("Training", "training:my", "training.view"),
     ("Deviations", "deviations:list", "deviations.view"),
     ("CAPA", "capa:list", "capa.view"),
     ("Search", "search:page", "search.use"),

@@ -15,6 +15,7 @@ api_patterns = [
     path("", include("audit.urls_api")),
     path("", include("workflows.urls_api")),
     path("", include("documents.urls_api")),
+    path("", include("training.urls_api")),
 ]
 
 urlpatterns = [
@@ -32,6 +33,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("audit/", include("audit.urls")),
     path("documents/", include("documents.urls")),
+    path("training/", include("training.urls")),
 ]
 
 handler404 = "qms.views.page_not_found"
