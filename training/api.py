@@ -15,8 +15,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts.models import Group, User
-from audit.filters import QueryFilterBackend
 from qms.api.exceptions import RequestValidationError
+from qms.api.filters import QueryFilterBackend
 from qms.api.pagination import EnvelopePagination
 from qms.api.request_data import pop_reason_and_row_version, validated
 from qms.api.schema import error_responses

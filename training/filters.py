@@ -3,6 +3,8 @@
 import django_filters
 from django.db.models import Q
 
+from qms.api.filters import IdFilter
+
 from .models import (
     Assignment,
     AssignmentStatus,
@@ -19,8 +21,8 @@ class ProgramFilter(django_filters.FilterSet):
     category = django_filters.ChoiceFilter(choices=Category.choices)
     level = django_filters.ChoiceFilter(choices=Level.choices)
     status = django_filters.ChoiceFilter(choices=ProgramStatus.choices)
-    instructor_id = django_filters.NumberFilter(field_name="instructor_id", label="Instructor user id")
-    document_id = django_filters.NumberFilter(field_name="linked_documents", label="Linked document id")
+    instructor_id = IdFilter(field_name="instructor_id", label="Instructor user id")
+    document_id = IdFilter(field_name="linked_documents", label="Linked document id")
     search = django_filters.CharFilter(method="filter_search", label="Text in the title or description")
 
     class Meta:
@@ -33,13 +35,11 @@ class ProgramFilter(django_filters.FilterSet):
 
 
 class AssignmentFilter(django_filters.FilterSet):
-    user_id = django_filters.NumberFilter(field_name="user_id", label="Assigned user id")
-    training_id = django_filters.NumberFilter(field_name="program_id", label="Program id")
-    group_id = django_filters.NumberFilter(field_name="user__groups", label="Members of this group")
+    user_id = IdFilter(field_name="user_id", label="Assigned user id")
+    training_id = IdFilter(field_name="program_id", label="Program id")
+    group_id = IdFilter(field_name="user__groups", label="Members of this group")
     status = django_filters.ChoiceFilter(choices=AssignmentStatus.choices)
-    document_id = django_filters.NumberFilter(
-        field_name="document_version__document_id", label="Document id (read-and-understood)"
-    )
+    document_id = IdFilter(field_name="document_version__document_id", label="Document id (read-and-understood)")
     due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte", label="Due on or before (YYYY-MM-DD)")
 
     class Meta:
@@ -48,8 +48,8 @@ class AssignmentFilter(django_filters.FilterSet):
 
 
 class RegistrationFilter(django_filters.FilterSet):
-    user_id = django_filters.NumberFilter(field_name="user_id")
-    training_id = django_filters.NumberFilter(field_name="program_id")
+    user_id = IdFilter(field_name="user_id")
+    training_id = IdFilter(field_name="program_id")
     status = django_filters.ChoiceFilter(choices=RegistrationStatus.choices)
 
     class Meta:

@@ -8,6 +8,7 @@ from accounts.models import User
 from audit.models import SignatureType
 from documents.models import Document
 from documents.serializers import UserRefSerializer
+from qms.api.fields import IdField, RecordField
 
 from .models import (
     AssignmentKind,
@@ -102,13 +103,9 @@ class ProgramWriteSerializer(serializers.Serializer):
     )
     duration_minutes = serializers.IntegerField(min_value=1, max_value=100000, required=False, allow_null=True)
     credits = serializers.IntegerField(min_value=0, max_value=1000, required=False)
-    instructor_id = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.all(), source="instructor", required=False, allow_null=True
-    )
+    instructor_id = RecordField(queryset=User.objects.all(), source="instructor", required=False, allow_null=True)
     max_participants = serializers.IntegerField(min_value=1, max_value=100000, required=False, allow_null=True)
-    linked_document_ids = serializers.PrimaryKeyRelatedField(
-        queryset=Document.objects.all(), source="linked_documents", many=True, required=False
-    )
+    linked_document_ids = RecordField(queryset=Document.objects.all(), source="linked_documents", many=True, required=False)
     retraining_interval_days = serializers.IntegerField(min_value=1, max_value=36500, required=False, allow_null=True)
     default_due_days = serializers.IntegerField(min_value=1, max_value=3650, required=False)
     requires_signature = serializers.BooleanField(
@@ -118,7 +115,7 @@ class ProgramWriteSerializer(serializers.Serializer):
 
 class ProgramUpdateSerializer(ProgramWriteSerializer):
     reason = serializers.CharField(max_length=2000, help_text="Why the program changes (audit trail)")
-    row_version = serializers.IntegerField(required=False, help_text="The row_version you read (or send If-Match)")
+    row_version = IdField(required=False, help_text="The row_version you read (or send If-Match)")
 
 
 class RequiredReasonSerializer(serializers.Serializer):
@@ -134,22 +131,22 @@ class DeleteOutcomeSerializer(serializers.Serializer):
 
 
 class AssignRequestSerializer(serializers.Serializer):
-    training_id = serializers.IntegerField()
-    user_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list, max_length=10000)
-    group_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list, max_length=1000)
+    training_id = IdField()
+    user_ids = serializers.ListField(child=IdField(), required=False, default=list, max_length=10000)
+    group_ids = serializers.ListField(child=IdField(), required=False, default=list, max_length=1000)
     due_date = serializers.DateField(required=False, allow_null=True, help_text="Default: today + the program's default_due_days")
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class BulkAssignRequestSerializer(AssignRequestSerializer):
     training_id = None
-    training_ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=500)
+    training_ids = serializers.ListField(child=IdField(), min_length=1, max_length=500)
 
 
 class SkippedSerializer(serializers.Serializer):
     user = UserRefSerializer()
     reason = serializers.CharField()
-    assignment_id = serializers.IntegerField(help_text="The open assignment the user already holds")
+    assignment_id = IdField(help_text="The open assignment the user already holds")
 
 
 class CompletionRefSerializer(serializers.Serializer):
@@ -218,7 +215,7 @@ class BulkAssignOutcomeSerializer(serializers.Serializer):
 
 
 class CompleteRequestSerializer(serializers.Serializer):
-    assignment_id = serializers.IntegerField(required=False, allow_null=True, help_text="Default: your open assignment")
+    assignment_id = IdField(required=False, allow_null=True, help_text="Default: your open assignment")
     password = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -295,8 +292,8 @@ class RegistrationSerializer(serializers.ModelSerializer):
 
 
 class RegisterRequestSerializer(serializers.Serializer):
-    training_id = serializers.IntegerField()
-    user_id = serializers.IntegerField(required=False, allow_null=True, help_text="Register someone else (training.assign)")
+    training_id = IdField()
+    user_id = IdField(required=False, allow_null=True, help_text="Register someone else (training.assign)")
 
 
 class RegistrationUpdateSerializer(serializers.Serializer):
@@ -327,8 +324,8 @@ class MessageSerializer(serializers.Serializer):
 
 
 class MatrixQuerySerializer(serializers.Serializer):
-    group_id = serializers.IntegerField(required=False, help_text="Only members of this group")
-    program_id = serializers.IntegerField(required=False, help_text="Only this program (column)")
+    group_id = IdField(required=False, help_text="Only members of this group")
+    program_id = IdField(required=False, help_text="Only this program (column)")
     status = serializers.ChoiceField(choices=CellStatus.ALL, required=False, help_text="Only people with a cell in this status")
 
 

@@ -30,6 +30,7 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from accounts.models import Group, Role, User
+from accounts.services import authenticate_signer
 from audit import changes as audit_changes
 from audit import services as audit
 from audit import signatures
@@ -620,7 +621,7 @@ def complete_training(
             raise InvalidInput("A training completion is signed with the meaning 'training_completion'.", field="meaning")
         if not password:
             raise SignatureRequired()
-        signatures.authenticate_signer(user=actor, password=password)
+        authenticate_signer(user=actor, password=password)
     with transaction.atomic():
         assignment = _lock_assignment(assignment.pk)
         _check_open(assignment)

@@ -177,7 +177,7 @@ def test_cancelling_an_assignment_needs_a_reason(client_for, qa_user, basic_user
 
     without = client.post(f"/api/training/assignments/{assignment.pk}/cancel", {}, format="json")
     cancelled = client.post(f"/api/training/assignments/{assignment.pk}/cancel", {"reason": "Left the line"}, format="json")
-    again = client.post(f"/api/training/assignments/{assignment.pk}/cancel", {"reason": "Again"}, format="json")
+    again = client.post(f"/api/training/assignments/{assignment.pk}/cancel", {"reason": "Again for the record"}, format="json")
 
     assert without.status_code == 422
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"

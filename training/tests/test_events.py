@@ -140,7 +140,7 @@ def test_registration_changes_emit_their_events(training_events, committed, qa_m
         services.update_registration(actor=qa_manager, registration=registration, status="ATTENDED")
         services.update_registration(actor=basic_user, registration=registration, feedback_score=5)
         again = services.register_for_training(actor=qa_manager, program=session)
-        services.cancel_registration(actor=qa_manager, registration=again, reason="Clash")
+        services.cancel_registration(actor=qa_manager, registration=again, reason="Clash for the record")
 
     assert training_events.names() == [
         "training.registered",
@@ -164,7 +164,7 @@ def test_a_programs_life_emits_created_updated_retired_and_deleted(training_even
         kept = services.create_program(actor=admin_user, data={"title": "GMP basics", "category": "GMP", "status": "PUBLISHED"})
         services.update_program(actor=admin_user, program=kept, data={"credits": 2}, reason="Accredited", row_version=1)
         AssignmentFactory(user=basic_user, program=kept)
-        services.retire_program(actor=admin_user, program=kept, reason="Replaced")
+        services.retire_program(actor=admin_user, program=kept, reason="Replaced for the record")
         draft = services.create_program(actor=admin_user, data={"title": "Never used", "category": "TECHNICAL"})
         services.delete_or_retire_program(actor=admin_user, program=draft, reason="Created by mistake")
 

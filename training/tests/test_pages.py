@@ -119,7 +119,9 @@ def test_program_pages_list_create_edit_and_retire(qa_manager):
     program.refresh_from_db()
     assert (program.title, program.level, program.row_version) == ("Cleanroom gowning (grade A/B)", "INTERMEDIATE", 2)
 
-    stale = client.post(reverse("training:program-edit", args=[program.pk]), {**form, "reason": "Again", "title": "Other"})
+    stale = client.post(
+        reverse("training:program-edit", args=[program.pk]), {**form, "reason": "Again for the record", "title": "Other"}
+    )
     assert "changed by someone else" in text(stale)
 
     retired = client.post(reverse("training:program-retire", args=[program.pk]), {"reason": "Superseded"}, follow=True)
@@ -156,7 +158,7 @@ def test_the_assign_page_previews_then_assigns(qa_user, program, make_user):
     group.members.add(*members)
     AssignmentFactory(user=members[0], program=program)
     client = browser(qa_user)
-    form = {"program": program.pk, "groups": [group.pk], "due_date": "", "reason": "New line"}
+    form = {"program": program.pk, "groups": [group.pk], "due_date": "", "reason": "New line for the record"}
 
     preview = text(client.post(reverse("training:assign-preview"), form, HTTP_HX_REQUEST="true"))
     assert "1 will receive it" in preview and "Packer 1" in preview and "member of Packaging" in preview
@@ -165,7 +167,7 @@ def test_the_assign_page_previews_then_assigns(qa_user, program, make_user):
 
     done = client.post(reverse("training:assign"), form, follow=True)
     assert "assigned to 1 people; 1 skipped" in text(done)
-    assert Assignment.objects.get(user=members[1]).reason == "New line"
+    assert Assignment.objects.get(user=members[1]).reason == "New line for the record"
 
 
 def test_the_assign_page_needs_someone(qa_user, program):

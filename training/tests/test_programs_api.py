@@ -114,7 +114,9 @@ def test_a_program_in_use_does_not_go_back_to_draft(client_for, qa_manager, basi
     program = ProgramFactory()
     AssignmentFactory(program=program, user=basic_user)
 
-    response = client_for(qa_manager).put(f"/api/training/{program.pk}", {"status": "DRAFT", "reason": "Rework"}, format="json")
+    response = client_for(qa_manager).put(
+        f"/api/training/{program.pk}", {"status": "DRAFT", "reason": "Rework for the record"}, format="json"
+    )
 
     assert response.status_code == 409 and response.json()["error_code"] == "PROGRAM_IN_USE"
 
@@ -125,8 +127,8 @@ def test_retiring_cancels_open_assignments_and_keeps_the_program(client_for, qa_
     client = client_for(qa_manager)
 
     retired = client.post(f"/api/training/{program.pk}/retire", {"reason": "Replaced by the new course"}, format="json")
-    again = client.post(f"/api/training/{program.pk}/retire", {"reason": "Again"}, format="json")
-    edit = client.put(f"/api/training/{program.pk}", {"title": "x", "reason": "y"}, format="json")
+    again = client.post(f"/api/training/{program.pk}/retire", {"reason": "Again for the record"}, format="json")
+    edit = client.put(f"/api/training/{program.pk}", {"title": "x", "reason": "y for the record"}, format="json")
 
     assert retired.status_code == 200 and retired.json()["status"] == "RETIRED"
     assert again.status_code == 409 and again.json()["error_code"] == "ALREADY_RETIRED"
