@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-from contextlib import contextmanager
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -55,16 +54,7 @@ class NotEditable(Conflict):
     error_code = "NOT_EDITABLE"
 
 
-@contextmanager
-def _removing_file_on_failure():
-    """Collects names of files written inside the block; deletes them if the block raises."""
-    written: list[str] = []
-    try:
-        yield written
-    except BaseException:
-        for name in written:
-            files.delete_quietly(name)
-        raise
+_removing_file_on_failure = files.removing_on_failure
 
 
 # --- upload and new versions --------------------------------------------------------------------

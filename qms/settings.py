@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "audit",
     "workflows",
     "documents",
+    "deviations",
 ]
 
 MIDDLEWARE = [

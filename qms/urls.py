@@ -17,6 +17,7 @@ api_patterns = [
     path("", include("audit.urls_api")),
     path("", include("workflows.urls_api")),
     path("", include("documents.urls_api")),
+    path("", include("deviations.urls_api")),
 ]
 
 urlpatterns = [
