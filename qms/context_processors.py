@@ -9,6 +9,7 @@ NAVIGATION = [
     ("Templates", "documents:template-list", "templates.view"),
     ("Training", "training:list", "training.view"),
     ("Deviations", "deviations:list", "deviations.view"),
+    ("Deviation forms", "deviations:form-template-list", "deviations.manage_forms"),
     ("CAPA", "capa:list", "capa.view"),
     ("Search", "search:page", "search.use"),
     ("Audit trail", "audit:list", "audit.view"),

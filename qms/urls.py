@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("audit/", include("audit.urls")),
     path("documents/", include("documents.urls")),
+    path("deviations/", include("deviations.urls")),
 ]
 
 handler404 = "qms.views.page_not_found"

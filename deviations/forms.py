@@ -1,0 +1,264 @@
+"""Forms of the deviation form pages (shape only: the rules are in deviations/definition.py and
+deviations/forms_engine.py, which the views call).
+
+`AnswersForm` is the reusable renderer's form: built from a form template version, one input per
+field named "<section>.<field>", rendered by the include "deviations/includes/form_renderer.html".
+
+    form = AnswersForm(request.POST or None, request.FILES or None, version=version)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cleaned = forms_engine.validate_answers(
+                version=version, form_data=form.form_data(), files=form.files_data(), user=request.user
+            )
+        except DomainError as exc:
+            form.add_problems(exc)   # messages next to their fields
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.urls import reverse
+
+from documents.files import ALLOWED_TYPES
+from qms.errors import DomainError, InvalidInputs
+
+from . import pickers
+from .definition import SUGGESTERS
+from .forms_engine import TRUE_WORDS, max_length_of, resolve_date_bound
+from .models import FILE_TYPES, PICKER_TYPES, FieldType, FormTemplate
+
+# --- the renderer --------------------------------------------------------------------------------------
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class PickerWidget(forms.TextInput):
+    """A text input taking record numbers (works without JavaScript) with an htmx search that fills it."""
+
+    template_name = "deviations/widgets/picker.html"
+
+    def __init__(self, *, field_type: str, multiple: bool, attrs=None):
+        super().__init__(attrs)
+        self.field_type, self.multiple = field_type, multiple
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        picker = pickers.picker_for(self.field_type)
+        context["picker"] = {
+            "available": picker.available,
+            "reason": picker.unavailable_reason,
+            "plural": picker.plural_label,
+            "multiple": self.multiple,
+            "search_url": reverse("deviations:picker-search", args=[self.field_type]),
+        }
+        if not picker.available:
+            context["widget"]["attrs"]["disabled"] = True
+        return context
+
+    def format_value(self, value):
+        if isinstance(value, (list, tuple)):
+            return ", ".join(str(v) for v in value)
+        return super().format_value(value)
+
+
+@dataclass
+class RenderedSection:
+    key: str
+    title: str
+    description: str
+    fields: list  # BoundFields
+
+
+def _html_attrs(spec: dict) -> dict:
+    attrs = {"data-field-type": spec["type"]}
+    if spec.get("required") and spec["type"] not in FILE_TYPES | PICKER_TYPES:
+        attrs["required"] = True
+    if spec.get("suggest"):
+        attrs["data-suggest"] = spec["suggest"]
+    kind = spec["type"]
+    if kind in (FieldType.TEXT, FieldType.TEXTAREA):
+        attrs["maxlength"] = max_length_of(spec)
+    elif kind == FieldType.NUMBER:
+        attrs.update(step="any", **{k: spec[k] for k in ("min", "max") if spec.get(k) is not None})
+    elif kind == FieldType.DATE:
+        for bound in ("min", "max"):
+            if spec.get(bound):
+                attrs[bound] = resolve_date_bound(spec[bound]).isoformat()
+    return attrs
+
+
+def _form_field(spec: dict) -> forms.Field:
+    kind, attrs = spec["type"], _html_attrs(spec)
+    common = {"required": False, "label": spec["label"], "help_text": spec.get("help_text", "")}
+    if kind == FieldType.CHECKBOX:
+        field = forms.BooleanField(widget=forms.CheckboxInput(attrs=attrs), initial=bool(spec.get("default")), **common)
+    elif kind in PICKER_TYPES:
+        field = forms.CharField(widget=PickerWidget(field_type=kind, multiple=bool(spec.get("multiple")), attrs=attrs), **common)
+    elif kind in FILE_TYPES:
+        images = kind == FieldType.IMAGE
+        accept = ".png,.jpg,.jpeg" if images else ",".join(sorted(ALLOWED_TYPES))
+        widget = MultipleFileInput(attrs={**attrs, "accept": accept, **({"multiple": True} if spec.get("multiple") else {})})
+        field = forms.Field(widget=widget, **common)
+    else:
+        widget = {
+            FieldType.TEXTAREA: lambda: forms.Textarea(attrs={"rows": 4, **attrs}),
+            FieldType.SELECT: lambda: forms.Select(
+                attrs=attrs, choices=[("", "Choose …")] + [(o["value"], o["label"]) for o in spec.get("options", [])]
+            ),
+            FieldType.NUMBER: lambda: forms.NumberInput(attrs=attrs),
+            FieldType.DATE: lambda: forms.DateInput(attrs={"type": "date", **attrs}),
+        }.get(kind, lambda: forms.TextInput(attrs=attrs))()
+        field = forms.CharField(widget=widget, strip=False, initial=spec.get("default"), **common)
+    field.spec = spec
+    return field
+
+
+class AnswersForm(forms.Form):
+    """The inputs of a form version as the reporter sees them."""
+
+    template_name = "deviations/includes/form_renderer.html"
+
+    def __init__(self, *args, version: FormTemplate, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.version = version
+        for section, spec in version.fields():
+            self.fields[f"{section['key']}.{spec['key']}"] = _form_field(spec)
+
+    @property
+    def sections(self) -> list[RenderedSection]:
+        return [
+            RenderedSection(
+                key=section["key"],
+                title=section["title"],
+                description=section.get("description", ""),
+                fields=[self[f"{section['key']}.{spec['key']}"] for spec in section.get("fields", [])],
+            )
+            for section in self.version.sections
+        ]
+
+    def form_data(self) -> dict:
+        """The answers typed in, by section and field key (for forms_engine.validate_answers)."""
+        data: dict = {}
+        for section, spec in self.version.fields():
+            if spec["type"] not in FILE_TYPES:
+                data.setdefault(section["key"], {})[spec["key"]] = self.cleaned_data.get(f"{section['key']}.{spec['key']}")
+        return data
+
+    def files_data(self) -> dict:
+        """The uploads by "<section>.<field>"."""
+        names = [f"{s['key']}.{f['key']}" for s, f in self.version.fields() if f["type"] in FILE_TYPES]
+        return {name: self.files.getlist(name) for name in names if self.files and self.files.getlist(name)}
+
+    def add_problems(self, exc: DomainError) -> None:
+        """Shows a domain error of the engine next to the fields it names."""
+        located = exc.problems if isinstance(exc, InvalidInputs) else [(exc.extra.get("loc") or [], str(exc.detail), "")]
+        for loc, msg, _ in located:
+            name = ".".join(str(part) for part in loc[1:3]) if len(loc) >= 3 and loc[0] == "form_data" else None
+            self.add_error(name if name in self.fields else None, msg)
+
+
+# --- the editor ----------------------------------------------------------------------------------------
+
+
+class NewFormTemplateForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DetailsForm(NewFormTemplateForm):
+    pass
+
+
+class SectionForm(forms.Form):
+    key = forms.CharField(max_length=50, help_text="Lower-case identifier, e.g. product")
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class FieldForm(forms.Form):
+    """One field's definition as the editor types it; `spec()` turns it into the definition's shape."""
+
+    key = forms.CharField(max_length=50, help_text="Lower-case identifier, unique in the form, e.g. batch")
+    label = forms.CharField(max_length=200)
+    type = forms.ChoiceField(choices=FieldType.choices)
+    help_text = forms.CharField(required=False, max_length=2000)
+    required = forms.BooleanField(required=False)
+    options = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Select fields: one option per line, as “value” or “value | label”",
+    )
+    default = forms.CharField(required=False, max_length=1000, help_text="Pre-filled answer (checkbox: true or false)")
+    min = forms.CharField(required=False, max_length=20, help_text='Number or date fields (a date may be "today")')
+    max = forms.CharField(required=False, max_length=20, help_text='Number or date fields (a date may be "today")')
+    max_length = forms.IntegerField(required=False, min_value=1, help_text="Text fields: most characters")
+    regex = forms.CharField(
+        required=False, max_length=500, label="Pattern", help_text="Text fields: a regular expression the answer must match"
+    )
+    regex_message = forms.CharField(required=False, max_length=200, label="Pattern message")
+    multiple = forms.BooleanField(required=False, help_text="Pickers, images and files: several values")
+    suggest = forms.ChoiceField(required=False, choices=[("", "—")] + [(k, v["label"]) for k, v in SUGGESTERS.items()])
+
+    @classmethod
+    def initial_for(cls, spec: dict) -> dict:
+        initial = {k: spec.get(k) for k in cls.base_fields}
+        initial["options"] = "\n".join(
+            o["value"] if o["label"] == o["value"] else f"{o['value']} | {o['label']}" for o in spec.get("options", [])
+        )
+        for name in ("default", "min", "max", "regex", "suggest"):
+            initial[name] = (
+                "" if spec.get(name) is None else str(spec[name]).lower() if isinstance(spec[name], bool) else spec[name]
+            )
+        return initial
+
+    def spec(self) -> dict:
+        data = self.cleaned_data
+        kind = data["type"]
+        options = []
+        for line in (data.get("options") or "").splitlines():
+            value, _, label = line.partition("|")
+            if value.strip():
+                options.append({"value": value.strip(), "label": label.strip() or value.strip()})
+        return {
+            "key": data["key"],
+            "label": data["label"],
+            "type": kind,
+            "help_text": data.get("help_text") or "",
+            "required": bool(data.get("required")),
+            "options": options,
+            "default": _typed(kind, data.get("default")),
+            "min": _typed(kind, data.get("min")),
+            "max": _typed(kind, data.get("max")),
+            "max_length": data.get("max_length"),
+            "regex": data.get("regex") or None,
+            "regex_message": data.get("regex_message") or "",
+            "multiple": bool(data.get("multiple")),
+            "suggest": data.get("suggest") or None,
+        }
+
+
+def _typed(kind: str, text: str | None):
+    """A typed-in value in the type the field holds (a number for number fields, true/false for
+    checkboxes); text that does not fit is kept, for the definition rules to name."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if kind == FieldType.CHECKBOX:
+        return text.lower() in TRUE_WORDS if text.lower() in TRUE_WORDS | {"false", "off", "0", "no"} else text
+    if kind == FieldType.NUMBER:
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            return text
+        if number.is_finite():
+            return int(number) if number == number.to_integral_value() else float(number)
+    return text
+
+
+class PublishForm(forms.Form):
+    reason = forms.CharField(max_length=2000, help_text="Why this version becomes the reporting form (audit trail)")

@@ -1,0 +1,301 @@
+"""Pages: the deviation form list, the form editor for QA Managers (sections and fields added,
+changed, reordered and removed; preview as the reporter sees it; publish), and the picker search
+the form renderer's htmx pickers call. Every change goes through deviations.services, like the API."""
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from documents import files
+from qms.errors import DomainError, InvalidInputs
+from qms.pages import message_for, permission_required
+
+from . import definition as d
+from . import pickers, selectors, services, usage
+from .forms import AnswersForm, DetailsForm, FieldForm, NewFormTemplateForm, PublishForm, SectionForm
+from .forms_engine import validate_answers
+from .models import FieldType, FormStatus
+
+MANAGE = "deviations.manage_forms"
+
+
+def _template(request, pk):
+    return get_object_or_404(selectors.form_template_list(request.user), pk=pk)
+
+
+def _problems_text(exc: DomainError) -> str:
+    if isinstance(exc, InvalidInputs):
+        return " ".join(f"{_where(loc)}{msg}" for loc, msg, _ in exc.problems)
+    return message_for(exc)
+
+
+def _where(loc: list) -> str:
+    """ "sections.1.fields.0.options" → "Section 2, field 1, options: " (what an editor recognises)."""
+    parts, out = list(loc), []
+    while parts:
+        head = parts.pop(0)
+        if head in ("sections", "fields") and parts and isinstance(parts[0], int):
+            out.append(f"{head[:-1]} {parts.pop(0) + 1}")
+        else:
+            out.append(str(head).replace("_", " "))
+    return (", ".join(out).capitalize() + ": ") if out else ""
+
+
+@permission_required(MANAGE)
+def form_template_list(request):
+    form = NewFormTemplateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            template = services.create_form_template(actor=request.user, definition={**form.cleaned_data, "sections": []})
+        except DomainError as exc:
+            form.add_error("name" if exc.error_code == "NAME_TAKEN" else None, _problems_text(exc))
+        else:
+            messages.success(request, f"{template} created as a draft: add its sections and fields.")
+            return redirect("deviations:form-template-editor", pk=template.pk)
+    latest = selectors.latest_versions(request.user)
+    counts = usage.usage_counts(t.pk for t in latest)
+    for template in latest:
+        template.usage_count = counts[template.pk]
+    return render(
+        request,
+        "deviations/form_template_list.html",
+        {"forms": latest, "active": selectors.active_form_template(), "new_form": form},
+    )
+
+
+def _editor_context(request, template, **bound_forms) -> dict:
+    latest = selectors.latest_version(template)
+    versions = list(selectors.family_versions(template))
+    counts = usage.usage_counts(v.pk for v in versions)
+    for version in versions:
+        version.usage_count = counts.get(version.pk, 0)
+    sections = [
+        {
+            **section,
+            "rows": [
+                {
+                    "spec": spec,
+                    "type_label": FieldType(spec["type"]).label,
+                    "form": bound_forms.get(f"field:{spec['key']}")
+                    or FieldForm(initial=FieldForm.initial_for(spec), prefix=f"f-{spec['key']}"),
+                }
+                for spec in section["fields"]
+            ],
+        }
+        for section in template.sections
+    ]
+    return {
+        "template": template,
+        "template_usage": counts.get(template.pk, 0),
+        "sections": sections,
+        "versions": versions,
+        "is_latest": latest.pk == template.pk,
+        "latest": latest,
+        "edits_make_new_version": template.status != FormStatus.DRAFT or counts.get(template.pk, 0) > 0,
+        "details_form": bound_forms.get("details")
+        or DetailsForm(initial={"name": template.name, "description": template.description}),
+        "section_form": bound_forms.get("add_section") or SectionForm(prefix="new-section"),
+        "field_form": bound_forms.get("add_field") or FieldForm(prefix="new-field", initial={"type": FieldType.TEXT}),
+        "publish_form": bound_forms.get("publish") or PublishForm(),
+    }
+
+
+@permission_required(MANAGE)
+def form_template_editor(request, pk):
+    template = _template(request, pk)
+    return render(request, "deviations/form_template_editor.html", _editor_context(request, template))
+
+
+# Editor operations: (form class, form prefix, how the posted form changes the definition).
+def _op_details(definition, form, post):
+    return {**definition, **form.cleaned_data}
+
+
+def _op_add_section(definition, form, post):
+    return d.add_section(definition, form.cleaned_data)
+
+
+def _op_update_section(definition, form, post):
+    return d.update_section(definition, post.get("section", ""), form.cleaned_data)
+
+
+def _op_add_field(definition, form, post):
+    return d.add_field(definition, post.get("section", ""), form.spec())
+
+
+def _op_update_field(definition, form, post):
+    return d.update_field(definition, post.get("field", ""), form.spec())
+
+
+OPERATIONS = {
+    "details": (DetailsForm, None, _op_details),
+    "add_section": (SectionForm, "new-section", _op_add_section),
+    "update_section": (SectionForm, "section", _op_update_section),
+    "add_field": (FieldForm, "new-field", _op_add_field),
+    "update_field": (FieldForm, None, _op_update_field),
+    "remove_section": (None, None, lambda definition, form, post: d.remove_section(definition, post.get("section", ""))),
+    "remove_field": (None, None, lambda definition, form, post: d.remove_field(definition, post.get("field", ""))),
+    "move_section": (None, None, lambda definition, form, post: d.move_section(definition, post.get("section", ""), _step(post))),
+    "move_field": (None, None, lambda definition, form, post: d.move_field(definition, post.get("field", ""), _step(post))),
+}
+
+
+def _step(post) -> int:
+    return -1 if post.get("direction") == "up" else 1
+
+
+@require_POST
+@permission_required(MANAGE)
+def form_template_edit(request, pk):
+    """One editing step on the latest version; saved through update_form_template (which makes a new
+    draft version when this one is published or in use)."""
+    template = _template(request, pk)
+    op = request.POST.get("op", "")
+    if op not in OPERATIONS:
+        raise Http404("No such editing step.")
+    form_class, prefix, apply = OPERATIONS[op]
+    if op == "update_field":
+        prefix = f"f-{request.POST.get('field', '')}"
+    form = form_class(request.POST, prefix=prefix) if form_class else None
+    bound_key = f"field:{request.POST.get('field', '')}" if op == "update_field" else op
+    if form is not None and not form.is_valid():
+        if op == "update_section":
+            messages.error(
+                request,
+                "Not saved: " + " ".join(f"{name.replace('_', ' ')}: {' '.join(errors)}" for name, errors in form.errors.items()),
+            )
+            return redirect("deviations:form-template-editor", pk=template.pk)
+        return _editor_with_errors(request, template, {bound_key: form})
+    try:
+        changed = apply(d.definition_of(template), form, request.POST)
+        if op in ("add_field", "update_field"):
+            _check_field(form, changed)
+        saved = services.update_form_template(
+            actor=request.user,
+            template=template,
+            definition=changed,
+            row_version=_int(request.POST.get("row_version")),
+            reason=request.POST.get("reason", ""),
+        )
+    except DomainError as exc:
+        if form is not None and form.errors:
+            return _editor_with_errors(request, template, {bound_key: form})
+        messages.error(request, f"Not saved: {_problems_text(exc)}")
+        return redirect("deviations:form-template-editor", pk=template.pk)
+    if saved.pk != template.pk:
+        messages.success(
+            request,
+            f"Saved as draft v{saved.version}: {template} stays as it was"
+            + (" and remains the reporting form until you publish the draft." if template.is_active else "."),
+        )
+    else:
+        messages.success(request, "Saved.")
+    return redirect(reverse("deviations:form-template-editor", args=[saved.pk]) + _anchor(op, request.POST, form))
+
+
+def _check_field(form, changed: dict) -> None:
+    """Puts the definition problems of the field being added or changed next to its inputs."""
+    key = form.cleaned_data["key"]
+    locs = [
+        ["sections", s_index, "fields", f_index]
+        for s_index, section in enumerate(changed["sections"])
+        for f_index, spec in enumerate(section["fields"])
+        if spec.get("key") == key
+    ]
+    for problem_loc, msg, _ in d.definition_problems(changed):
+        if problem_loc[:4] in locs:
+            attr = problem_loc[4] if len(problem_loc) > 4 else None
+            form.add_error(attr if attr in form.fields else None, msg)
+    if form.errors:
+        raise InvalidInputs([(locs[-1], "The field has problems.", "value_error")])
+
+
+def _editor_with_errors(request, template, bound_forms: dict):
+    messages.error(request, "Not saved: see the messages next to the inputs.")
+    context = _editor_context(request, template, **bound_forms)
+    context["open_form"] = next(iter(bound_forms))
+    return render(request, "deviations/form_template_editor.html", context, status=422)
+
+
+def _anchor(op: str, post, form) -> str:
+    if op in ("add_field", "update_field", "move_field") and form is not None:
+        return f"#field-{form.cleaned_data['key']}"
+    if op == "move_field":
+        return f"#field-{post.get('field', '')}"
+    if op in ("move_section", "update_section"):
+        return f"#section-{post.get('section', '')}"
+    return ""
+
+
+def _int(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
+@require_POST
+@permission_required(MANAGE)
+def form_template_publish(request, pk):
+    template = _template(request, pk)
+    form = PublishForm(request.POST)
+    if form.is_valid():
+        try:
+            services.publish_form_template(
+                actor=request.user,
+                template=template,
+                reason=form.cleaned_data["reason"],
+                row_version=_int(request.POST.get("row_version")),
+            )
+        except DomainError as exc:
+            messages.error(request, f"Not published: {_problems_text(exc)}")
+        else:
+            messages.success(request, f"{template} is now the deviation report form.")
+        return redirect("deviations:form-template-editor", pk=template.pk)
+    return _editor_with_errors(request, template, {"publish": form})
+
+
+@permission_required(MANAGE)
+def form_template_preview(request, pk):
+    """The form as the reporter will see it; "Check answers" runs the same checks as a report (nothing is stored)."""
+    template = _template(request, pk)
+    form = AnswersForm(request.POST or None, request.FILES or None, version=template)
+    checked = False
+    if request.method == "POST":
+        try:
+            files.check_request_size(request.META.get("CONTENT_LENGTH"))
+            if form.is_valid():
+                validate_answers(version=template, form_data=form.form_data(), files=form.files_data(), user=request.user)
+                checked = True
+        except DomainError as exc:
+            form.add_problems(exc)
+    return render(
+        request,
+        "deviations/form_template_preview.html",
+        {"template": template, "answers_form": form, "checked": checked},
+        status=422 if request.method == "POST" and not checked else 200,
+    )
+
+
+@require_GET
+def picker_search(request, field_type):
+    """htmx: records the user may view whose number or title contains `q`, as buttons that fill the picker `target`."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not any(request.user.has_qms_permission(c) for c in ("deviations.view", "deviations.create")):
+        raise PermissionDenied("You need the 'deviations.view' or 'deviations.create' permission to pick records.")
+    if field_type not in (FieldType.DOCUMENT_PICKER, FieldType.CAPA_PICKER):
+        raise Http404("No such picker.")
+    picker = pickers.picker_for(field_type)
+    query = request.GET.get("q", "")[:100]
+    return render(
+        request,
+        "deviations/picker_results.html",
+        {
+            "results": picker.search(request.user, query) if picker.available else [],
+            "picker": picker,
+            "query": query,
+            "target": request.GET.get("target", ""),
+        },
+    )
