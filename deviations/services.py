@@ -128,29 +128,22 @@ def publish_form_template(*, actor, template: FormTemplate, reason: str, row_ver
         problems = definition_problems(definition_of(template), for_publish=True)
         if problems:
             raise FormTemplateInvalid(problems)
-        previous = FormTemplate.objects.select_for_update().filter(status=FormStatus.ACTIVE).first()
-        if previous is not None:
-            FormTemplate.objects.filter(pk=previous.pk).update(status=FormStatus.RETIRED, row_version=F("row_version") + 1)
-            audit.record(
-                action=Action.RETIRE,
-                resource_type=FormTemplate.audit_resource_type,
-                resource_id=previous.pk,
-                actor=actor,
-                summary=f"Deviation form {previous} retired: {template} is the reporting form now",
-                old_values={"status": FormStatus.ACTIVE.value},
-                new_values={"status": FormStatus.RETIRED.value, "replaced_by": str(template)},
-                reason=reason,
-            )
-        old_status = template.status
-        template.status, template.published_at, template.published_by = FormStatus.ACTIVE, timezone.now(), actor
-        template.row_version += 1
-        try:
-            with transaction.atomic():
-                template.save()
-        except IntegrityError:
-            raise Conflict(
-                "Another version was published at the same moment; reload and try again.", error_code="PUBLISH_CONFLICT"
-            )
+        old_status, row_version = template.status, template.row_version + 1
+        for attempt in (1, 2):
+            try:
+                with transaction.atomic():
+                    previous = _retire_active(actor=actor, replacement=template, reason=reason)
+                    template.status, template.published_at, template.published_by = FormStatus.ACTIVE, timezone.now(), actor
+                    template.row_version = row_version
+                    template.save()
+                break
+            except IntegrityError:
+                # Another version became active after our look-up (a publish running at the same
+                # moment): look again, now that it is committed, and retire that one instead.
+                if attempt == 2:
+                    raise Conflict(
+                        "Another version was published at the same moment; reload and try again.", error_code="PUBLISH_CONFLICT"
+                    )
         audit.record(
             action=Action.PUBLISH,
             resource_type=FormTemplate.audit_resource_type,
@@ -162,6 +155,25 @@ def publish_form_template(*, actor, template: FormTemplate, reason: str, row_ver
             reason=reason,
         )
     return template
+
+
+def _retire_active(*, actor, replacement: FormTemplate, reason: str) -> FormTemplate | None:
+    """Retires the active version (locked first), if any, in favour of `replacement`; returns it."""
+    previous = FormTemplate.objects.select_for_update().filter(status=FormStatus.ACTIVE).first()
+    if previous is None:
+        return None
+    FormTemplate.objects.filter(pk=previous.pk).update(status=FormStatus.RETIRED, row_version=F("row_version") + 1)
+    audit.record(
+        action=Action.RETIRE,
+        resource_type=FormTemplate.audit_resource_type,
+        resource_id=previous.pk,
+        actor=actor,
+        summary=f"Deviation form {previous} retired: {replacement} is the reporting form now",
+        old_values={"status": FormStatus.ACTIVE.value},
+        new_values={"status": FormStatus.RETIRED.value, "replaced_by": str(replacement)},
+        reason=reason,
+    )
+    return previous
 
 
 def _checked(definition: dict) -> dict:

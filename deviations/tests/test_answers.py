@@ -296,7 +296,7 @@ def test_files_are_stored_by_the_callers_transaction_and_removed_when_it_fails(b
     assert cleaned.answers["attachments"]["photos"]["value"][0]["storage_name"] is None  # the check result is unchanged
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_files_are_never_stored_outside_a_transaction(basic_user, media_root):
     cleaned = validate_answers(
         version=report_form(), form_data=good_answers(), files={"attachments.photos": [png_upload()]}, user=basic_user
