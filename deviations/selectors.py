@@ -38,3 +38,24 @@ def latest_versions(user) -> list[FormTemplate]:
     for template in form_template_list(user).order_by("family", "-version"):
         newest.setdefault(template.family, template)
     return sorted(newest.values(), key=lambda t: (t.name.lower(), t.pk))
+
+
+def answers_for_display(version: FormTemplate, answers: dict) -> list[dict]:
+    """Kept answers grouped by the version's sections, in form order, for a record's detail page:
+    [{"key", "title", "fields": [{"key", "label", "type", "value"}]}]. Fields without an answer show None."""
+    return [
+        {
+            "key": section["key"],
+            "title": section["title"],
+            "fields": [
+                {
+                    "key": spec["key"],
+                    "label": spec["label"],
+                    "type": spec["type"],
+                    "value": ((answers or {}).get(section["key"]) or {}).get(spec["key"], {}).get("value"),
+                }
+                for spec in section.get("fields", [])
+            ],
+        }
+        for section in version.sections
+    ]

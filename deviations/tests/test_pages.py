@@ -223,3 +223,32 @@ def test_the_picker_search_lists_only_documents_the_user_may_view(
     assert "CAPAs are not available yet" in capa
     assert browser(make_user(None, username="norole")).get(url).status_code == 403
     assert browser(basic_user).get(reverse("deviations:picker-search", args=["colour_picker"])).status_code == 404
+
+
+def test_kept_answers_are_shown_grouped_by_section(basic_user, effective_document):
+    from django.template.loader import render_to_string
+
+    from deviations.forms_engine import validate_answers
+    from deviations.selectors import answers_for_display
+
+    standard = FormTemplate.objects.get(name="Standard deviation report")
+    answers = {
+        "event": {
+            "title": "Torn seal",
+            "description": "Line 1\nLine 2",
+            "occurred_at": "2025-03-01",
+            "area": "L2",
+            "procedure": "SOP-0001",
+        },
+        "classification": {"category": "Process", "severity": "High"},
+        "immediate_action": {"immediate_action": "Stopped", "product_quarantined": True},
+    }
+    kept = validate_answers(version=standard, form_data=answers, files={}, user=basic_user).answers
+    sections = answers_for_display(standard, kept)
+    assert [s["title"] for s in sections][:2] == ["Event", "Classification"]
+    assert sections[1]["fields"][1] == {"key": "severity", "label": "Severity", "type": "select", "value": "High"}
+
+    html = render_to_string("deviations/includes/answers.html", {"answer_sections": sections})
+    assert "Line 1<br>Line 2" in html
+    assert f'<a href="{reverse("documents:detail", args=[effective_document.pk])}">SOP-0001</a>' in html
+    assert "Yes" in html
