@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from audit import services as audit
-from audit.changes import diff
+from audit.changes import snapshot
 from qms.errors import Conflict, check_row_version
 from qms.permissions import require
 
@@ -40,14 +40,7 @@ def create_form_template(*, actor, definition: dict) -> FormTemplate:
             sections=definition["sections"],
             created_by=actor,
         )
-        audit.record(
-            action=Action.CREATE,
-            resource_type=FormTemplate.audit_resource_type,
-            resource_id=template.pk,
-            actor=actor,
-            summary=f"Deviation form {template} created as a draft",
-            new_values=_values(template),
-        )
+        _audit(Action.CREATE, template, actor, f"Deviation form {template} created as a draft", new=_values(template))
     return template
 
 
@@ -71,25 +64,14 @@ def update_form_template(
         _check_name_free(definition["name"], family=template.family)
         if definition == definition_of(template):
             return template
-        before = _values(template)
+        before = snapshot(template, AUDITED)
         if template.status == FormStatus.DRAFT and not usage.in_use(template):
-            template.name, template.description, template.sections = (
-                definition["name"],
-                definition["description"],
-                definition["sections"],
-            )
+            template.name, template.description = definition["name"], definition["description"]
+            template.sections = definition["sections"]
             template.row_version += 1
             template.save()
-            old, new = diff(before, _values(template))
-            audit.record(
-                action=Action.UPDATE,
-                resource_type=FormTemplate.audit_resource_type,
-                resource_id=template.pk,
-                actor=actor,
-                summary=f"Deviation form {template} changed ({', '.join(sorted(new))})",
-                old_values=old,
-                new_values=new,
-                reason=reason,
+            audit.record_change(
+                obj=template, before=before, actor=actor, summary=f"Deviation form {template} changed", reason=reason
             )
             return template
         draft = FormTemplate.objects.create(
@@ -101,17 +83,11 @@ def update_form_template(
             sections=definition["sections"],
             created_by=actor,
         )
-        audit.record(
-            action=Action.CREATE,
-            resource_type=FormTemplate.audit_resource_type,
-            resource_id=draft.pk,
-            actor=actor,
-            summary=f"Deviation form {template.name}: draft v{draft.version} made from "
-            f"{template.get_status_display().lower()} v{template.version}, which stays unchanged",
-            old_values=before,
-            new_values=_values(draft),
-            reason=reason,
+        summary = (
+            f"Deviation form {template.name}: draft v{draft.version} made from "
+            f"{template.get_status_display().lower()} v{template.version}, which stays unchanged"
         )
+        _audit(Action.CREATE, draft, actor, summary, old=before, new=_values(draft), reason=reason)
     return draft
 
 
@@ -144,14 +120,13 @@ def publish_form_template(*, actor, template: FormTemplate, reason: str, row_ver
                     raise Conflict(
                         "Another version was published at the same moment; reload and try again.", error_code="PUBLISH_CONFLICT"
                     )
-        audit.record(
-            action=Action.PUBLISH,
-            resource_type=FormTemplate.audit_resource_type,
-            resource_id=template.pk,
-            actor=actor,
-            summary=f"Deviation form {template} published: new deviations are reported with it",
-            old_values={"status": old_status, "active_version": str(previous) if previous else None},
-            new_values={"status": FormStatus.ACTIVE.value, "active_version": str(template)},
+        _audit(
+            Action.PUBLISH,
+            template,
+            actor,
+            f"Deviation form {template} published: new deviations are reported with it",
+            old={"status": old_status, "active_version": str(previous) if previous else None},
+            new={"status": FormStatus.ACTIVE.value, "active_version": str(template)},
             reason=reason,
         )
     return template
@@ -163,16 +138,9 @@ def _retire_active(*, actor, replacement: FormTemplate, reason: str) -> FormTemp
     if previous is None:
         return None
     FormTemplate.objects.filter(pk=previous.pk).update(status=FormStatus.RETIRED, row_version=F("row_version") + 1)
-    audit.record(
-        action=Action.RETIRE,
-        resource_type=FormTemplate.audit_resource_type,
-        resource_id=previous.pk,
-        actor=actor,
-        summary=f"Deviation form {previous} retired: {replacement} is the reporting form now",
-        old_values={"status": FormStatus.ACTIVE.value},
-        new_values={"status": FormStatus.RETIRED.value, "replaced_by": str(replacement)},
-        reason=reason,
-    )
+    summary = f"Deviation form {previous} retired: {replacement} is the reporting form now"
+    old, new = {"status": FormStatus.ACTIVE.value}, {"status": FormStatus.RETIRED.value, "replaced_by": str(replacement)}
+    _audit(Action.RETIRE, previous, actor, summary, old=old, new=new, reason=reason)
     return previous
 
 
@@ -193,4 +161,17 @@ def _check_name_free(name: str, *, family) -> None:
 
 
 def _values(template: FormTemplate) -> dict:
-    return {name: getattr(template, name) for name in AUDITED}
+    return snapshot(template, AUDITED)
+
+
+def _audit(action: Action, template: FormTemplate, actor, summary: str, *, old=None, new=None, reason: str = "") -> None:
+    audit.record(
+        action=action,
+        resource_type=FormTemplate.audit_resource_type,
+        resource_id=template.pk,
+        actor=actor,
+        summary=summary,
+        old_values=old,
+        new_values=new,
+        reason=reason,
+    )

@@ -1,5 +1,5 @@
-"""Fixtures for the deviation form tests: an isolated media root, documents in a known state (made
-through the document services), uploads, and the API helpers."""
+"""Fixtures for the deviation form tests: documents in a known state (made through the document
+services) and uploads."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -7,28 +7,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from conftest import PASSWORD
 from documents import services as document_services
 from documents.models import Document, DocumentType
-from documents.tests.conftest import make_pdf, make_png, stored_files  # noqa: F401 - re-exported for the tests
+from documents.tests import conftest as documents_fixtures
+from documents.tests.conftest import make_pdf, make_png, stored_files  # noqa: F401 - used by these tests
 
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def author(make_user):
-    return make_user("QA", username="author", full_name="Ann Author")
-
-
-@pytest.fixture
-def manager(make_user):
-    return make_user("QA Manager", username="manager", full_name="Mia Manager")
-
-
-@pytest.fixture
-def reviewer(make_user):
-    return make_user("QA", username="reviewer", full_name="Rob Reviewer")
+# The documents tests' isolated media root (autouse) and their users for the default approval rules.
+media_root = documents_fixtures.media_root
+author, manager, reviewer = documents_fixtures.author, documents_fixtures.manager, documents_fixtures.reviewer
 
 
 def upload_document(author, title: str, code: str = "SOP") -> Document:
@@ -63,3 +47,19 @@ def png_upload(name: str = "photo.png") -> SimpleUploadedFile:
 
 def pdf_upload(name: str = "record.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, make_pdf(["Batch record"]), content_type="application/pdf")
+
+
+def standard_report_answers(**event) -> dict:
+    """Good answers to the shipped "Standard deviation report" (the event fields may be changed)."""
+    return {
+        "event": {
+            "title": "Torn seal",
+            "description": "Seal torn at station 4",
+            "occurred_at": "2025-03-01",
+            "area": "Line 2",
+            "procedure": ["SOP-0001"],
+            **event,
+        },
+        "classification": {"category": "Process", "severity": "High"},
+        "immediate_action": {"immediate_action": "Line stopped", "product_quarantined": True},
+    }

@@ -6,18 +6,10 @@ import re
 
 import pytest
 
-from conftest import PASSWORD
 from deviations.models import FormStatus, FormTemplate
+from documents.tests.test_browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def sign_in(page, username):
-    page.goto("/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=logout]")
 
 
 def test_a_qa_manager_adds_a_field_previews_and_publishes(browser_page, make_user, effective_document):

@@ -11,7 +11,7 @@ from audit.models import AuditEvent
 from deviations import usage
 from deviations.models import FormStatus, FormTemplate
 
-from .conftest import pdf_upload, png_upload
+from .conftest import pdf_upload, png_upload, standard_report_answers
 from .factories import definition, field, section
 
 pytestmark = pytest.mark.django_db
@@ -276,17 +276,7 @@ def test_a_submission_with_three_bad_fields_gets_all_three_in_one_422(client_for
 
 def test_valid_answers_come_back_as_they_would_be_kept(client_for, basic_user, effective_document):
     standard = FormTemplate.objects.get(name="Standard deviation report")
-    answers = {
-        "event": {
-            "title": "Torn seal",
-            "description": "Seal torn at station 4",
-            "occurred_at": "2025-03-01",
-            "area": "Line 2",
-            "procedure": ["SOP-0001"],
-        },
-        "classification": {"category": "Process", "severity": "High"},
-        "immediate_action": {"immediate_action": "Line stopped", "product_quarantined": True},
-    }
+    answers = standard_report_answers()
     response = client_for(basic_user).post(
         f"{URL}{standard.pk}/validate",
         {"form_data": json.dumps(answers), "attachments.photos": [png_upload("a.png"), png_upload("b.png")]},

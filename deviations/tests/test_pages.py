@@ -7,7 +7,7 @@ from django.urls import reverse
 from deviations import services
 from deviations.models import FormStatus, FormTemplate
 
-from .conftest import pdf_upload, png_upload
+from .conftest import pdf_upload, png_upload, standard_report_answers
 from .factories import definition, field, section
 
 pytestmark = pytest.mark.django_db
@@ -232,17 +232,7 @@ def test_kept_answers_are_shown_grouped_by_section(basic_user, effective_documen
     from deviations.selectors import answers_for_display
 
     standard = FormTemplate.objects.get(name="Standard deviation report")
-    answers = {
-        "event": {
-            "title": "Torn seal",
-            "description": "Line 1\nLine 2",
-            "occurred_at": "2025-03-01",
-            "area": "L2",
-            "procedure": "SOP-0001",
-        },
-        "classification": {"category": "Process", "severity": "High"},
-        "immediate_action": {"immediate_action": "Stopped", "product_quarantined": True},
-    }
+    answers = standard_report_answers(description="Line 1\nLine 2", procedure="SOP-0001")
     kept = validate_answers(version=standard, form_data=answers, files={}, user=basic_user).answers
     sections = answers_for_display(standard, kept)
     assert [s["title"] for s in sections][:2] == ["Event", "Classification"]
