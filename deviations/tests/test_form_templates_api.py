@@ -329,3 +329,19 @@ def test_checking_answers_needs_a_deviation_permission(client_for, make_user):
         f"{URL}{standard.pk}/validate", {"form_data": {}}, format="json"
     )
     assert response.status_code == 403
+
+
+def test_services_check_the_permission_themselves(basic_user):
+    """Called directly, as a command or the admin would: the same refusal as the API."""
+    from deviations import services
+    from qms.errors import PermissionDenied
+
+    standard = FormTemplate.objects.get(name="Standard deviation report")
+    with pytest.raises(PermissionDenied):
+        services.create_form_template(actor=basic_user, definition=body())
+    with pytest.raises(PermissionDenied):
+        services.update_form_template(actor=basic_user, template=standard, definition=body())
+    with pytest.raises(PermissionDenied):
+        services.publish_form_template(actor=basic_user, template=standard, reason="x")
+    created = services.create_form_template(actor=None, definition=body())  # the system (data migrations, jobs)
+    assert created.created_by is None and events_for(created.pk)[0].actor_id is None
