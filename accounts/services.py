@@ -14,9 +14,10 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from audit.changes import diff
 from audit.services import require_reason
 from qms.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied, check_row_version
+from qms.events import emit
 
 from .backends import find_user_by_login
-from .events import account_event
+from .events import UserEvent, account_event
 from .models import Group, Permission, Role, User, UserPermissionOverride
 
 INVALID_CREDENTIALS = "Incorrect username or password"
@@ -262,6 +263,12 @@ def create_user(
             summary=f"User {user.username} created" + (" by self-registration" if via == "register" else ""),
             new_values=_user_snapshot(user),
         )
+        emit(
+            UserEvent.CREATED,
+            user,
+            actor=actor or user,
+            data={"username": user.username, "role": user.role.name if user.role_id else None, "via": via},
+        )
     return user
 
 
@@ -353,6 +360,8 @@ def update_user(*, actor: User, user: User, changes: dict, reason: str = "", row
             new_values=new,
             reason=reason,
         )
+        if "is_active" in changed:
+            emit(UserEvent.REACTIVATED if user.is_active else UserEvent.DEACTIVATED, user, actor=actor, data={"reason": reason})
     return user
 
 
@@ -379,6 +388,7 @@ def deactivate_user(*, actor: User, user: User, reason: str = "") -> User:
             new_values={"is_active": False},
             reason=reason,
         )
+        emit(UserEvent.DEACTIVATED, user, actor=actor, data={"reason": reason})
     return user
 
 

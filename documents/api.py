@@ -1,5 +1,6 @@
-"""REST endpoints: documents (upload, list, detail, metadata, versions, download, approve,
-configure-approval, transition), document types and document templates."""
+"""REST endpoints: documents (upload, list, detail, metadata, versions, download; approve,
+transition, configure-approval and workflow from the controlled-record kit's mixin), document types
+and document templates."""
 
 import json
 
@@ -15,14 +16,13 @@ from rest_framework.response import Response
 from qms.api.request_data import if_match_version, pop_reason_and_row_version, validated
 from qms.api.schema import error_responses
 from qms.errors import NotFound
+from workflows.api import ControlledRecordActionsMixin
 
 from . import files, selectors, services
 from .downloads import download_response
 from .filters import DocumentFilter, DocumentTemplateFilter
 from .models import Document, DocumentTemplate
 from .serializers import (
-    ApproveSerializer,
-    ConfigureApprovalSerializer,
     DocumentDetailSerializer,
     DocumentListSerializer,
     DocumentTemplateListSerializer,
@@ -31,7 +31,6 @@ from .serializers import (
     DocumentVersionSerializer,
     MetadataUpdateSerializer,
     NewVersionSerializer,
-    TransitionRequestSerializer,
     UploadSerializer,
     UseTemplateSerializer,
 )
@@ -53,13 +52,17 @@ class AnyMediaRenderer(BaseRenderer):
 def detail_response(document, request, status_code=status.HTTP_200_OK) -> Response:
     document = selectors.document_detail_queryset(request.user).get(pk=document.pk)
     detail = selectors.document_detail(document, request.user)
-    response = Response(DocumentDetailSerializer(document, context={"detail": detail}).data, status=status_code)
+    response = Response(
+        DocumentDetailSerializer(document, context={"detail": detail, "workflow": detail.workflow}).data, status=status_code
+    )
     response["ETag"] = f'"{document.row_version}"'
     return response
 
 
 @extend_schema(tags=["documents"])
-class DocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class DocumentViewSet(ControlledRecordActionsMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    record_type = "document"
+    record_response_serializer = DocumentDetailSerializer
     serializer_class = DocumentListSerializer
     filterset_class = DocumentFilter
     sort_fields = {
@@ -82,9 +85,7 @@ class DocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         "versions": "documents.view",
         "add_version": "documents.create",
         "download": "documents.download",
-        "approve": "documents.approve",
-        "configure_approval": "documents.configure_approval",
-        "transition": "documents.view",  # each transition names its own permission (checked by the engine)
+        # approve, transition, configure_approval, workflow: the record type's (ControlledRecordActionsMixin)
     }
 
     def get_queryset(self):
@@ -94,6 +95,9 @@ class DocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_object(self):
         return get_object_or_404(selectors.document_detail_queryset(self.request.user), pk=self.kwargs["pk"])
+
+    def record_response(self, record, request) -> Response:
+        return detail_response(record, request)
 
     @extend_schema(responses={200: DocumentListSerializer(many=True), **error_responses(401, 403, 422)})
     def list(self, request, *args, **kwargs):
@@ -184,70 +188,6 @@ class DocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if version is None:
             raise NotFound("No such version of this document." if request.query_params.get("version") else "No file to download.")
         return download_response(actor=request.user, document=document, version=version)
-
-    @extend_schema(
-        request=ApproveSerializer,
-        responses={200: DocumentDetailSerializer, **error_responses(401, 403, 404, 409, 422)},
-        description="Approves the current version in its approval state with an electronic signature (password "
-        "re-entered; 422 without it, 401 SIGNATURE_AUTH_FAILED when wrong). 403 when you are not one of the "
-        "required approvers or are the author; 409 ALREADY_APPROVED, or INVALID_TRANSITION when nothing awaits "
-        "approval. When the rules are met the workflow moves on automatically.",
-    )
-    @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
-        document = self.get_object()
-        data = validated(ApproveSerializer, request)
-        document = services.approve_document(actor=request.user, document=document, **data)
-        return detail_response(document, request)
-
-    @extend_schema(
-        request=ConfigureApprovalSerializer,
-        responses={200: DocumentDetailSerializer, **error_responses(401, 403, 404, 409, 422)},
-        description="Sets this document's own approvers and rules for an approval state (overriding its type's "
-        "workflow template), or with reset=true restores the template's. Only while the document is a draft. "
-        "Rules nobody could satisfy are 422 APPROVER_CANNOT_APPROVE (a named approver without documents.approve or "
-        "who authored the version, a role with fewer members able to approve than required).",
-    )
-    @action(detail=True, methods=["post"], url_path="configure-approval")
-    def configure_approval(self, request, pk=None):
-        document = self.get_object()
-        data = validated(ConfigureApprovalSerializer, request)
-        state = data.pop("state") or _first_approval_state(document)
-        services.configure_approval(actor=request.user, document=document, state=state, **data)
-        return detail_response(document, request)
-
-    @extend_schema(
-        request=TransitionRequestSerializer,
-        responses={200: DocumentDetailSerializer, **error_responses(401, 403, 404, 409, 422)},
-        description="Performs a transition from available_transitions (submit, reject, make_effective, obsolete, "
-        "...). 409 INVALID_TRANSITION when it is not possible from the current state; `password` is required "
-        "when the transition requires a signature; some need a comment.",
-    )
-    @action(detail=True, methods=["post"])
-    def transition(self, request, pk=None):
-        document = self.get_object()
-        data = validated(TransitionRequestSerializer, request)
-        document = services.transition_document(
-            actor=request.user,
-            document=document,
-            name=data["transition"],
-            comment=data["comment"],
-            password=data["password"],
-            intent=data["intent"],
-        )
-        return detail_response(document, request)
-
-
-def _first_approval_state(document) -> str:
-    from workflows.models import TransitionTrigger, WorkflowTransition
-
-    name = (
-        WorkflowTransition.objects.filter(template_id=document.workflow_instance.template_id, trigger=TransitionTrigger.APPROVAL)
-        .order_by("order", "pk")
-        .values_list("from_state__name", flat=True)
-        .first()
-    )
-    return name or ""
 
 
 @extend_schema(tags=["document types"])

@@ -5,20 +5,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
-from workflows.models import ApprovalMode, WorkflowTemplate
-from workflows.serializers import ApprovalRuleSerializer
+from workflows.models import WorkflowTemplate
+from workflows.serializers import RecordWorkflowFields, UserRefSerializer
 
 from .models import Document, DocumentTemplate, DocumentType, DocumentVersion, OutputFormat, split_keywords
 from .rendering import PARAMETER_TYPES
 
 # --- references -------------------------------------------------------------------------------------
-
-
-class UserRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = User
-        fields = ["id", "username", "full_name"]
-        read_only_fields = fields
 
 
 class DocumentTypeRefSerializer(serializers.ModelSerializer):
@@ -108,100 +101,9 @@ class DocumentListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TransitionOptionSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    to_state = serializers.CharField()
-    requires_signature = serializers.BooleanField()
-    label = serializers.CharField()
-    requires_comment = serializers.BooleanField()
+class DocumentDetailSerializer(DocumentListSerializer, RecordWorkflowFields):
+    """context: {"detail": selectors.document_detail(...), "workflow": that detail's workflow}."""
 
-
-class RuleProgressSerializer(serializers.Serializer):
-    kind = serializers.CharField()
-    role = serializers.CharField(allow_null=True)
-    required_approvals = serializers.IntegerField()
-    users = serializers.ListField(child=serializers.IntegerField())
-    approvals = serializers.IntegerField(help_text="Approvals counted toward this rule in the current review")
-    satisfied = serializers.BooleanField()
-
-
-class ApprovalStatusSerializer(serializers.Serializer):
-    state = serializers.CharField()
-    approval_mode = serializers.CharField()
-    author_may_approve = serializers.BooleanField()
-    overridden = serializers.BooleanField(help_text="True when this document has its own rules (configure-approval)")
-    satisfied = serializers.BooleanField()
-    rules = RuleProgressSerializer(many=True)
-
-
-class StateRefSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    label = serializers.CharField()
-    kind = serializers.CharField()
-
-
-class WorkflowTemplateRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    version = serializers.IntegerField()
-
-
-class HistoryEntrySerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    workflow_instance = serializers.IntegerField()
-    version = serializers.CharField(allow_null=True, help_text="Document version of this workflow cycle")
-    action = serializers.CharField()
-    transition = serializers.CharField(allow_blank=True)
-    from_state = serializers.CharField(allow_blank=True)
-    to_state = serializers.CharField(allow_blank=True)
-    actor = UserRefSerializer(allow_null=True)
-    actor_name = serializers.CharField(allow_blank=True)
-    comment = serializers.CharField(allow_blank=True)
-    signature_id = serializers.IntegerField(allow_null=True)
-    is_automatic = serializers.BooleanField()
-    created_at = serializers.DateTimeField()
-
-
-class WorkflowStatusSerializer(serializers.Serializer):
-    instance_id = serializers.IntegerField()
-    template = WorkflowTemplateRefSerializer()
-    state = StateRefSerializer()
-    started_at = serializers.DateTimeField()
-    approval = ApprovalStatusSerializer(allow_null=True)
-    history = HistoryEntrySerializer(many=True)
-
-
-class ApprovalSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    approver = UserRefSerializer()
-    approver_name = serializers.CharField()
-    approver_role = serializers.CharField(allow_blank=True)
-    state = serializers.CharField()
-    version = serializers.CharField(allow_null=True)
-    rule = serializers.CharField(allow_blank=True)
-    comment = serializers.CharField(allow_blank=True)
-    signature_id = serializers.IntegerField(allow_null=True)
-    current = serializers.BooleanField(help_text="Counts toward the review now in progress")
-    created_at = serializers.DateTimeField()
-
-
-class DocumentSignatureSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    signer = UserRefSerializer()
-    printed_name = serializers.CharField()
-    signed_at = serializers.DateTimeField()
-    signature_type = serializers.CharField()
-    meaning = serializers.CharField()
-    intent = serializers.CharField()
-    reason = serializers.CharField(allow_blank=True)
-    resource_type = serializers.CharField()
-    resource_id = serializers.IntegerField()
-    version = serializers.CharField(allow_null=True)
-    content_hash = serializers.CharField()
-    valid = serializers.BooleanField(help_text="The signed content still matches the record (metadata and file unchanged)")
-
-
-class DocumentDetailSerializer(DocumentListSerializer):
     description = serializers.CharField(read_only=True)
     file_path = serializers.CharField(
         source="current_version.file.name",
@@ -211,10 +113,6 @@ class DocumentDetailSerializer(DocumentListSerializer):
     )
     current_version = DocumentVersionSerializer(read_only=True)
     versions = serializers.SerializerMethodField()
-    workflow = serializers.SerializerMethodField()
-    available_transitions = serializers.SerializerMethodField()
-    approvals = serializers.SerializerMethodField()
-    signatures = serializers.SerializerMethodField()
     created_by = UserRefSerializer(read_only=True)
 
     class Meta(DocumentListSerializer.Meta):
@@ -231,38 +129,9 @@ class DocumentDetailSerializer(DocumentListSerializer):
         ]
         read_only_fields = fields
 
-    def _detail(self):
-        return self.context["detail"]
-
     @extend_schema_field(DocumentVersionSerializer(many=True))
     def get_versions(self, obj):
-        return DocumentVersionSerializer(self._detail().versions, many=True).data
-
-    @extend_schema_field(WorkflowStatusSerializer(allow_null=True))
-    def get_workflow(self, obj):
-        workflow = self._detail().workflow
-        return WorkflowStatusSerializer(workflow).data if workflow is not None else None
-
-    @extend_schema_field(TransitionOptionSerializer(many=True))
-    def get_available_transitions(self, obj):
-        return [
-            {
-                "name": t.name,
-                "to_state": t.to_state,
-                "requires_signature": t.requires_signature,
-                "label": t.label,
-                "requires_comment": t.requires_comment,
-            }
-            for t in self._detail().available_transitions
-        ]
-
-    @extend_schema_field(ApprovalSerializer(many=True))
-    def get_approvals(self, obj):
-        return ApprovalSerializer(self._detail().approvals, many=True).data
-
-    @extend_schema_field(DocumentSignatureSerializer(many=True))
-    def get_signatures(self, obj):
-        return DocumentSignatureSerializer(self._detail().signatures, many=True).data
+        return DocumentVersionSerializer(self.context["detail"].versions, many=True).data
 
 
 class UploadSerializer(serializers.Serializer):
@@ -290,45 +159,6 @@ class MetadataUpdateSerializer(serializers.Serializer):
     next_review_date = serializers.DateField(required=False, allow_null=True)
     reason = serializers.CharField(help_text="Why the metadata changes (recorded in the audit trail)")
     row_version = serializers.IntegerField(required=False, help_text="The row_version you read (or send If-Match)")
-
-
-class ApproveSerializer(serializers.Serializer):
-    password = serializers.CharField(
-        trim_whitespace=False,
-        style={"input_type": "password"},
-        help_text="Your password: approving applies your electronic signature",
-    )
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
-    intent = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="Statement of intent; defaults to the approval meaning"
-    )
-
-
-class TransitionRequestSerializer(serializers.Serializer):
-    transition = serializers.CharField(max_length=50, help_text="Name from available_transitions")
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
-    password = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        trim_whitespace=False,
-        default="",
-        help_text="Required when the transition requires a signature",
-    )
-    intent = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class ConfigureApprovalSerializer(serializers.Serializer):
-    state = serializers.CharField(
-        required=False,
-        default="",
-        allow_blank=True,
-        help_text="Approval state to configure (default: the workflow's first approval state)",
-    )
-    approval_mode = serializers.ChoiceField(choices=ApprovalMode.choices, required=False, default=ApprovalMode.ALL)
-    author_may_approve = serializers.BooleanField(required=False, default=False)
-    rules = ApprovalRuleSerializer(many=True, required=False, default=list)
-    reset = serializers.BooleanField(required=False, default=False, help_text="Go back to the template's rules")
-    reason = serializers.CharField(help_text="Why the approvers change (audit trail)")
 
 
 # --- document types ------------------------------------------------------------------------------------

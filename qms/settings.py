@@ -1,5 +1,6 @@
 """Project settings: one file, every knob read from the environment (see .env.example)."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -46,6 +47,10 @@ INSTALLED_APPS = [
     "documents",
     "deviations",
 ]
+# A test run (pytest sets PYTEST_VERSION) also installs a test-only app: a minimal controlled record
+# type proving the workflow kit works for any model (workflows/tests/testapp).
+if os.environ.get("PYTEST_VERSION"):
+    INSTALLED_APPS.append("workflows.tests.testapp")
 
 MIDDLEWARE = [
     "qms.middleware.RequestIDMiddleware",
@@ -185,6 +190,26 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=540
 CELERY_TASK_DEFAULT_RETRY_DELAY = 10
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# --- Domain events (qms.events: transactional outbox) ---------------------------------------------
+# A failing handler is retried after EVENTS_RETRY_DELAY_SECONDS, doubled per attempt (at most an
+# hour), until EVENTS_MAX_ATTEMPTS; then its delivery is failed until `manage.py redeliver_events`.
+EVENTS_MAX_ATTEMPTS = env.int("EVENTS_MAX_ATTEMPTS", default=8)
+EVENTS_RETRY_DELAY_SECONDS = env.int("EVENTS_RETRY_DELAY_SECONDS", default=30)
+# Beat runs the outbox sweep this often; it delivers events still undelivered this long after they
+# occurred (e.g. the broker was down at commit) and retries that are due.
+EVENTS_SWEEP_SECONDS = max(env.int("EVENTS_SWEEP_SECONDS", default=60), 1)
+# Delivered events older than this are deleted daily (0 keeps them); the audit trail is the record.
+EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=90)
+# A sweep no worker took before the next one was due expires (a stopped worker does not pile them up).
+CELERY_BEAT_SCHEDULE = {
+    "sweep-event-outbox": {
+        "task": "qms.events.sweep_outbox",
+        "schedule": timedelta(seconds=EVENTS_SWEEP_SECONDS),
+        "options": {"expires": EVENTS_SWEEP_SECONDS},
+    },
+    "prune-event-outbox": {"task": "qms.events.prune_outbox", "schedule": timedelta(days=1), "options": {"expires": 3600}},
+}
 
 # --- REST API ---------------------------------------------------------------------------------
 THROTTLE_AUTH_RATE = env.str("THROTTLE_AUTH_RATE", default="10/min")
