@@ -23,6 +23,7 @@ from . import selectors, services, usage
 from .errors import NoActiveForm
 from .forms_engine import validate_answers
 from .models import FormStatus, FormTemplate
+from .options import CurrentOptions
 from .serializers import (
     AnswersCheckResultSerializer,
     AnswersCheckSerializer,
@@ -49,7 +50,7 @@ class FormTemplateFilter(django_filters.FilterSet):
 def form_template_data(templates, *, many: bool = False):
     """Serialized versions with their usage (one count per registered record kind, whatever the number)."""
     items = list(templates) if many else [templates]
-    context = {"usage": usage.usage_counts(t.pk for t in items)}
+    context = {"usage": usage.usage_counts(t.pk for t in items), "options": CurrentOptions()}
     return FormTemplateSerializer(templates, many=many, context=context).data
 
 

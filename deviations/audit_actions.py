@@ -8,3 +8,7 @@ class DeviationAuditAction(StrEnum):
     UPDATE = "update"
     PUBLISH = "publish"
     RETIRE = "retire"
+    LINK = "link"
+    UNLINK = "unlink"
+    ATTACH = "attach"
+    DOWNLOAD = "download"

@@ -1,9 +1,31 @@
 """The "Standard deviation report" form, seeded (active, version 1) by a data migration.
 
 Its field keys follow the deviation record's vocabulary (title, description, occurred_at, area,
-category, severity, product, batch, immediate_action ...), so a reported deviation can read them
-by key.
+category, severity, product, batch, immediate_action ...): a reported deviation takes those fields
+from the answers (deviations/reporting.py). Category and area offer the categories and areas kept
+in the admin (`options_from`); the defaults below are seeded with them.
 """
+
+DEFAULT_CATEGORIES = [
+    "Equipment",
+    "Process",
+    "Materials",
+    "Documentation",
+    "Personnel",
+    "Facilities and environment",
+    "Laboratory",
+    "Other",
+]
+DEFAULT_AREAS = [
+    ("Production: filling line 1", "Main site"),
+    ("Production: filling line 2", "Main site"),
+    ("Packaging", "Main site"),
+    ("Warehouse", "Main site"),
+    ("QC laboratory", "Main site"),
+    ("Utilities", "Main site"),
+]
+# Days from the report to the due date, per severity.
+DEFAULT_DUE_DAYS = {"Critical": 7, "High": 15, "Medium": 30, "Low": 60}
 
 
 def _field(key, label, type_, **extra) -> dict:
@@ -14,6 +36,7 @@ def _field(key, label, type_, **extra) -> dict:
         "help_text": extra.pop("help_text", ""),
         "required": extra.pop("required", False),
         "options": extra.pop("options", []),
+        "options_from": extra.pop("options_from", None),
         "default": extra.pop("default", None),
         "min": extra.pop("min", None),
         "max": extra.pop("max", None),
@@ -56,7 +79,12 @@ STANDARD_DEVIATION_REPORT = {
                 _field("occurred_at", "Date it occurred", "date", required=True, max="today"),
                 _field("discovered_at", "Date it was discovered", "date", max="today"),
                 _field(
-                    "area", "Area / location", "text", required=True, max_length=200, help_text="Site, building, room or line."
+                    "area",
+                    "Area / location",
+                    "select",
+                    required=True,
+                    options_from="deviation_areas",
+                    help_text="Site, building, room or line (the areas QA keeps in the admin).",
                 ),
                 _field(
                     "procedure",
@@ -72,22 +100,7 @@ STANDARD_DEVIATION_REPORT = {
             "title": "Classification",
             "description": "QA confirms or changes the classification during review.",
             "fields": [
-                _field(
-                    "category",
-                    "Category",
-                    "select",
-                    required=True,
-                    options=_options(
-                        "Equipment",
-                        "Process",
-                        "Materials",
-                        "Documentation",
-                        "Personnel",
-                        "Facilities and environment",
-                        "Laboratory",
-                        "Other",
-                    ),
-                ),
+                _field("category", "Category", "select", required=True, options_from="deviation_categories"),
                 _field(
                     "severity",
                     "Severity",
@@ -133,6 +146,91 @@ STANDARD_DEVIATION_REPORT = {
                     help_text="Batch records, printouts, logs (PDF, Word, Excel, text).",
                 ),
             ],
+        },
+    ],
+}
+
+
+# --- the default workflow -----------------------------------------------------------------------------
+
+# reported → under investigation → QA review (one QA Manager approves with an electronic signature,
+# never the reporter) → closed; returned from review to the investigation with a comment; cancelled
+# (signed, with a reason) while reported or under investigation; a closed deviation is reopened
+# (signed, with a reason) back into investigation.
+DEVIATION_HANDLING = {
+    "name": "Deviation handling",
+    "description": (
+        "Reported, under investigation, QA review (one QA Manager approves with an electronic signature, never the "
+        "reporter), closed; cancelled or reopened with a reason and a signature."
+    ),
+    "approve_permission": "deviations.approve",
+    "states": [
+        {"name": "reported", "label": "Reported", "kind": "open", "is_initial": True},
+        {"name": "under_investigation", "label": "Under investigation", "kind": "in_progress"},
+        {
+            "name": "qa_review",
+            "label": "QA review",
+            "kind": "in_review",
+            "approval_mode": "all",
+            "author_may_approve": False,
+            "approval_rules": [{"kind": "role", "role": "QA Manager", "required_approvals": 1}],
+        },
+        {"name": "closed", "label": "Closed", "kind": "closed"},
+        {"name": "cancelled", "label": "Cancelled", "kind": "cancelled", "is_terminal": True},
+    ],
+    "transitions": [
+        {
+            "name": "start_investigation",
+            "label": "Start investigation",
+            "from_state": "reported",
+            "to_state": "under_investigation",
+            "required_permission": "deviations.edit",
+        },
+        {
+            "name": "cancel",
+            "label": "Cancel",
+            "from_state": "reported",
+            "to_state": "cancelled",
+            "required_permission": "deviations.approve",
+            "requires_signature": True,
+            "signature_type": "responsibility",
+            "requires_comment": True,
+        },
+        {
+            "name": "submit_for_review",
+            "label": "Submit for QA review",
+            "from_state": "under_investigation",
+            "to_state": "qa_review",
+            "required_permission": "deviations.edit",
+        },
+        {
+            "name": "cancel",
+            "label": "Cancel",
+            "from_state": "under_investigation",
+            "to_state": "cancelled",
+            "required_permission": "deviations.approve",
+            "requires_signature": True,
+            "signature_type": "responsibility",
+            "requires_comment": True,
+        },
+        {"name": "close", "label": "Close", "from_state": "qa_review", "to_state": "closed", "trigger": "approval"},
+        {
+            "name": "return_to_investigation",
+            "label": "Return to investigation",
+            "from_state": "qa_review",
+            "to_state": "under_investigation",
+            "required_permission": "deviations.approve",
+            "requires_comment": True,
+        },
+        {
+            "name": "reopen",
+            "label": "Reopen",
+            "from_state": "closed",
+            "to_state": "under_investigation",
+            "required_permission": "deviations.approve",
+            "requires_signature": True,
+            "signature_type": "responsibility",
+            "requires_comment": True,
         },
     ],
 }

@@ -4,8 +4,9 @@
      "sections": [{"key": "event", "title": "Event", "description": "",
                    "fields": [{"key": "title", "label": "Title", "type": "text", ...}]}]}
 
-A field has: key, label, type, help_text, required, options (select: [{"value", "label"}]),
-default, min/max (number: numbers; date: YYYY-MM-DD or "today"), max_length and regex with
+A field has: key, label, type, help_text, required, options (select: [{"value", "label"}]) or
+options_from (select: a registered source of current choices, e.g. "deviation_categories"; see
+deviations/options.py), default, min/max (number: numbers; date: YYYY-MM-DD or "today"), max_length and regex with
 regex_message (text, textarea), multiple (pickers, image, file) and suggest (a named suggester,
 e.g. "severity" on a select). Keys are lower-case identifiers; section keys are unique in the
 form and field keys are unique across the whole form, so a field can be found by its key alone.
@@ -25,6 +26,7 @@ from collections.abc import Callable
 
 from qms.errors import InvalidInput
 
+from . import options as option_sources
 from . import pickers
 from .forms_engine import TEXT_MAX_LENGTH, TEXTAREA_MAX_LENGTH, ValueProblem, clean_value
 from .models import FILE_TYPES, PICKER_TYPES, FieldType, FormTemplate
@@ -61,6 +63,7 @@ FIELD_KEYS = [
     "help_text",
     "required",
     "options",
+    "options_from",
     "default",
     "min",
     "max",
@@ -132,6 +135,7 @@ def _normalise_field(spec) -> dict:
         "options": [_normalise_option(o) for o in spec.get("options") or []]
         if isinstance(spec.get("options") or [], list)
         else spec.get("options"),
+        "options_from": _none_if_blank(spec.get("options_from")),
         "default": spec.get("default"),
         "min": _none_if_blank(spec.get("min")),
         "max": _none_if_blank(spec.get("max")),
@@ -141,6 +145,8 @@ def _normalise_field(spec) -> dict:
         "multiple": spec.get("multiple", False),
         "suggest": _none_if_blank(spec.get("suggest")),
     }
+    if out["options_from"] is not None and isinstance(out["options"], list):
+        out["options"] = []  # the source's current choices are shown on read, never stored
     return out
 
 
@@ -261,9 +267,16 @@ def _check_text(problems: list, loc: list, value, limit: int, *, required: bool 
 
 
 def _option_problems(spec: dict, loc: list) -> list[Problem]:
-    options = spec.get("options")
+    options, source = spec.get("options"), spec.get("options_from")
     if spec["type"] != FieldType.SELECT:
+        if source is not None:
+            return [(loc + ["options_from"], "Only select fields take their options from a source.", "value_error")]
         return [(loc + ["options"], "Only select fields have options.", "value_error")] if options else []
+    if source is not None:
+        if not option_sources.is_source(source):
+            names = ", ".join(sorted(option_sources.sources())) or "none"
+            return [(loc + ["options_from"], f"options_from must be one of: {names}.", "value_error.choice")]
+        return []
     if not isinstance(options, list) or not options:
         return [(loc + ["options"], "A select needs at least one option.", "value_error.missing")]
     if len(options) > MAX_OPTIONS:
@@ -349,7 +362,7 @@ def _default_problems(spec: dict, loc: list, earlier: list[Problem]) -> list[Pro
     if any(p[0][: len(loc)] == loc and p[0][len(loc) :] not in (["key"], ["label"], ["help_text"]) for p in earlier):
         return []  # the default cannot be judged against rules that are themselves wrong
     try:
-        clean_value({**spec, "required": False}, default)
+        clean_value({**option_sources.CurrentOptions().resolved(spec), "required": False}, default)
     except ValueProblem as problem:
         return [(loc + ["default"], f"The default is not a valid answer: {problem.msg}", "value_error")]
     return []

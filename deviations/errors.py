@@ -1,17 +1,8 @@
 """Domain errors of the deviations app (the API maps them to status codes, the pages to messages)."""
 
-from enum import StrEnum
+from qms.errors import Conflict, InvalidInput, InvalidInputs, NotFound
 
-from qms.errors import Conflict, InvalidInputs, NotFound
-
-
-class DeviationErrorCode(StrEnum):
-    FORM_TEMPLATE_INVALID = "FORM_TEMPLATE_INVALID"
-    FORM_ANSWERS_INVALID = "FORM_ANSWERS_INVALID"
-    NAME_TAKEN = "NAME_TAKEN"
-    FORM_TEMPLATE_NOT_LATEST = "FORM_TEMPLATE_NOT_LATEST"
-    ALREADY_ACTIVE = "ALREADY_ACTIVE"
-    NO_ACTIVE_FORM = "NO_ACTIVE_FORM"
+from .error_codes import DeviationErrorCode
 
 
 class FormTemplateInvalid(InvalidInputs):
@@ -36,3 +27,40 @@ class AlreadyActive(Conflict):
 class NoActiveForm(NotFound):
     error_code = DeviationErrorCode.NO_ACTIVE_FORM
     default_detail = "No deviation report form is active: a QA Manager publishes one."
+
+
+class ReportingUnavailable(Conflict):
+    """Reporting needs an active report form."""
+
+    error_code = DeviationErrorCode.NO_ACTIVE_FORM
+    default_detail = "No deviation report form is active, so nothing can be reported: a QA Manager publishes one."
+
+
+class NotEditable(Conflict):
+    """The deviation's state does not allow the change (closed and cancelled records are read-only)."""
+
+    error_code = DeviationErrorCode.NOT_EDITABLE
+
+
+class RowVersionRequired(InvalidInput):
+    def __init__(self):
+        super().__init__(
+            "Send the row_version you read (or an If-Match header) so concurrent edits are detected.",
+            field="row_version",
+            error_type="value_error.missing",
+            error_code=DeviationErrorCode.ROW_VERSION_REQUIRED,
+        )
+
+
+class AlreadyLinked(Conflict):
+    error_code = DeviationErrorCode.ALREADY_LINKED
+
+
+class LinkTypeUnavailable(InvalidInput):
+    def __init__(self, detail: str):
+        super().__init__(detail, field="target_type", error_code=DeviationErrorCode.LINK_TYPE_UNAVAILABLE)
+
+
+class LinkRemoved(Conflict):
+    error_code = DeviationErrorCode.LINK_REMOVED
+    default_detail = "This link was already removed."

@@ -25,6 +25,7 @@ from django.urls import reverse
 from documents.files import ALLOWED_TYPES
 from qms.errors import DomainError, InvalidInputs
 
+from . import options as option_sources
 from . import pickers
 from .definition import SUGGESTERS
 from .forms_engine import TRUE_WORDS, max_length_of, resolve_date_bound
@@ -92,7 +93,7 @@ def _html_attrs(spec: dict) -> dict:
     return attrs
 
 
-def _form_field(spec: dict) -> forms.Field:
+def _form_field(spec: dict, current: option_sources.CurrentOptions) -> forms.Field:
     kind, attrs = spec["type"], _html_attrs(spec)
     common = {"required": False, "label": spec["label"], "help_text": spec.get("help_text", "")}
     if kind == FieldType.CHECKBOX:
@@ -108,7 +109,7 @@ def _form_field(spec: dict) -> forms.Field:
         widget = {
             FieldType.TEXTAREA: lambda: forms.Textarea(attrs={"rows": 4, **attrs}),
             FieldType.SELECT: lambda: forms.Select(
-                attrs=attrs, choices=[("", "Choose …")] + [(o["value"], o["label"]) for o in spec.get("options", [])]
+                attrs=attrs, choices=[("", "Choose …")] + [(o["value"], o["label"]) for o in current.of(spec)]
             ),
             FieldType.NUMBER: lambda: forms.NumberInput(attrs=attrs),
             FieldType.DATE: lambda: forms.DateInput(attrs={"type": "date", **attrs}),
@@ -126,8 +127,9 @@ class AnswersForm(forms.Form):
     def __init__(self, *args, version: FormTemplate, **kwargs):
         super().__init__(*args, **kwargs)
         self.version = version
+        current = option_sources.CurrentOptions()
         for section, spec in version.fields():
-            self.fields[f"{section['key']}.{spec['key']}"] = _form_field(spec)
+            self.fields[f"{section['key']}.{spec['key']}"] = _form_field(spec, current)
 
     @property
     def sections(self) -> list[RenderedSection]:
@@ -193,6 +195,11 @@ class FieldForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Select fields: one option per line, as “value” or “value | label”",
     )
+    options_from = forms.ChoiceField(
+        required=False,
+        label="Options from",
+        help_text="Select fields: offer the current records of a list kept in the admin instead of typed options",
+    )
     default = forms.CharField(required=False, max_length=1000, help_text="Pre-filled answer (checkbox: true or false)")
     min = forms.CharField(required=False, max_length=20, help_text='Number or date fields (a date may be "today")')
     max = forms.CharField(required=False, max_length=20, help_text='Number or date fields (a date may be "today")')
@@ -204,13 +211,19 @@ class FieldForm(forms.Form):
     multiple = forms.BooleanField(required=False, help_text="Pickers, images and files: several values")
     suggest = forms.ChoiceField(required=False, choices=[("", "—")] + [(k, v["label"]) for k, v in SUGGESTERS.items()])
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["options_from"].choices = [("", "—")] + [
+            (name, source.label) for name, source in sorted(option_sources.sources().items())
+        ]
+
     @classmethod
     def initial_for(cls, spec: dict) -> dict:
         initial = {k: spec.get(k) for k in cls.base_fields}
         initial["options"] = "\n".join(
             o["value"] if o["label"] == o["value"] else f"{o['value']} | {o['label']}" for o in spec.get("options", [])
         )
-        for name in ("default", "min", "max", "regex", "suggest"):
+        for name in ("default", "min", "max", "regex", "suggest", "options_from"):
             initial[name] = (
                 "" if spec.get(name) is None else str(spec[name]).lower() if isinstance(spec[name], bool) else spec[name]
             )
@@ -231,6 +244,7 @@ class FieldForm(forms.Form):
             "help_text": data.get("help_text") or "",
             "required": bool(data.get("required")),
             "options": options,
+            "options_from": data.get("options_from") or None,
             "default": _typed(kind, data.get("default")),
             "min": _typed(kind, data.get("min")),
             "max": _typed(kind, data.get("max")),

@@ -43,8 +43,9 @@ from documents import files as file_checks
 from qms.errors import DomainError, InvalidInputs
 
 from . import pickers
-from .errors import DeviationErrorCode
+from .error_codes import DeviationErrorCode
 from .models import FILE_TYPES, PICKER_TYPES, FieldType, FormTemplate
+from .options import CurrentOptions
 
 Problem = tuple[list, str, str]
 
@@ -292,7 +293,9 @@ def validate_answers(*, version: FormTemplate, form_data: dict, files: dict | No
     problems.extend(upload_problems)
     answers: dict = {}
     references: list[tuple[dict, dict, list]] = []
+    current = CurrentOptions()
     for section, spec in version.fields():
+        spec = current.resolved(spec)
         given = form_data.get(section["key"])
         given = given if isinstance(given, dict) else {}
         loc = ["form_data", section["key"], spec["key"]]

@@ -35,6 +35,11 @@ class Picker:
         """References to records `user` may view whose number or title contains `query`."""
         raise NotImplementedError
 
+    def resolve_version(self, user, reference: dict, version: str) -> dict | None:
+        """The reference at `version` when the user may view that version of the record (records
+        without versions: only their own reference's version matches)."""
+        return reference if version == reference.get("version") else None
+
 
 class DocumentPicker(Picker):
     """Controlled documents the user may view (documents.selectors.document_list), referenced with
@@ -69,6 +74,14 @@ class DocumentPicker(Picker):
             qs = qs.filter(Q(number__icontains=query) | Q(title__icontains=query))
         return [self.reference(d) for d in qs.order_by("number")[:limit]]
 
+    def resolve_version(self, user, reference: dict, version: str) -> dict | None:
+        from documents.selectors import versions_visible_to
+
+        document = self._visible(user).filter(pk=reference["id"]).first()
+        if document is None or not versions_visible_to(user, document).filter(version=version).exists():
+            return None
+        return {**reference, "version": version}
+
     @staticmethod
     def reference(document) -> dict:
         version = document.effective_version or document.current_version
@@ -79,6 +92,41 @@ class DocumentPicker(Picker):
             "title": document.title,
             "version": version.version if version else None,
         }
+
+
+class DeviationPicker(Picker):
+    """Deviations the user may view (their own reports, or all with deviations.view); for links
+    between deviations."""
+
+    record_type = "deviation"
+    record_label = "deviation"
+    plural_label = "deviations"
+
+    def _visible(self, user):
+        from .selectors import visible_deviations
+
+        return visible_deviations(user)
+
+    def resolve(self, user, tokens: list) -> dict:
+        ids = [t for t in tokens if isinstance(t, int)]
+        numbers = [t for t in tokens if isinstance(t, str)]
+        if not ids and not numbers:
+            return {}
+        found = {}
+        for deviation in self._visible(user).filter(Q(pk__in=ids) | Q(number__in=numbers)):
+            found[deviation.pk] = found[deviation.number.upper()] = self.reference(deviation)
+        return {t: found[t] for t in tokens if t in found}
+
+    def search(self, user, query: str, *, limit: int = MAX_SEARCH_RESULTS) -> list[dict]:
+        query = (query or "").strip()
+        qs = self._visible(user)
+        if query:
+            qs = qs.filter(Q(number__icontains=query) | Q(title__icontains=query))
+        return [self.reference(d) for d in qs.order_by("-number")[:limit]]
+
+    @staticmethod
+    def reference(deviation) -> dict:
+        return {"type": "deviation", "id": deviation.pk, "number": deviation.number, "title": deviation.title, "version": None}
 
 
 class UnavailablePicker(Picker):
@@ -120,3 +168,5 @@ def picker_for(field_type: str) -> Picker:
 def register_default_pickers() -> None:
     _PICKERS.setdefault("document_picker", DocumentPicker())
     _PICKERS.setdefault("capa_picker", CAPA_NOT_AVAILABLE)
+    # Not a form field type: links between deviations (deviations/links.py) resolve through it.
+    _PICKERS.setdefault("deviation_picker", DeviationPicker())

@@ -8,6 +8,7 @@ from documents.serializers import UserRefSerializer
 
 from .definition import MAX_DESCRIPTION, MAX_HELP, MAX_LABEL, MAX_NAME, MAX_REGEX, SUGGESTERS
 from .models import FieldType, FormStatus, FormTemplate
+from .options import CurrentOptions
 
 # --- form definitions ---------------------------------------------------------------------------------
 
@@ -48,7 +49,21 @@ class FormFieldSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=FieldType.choices)
     help_text = serializers.CharField(max_length=MAX_HELP, required=False, allow_blank=True, default="")
     required = serializers.BooleanField(required=False, default=False, help_text="Checkbox: must be ticked")
-    options = OptionSerializer(many=True, required=False, default=list, help_text="select fields only")
+    options = OptionSerializer(
+        many=True,
+        required=False,
+        default=list,
+        help_text="select fields only. With options_from: the source's current choices (ignored when sent back)",
+    )
+    options_from = serializers.CharField(
+        max_length=50,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        default=None,
+        help_text="select fields: take the choices from a list kept in the admin instead of `options`: "
+        "deviation_categories, deviation_areas",
+    )
     default = DefaultValueField(required=False, allow_null=True, default=None)
     min = BoundValueField(required=False, allow_null=True, default=None, help_text="number and date fields")
     max = BoundValueField(required=False, allow_null=True, default=None, help_text="number and date fields")
@@ -100,7 +115,9 @@ class PublishSerializer(serializers.Serializer):
 
 
 class FormTemplateSerializer(serializers.ModelSerializer):
-    sections = FormSectionSerializer(many=True, read_only=True)
+    """context: {"usage": {version id: count}, "options": deviations.options.CurrentOptions()}."""
+
+    sections = serializers.SerializerMethodField(help_text="Fields with options_from show the source's current choices")
     is_active = serializers.BooleanField(read_only=True)
     previous_version = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     usage_count = serializers.SerializerMethodField(help_text="Records reported with this version")
@@ -131,6 +148,11 @@ class FormTemplateSerializer(serializers.ModelSerializer):
             "row_version",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(FormSectionSerializer(many=True))
+    def get_sections(self, obj):
+        current = self.context.get("options") or CurrentOptions()
+        return FormSectionSerializer(current.sections(obj.sections), many=True).data
 
     def get_usage_count(self, obj) -> int:
         return self.context["usage"].get(obj.pk, 0)

@@ -56,7 +56,7 @@ def standard_report_answers(**event) -> dict:
             "title": "Torn seal",
             "description": "Seal torn at station 4",
             "occurred_at": "2025-03-01",
-            "area": "Line 2",
+            "area": "Production: filling line 2",
             "procedure": ["SOP-0001"],
             **event,
         },

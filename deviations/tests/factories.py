@@ -14,6 +14,24 @@ def section(key: str, *fields: dict, title: str | None = None) -> dict:
     return {"key": key, "title": title or key.replace("_", " ").capitalize(), "fields": list(fields)}
 
 
+def report_sections(*, severities=("Low", "Medium", "High", "Critical")) -> list[dict]:
+    """The least a form needs to report deviations (deviations/reporting.py): its fields fill the record."""
+    return [
+        section(
+            "event",
+            field("title", required=True),
+            field("description", "textarea", required=True),
+            field("occurred_at", "date", required=True, max="today"),
+            field("area", "select", required=True, options_from="deviation_areas"),
+        ),
+        section(
+            "classification",
+            field("category", "select", required=True, options_from="deviation_categories"),
+            field("severity", "select", required=True, options=list(severities), suggest="severity"),
+        ),
+    ]
+
+
 def definition(*sections: dict, name: str = "Line deviation report", description: str = "") -> dict:
     """A normalised definition; without sections, one "event" section with a required title."""
     sections = sections or (section("event", field("title", required=True)),)

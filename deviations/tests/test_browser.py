@@ -54,7 +54,7 @@ def test_a_qa_manager_adds_a_field_previews_and_publishes(browser_page, make_use
     page.fill('[name="event.title"]', "Torn seal on line 4")
     page.fill('[name="event.description"]', "The seal tore at station 4.")
     page.fill('[name="event.occurred_at"]', "2025-03-01")
-    page.fill('[name="event.area"]', "Filling line 4")
+    page.select_option('[name="event.area"]', "Packaging")
     page.select_option('[name="classification.category"]', "Equipment")
     page.select_option('[name="classification.severity"]', "High")
     page.fill('[name="product.equipment_id"]', "EQ-104")

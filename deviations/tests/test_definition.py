@@ -4,6 +4,7 @@ editing helpers the page editor uses."""
 import pytest
 
 from deviations import definition as d
+from deviations import reporting
 from deviations.defaults import STANDARD_DEVIATION_REPORT
 from deviations.models import FormStatus, FormTemplate
 
@@ -76,7 +77,15 @@ def test_a_default_must_be_a_valid_answer_of_its_field():
     }
 
 
-def test_publishing_needs_at_least_one_field_and_the_registered_checks():
+@pytest.fixture
+def without_the_record_check():
+    """Only the checks a test registers (the deviation record's own check is tested in test_reporting)."""
+    d.unregister_publish_check(reporting.publish_problems)
+    yield
+    d.register_publish_check(reporting.publish_problems)
+
+
+def test_publishing_needs_at_least_one_field_and_the_registered_checks(without_the_record_check):
     empty = definition(section("event"))
     assert d.definition_problems(empty) == []
     assert locs(d.definition_problems(empty, for_publish=True)) == {("sections",): "Add at least one field before publishing."}

@@ -12,7 +12,7 @@ from deviations import usage
 from deviations.models import FormStatus, FormTemplate
 
 from .conftest import pdf_upload, png_upload, standard_report_answers
-from .factories import definition, field, section
+from .factories import definition, field, report_sections, section
 
 pytestmark = pytest.mark.django_db
 
@@ -20,11 +20,8 @@ URL = "/api/deviations/form-templates/"
 
 
 def body(**overrides) -> dict:
-    data = definition(
-        section("event", field("title", required=True), field("occurred_at", "date", required=True, max="today")),
-        section("classification", field("severity", "select", required=True, options=["Low", "High"], suggest="severity")),
-        name="Line deviation report",
-    )
+    """A form that can report deviations (the record's fields, severities Low and High)."""
+    data = definition(*report_sections(severities=["Low", "High"]), name="Line deviation report")
     return {**data, **overrides}
 
 
@@ -48,8 +45,12 @@ def test_a_manager_creates_a_draft_and_it_is_audited(manager_api, draft, qa_mana
     assert draft["version"] == 1 and draft["status"] == "draft" and draft["is_active"] is False
     assert draft["previous_version"] is None and draft["in_use"] is False and draft["usage_count"] == 0
     assert draft["created_by"]["username"] == qa_manager.username
-    assert [f["key"] for s in draft["sections"] for f in s["fields"]] == ["title", "occurred_at", "severity"]
-    assert draft["sections"][1]["fields"][0]["options"] == [{"value": "Low", "label": "Low"}, {"value": "High", "label": "High"}]
+    keys = [f["key"] for s in draft["sections"] for f in s["fields"]]
+    assert keys == ["title", "description", "occurred_at", "area", "category", "severity"]
+    category, severity = draft["sections"][1]["fields"]
+    assert severity["options"] == [{"value": "Low", "label": "Low"}, {"value": "High", "label": "High"}]
+    # Category choices come from the admin's categories, shown as they are now.
+    assert category["options_from"] == "deviation_categories" and {"value": "Process", "label": "Process"} in category["options"]
     [event] = events_for(draft["id"])
     assert event.action == "create" and event.actor_id == qa_manager.pk
     assert event.new_values["status"] == "draft" and event.new_values["sections"][0]["key"] == "event"
@@ -136,9 +137,15 @@ def test_a_form_without_fields_cannot_be_published(manager_api):
     empty = manager_api.post(URL, body(sections=[section("event")]), format="json").json()
     response = manager_api.post(f"{URL}{empty['id']}/publish", {"reason": "Try"}, format="json")
     assert response.status_code == 422
-    assert response.json()["detail"] == [
-        {"loc": ["body", "sections"], "msg": "Add at least one field before publishing.", "type": "value_error.missing"}
-    ]
+    assert response.json()["detail"][0] == {
+        "loc": ["body", "sections"],
+        "msg": "Add at least one field before publishing.",
+        "type": "value_error.missing",
+    }
+    # ... and the fields a deviation cannot do without, each named.
+    missing = " ".join(item["msg"] for item in response.json()["detail"][1:])
+    for key in ("title", "description", "occurred_at", "area", "category", "severity"):
+        assert f"key {key!r}" in missing
 
 
 def test_a_published_version_is_never_changed_in_place(manager_api, draft):
@@ -260,7 +267,7 @@ def test_list_queries_do_not_grow_with_the_page(manager_api, qa_manager, django_
 def test_a_submission_with_three_bad_fields_gets_all_three_in_one_422(client_for, basic_user, draft):
     standard = FormTemplate.objects.get(name="Standard deviation report")
     answers = {
-        "event": {"title": "", "description": "Seal torn", "occurred_at": "2999-01-01", "area": "Line 2"},
+        "event": {"title": "", "description": "Seal torn", "occurred_at": "2999-01-01", "area": "Packaging"},
         "classification": {"category": "Process", "severity": "Catastrophic"},
         "immediate_action": {"immediate_action": "Line stopped"},
     }

@@ -195,7 +195,7 @@ def test_the_preview_accepts_good_answers_and_checks_uploads(qa_manager, effecti
         "event.title": "Torn seal",
         "event.description": "Seal torn at station 4",
         "event.occurred_at": "2025-03-01",
-        "event.area": "Line 2",
+        "event.area": "Packaging",
         "event.procedure": "SOP-0001",
         "classification.category": "Process",
         "classification.severity": "High",
