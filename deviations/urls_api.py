@@ -6,5 +6,6 @@ from . import api
 
 router = Router()
 router.register("deviations/form-templates", api.FormTemplateViewSet, basename="deviation-form-template")
+router.register("deviations", api.DeviationViewSet, basename="deviation")
 
 urlpatterns = router.urls
