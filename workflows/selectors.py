@@ -388,10 +388,13 @@ def records_awaiting_approval(record_type, user) -> QuerySet:
     qs = record_type.visible(user)
     if user is None or not getattr(user, "is_active", False):
         return qs.none()
-    perms = user.effective_permissions()
-    allowed = Q(workflow_instance__template__approve_permission__in=perms)
-    if record_type.approve_permission in perms:
-        allowed |= Q(workflow_instance__template__approve_permission="")
+    if user.is_superuser:
+        allowed = Q()
+    else:
+        perms = user.effective_permissions
+        allowed = Q(workflow_instance__template__approve_permission__in=perms)
+        if record_type.approve_permission in perms:
+            allowed |= Q(workflow_instance__template__approve_permission="")
     state = OuterRef("workflow_instance__current_state")
     instance = OuterRef("workflow_instance")
     counted = (

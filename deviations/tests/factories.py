@@ -132,5 +132,7 @@ class DeviationFactory(factory.Factory):
             )
             records_services.transition_record(actor=investigator, record=deviation, name="submit_for_review")
         if steps >= 3:
-            records_services.approve_record(actor=closer or UserFactory(role_name="QA Manager"), record=deviation, password=PASSWORD)
+            records_services.approve_record(
+                actor=closer or UserFactory(role_name="QA Manager"), record=deviation, password=PASSWORD
+            )
         return Deviation.objects.get(pk=deviation.pk)

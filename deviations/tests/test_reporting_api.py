@@ -70,10 +70,18 @@ def test_multipart_with_a_photo_a_file_and_a_picked_document(client_for, basic_u
     body = response.json()
     photo = body["form_answers"]["attachments"]["photos"]["value"][0]
     assert photo["name"] == "seal.png" and photo["mime_type"] == "image/png" and photo["storage_name"]
-    assert {(a["field"], a["name"]) for a in body["attachments"]} == {("attachments.photos", "seal.png"), ("", "batch-record.pdf")}
+    assert {(a["field"], a["name"]) for a in body["attachments"]} == {
+        ("attachments.photos", "seal.png"),
+        ("", "batch-record.pdf"),
+    }
     # The document picked on the form is a related item, at the version the reporter saw.
     [link] = body["links"]
-    assert (link["type"], link["number"], link["version"], link["source"]) == ("document", effective_document.number, "1.0", "report_form")
+    assert (link["type"], link["number"], link["version"], link["source"]) == (
+        "document",
+        effective_document.number,
+        "1.0",
+        "report_form",
+    )
     assert len(stored_files(media_root)) == 2 + 1  # the two attachments and the document's own file
 
     download = client_for(basic_user).get(next(a["download_url"] for a in body["attachments"] if a["field"]))
@@ -129,10 +137,17 @@ def test_an_oversized_photo_is_413(client_for, basic_user, settings):
 
 
 def test_the_severity_suggestion_shown_is_kept_beside_the_choice(client_for, basic_user):
-    suggestion = {"severity": "Medium", "confidence": 0.71, "rationale": "Similar to earlier seal issues", "method": "similar_history"}
-    body = client_for(basic_user).post(
-        URL, {"form_data": report_answers(severity="High"), "severity_suggestion": suggestion}, format="json"
-    ).json()
+    suggestion = {
+        "severity": "Medium",
+        "confidence": 0.71,
+        "rationale": "Similar to earlier seal issues",
+        "method": "similar_history",
+    }
+    body = (
+        client_for(basic_user)
+        .post(URL, {"form_data": report_answers(severity="High"), "severity_suggestion": suggestion}, format="json")
+        .json()
+    )
     assert body["severity"] == "High" and body["severity_suggestion"] == suggestion
     bad = client_for(basic_user).post(
         URL, {"form_data": report_answers(), "severity_suggestion": {"severity": "Huge", "confidence": 3}}, format="json"

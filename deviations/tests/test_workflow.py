@@ -101,7 +101,9 @@ def test_updates_need_a_reason_and_the_row_version_read(client_for, qa_user):
     assert no_reason.status_code == 422 and no_reason.json()["detail"][0]["loc"] == ["body", "reason"]
     no_version = qa.put(f"{URL}{deviation.pk}", {"title": "New", "reason": "Clearer"}, format="json")
     assert no_version.status_code == 422 and no_version.json()["error_code"] == "ROW_VERSION_REQUIRED"
-    ok = qa.put(f"{URL}{deviation.pk}", {"title": "New", "reason": "Clearer"}, format="json", HTTP_IF_MATCH=f'"{deviation.row_version}"')
+    ok = qa.put(
+        f"{URL}{deviation.pk}", {"title": "New", "reason": "Clearer"}, format="json", HTTP_IF_MATCH=f'"{deviation.row_version}"'
+    )
     assert ok.status_code == 200 and ok.json()["title"] == "New"
     stale = qa.put(f"{URL}{deviation.pk}", {"title": "Newer", "reason": "x", "row_version": deviation.row_version}, format="json")
     assert stale.status_code == 409 and stale.json()["error_code"] == "VERSION_CONFLICT"
