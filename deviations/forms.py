@@ -1,5 +1,5 @@
-"""Forms of the deviation form pages (shape only: the rules are in deviations/definition.py and
-deviations/forms_engine.py, which the views call).
+"""Forms of the deviation pages and the deviation form pages (shape only: the rules are in the
+services, deviations/definition.py and deviations/forms_engine.py, which the views call).
 
 `AnswersForm` is the reusable renderer's form: built from a form template version, one input per
 field named "<section>.<field>", rendered by the include "deviations/includes/form_renderer.html".
@@ -22,14 +22,16 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.urls import reverse
 
+from accounts.models import User
 from documents.files import ALLOWED_TYPES
 from qms.errors import DomainError, InvalidInputs
 
+from . import limits, pickers
 from . import options as option_sources
-from . import pickers
 from .definition import SUGGESTERS
 from .forms_engine import TRUE_WORDS, max_length_of, resolve_date_bound
-from .models import FILE_TYPES, PICKER_TYPES, FieldType, FormTemplate
+from .links import LINK_TYPES
+from .models import FILE_TYPES, PICKER_TYPES, Area, Category, FieldType, FormTemplate, RootCauseMethod, Severity
 
 # --- the renderer --------------------------------------------------------------------------------------
 
@@ -276,3 +278,136 @@ def _typed(kind: str, text: str | None):
 
 class PublishForm(forms.Form):
     reason = forms.CharField(max_length=2000, help_text="Why this version becomes the reporting form (audit trail)")
+
+
+# --- deviation pages --------------------------------------------------------------------------------------
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+STATUS_CHOICES = [
+    ("", "Any status"),
+    ("reported", "Reported"),
+    ("under_investigation", "Under investigation"),
+    ("qa_review", "QA review"),
+    ("closed", "Closed"),
+    ("cancelled", "Cancelled"),
+]
+
+
+class DeviationFilterForm(forms.Form):
+    """The list page's filters (the same names as the API's query parameters, deviations/filters.py)."""
+
+    search = forms.CharField(required=False, max_length=limits.SEARCH, label="Text")
+    status = forms.ChoiceField(required=False, choices=STATUS_CHOICES)
+    severity = forms.ChoiceField(required=False, choices=[("", "Any severity"), *Severity.choices])
+    category = forms.ModelChoiceField(Category.objects.all(), required=False, empty_label="Any category")
+    area = forms.ModelChoiceField(Area.objects.all(), required=False, empty_label="Any area")
+    owner = forms.ModelChoiceField(
+        User.objects.filter(is_active=True).order_by("username"), required=False, empty_label="Any owner"
+    )
+    overdue = forms.ChoiceField(required=False, choices=[("", "Due or not"), ("true", "Overdue"), ("false", "Not overdue")])
+    date_from = forms.DateField(required=False, widget=DateInput, label="Reported from")
+    date_to = forms.DateField(required=False, widget=DateInput, label="Reported to")
+
+
+class ReportAttachmentsForm(forms.Form):
+    """Further files with a report (besides the form's own image and file fields)."""
+
+    attachments = forms.Field(
+        required=False,
+        label="Other attachments",
+        widget=MultipleFileInput(attrs={"multiple": True, "accept": ",".join(sorted(ALLOWED_TYPES))}),
+        help_text="Any further records: PDF, Word, Excel, text, Markdown, PNG or JPEG.",
+    )
+
+
+_CAPA_CHOICES = [("", "Not decided yet"), ("yes", "Yes: a CAPA is raised"), ("no", "No CAPA (give the rationale)")]
+
+
+class DeviationEditForm(forms.Form):
+    """Classification, investigation, CAPA decision, owner and due date, with the reason (audit
+    trail) and the row_version the page was built from."""
+
+    title = forms.CharField(max_length=limits.TITLE)
+    description = forms.CharField(max_length=limits.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 4}))
+    occurred_at = forms.DateField(widget=DateInput, label="Occurred on")
+    discovered_at = forms.DateField(required=False, widget=DateInput, label="Discovered on")
+    area = forms.ModelChoiceField(Area.objects.all())
+    category = forms.ModelChoiceField(Category.objects.all())
+    product = forms.CharField(required=False, max_length=limits.PRODUCT)
+    batch = forms.CharField(required=False, max_length=limits.BATCH, label="Batch / lot")
+    severity = forms.ChoiceField(choices=Severity.choices)
+    severity_rationale = forms.CharField(required=False, max_length=limits.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 2}))
+    immediate_action = forms.CharField(required=False, max_length=limits.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 2}))
+    impact_assessment = forms.CharField(required=False, max_length=limits.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 3}))
+    root_cause = forms.CharField(required=False, max_length=limits.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 3}))
+    root_cause_method = forms.ChoiceField(required=False, choices=[("", "—"), *RootCauseMethod.choices])
+    capa_required = forms.ChoiceField(required=False, choices=_CAPA_CHOICES, label="CAPA required")
+    capa_decision_rationale = forms.CharField(
+        required=False, max_length=limits.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 2}), label="CAPA decision rationale"
+    )
+    owner = forms.ModelChoiceField(
+        User.objects.filter(is_active=True, role__permissions__codename="deviations.edit").distinct().order_by("full_name"),
+        required=False,
+        empty_label="Nobody yet",
+        help_text="Who investigates",
+    )
+    due_date = forms.DateField(widget=DateInput, help_text="Changing the severity moves it by its rule unless you change it too")
+    reason = forms.CharField(max_length=limits.REASON, help_text="Why it changes (audit trail)")
+    row_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    EDITABLE = [
+        "title",
+        "description",
+        "occurred_at",
+        "discovered_at",
+        "area",
+        "category",
+        "product",
+        "batch",
+        "severity",
+        "severity_rationale",
+        "immediate_action",
+        "impact_assessment",
+        "root_cause",
+        "root_cause_method",
+        "capa_required",
+        "capa_decision_rationale",
+        "owner",
+        "due_date",
+    ]
+
+    @classmethod
+    def initial_for(cls, deviation) -> dict:
+        initial = {name: getattr(deviation, name) for name in cls.EDITABLE}
+        initial["capa_required"] = {True: "yes", False: "no", None: ""}[deviation.capa_required]
+        initial["row_version"] = deviation.row_version
+        return initial
+
+    def changes(self) -> dict:
+        """The fields whose value differs from the page's initial values, typed for the service."""
+        data = dict(self.cleaned_data)
+        data["capa_required"] = {"yes": True, "no": False}.get(data["capa_required"])
+        initial = dict(self.initial, capa_required={"yes": True, "no": False}.get(self.initial.get("capa_required")))
+        return {name: data[name] for name in self.EDITABLE if data[name] != initial.get(name)}
+
+
+class LinkForm(forms.Form):
+    target_type = forms.ChoiceField(choices=[(name, kind.label) for name, kind in LINK_TYPES.items()], label="Kind")
+    target = forms.CharField(max_length=limits.LINK_TARGET, label="Number", help_text="e.g. SOP-0001 or DEV-2026-0003")
+    version = forms.CharField(
+        required=False, max_length=limits.VERSION, help_text="Documents: the version (default: the one you see)"
+    )
+    reason = forms.CharField(max_length=limits.REASON, help_text="Why they are related (audit trail)")
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=limits.REASON)
+
+
+class AttachmentsForm(forms.Form):
+    files = forms.Field(widget=MultipleFileInput(attrs={"multiple": True, "accept": ",".join(sorted(ALLOWED_TYPES))}))
+    description = forms.CharField(required=False, max_length=limits.DESCRIPTION)

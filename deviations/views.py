@@ -1,10 +1,16 @@
-"""Pages: the deviation form list, the form editor for QA Managers (sections and fields added,
-changed, reordered and removed; preview as the reporter sees it; publish), and the picker search
-the form renderer's htmx pickers call. Every change goes through deviations.services, like the API."""
+"""Pages: deviations (list with filters and badges, report through the active form, detail with
+the workflow kit's panel, answers by section, attachments, related items both ways and recurrence,
+the investigation form, links and attachments added), the deviation form list, the form editor for
+QA Managers (sections and fields added, changed, reordered and removed; preview as the reporter
+sees it; publish), and the picker search the htmx pickers call. Every change goes through
+deviations.services, like the API; approve and transitions are the workflow kit's pages."""
+
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,14 +19,273 @@ from django.views.decorators.http import require_GET, require_POST
 from documents import files
 from qms.errors import DomainError, InvalidInputs
 from qms.pages import message_for, permission_required
+from qms.permissions import has
+from workflows.views import workflow_panel
 
 from . import definition as d
 from . import pickers, selectors, services, usage
-from .forms import AnswersForm, DetailsForm, FieldForm, NewFormTemplateForm, PublishForm, SectionForm
+from .api import attachment_response
+from .filters import DeviationFilter
+from .forms import (
+    AnswersForm,
+    AttachmentsForm,
+    DetailsForm,
+    DeviationEditForm,
+    DeviationFilterForm,
+    FieldForm,
+    LinkForm,
+    NewFormTemplateForm,
+    PublishForm,
+    ReasonForm,
+    ReportAttachmentsForm,
+    SectionForm,
+)
 from .forms_engine import validate_answers
-from .models import FieldType, FormStatus
+from .links import LINK_TYPES
+from .models import FieldType, FormStatus, Severity
 
 MANAGE = "deviations.manage_forms"
+VIEW, CREATE, EDIT = "deviations.view", "deviations.create", "deviations.edit"
+PAGE_SIZE = 25
+SEVERITY_BADGES = {
+    Severity.LOW: "",
+    Severity.MEDIUM: "badge-warn",
+    Severity.HIGH: "badge-danger",
+    Severity.CRITICAL: "badge-danger",
+}
+
+
+def reader_page(view):
+    """Deviation pages for reporters (their own) and holders of deviations.view (all): the login
+    page for anonymous users, 403 for others."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not (has(request.user, VIEW) or has(request.user, CREATE)):
+            raise PermissionDenied("You need the 'deviations.view' or 'deviations.create' permission to open this page.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _deviation(request, pk):
+    return get_object_or_404(selectors.deviation_detail_queryset(request.user), pk=pk)
+
+
+# --- deviations ------------------------------------------------------------------------------------------
+
+
+@reader_page
+def deviation_list(request):
+    params = request.GET.copy()
+    params.pop("page", None)
+    filter_form = DeviationFilterForm(request.GET or None)
+    filterset = DeviationFilter(params, queryset=selectors.deviation_list(request.user).order_by("-created_at", "-pk"))
+    deviations = filterset.qs if filterset.is_valid() else selectors.deviation_list(request.user).none()
+    page = Paginator(deviations, PAGE_SIZE).get_page(request.GET.get("page"))
+    for deviation in page:
+        deviation.overdue = selectors.is_overdue(deviation)
+        deviation.severity_badge = SEVERITY_BADGES.get(deviation.severity, "")
+    return render(
+        request,
+        "deviations/list.html",
+        {
+            "page": page,
+            "filter_form": filter_form,
+            "query": params.urlencode(),
+            "can_report": has(request.user, CREATE),
+            "sees_all": selectors.sees_all(request.user),
+        },
+    )
+
+
+@permission_required(CREATE)
+def deviation_report(request):
+    """The active report form (plain fields work without JavaScript) and further attachments."""
+    version = selectors.active_form_template()
+    if version is None:
+        messages.error(request, "No deviation report form is active: a QA Manager publishes one.")
+        return redirect("deviations:list")
+    answers_form = AnswersForm(request.POST or None, request.FILES or None, version=version)
+    extra = ReportAttachmentsForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        try:
+            files.check_request_size(request.META.get("CONTENT_LENGTH"))
+            if answers_form.is_valid() and extra.is_valid():
+                deviation = services.report_deviation(
+                    actor=request.user,
+                    form_data=answers_form.form_data(),
+                    files_by_field=answers_form.files_data(),
+                    attachments=request.FILES.getlist("attachments"),
+                )
+                messages.success(request, f"{deviation.number} reported. QA has been told; you can follow it here.")
+                return redirect(deviation.get_absolute_url())
+        except DomainError as exc:
+            loc = exc.problems[0][0] if isinstance(exc, InvalidInputs) else exc.extra.get("loc") or []
+            if loc[:1] == ["attachments"]:
+                extra.add_error("attachments", message_for(exc))
+            else:
+                answers_form.add_problems(exc)
+    return render(
+        request,
+        "deviations/report.html",
+        {"answers_form": answers_form, "extra_form": extra, "version": version},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@reader_page
+def deviation_detail(request, pk):
+    deviation = _deviation(request, pk)
+    detail = selectors.deviation_detail(deviation, request.user)
+    kind = deviation.workflow_instance.current_state.kind
+    user = request.user
+    can_edit = has(user, EDIT) and kind in services.CONTENT_EDITABLE_KINDS
+    can_link = has(user, EDIT) and kind not in services.READ_ONLY_KINDS
+    return render(
+        request,
+        "deviations/detail.html",
+        {
+            "deviation": deviation,
+            "detail": detail,
+            "overdue": selectors.is_overdue(deviation),
+            "severity_badge": SEVERITY_BADGES.get(deviation.severity, ""),
+            "panel": workflow_panel(request, deviation, detail.workflow),
+            "can_edit": can_edit,
+            "can_link": can_link,
+            "link_form": LinkForm(),
+            "link_types": [
+                (name, kind.label, kind.available, kind.picker.unavailable_reason) for name, kind in LINK_TYPES.items()
+            ],
+            "attachments_form": AttachmentsForm(),
+            "can_view_audit": has(user, "audit.view") or has(user, "signatures.view"),
+        },
+    )
+
+
+@permission_required(EDIT)
+def deviation_edit(request, pk):
+    deviation = _deviation(request, pk)
+    initial = DeviationEditForm.initial_for(deviation)
+    form = DeviationEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_deviation(
+                actor=request.user,
+                deviation=deviation,
+                changes=form.changes(),
+                reason=form.cleaned_data["reason"],
+                row_version=form.cleaned_data["row_version"],
+            )
+        except InvalidInputs as exc:
+            for loc, msg, _ in exc.problems:
+                form.add_error(loc[0] if loc and loc[0] in form.fields else None, msg)
+        except DomainError as exc:
+            form.add_error(getattr(exc, "field", None) if getattr(exc, "field", None) in form.fields else None, message_for(exc))
+        else:
+            messages.success(request, f"{deviation.number} saved.")
+            return redirect(deviation.get_absolute_url())
+    return render(request, "deviations/edit.html", {"deviation": deviation, "form": form})
+
+
+@require_POST
+@permission_required(EDIT)
+def deviation_link(request, pk):
+    deviation = _deviation(request, pk)
+    form = LinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Not linked: " + _form_errors(form))
+        return redirect(deviation.get_absolute_url() + "#related")
+    data = form.cleaned_data
+    try:
+        link = services.link_record(
+            actor=request.user,
+            deviation=deviation,
+            target_type=data["target_type"],
+            target=data["target"],
+            version=data["version"] or None,
+            reason=data["reason"],
+        )
+    except DomainError as exc:
+        messages.error(request, f"Not linked: {_problems_text(exc)}")
+    else:
+        messages.success(request, f"{deviation.number} is now linked to {link.target_number}.")
+    return redirect(deviation.get_absolute_url() + "#related")
+
+
+@require_POST
+@permission_required(EDIT)
+def deviation_unlink(request, pk, link_id):
+    deviation = _deviation(request, pk)
+    link = get_object_or_404(deviation.links.all(), pk=link_id)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Not unlinked: a reason is required.")
+    else:
+        try:
+            services.unlink_record(actor=request.user, deviation=deviation, link=link, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            messages.error(request, f"Not unlinked: {message_for(exc)}")
+        else:
+            messages.success(request, f"The link to {link.target_number} was removed (it stays on record).")
+    return redirect(deviation.get_absolute_url() + "#related")
+
+
+@require_POST
+@permission_required(EDIT)
+def deviation_attach(request, pk):
+    deviation = _deviation(request, pk)
+    try:
+        files.check_request_size(request.META.get("CONTENT_LENGTH"))
+        form = AttachmentsForm(request.POST, request.FILES)
+        form.is_valid()
+        services.add_attachments(
+            actor=request.user,
+            deviation=deviation,
+            uploads=request.FILES.getlist("files"),
+            description=form.cleaned_data.get("description") or "",
+        )
+    except DomainError as exc:
+        messages.error(request, f"Not attached: {_problems_text(exc)}")
+    else:
+        messages.success(request, "Attached.")
+    return redirect(deviation.get_absolute_url() + "#attachments")
+
+
+@reader_page
+def attachment_download(request, pk, attachment_id):
+    deviation = _deviation(request, pk)
+    return attachment_response(request.user, deviation, get_object_or_404(deviation.attachments.all(), pk=attachment_id))
+
+
+@require_GET
+@permission_required(EDIT)
+def link_target_search(request):
+    """htmx: records of the chosen kind the user may link, as buttons that fill the link form's number."""
+    kind = LINK_TYPES.get(request.GET.get("target_type", ""))
+    if kind is None:
+        raise Http404("No such kind of record.")
+    query = request.GET.get("q", "")[:100]
+    picker = kind.picker
+    return render(
+        request,
+        "deviations/picker_results.html",
+        {
+            "results": picker.search(request.user, query) if picker.available else [],
+            "picker": picker,
+            "query": query,
+            "target": "target",
+        },
+    )
+
+
+def _form_errors(form) -> str:
+    return "; ".join(f"{form.fields[f].label or f if f in form.fields else f}: {' '.join(e)}" for f, e in form.errors.items())
+
+
+# --- report forms ------------------------------------------------------------------------------------------
 
 
 def _template(request, pk):

@@ -101,7 +101,7 @@ class DeviationFactory(factory.Factory):
     class Meta:
         model = Deviation
 
-    reporter = factory.SubFactory(UserFactory, role_name="User")
+    reporter = factory.SubFactory(UserFactory, role_name="User", username=factory.Sequence(lambda n: f"reporter{n}"))
     title = factory.Sequence(lambda n: f"Deviation {n}")
     severity = "High"
     category = "Process"
@@ -118,7 +118,7 @@ class DeviationFactory(factory.Factory):
         answers = report_answers(title=title, severity=severity, category=category, area=area, product=product)
         deviation = services.report_deviation(actor=reporter, form_data=answers)
         steps = STATES.index(state)
-        investigator = investigator or (UserFactory(role_name="QA") if steps else None)
+        investigator = investigator or (UserFactory(role_name="QA", username=f"investigator-{deviation.pk}") if steps else None)
         if steps >= 1:
             records_services.transition_record(actor=investigator, record=deviation, name="start_investigation")
         if steps >= 2:
