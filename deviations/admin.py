@@ -1,18 +1,104 @@
-"""Admin for deviation report forms. Saving goes through deviations.services, like the API and the
-editor pages: the definition is checked as a whole (every problem shown on the form, nothing
-saved), a published version is never changed (saving it makes a new draft version), and
-publishing needs a reason. Versions are history and are never deleted."""
+"""Admin for deviations: the categories, areas and due-date rules per severity (saved through
+deviations.services: validated, audited with old and new values; never deleted, deactivated
+instead), deviations themselves read-only (they change through their pages and the API), and the
+report forms. Form saving goes through deviations.services, like the API and the editor pages: the
+definition is checked as a whole (every problem shown on the form, nothing saved), a published
+version is never changed (saving it makes a new draft version), and publishing needs a reason.
+Versions are history and are never deleted."""
 
 import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils.html import format_html
 
 from accounts.admin import ServiceErrorsAsMessages
+from qms.admin_services import SavedThroughServices
 
-from . import selectors, services, usage
+from . import limits, selectors, services, usage
 from .definition import definition_problems, normalise
-from .models import FormStatus, FormTemplate
+from .models import Area, Category, Deviation, FormStatus, FormTemplate, SeverityDueRule
+
+
+class _ReasonForm(forms.ModelForm):
+    reason = forms.CharField(
+        required=False,
+        max_length=limits.REASON,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why it changes (audit trail).",
+    )
+
+
+class _SettingAdmin(SavedThroughServices, admin.ModelAdmin):
+    """Saved through a deviations.services function `save(actor=, obj=, data=, reason=)`."""
+
+    form = _ReasonForm
+    readonly_fields = ["row_version"]
+
+    def save_through(self, *, actor, obj, data: dict, reason: str):
+        raise NotImplementedError
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deviations keep their category, area and history; deactivate instead
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in obj.audit_fields if name in form.cleaned_data}
+        saved = self.save_through(
+            actor=request.user, obj=obj if change else None, data=data, reason=form.cleaned_data.get("reason", "")
+        )
+        obj.pk, obj.row_version = saved.pk, saved.row_version
+
+
+@admin.register(Category)
+class CategoryAdmin(_SettingAdmin):
+    list_display = ["name", "is_active", "description"]
+    list_filter = ["is_active"]
+    search_fields = ["name"]
+
+    def save_through(self, *, actor, obj, data, reason):
+        return services.save_category(actor=actor, category=obj, data=data, reason=reason)
+
+
+@admin.register(Area)
+class AreaAdmin(_SettingAdmin):
+    list_display = ["name", "site", "is_active"]
+    list_filter = ["is_active", "site"]
+    search_fields = ["name", "site"]
+
+    def save_through(self, *, actor, obj, data, reason):
+        return services.save_area(actor=actor, area=obj, data=data, reason=reason)
+
+
+@admin.register(SeverityDueRule)
+class SeverityDueRuleAdmin(_SettingAdmin):
+    list_display = ["severity", "due_days"]
+
+    def save_through(self, *, actor, obj, data, reason):
+        return services.save_due_rule(actor=actor, rule=obj, data=data, reason=reason)
+
+
+@admin.register(Deviation)
+class DeviationAdmin(admin.ModelAdmin):
+    """Read-only: deviations change through their pages and the API (workflow, reasons, signatures)."""
+
+    list_display = ["number", "title", "status", "severity", "category", "area", "owner", "due_date", "page"]
+    list_filter = ["status", "severity", "category", "area"]
+    search_fields = ["number", "title", "product", "batch"]
+    list_select_related = ["category", "area", "owner"]
+    exclude = ["form_answers", "severity_suggestion"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Page")
+    def page(self, obj):
+        return format_html('<a href="{}">open</a>', obj.get_absolute_url())
 
 
 class FormTemplateAdminForm(forms.ModelForm):

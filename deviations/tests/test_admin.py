@@ -83,3 +83,58 @@ def test_changing_the_active_form_saves_a_new_draft_and_publishing_needs_a_reaso
     old = admin_client.get(url).content.decode()
     assert 'name="sections"' not in old  # older versions are read-only
     assert admin_client.post(reverse("admin:deviations_formtemplate_delete", args=[draft.pk]), {"post": "yes"}).status_code == 403
+
+
+# --- categories, areas, due-date rules, deviations ------------------------------------------------------------
+
+
+def test_categories_areas_and_due_rules_are_saved_through_the_services(admin_client, admin_user):
+    from deviations.models import Area, Category, SeverityDueRule
+
+    added = admin_client.post(
+        reverse("admin:deviations_category_add"), {"name": "Cleaning", "description": "", "is_active": "on"}
+    )
+    assert added.status_code == 302
+    category = Category.objects.get(name="Cleaning")
+    created = AuditEvent.objects.get(resource_type="deviation_category", resource_id=category.pk)
+    assert created.action == "create" and created.actor_id == admin_user.pk
+    # Offered by the report form at once (options_from), without a new form version.
+    active = admin_client.get("/api/deviations/form-templates/active").json()
+    category_field = next(f for s in active["sections"] for f in s["fields"] if f["key"] == "category")
+    assert {"value": "Cleaning", "label": "Cleaning"} in category_field["options"]
+
+    area = Area.objects.get(name="Warehouse")
+    admin_client.post(
+        reverse("admin:deviations_area_change", args=[area.pk]),
+        {"name": "Warehouse", "site": "North site", "description": "", "reason": "Moved"},
+    )
+    changed = AuditEvent.objects.get(resource_type="deviation_area", resource_id=area.pk)
+    assert (changed.old_values, changed.new_values, changed.reason) == ({"site": "Main site"}, {"site": "North site"}, "Moved")
+
+    rule = SeverityDueRule.objects.get(severity="High")
+    refused = admin_client.post(
+        reverse("admin:deviations_severityduerule_change", args=[rule.pk]), {"severity": "High", "due_days": 0}
+    )
+    assert refused.status_code == 200 and SeverityDueRule.objects.get(pk=rule.pk).due_days == 15
+    admin_client.post(reverse("admin:deviations_severityduerule_change", args=[rule.pk]), {"severity": "High", "due_days": 10})
+    assert SeverityDueRule.objects.get(pk=rule.pk).due_days == 10
+    assert AuditEvent.objects.filter(resource_type="deviation_due_rule", resource_id=rule.pk, action="update").exists()
+    assert admin_client.get(reverse("admin:deviations_category_delete", args=[category.pk])).status_code == 403
+
+
+def test_the_configuration_services_check_their_permission(qa_user):
+    from deviations import services
+    from qms.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.save_category(actor=qa_user, category=None, data={"name": "Sneaky"})
+
+
+def test_deviations_are_read_only_in_the_admin(admin_client):
+    from .factories import DeviationFactory
+
+    deviation = DeviationFactory()
+    page = admin_client.get(reverse("admin:deviations_deviation_change", args=[deviation.pk]))
+    assert page.status_code == 200 and deviation.number in page.content.decode()
+    assert admin_client.get(reverse("admin:deviations_deviation_add")).status_code == 403
+    assert admin_client.post(reverse("admin:deviations_deviation_change", args=[deviation.pk]), {"title": "x"}).status_code == 403
