@@ -106,7 +106,7 @@ def test_categories_areas_and_due_rules_are_saved_through_the_services(admin_cli
     area = Area.objects.get(name="Warehouse")
     admin_client.post(
         reverse("admin:deviations_area_change", args=[area.pk]),
-        {"name": "Warehouse", "site": "North site", "description": "", "reason": "Moved"},
+        {"name": "Warehouse", "site": "North site", "description": "", "is_active": "on", "reason": "Moved"},
     )
     changed = AuditEvent.objects.get(resource_type="deviation_area", resource_id=area.pk)
     assert (changed.old_values, changed.new_values, changed.reason) == ({"site": "Main site"}, {"site": "North site"}, "Moved")
