@@ -1,4 +1,5 @@
-"""Loads demo data: one user per role, two groups and a few controlled documents (idempotent).
+"""Loads demo data: one user per role, two groups, a few controlled documents and deviations
+(deviations/demo.py) (idempotent).
 Refuses to run when DEBUG is off.
 
 The demo documents are made through the documents and workflow services (so every step, signature
@@ -7,6 +8,8 @@ the default workflow needs one QA Manager and one QA approval and never the auth
 documents that go through review are authored by the administrator.
 """
 
+import io
+
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
@@ -14,6 +17,7 @@ from django.db import transaction
 
 from accounts.models import Group, Role, User
 from audit import services as audit
+from deviations.demo import seed as seed_deviations
 
 # The password is deliberately simple so that the API examples work verbatim on a demo install.
 DEMO_PASSWORD = "password"
@@ -97,6 +101,7 @@ class Command(BaseCommand):
                     )
         documents = seed_documents()
         if options["quiet"]:
+            seed_deviations(io.StringIO())
             return
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new users)."))
         base = options["base_url"].rstrip("/")
@@ -111,6 +116,7 @@ class Command(BaseCommand):
             for line in documents:
                 self.stdout.write(f"  {line}")
             self.stdout.write("")
+        seed_deviations(self.stdout)
         self.stdout.write(f"  Pages: {base}/   API docs: {base}/docs   Admin: {base}/admin/")
 
 
