@@ -297,6 +297,11 @@ STATUS_CHOICES = [
 ]
 
 
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.display_name
+
+
 class DeviationFilterForm(forms.Form):
     """The list page's filters (the same names as the API's query parameters, deviations/filters.py)."""
 
@@ -305,9 +310,7 @@ class DeviationFilterForm(forms.Form):
     severity = forms.ChoiceField(required=False, choices=[("", "Any severity"), *Severity.choices])
     category = forms.ModelChoiceField(Category.objects.all(), required=False, empty_label="Any category")
     area = forms.ModelChoiceField(Area.objects.all(), required=False, empty_label="Any area")
-    owner = forms.ModelChoiceField(
-        User.objects.filter(is_active=True).order_by("username"), required=False, empty_label="Any owner"
-    )
+    owner = UserChoiceField(User.objects.filter(is_active=True).order_by("full_name"), required=False, empty_label="Any owner")
     overdue = forms.ChoiceField(required=False, choices=[("", "Due or not"), ("true", "Overdue"), ("false", "Not overdue")])
     date_from = forms.DateField(required=False, widget=DateInput, label="Reported from")
     date_to = forms.DateField(required=False, widget=DateInput, label="Reported to")
@@ -349,7 +352,7 @@ class DeviationEditForm(forms.Form):
     capa_decision_rationale = forms.CharField(
         required=False, max_length=limits.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 2}), label="CAPA decision rationale"
     )
-    owner = forms.ModelChoiceField(
+    owner = UserChoiceField(
         User.objects.filter(is_active=True, role__permissions__codename="deviations.edit").distinct().order_by("full_name"),
         required=False,
         empty_label="Nobody yet",
