@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 
 from audit.changes import AuditedFieldsMixin
@@ -268,6 +269,7 @@ class Deviation(AuditedFieldsMixin, models.Model):
         indexes = [
             models.Index(fields=["category", "created_at"], name="deviation_category_reported"),
             models.Index(fields=["area", "created_at"], name="deviation_area_reported"),
+            models.Index(Upper("product"), "created_at", name="deviation_product_reported"),
             models.Index(fields=["owner", "status"], name="deviation_owner_status"),
             models.Index(fields=["status", "due_date"], name="deviation_status_due"),
         ]

@@ -105,7 +105,7 @@ class DeviationPicker(Picker):
     def _visible(self, user):
         from .selectors import visible_deviations
 
-        return visible_deviations(user)
+        return visible_deviations(user).select_related(None).only("pk", "number", "title")
 
     def resolve(self, user, tokens: list) -> dict:
         ids = [t for t in tokens if isinstance(t, int)]

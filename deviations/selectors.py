@@ -12,6 +12,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from qms.permissions import has
@@ -148,10 +149,12 @@ def deviation_links(deviation: Deviation, user) -> list[dict]:
 
 def deviations_linking_to(user, target_type: str, target_id: int) -> QuerySet[Link]:
     """Active links of deviations `user` may see to one record (e.g. the deviations citing a document)."""
+    links = Link.objects.filter(target_type=target_type, target_id=target_id, removed_at__isnull=True)
+    if not sees_all(user):
+        links = links.filter(deviation__in=visible_deviations(user).values("pk"))
     return (
-        Link.objects.filter(target_type=target_type, target_id=target_id, removed_at__isnull=True)
-        .filter(deviation__in=visible_deviations(user).values("pk"))
-        .select_related("deviation", "created_by")
+        links.select_related("deviation", "created_by")
+        .defer(*(f"deviation__{name}" for name in _LIST_DEFERRED))
         .order_by("created_at", "pk")
     )
 
@@ -178,9 +181,10 @@ def recurrence(deviation: Deviation, user, *, limit: int = RECURRENCE_LIMIT) -> 
     since = deviation.created_at - datetime.timedelta(days=RECURRENCE_DAYS)
     same = Q(category_id=deviation.category_id) | Q(area_id=deviation.area_id)
     if deviation.product:
-        same |= Q(product__iexact=deviation.product)
+        same |= Q(product_key=deviation.product.upper())  # the index on UPPER(product)
     earlier = (
         visible_deviations(user)
+        .alias(product_key=Upper("product"))
         .filter(same, created_at__gte=since, created_at__lt=deviation.created_at)
         .exclude(pk=deviation.pk)
         .defer(*_LIST_DEFERRED)
