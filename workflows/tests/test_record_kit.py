@@ -275,7 +275,7 @@ def test_an_approval_check_also_guards_signed_transitions(client_for, make_user,
 
 def test_the_kit_services_check_their_own_permissions(make_user, make_sample):
     record = make_sample(root_cause="Known")
-    reader, nobody = make_user("User"), make_user(None)
+    reader, nobody = make_user("Auditor"), make_user(None)  # the auditor reads (deviations.view), nothing more
     with pytest.raises(PermissionDenied, match="deviations.edit"):
         records_services.transition_record(actor=reader, record=record, name="submit")
     with pytest.raises(PermissionDenied, match="deviations.edit"):
