@@ -31,7 +31,7 @@ from . import options as option_sources
 from .definition import SUGGESTERS
 from .forms_engine import TRUE_WORDS, max_length_of, resolve_date_bound
 from .links import LINK_TYPES
-from .models import FILE_TYPES, PICKER_TYPES, Area, Category, FieldType, FormTemplate, RootCauseMethod, Severity
+from .models import FILE_TYPES, PICKER_TYPES, Area, Category, Deviation, FieldType, FormTemplate, RootCauseMethod, Severity
 
 # --- the renderer --------------------------------------------------------------------------------------
 
@@ -362,26 +362,7 @@ class DeviationEditForm(forms.Form):
     reason = forms.CharField(max_length=limits.REASON, help_text="Why it changes (audit trail)")
     row_version = forms.IntegerField(widget=forms.HiddenInput)
 
-    EDITABLE = [
-        "title",
-        "description",
-        "occurred_at",
-        "discovered_at",
-        "area",
-        "category",
-        "product",
-        "batch",
-        "severity",
-        "severity_rationale",
-        "immediate_action",
-        "impact_assessment",
-        "root_cause",
-        "root_cause_method",
-        "capa_required",
-        "capa_decision_rationale",
-        "owner",
-        "due_date",
-    ]
+    EDITABLE = Deviation.UPDATABLE_FIELDS
 
     @classmethod
     def initial_for(cls, deviation) -> dict:

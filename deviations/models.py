@@ -123,48 +123,46 @@ class RootCauseMethod(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class Category(AuditedFieldsMixin, models.Model):
+class ListEntry(AuditedFieldsMixin, models.Model):
+    """An entry of a list QA keeps in the admin (categories, areas): named once, deactivated rather
+    than deleted (deviations keep pointing at it), offered by report forms while active."""
+
+    name = models.CharField(max_length=limits.NAME, unique=True)
+    description = models.TextField(blank=True, max_length=limits.DESCRIPTION)
+    is_active = models.BooleanField(default=True, help_text="Inactive entries are no longer offered when reporting.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    row_version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(ListEntry):
     """A deviation category (Equipment, Process, ...); the report form's category choices."""
 
     audit_resource_type = "deviation_category"
     audit_fields = ["name", "description", "is_active"]
 
-    name = models.CharField(max_length=limits.NAME, unique=True)
-    description = models.TextField(blank=True, max_length=limits.DESCRIPTION)
-    is_active = models.BooleanField(default=True, help_text="Inactive categories are no longer offered when reporting.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    row_version = models.PositiveIntegerField(default=1, editable=False)
-
-    class Meta:
-        ordering = ["name"]
+    class Meta(ListEntry.Meta):
         verbose_name = "deviation category"
         verbose_name_plural = "deviation categories"
 
-    def __str__(self) -> str:
-        return self.name
 
-
-class Area(AuditedFieldsMixin, models.Model):
+class Area(ListEntry):
     """Where deviations happen (a site, building, room or line); the report form's area choices."""
 
     audit_resource_type = "deviation_area"
     audit_fields = ["name", "site", "description", "is_active"]
 
-    name = models.CharField(max_length=limits.NAME, unique=True)
     site = models.CharField(max_length=limits.SITE, blank=True)
-    description = models.TextField(blank=True, max_length=limits.DESCRIPTION)
-    is_active = models.BooleanField(default=True, help_text="Inactive areas are no longer offered when reporting.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    row_version = models.PositiveIntegerField(default=1, editable=False)
 
-    class Meta:
-        ordering = ["name"]
+    class Meta(ListEntry.Meta):
         verbose_name = "deviation area"
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class SeverityDueRule(AuditedFieldsMixin, models.Model):
@@ -192,14 +190,14 @@ class Deviation(AuditedFieldsMixin, models.Model):
     `form_answers`, with the form version used."""
 
     audit_resource_type = "deviation"
-    # What an update may change (deviations.services.update_deviation), as audited.
-    audit_fields = [
+    # What an update may change (deviations.services.update_deviation), and how it is audited.
+    UPDATABLE_FIELDS = (
         "title",
         "description",
         "occurred_at",
         "discovered_at",
-        "area.name",
-        "category.name",
+        "area",
+        "category",
         "product",
         "batch",
         "severity",
@@ -210,8 +208,11 @@ class Deviation(AuditedFieldsMixin, models.Model):
         "root_cause_method",
         "capa_required",
         "capa_decision_rationale",
-        "owner.username",
+        "owner",
         "due_date",
+    )
+    audit_fields = [
+        {"area": "area.name", "category": "category.name", "owner": "owner.username"}.get(name, name) for name in UPDATABLE_FIELDS
     ]
 
     number = models.CharField(max_length=limits.NUMBER, unique=True, editable=False)

@@ -41,7 +41,38 @@ class Picker:
         return reference if version == reference.get("version") else None
 
 
-class DocumentPicker(Picker):
+class NumberedRecordPicker(Picker):
+    """Records with a `number` and a `title` that the user may view (`visible(user)`), picked by id
+    or number and searched by number or title; `reference(record)` says how a pick is kept. The
+    CAPA module's picker can be one of these."""
+
+    search_order = "number"
+
+    def visible(self, user):
+        raise NotImplementedError
+
+    def reference(self, record) -> dict:
+        raise NotImplementedError
+
+    def resolve(self, user, tokens: list) -> dict:
+        ids = [t for t in tokens if isinstance(t, int)]
+        numbers = [t for t in tokens if isinstance(t, str)]
+        if not ids and not numbers:
+            return {}
+        found = {}
+        for record in self.visible(user).filter(Q(pk__in=ids) | Q(number__in=numbers)):
+            found[record.pk] = found[record.number.upper()] = self.reference(record)
+        return {t: found[t] for t in tokens if t in found}
+
+    def search(self, user, query: str, *, limit: int = MAX_SEARCH_RESULTS) -> list[dict]:
+        query = (query or "").strip()
+        qs = self.visible(user)
+        if query:
+            qs = qs.filter(Q(number__icontains=query) | Q(title__icontains=query))
+        return [self.reference(record) for record in qs.order_by(self.search_order)[:limit]]
+
+
+class DocumentPicker(NumberedRecordPicker):
     """Controlled documents the user may view (documents.selectors.document_list), referenced with
     the version the user sees: the effective one, or for authors and reviewers of a document that
     is not effective yet, its current version."""
@@ -50,40 +81,21 @@ class DocumentPicker(Picker):
     record_label = "document"
     plural_label = "documents"
 
-    def _visible(self, user):
+    def visible(self, user):
         from documents.selectors import document_list
 
         qs = document_list(user)
         return qs if user.has_qms_permission("documents.view") else qs.none()
 
-    def resolve(self, user, tokens: list) -> dict:
-        ids = [t for t in tokens if isinstance(t, int)]
-        numbers = [t for t in tokens if isinstance(t, str)]
-        if not ids and not numbers:
-            return {}
-        found = {}
-        for document in self._visible(user).filter(Q(pk__in=ids) | Q(number__in=numbers)):
-            ref = self.reference(document)
-            found[document.pk] = found[document.number.upper()] = ref
-        return {t: found[t] for t in tokens if t in found}
-
-    def search(self, user, query: str, *, limit: int = MAX_SEARCH_RESULTS) -> list[dict]:
-        query = (query or "").strip()
-        qs = self._visible(user)
-        if query:
-            qs = qs.filter(Q(number__icontains=query) | Q(title__icontains=query))
-        return [self.reference(d) for d in qs.order_by("number")[:limit]]
-
     def resolve_version(self, user, reference: dict, version: str) -> dict | None:
         from documents.selectors import versions_visible_to
 
-        document = self._visible(user).filter(pk=reference["id"]).first()
+        document = self.visible(user).filter(pk=reference["id"]).first()
         if document is None or not versions_visible_to(user, document).filter(version=version).exists():
             return None
         return {**reference, "version": version}
 
-    @staticmethod
-    def reference(document) -> dict:
+    def reference(self, document) -> dict:
         version = document.effective_version or document.current_version
         return {
             "type": "document",
@@ -94,38 +106,21 @@ class DocumentPicker(Picker):
         }
 
 
-class DeviationPicker(Picker):
+class DeviationPicker(NumberedRecordPicker):
     """Deviations the user may view (their own reports, or all with deviations.view); for links
     between deviations."""
 
     record_type = "deviation"
     record_label = "deviation"
     plural_label = "deviations"
+    search_order = "-number"
 
-    def _visible(self, user):
+    def visible(self, user):
         from .selectors import visible_deviations
 
         return visible_deviations(user).select_related(None).only("pk", "number", "title")
 
-    def resolve(self, user, tokens: list) -> dict:
-        ids = [t for t in tokens if isinstance(t, int)]
-        numbers = [t for t in tokens if isinstance(t, str)]
-        if not ids and not numbers:
-            return {}
-        found = {}
-        for deviation in self._visible(user).filter(Q(pk__in=ids) | Q(number__in=numbers)):
-            found[deviation.pk] = found[deviation.number.upper()] = self.reference(deviation)
-        return {t: found[t] for t in tokens if t in found}
-
-    def search(self, user, query: str, *, limit: int = MAX_SEARCH_RESULTS) -> list[dict]:
-        query = (query or "").strip()
-        qs = self._visible(user)
-        if query:
-            qs = qs.filter(Q(number__icontains=query) | Q(title__icontains=query))
-        return [self.reference(d) for d in qs.order_by("-number")[:limit]]
-
-    @staticmethod
-    def reference(deviation) -> dict:
+    def reference(self, deviation) -> dict:
         return {"type": "deviation", "id": deviation.pk, "number": deviation.number, "title": deviation.title, "version": None}
 
 

@@ -79,26 +79,7 @@ AUDITED = ["name", "description", "version", "status", "sections"]
 CONTENT_EDITABLE_KINDS = frozenset({StateKind.OPEN, StateKind.IN_PROGRESS})
 # Links may change until the deviation is closed or cancelled.
 READ_ONLY_KINDS = frozenset({StateKind.CLOSED, StateKind.CANCELLED})
-UPDATABLE = [
-    "title",
-    "description",
-    "occurred_at",
-    "discovered_at",
-    "area",
-    "category",
-    "product",
-    "batch",
-    "severity",
-    "severity_rationale",
-    "immediate_action",
-    "impact_assessment",
-    "root_cause",
-    "root_cause_method",
-    "capa_required",
-    "capa_decision_rationale",
-    "owner",
-    "due_date",
-]
+UPDATABLE = Deviation.UPDATABLE_FIELDS
 REPORT_SNAPSHOT = [
     "number",
     "title",
@@ -203,46 +184,37 @@ def _checked_uploads(uploads: list, *, field: str) -> list[tuple]:
 
 
 def _store_attachments(deviation: Deviation, checked: list[tuple], *, actor, written: list, description: str = "") -> list:
-    rows = []
+    entries = []
     for upload, name, mime, sha256 in checked:
         storage_name = files.store(f"deviations/{deviation.pk}/attachments/{name}", upload)
         written.append(storage_name)
-        rows.append(
-            Attachment.objects.create(
-                deviation=deviation,
-                name=name,
-                description=description,
-                size=upload.size,
-                mime_type=mime,
-                sha256=sha256,
-                storage_name=storage_name,
-                uploaded_by=actor,
-            )
-        )
-    return rows
+        entries.append({"name": name, "size": upload.size, "mime_type": mime, "sha256": sha256, "storage_name": storage_name})
+    return _create_attachments(deviation, actor, entries, description=description)
 
 
 def _form_attachments(deviation: Deviation, actor) -> list[Attachment]:
     """The files of the form's image and file fields, listed with the deviation's attachments."""
-    rows = []
-    for section_key, answers in deviation.form_answers.items():
-        for field_key, answer in answers.items():
-            if answer["type"] not in FILE_TYPES:
-                continue
-            for entry in answer["value"]:
-                rows.append(
-                    Attachment.objects.create(
-                        deviation=deviation,
-                        field=f"{section_key}.{field_key}",
-                        name=entry["name"],
-                        size=entry["size"],
-                        mime_type=entry["mime_type"],
-                        sha256=entry["sha256"],
-                        storage_name=entry["storage_name"],
-                        uploaded_by=actor,
-                    )
-                )
-    return rows
+    entries = [
+        {**entry, "field": f"{section_key}.{field_key}"}
+        for section_key, answers in deviation.form_answers.items()
+        for field_key, answer in answers.items()
+        if answer["type"] in FILE_TYPES
+        for entry in answer["value"]
+    ]
+    return _create_attachments(deviation, actor, entries)
+
+
+def _create_attachments(deviation: Deviation, actor, entries: list[dict], *, description: str = "") -> list[Attachment]:
+    fields = ("field", "name", "size", "mime_type", "sha256", "storage_name")
+    return [
+        Attachment.objects.create(
+            deviation=deviation,
+            description=description,
+            uploaded_by=actor,
+            **{name: entry[name] for name in fields if name in entry},
+        )
+        for entry in entries
+    ]
 
 
 def _links_from_answers(deviation: Deviation, actor) -> list[Link]:
@@ -465,23 +437,7 @@ def link_record(*, actor: User, deviation: Deviation, target_type: str, target, 
             reason=reason,
             created_by=actor,
         )
-        _touch(deviation)
-        described = _described(link)
-        audit.record(
-            action=Action.LINK,
-            resource_type=Deviation.audit_resource_type,
-            resource_id=deviation.pk,
-            actor=actor,
-            summary=f"{deviation.number} linked to {described}",
-            new_values={"link": link.pk, "target_type": link.target_type, "target": described, "target_id": link.target_id},
-            reason=reason,
-        )
-        emit(
-            DeviationEvent.LINKED,
-            deviation,
-            actor=actor,
-            data={"link": link.pk, "target_type": link.target_type, "target_id": link.target_id},
-        )
+        _record_link_change(deviation, link, actor=actor, reason=reason, removed=False)
     return link
 
 
@@ -500,29 +456,32 @@ def unlink_record(*, actor: User, deviation: Deviation, link: Link, reason: str)
         _check_state(deviation, None, "unlinked from other records")
         link.removed_at, link.removed_by, link.removal_reason = timezone.now(), actor, reason
         link.save(update_fields=["removed_at", "removed_by", "removal_reason"])
-        _touch(deviation)
-        described = _described(link)
-        audit.record(
-            action=Action.UNLINK,
-            resource_type=Deviation.audit_resource_type,
-            resource_id=deviation.pk,
-            actor=actor,
-            summary=f"{deviation.number} no longer linked to {described}",
-            old_values={"link": link.pk, "target_type": link.target_type, "target": described, "target_id": link.target_id},
-            reason=reason,
-        )
-        emit(
-            DeviationEvent.UNLINKED,
-            deviation,
-            actor=actor,
-            data={"link": link.pk, "target_type": link.target_type, "target_id": link.target_id},
-        )
+        _record_link_change(deviation, link, actor=actor, reason=reason, removed=True)
     return link
 
 
-def _described(link: Link) -> str:
+def _record_link_change(deviation: Deviation, link: Link, *, actor, reason: str, removed: bool) -> None:
+    """The deviation's row_version moves on; the link or its removal is audited and emitted."""
+    _touch(deviation)
     version = f" v{link.target_version}" if link.target_version else ""
-    return f"{link.target_type} {link.target_number}{version}"
+    described = f"{link.target_type} {link.target_number}{version}"
+    values = {"link": link.pk, "target_type": link.target_type, "target": described, "target_id": link.target_id}
+    audit.record(
+        action=Action.UNLINK if removed else Action.LINK,
+        resource_type=Deviation.audit_resource_type,
+        resource_id=deviation.pk,
+        actor=actor,
+        summary=f"{deviation.number} {'no longer linked' if removed else 'linked'} to {described}",
+        old_values=values if removed else None,
+        new_values=None if removed else values,
+        reason=reason,
+    )
+    emit(
+        DeviationEvent.UNLINKED if removed else DeviationEvent.LINKED,
+        deviation,
+        actor=actor,
+        data={"link": link.pk, "target_type": link.target_type, "target_id": link.target_id},
+    )
 
 
 # --- internals ------------------------------------------------------------------------------------------------
