@@ -13,6 +13,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from accounts.admin import ServiceErrorsAsMessages
+from audit.admin import ReadOnlyAdmin
 from qms.admin_services import SavedThroughServices
 
 from . import limits, selectors, services, usage
@@ -78,7 +79,7 @@ class SeverityDueRuleAdmin(_SettingAdmin):
 
 
 @admin.register(Deviation)
-class DeviationAdmin(admin.ModelAdmin):
+class DeviationAdmin(ReadOnlyAdmin):
     """Read-only: deviations change through their pages and the API (workflow, reasons, signatures)."""
 
     list_display = ["number", "title", "status", "severity", "category", "area", "owner", "due_date", "page"]
@@ -87,14 +88,8 @@ class DeviationAdmin(admin.ModelAdmin):
     list_select_related = ["category", "area", "owner"]
     exclude = ["form_answers", "severity_suggestion"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name not in self.exclude]
 
     @admin.display(description="Page")
     def page(self, obj):

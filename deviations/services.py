@@ -137,13 +137,12 @@ def report_deviation(
         )
         picked = _links_from_answers(deviation, actor)
         records_services.start_record(actor=actor, record=deviation, author=actor)
-        audit.record(
-            action=Action.CREATE,
-            resource_type=Deviation.audit_resource_type,
-            resource_id=deviation.pk,
-            actor=actor,
-            summary=f"Deviation {deviation.number} {deviation.title!r} reported ({deviation.severity})",
-            new_values={
+        _audit(
+            Action.CREATE,
+            deviation,
+            actor,
+            f"Deviation {deviation.number} {deviation.title!r} reported ({deviation.severity})",
+            new={
                 **snapshot(deviation, REPORT_SNAPSHOT),
                 "form_version": str(version),
                 "attachments": [{"name": a.name, "sha256": a.sha256, "storage_name": a.storage_name} for a in stored],
@@ -363,13 +362,12 @@ def add_attachments(*, actor: User, deviation: Deviation, uploads: list, descrip
         rows = _store_attachments(deviation, checked, actor=actor, written=written, description=description.strip())
         deviation.row_version += 1
         deviation.save(update_fields=["row_version", "updated_at"])
-        audit.record(
-            action=Action.ATTACH,
-            resource_type=Deviation.audit_resource_type,
-            resource_id=deviation.pk,
-            actor=actor,
-            summary=f"{len(rows)} file(s) attached to {deviation.number}: {', '.join(a.name for a in rows)}",
-            new_values={
+        _audit(
+            Action.ATTACH,
+            deviation,
+            actor,
+            f"{len(rows)} file(s) attached to {deviation.number}: {', '.join(a.name for a in rows)}",
+            new={
                 "attachments": [
                     {"name": a.name, "size": a.size, "mime_type": a.mime_type, "sha256": a.sha256, "storage_name": a.storage_name}
                     for a in rows
@@ -385,13 +383,12 @@ def record_attachment_download(*, actor: User, deviation: Deviation, attachment:
     """Audits the download of a deviation's file (the caller found the deviation visible to the actor)."""
     require_any(actor, VIEW, CREATE)
     with transaction.atomic():
-        audit.record(
-            action=Action.DOWNLOAD,
-            resource_type=Deviation.audit_resource_type,
-            resource_id=deviation.pk,
-            actor=actor,
-            summary=f"{actor.display_name} downloaded {attachment.name} of {deviation.number}",
-            new_values={"attachment": attachment.pk, "name": attachment.name, "sha256": attachment.sha256},
+        _audit(
+            Action.DOWNLOAD,
+            deviation,
+            actor,
+            f"{actor.display_name} downloaded {attachment.name} of {deviation.number}",
+            new={"attachment": attachment.pk, "name": attachment.name, "sha256": attachment.sha256},
         )
 
 
@@ -466,14 +463,13 @@ def _record_link_change(deviation: Deviation, link: Link, *, actor, reason: str,
     version = f" v{link.target_version}" if link.target_version else ""
     described = f"{link.target_type} {link.target_number}{version}"
     values = {"link": link.pk, "target_type": link.target_type, "target": described, "target_id": link.target_id}
-    audit.record(
-        action=Action.UNLINK if removed else Action.LINK,
-        resource_type=Deviation.audit_resource_type,
-        resource_id=deviation.pk,
-        actor=actor,
-        summary=f"{deviation.number} {'no longer linked' if removed else 'linked'} to {described}",
-        old_values=values if removed else None,
-        new_values=None if removed else values,
+    _audit(
+        Action.UNLINK if removed else Action.LINK,
+        deviation,
+        actor,
+        f"{deviation.number} {'no longer linked' if removed else 'linked'} to {described}",
+        old=values if removed else None,
+        new=None if removed else values,
         reason=reason,
     )
     emit(
@@ -543,15 +539,7 @@ def _save_setting(*, actor, model, obj, data: dict, reason: str, what: str):
             obj = model(**{f: data[f] for f in fields})
             _full_clean(obj)
             obj.save()
-            audit.record(
-                action=Action.CREATE,
-                resource_type=model.audit_resource_type,
-                resource_id=obj.pk,
-                actor=actor,
-                summary=f"{what} {obj} created",
-                new_values=obj.audit_snapshot(),
-                reason=reason,
-            )
+            _audit(Action.CREATE, obj, actor, f"{what} {obj} created", new=obj.audit_snapshot(), reason=reason)
             return obj
         obj = model.objects.select_for_update().get(pk=obj.pk)
         before = obj.audit_snapshot()
@@ -710,11 +698,12 @@ def _values(template: FormTemplate) -> dict:
     return snapshot(template, AUDITED)
 
 
-def _audit(action: Action, template: FormTemplate, actor, summary: str, *, old=None, new=None, reason: str = "") -> None:
+def _audit(action: Action, obj, actor, summary: str, *, old=None, new=None, reason: str = "") -> None:
+    """The audit record of a use case on a deviation or a form version (its audit_resource_type)."""
     audit.record(
         action=action,
-        resource_type=FormTemplate.audit_resource_type,
-        resource_id=template.pk,
+        resource_type=obj.audit_resource_type,
+        resource_id=obj.pk,
         actor=actor,
         summary=summary,
         old_values=old,

@@ -10,7 +10,6 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from documents import files
 from qms.errors import DomainError, InvalidInputs
-from qms.pages import message_for, permission_required
+from qms.pages import filtered_page, message_for, permission_required
 from qms.permissions import has
 from workflows.views import workflow_panel
 
@@ -79,12 +78,8 @@ def _deviation(request, pk):
 
 @reader_page
 def deviation_list(request):
-    params = request.GET.copy()
-    params.pop("page", None)
-    filter_form = DeviationFilterForm(request.GET or None)
-    filterset = DeviationFilter(params, queryset=selectors.deviation_list(request.user).order_by("-created_at", "-pk"))
-    deviations = filterset.qs if filterset.is_valid() else selectors.deviation_list(request.user).none()
-    page = Paginator(deviations, PAGE_SIZE).get_page(request.GET.get("page"))
+    queryset = selectors.deviation_list(request.user).order_by("-created_at", "-pk")
+    page, query = filtered_page(request, DeviationFilter, queryset, page_size=PAGE_SIZE)
     for deviation in page:
         deviation.overdue = selectors.is_overdue(deviation)
         deviation.severity_badge = SEVERITY_BADGES.get(deviation.severity, "")
@@ -93,8 +88,8 @@ def deviation_list(request):
         "deviations/list.html",
         {
             "page": page,
-            "filter_form": filter_form,
-            "query": params.urlencode(),
+            "filter_form": DeviationFilterForm(request.GET or None),
+            "query": query,
             "can_report": has(request.user, CREATE),
             "sees_all": selectors.sees_all(request.user),
         },
