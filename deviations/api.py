@@ -13,7 +13,6 @@ GET /api/deviations/form-templates/active.
 import json
 
 import django_filters
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -30,10 +29,10 @@ from documents.api import AnyMediaRenderer
 from qms.api.request_data import pop_reason_and_row_version, validated
 from qms.api.schema import error_responses
 from qms.api.sorting import SortFilter
-from qms.errors import NotFound
 from workflows.api import ControlledRecordActionsMixin
 
 from . import limits, selectors, services, usage
+from .downloads import attachment_response
 from .errors import NoActiveForm
 from .filters import DeviationFilter
 from .forms_engine import validate_answers
@@ -78,7 +77,12 @@ def answers_request(request, serializer_class) -> tuple[dict, dict, list]:
     one part per file named "<section>.<field>", plain attachments as parts named "attachments"):
     (validated data, the form's files by field, attachments)."""
     files.check_request_size(request.META.get("CONTENT_LENGTH"))
-    data = {k: request.data.get(k) for k in request.data} if hasattr(request.data, "getlist") else dict(request.data)
+    if hasattr(request.data, "getlist"):
+        data = {k: request.data.get(k) for k in request.data}
+    elif isinstance(request.data, dict):
+        data = dict(request.data)
+    else:
+        raise ValidationError(["Send the report as a JSON object (or as multipart form data)."])
     for name in ("form_data", "severity_suggestion"):
         if isinstance(data.get(name), str):
             try:
@@ -318,18 +322,6 @@ class DeviationViewSet(ControlledRecordActionsMixin, mixins.ListModelMixin, view
     def download_attachment(self, request, pk=None, attachment_id=None):
         deviation = self.get_object()
         return attachment_response(request.user, deviation, get_object_or_404(deviation.attachments.all(), pk=attachment_id))
-
-
-def attachment_response(user, deviation, attachment) -> FileResponse:
-    """A deviation's file as an attachment under its name and type, with its checksum; audited."""
-    try:
-        handle = files.open_stored(attachment.storage_name)
-    except OSError:
-        raise NotFound("The stored file is missing.")
-    services.record_attachment_download(actor=user, deviation=deviation, attachment=attachment)
-    response = FileResponse(handle, as_attachment=True, filename=attachment.name, content_type=attachment.mime_type)
-    response["X-Content-SHA256"] = attachment.sha256
-    return response
 
 
 class FormTemplateFilter(django_filters.FilterSet):

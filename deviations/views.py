@@ -23,7 +23,7 @@ from workflows.views import workflow_panel
 
 from . import definition as d
 from . import pickers, selectors, services, usage
-from .api import attachment_response
+from .downloads import attachment_response
 from .filters import DeviationFilter
 from .forms import (
     AnswersForm,

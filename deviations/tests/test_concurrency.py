@@ -10,7 +10,7 @@ from audit.models import AuditEvent
 from deviations import services
 from deviations.models import FormStatus, FormTemplate
 
-from .factories import definition
+from .factories import definition, report_sections
 
 
 @pytest.mark.postgres
@@ -18,7 +18,10 @@ from .factories import definition
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_simultaneous_publishes_leave_exactly_one_active_form(make_user):
     managers = [make_user("QA Manager", username=f"qam{n}") for n in (1, 2)]
-    drafts = [services.create_form_template(actor=m, definition=definition(name=f"Form {n}")) for n, m in enumerate(managers)]
+    drafts = [
+        services.create_form_template(actor=m, definition=definition(*report_sections(), name=f"Form {n}"))
+        for n, m in enumerate(managers)
+    ]
     barrier = threading.Barrier(2)
     results: dict[int, object] = {}
 

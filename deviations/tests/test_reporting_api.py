@@ -207,3 +207,17 @@ def test_ids_that_are_not_numbers_or_unknown_are_404(client_for, qa_user):
     for path in ("999999", "999999/links", "999999/workflow", "999999/attachments/1"):
         response = client.get(f"{URL}{path}")
         assert response.status_code == 404 and response.json()["error_code"] == "NOT_FOUND", path
+
+
+def test_a_body_that_is_not_an_object_is_422(client_for, basic_user):
+    for body in ([1, 2], "text", 3):
+        response = client_for(basic_user).post(URL, body, format="json")
+        assert response.status_code == 422 and response.json()["error_code"] == "VALIDATION_ERROR", body
+    bad_json = client_for(basic_user).post(URL, {"form_data": "{not json"}, format="multipart")
+    assert bad_json.status_code == 422 and bad_json.json()["detail"][0]["loc"] == ["body", "form_data"]
+
+
+def test_the_words_that_describe_a_deviation_for_search(qa_user):
+    deviation = DeviationFactory(title="Glass particle in vial", product="Saline 10 ml")
+    text = deviation.search_text()
+    assert "Glass particle in vial" in text and "Saline 10 ml" in text and deviation.immediate_action in text
