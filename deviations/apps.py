@@ -6,6 +6,8 @@ class DeviationsConfig(AppConfig):
     verbose_name = "Deviations"
 
     def ready(self):
+        from workflows import related
+
         from . import definition, links, options, pickers, records, reporting, selectors, usage
         from .models import Area, Category, Deviation
 
@@ -22,6 +24,8 @@ class DeviationsConfig(AppConfig):
         options.register_option_source("deviation_categories", label="Deviation categories", options=_names(Category))
         options.register_option_source("deviation_areas", label="Deviation areas", options=_names(Area))
         links.register_backlinks("deviation", selectors.deviation_backlinks)
+        # A document's page lists the deviations citing it (documents never import deviations).
+        related.register_related("document", "deviations", selectors.deviations_citing_document)
 
 
 def _names(model):

@@ -234,3 +234,7 @@ DEVIATION_HANDLING = {
         },
     ],
 }
+
+# The default workflow's state labels and kinds by name (for lists, badges and messages).
+STATE_LABELS = {state["name"]: state["label"] for state in DEVIATION_HANDLING["states"]}
+STATE_KINDS = {state["name"]: state["kind"] for state in DEVIATION_HANDLING["states"]}

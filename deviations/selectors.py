@@ -20,6 +20,7 @@ from workflows.records import record_type
 from workflows.selectors import RecordWorkflow, record_workflow, records_awaiting_approval
 
 from . import links as link_registry
+from .defaults import STATE_LABELS
 from .models import SEVERITY_RANK, Attachment, Deviation, FormStatus, FormTemplate, Link
 
 MANAGE_FORMS = "deviations.manage_forms"
@@ -157,6 +158,21 @@ def deviations_linking_to(user, target_type: str, target_id: int) -> QuerySet[Li
         .defer(*(f"deviation__{name}" for name in _LIST_DEFERRED))
         .order_by("created_at", "pk")
     )
+
+
+def deviations_citing_document(document, user) -> list[dict]:
+    """The deviations `user` may see that link to a document (rows of workflows.related, one query)."""
+    return [
+        {
+            "kind": "Deviation",
+            "number": link.deviation.number,
+            "title": link.deviation.title,
+            "url": link.deviation.get_absolute_url(),
+            "status": STATE_LABELS.get(link.deviation.status, link.deviation.status),
+            "reason": f"{link.reason}" + (f" (version {link.target_version})" if link.target_version else ""),
+        }
+        for link in deviations_linking_to(user, "document", document.pk)
+    ]
 
 
 def deviation_backlinks(deviation: Deviation, user) -> list[dict]:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from qms.errors import DomainError, InvalidInputs
 from qms.pages import filtered_page, message_for, permission_required
 from workflows.models import EDITABLE_KINDS, StateKind
+from workflows.related import related_records
 from workflows.views import workflow_panel
 
 from . import files, selectors, services
@@ -87,6 +88,7 @@ def document_detail(request, pk):
             "revisable": revisable,
             "can_download": user.has_qms_permission("documents.download"),
             "can_view_audit": user.has_qms_permission("audit.view"),
+            "related": related_records("document", document, user),
         },
     )
 

@@ -149,3 +149,17 @@ def test_the_list_filters_and_shows_badges(qa_user):
     DeviationFactory(severity="Low")
     html = browser(qa_user).get(reverse("deviations:list"), {"severity": "Critical"}).content.decode()
     assert critical.number in html and html.count('data-testid="severity"') == 1 and "badge-danger" in html
+
+
+def test_a_documents_page_lists_the_deviations_citing_it_to_those_who_may_see_them(qa_user, basic_user, effective_document):
+    from deviations import services
+
+    deviation = DeviationFactory()
+    services.link_record(
+        actor=qa_user, deviation=deviation, target_type="document", target=effective_document.pk, reason="SOP step 3 skipped"
+    )
+    page = browser(qa_user).get(reverse("documents:detail", args=[effective_document.pk])).content.decode()
+    assert 'data-testid="referred-by"' in page and deviation.number in page and "SOP step 3 skipped (version 1.0)" in page
+    # A reporter who did not report it does not see it cited.
+    other = browser(basic_user).get(reverse("documents:detail", args=[effective_document.pk])).content.decode()
+    assert deviation.number not in other

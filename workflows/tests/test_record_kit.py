@@ -436,3 +436,22 @@ def test_records_awaiting_a_users_approval_follow_the_rules_in_one_query(
     records_services.approve_record(actor=manager, record=waiting, password=PASSWORD)
     assert list(selectors.records_awaiting_approval(kind, manager)) == []
     assert waiting not in selectors.records_awaiting_approval(kind, other_manager)
+
+
+def test_records_of_other_modules_referring_to_a_record_are_collected_per_type(make_sample, author):
+    from workflows import related
+
+    record = make_sample()
+
+    def citing(target, user):
+        return [{"kind": "Sample", "number": f"REF-{target.pk}", "title": user.username, "url": "/", "status": "", "reason": "x"}]
+
+    related.register_related("sample_record", "test", citing)
+    try:
+        assert related.related_records("sample_record", record, author) == [
+            {"kind": "Sample", "number": f"REF-{record.pk}", "title": author.username, "url": "/", "status": "", "reason": "x"}
+        ]
+        assert related.related_records("document", record, author) == []
+    finally:
+        related.unregister_related("sample_record", "test")
+    assert related.related_records("sample_record", record, author) == []
