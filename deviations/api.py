@@ -209,7 +209,7 @@ class DeviationViewSet(ControlledRecordActionsMixin, mixins.ListModelMixin, view
     )
     def update(self, request, pk=None):
         deviation = self.get_object()
-        data = validated(DeviationUpdateSerializer, request)
+        data = validated(DeviationUpdateSerializer, request, partial=True)  # only the fields sent (also in form data)
         reason, row_version = pop_reason_and_row_version(data, request)
         deviation = services.update_deviation(
             actor=request.user, deviation=deviation, changes=data, reason=reason, row_version=row_version

@@ -175,3 +175,15 @@ def test_the_reporter_follows_their_deviation_but_cannot_move_it(client_for, bas
     body = client.get(f"{URL}{deviation.pk}").json()
     assert body["available_transitions"] == [] and body["workflow"]["state"]["name"] == "reported"
     assert transition(client, deviation, "start_investigation").status_code == 403
+
+
+def test_a_form_encoded_update_changes_only_the_fields_sent(client_for, qa_user):
+    deviation = DeviationFactory(state="under_investigation", investigator=qa_user)
+    qa = client_for(qa_user)
+    assert put(qa, deviation, capa_required=True).json()["capa_required"] is True
+    row_version = Deviation.objects.get(pk=deviation.pk).row_version
+    response = qa.put(
+        f"{URL}{deviation.pk}", {"title": "Form-encoded", "reason": "x", "row_version": row_version}, format="multipart"
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["title"] == "Form-encoded" and response.json()["capa_required"] is True
