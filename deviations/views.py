@@ -41,7 +41,7 @@ from .forms import (
 )
 from .forms_engine import validate_answers
 from .links import LINK_TYPES
-from .models import FieldType, FormStatus, Severity
+from .models import FILE_TYPES, FieldType, FormStatus, Severity
 
 MANAGE = "deviations.manage_forms"
 VIEW, CREATE, EDIT = "deviations.view", "deviations.create", "deviations.edit"
@@ -126,7 +126,13 @@ def deviation_report(request):
     return render(
         request,
         "deviations/report.html",
-        {"answers_form": answers_form, "extra_form": extra, "version": version},
+        {
+            "answers_form": answers_form,
+            "extra_form": extra,
+            "version": version,
+            # A form with its own image or file fields needs no second place for files.
+            "show_extra": extra.errors or not any(spec["type"] in FILE_TYPES for _, spec in version.fields()),
+        },
         status=422 if request.method == "POST" else 200,
     )
 
