@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "workflows",
     "documents",
     "training",
+    "deviations",
 ]
 # A test run (pytest sets PYTEST_VERSION) also installs a test-only app: a minimal controlled record
 # type proving the workflow kit works for any model (workflows/tests/testapp).

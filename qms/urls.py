@@ -16,6 +16,7 @@ api_patterns = [
     path("", include("workflows.urls_api")),
     path("", include("documents.urls_api")),
     path("", include("training.urls_api")),
+    path("", include("deviations.urls_api")),
 ]
 
 urlpatterns = [
@@ -34,6 +35,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("documents/", include("documents.urls")),
     path("training/", include("training.urls")),
+    path("deviations/", include("deviations.urls")),
 ]
 
 handler404 = "qms.views.page_not_found"

@@ -17,8 +17,8 @@ it without further code.
                 configure_permission="deviations.edit",
                 number_prefix="DEV",                           # DEV-2026-0001 (workflows.numbering)
                 workflow_template="Deviation handling",        # started by records_services.start_record
-                state_guards={"closed": [root_cause_and_capa_decision_given]},
-                visible=selectors.deviations_visible_to,
+                state_guards={"closed": [closing_problems]},
+                visible=selectors.visible_deviations,
             )
 
 Hooks are plain functions; every one has a default:
