@@ -15,7 +15,6 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts.models import Group, User
-from audit.serializers import ReasonSerializer
 from qms.api.exceptions import RequestValidationError
 from qms.api.filters import QueryFilterBackend
 from qms.api.pagination import EnvelopePagination
@@ -46,6 +45,7 @@ from .serializers import (
     RegistrationSerializer,
     RegistrationUpdateOutcomeSerializer,
     RegistrationUpdateSerializer,
+    RequiredReasonSerializer,
 )
 
 
@@ -164,7 +164,7 @@ class TrainingProgramViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(DeleteOutcomeSerializer({"message": message, "outcome": outcome}).data)
 
     @extend_schema(
-        request=ReasonSerializer,
+        request=RequiredReasonSerializer,
         responses={200: ProgramSerializer, **error_responses(401, 403, 404, 409, 422)},
         description="Retires a program: it stays with its history, can no longer be assigned or registered for, "
         "and its open assignments are cancelled. 409 ALREADY_RETIRED.",
@@ -172,7 +172,7 @@ class TrainingProgramViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def retire(self, request, pk=None):
         program = _program(request.user, pk)
-        data = validated(ReasonSerializer, request)
+        data = validated(RequiredReasonSerializer, request)
         program = services.retire_program(actor=request.user, program=program, reason=data["reason"])
         return _program_response(program, request)
 
@@ -408,14 +408,14 @@ class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(_assignment_rows([self.get_object()])[0])
 
     @extend_schema(
-        request=ReasonSerializer,
+        request=RequiredReasonSerializer,
         responses={200: AssignmentSerializer, **error_responses(401, 403, 404, 409, 422)},
         description="Cancels an open assignment (reason required). 409 ASSIGNMENT_CLOSED when it is not open.",
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         assignment = self.get_object()
-        data = validated(ReasonSerializer, request)
+        data = validated(RequiredReasonSerializer, request)
         services.cancel_assignment(actor=request.user, assignment=assignment, reason=data["reason"])
         return Response(_assignment_rows([self.get_queryset().get(pk=assignment.pk)])[0])
 
@@ -440,7 +440,7 @@ class CompletionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return selectors.completion_list(self.request.user)
 
     @extend_schema(
-        request=ReasonSerializer,
+        request=RequiredReasonSerializer,
         responses={200: CompletionSerializer, **error_responses(401, 403, 404, 409, 422)},
         description="Revokes a completion recorded by mistake with a reason (a new audited record; the completion "
         "stays). The person is no longer qualified by it; the assignment opens again when it still can. "
@@ -449,7 +449,7 @@ class CompletionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
         completion = self.get_object()
-        data = validated(ReasonSerializer, request)
+        data = validated(RequiredReasonSerializer, request)
         services.revoke_completion(actor=request.user, completion=completion, reason=data["reason"])
         return Response(CompletionSerializer(self.get_queryset().get(pk=completion.pk)).data)
 

@@ -105,7 +105,13 @@ class ProgramWriteSerializer(serializers.Serializer):
     credits = serializers.IntegerField(min_value=0, max_value=1000, required=False)
     instructor_id = RecordField(queryset=User.objects.all(), source="instructor", required=False, allow_null=True)
     max_participants = serializers.IntegerField(min_value=1, max_value=100000, required=False, allow_null=True)
-    linked_document_ids = RecordField(queryset=Document.objects.all(), source="linked_documents", many=True, required=False)
+    linked_document_ids = serializers.ListField(
+        child=RecordField(queryset=Document.objects.all()),
+        source="linked_documents",
+        required=False,
+        max_length=limits.LIST_ITEMS,
+        help_text="Controlled documents the program covers",
+    )
     retraining_interval_days = serializers.IntegerField(min_value=1, max_value=36500, required=False, allow_null=True)
     default_due_days = serializers.IntegerField(min_value=1, max_value=3650, required=False)
     requires_signature = serializers.BooleanField(
@@ -116,6 +122,10 @@ class ProgramWriteSerializer(serializers.Serializer):
 class ProgramUpdateSerializer(ProgramWriteSerializer):
     reason = ReasonField(help_text="Why the program changes (audit trail). Required.")
     row_version = IdField(required=False, help_text="The row_version you read (or send If-Match)")
+
+
+class RequiredReasonSerializer(serializers.Serializer):
+    reason = ReasonField()
 
 
 class DeleteOutcomeSerializer(serializers.Serializer):
@@ -216,6 +226,7 @@ class CompleteRequestSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
+        max_length=limits.PASSWORD,
         trim_whitespace=False,
         style={"input_type": "password"},
         help_text="Required when the program needs an e-signature",
