@@ -145,7 +145,12 @@ def _audit(
         instance=obj,
     )
     if event is not None:
-        emit(event, obj, data=data, actor=actor)
+        _emit(event, obj, actor=actor, data=data)
+
+
+def _emit(event: TrainingEvent, obj, *, actor, data: dict | None = None) -> None:
+    """The event about `obj`: what a subscriber needs to know about it (see the *_data functions), plus `data`."""
+    emit(event, obj, data={**_EVENT_DATA[type(obj)](obj), **(data or {})}, actor=actor)
 
 
 def _audit_update(
@@ -177,7 +182,7 @@ def _audit_update(
     summary = f"{summary} ({', '.join(changed)})"
     audit.record_change(obj=obj, before=before, fields=fields, actor=actor, summary=summary, action=action, reason=reason)
     if event is not None:
-        emit(event, obj, data={**(data or {}), "fields": changed}, actor=actor)
+        _emit(event, obj, actor=actor, data={**(data or {}), "fields": changed})
     return changed
 
 
@@ -197,7 +202,7 @@ def _audit_status(
         obj=obj, before={"status": old_status}, fields=["status"], actor=actor, summary=summary, action=action, reason=reason
     )
     if event is not None:
-        emit(event, obj, data=data, actor=actor)
+        _emit(event, obj, actor=actor, data=data)
 
 
 def _delete(obj, *, actor, summary: str, old: dict, reason: str = "", event: TrainingEvent | None = None) -> None:
@@ -247,6 +252,14 @@ def _completion_data(completion: Completion) -> dict:
 
 def _registration_data(registration: Registration) -> dict:
     return {"program_id": registration.program_id, "user_id": registration.user_id, "status": registration.status}
+
+
+_EVENT_DATA = {
+    TrainingProgram: _program_data,
+    Assignment: _assignment_data,
+    Completion: _completion_data,
+    Registration: _registration_data,
+}
 
 
 def _name(actor) -> str:
@@ -333,7 +346,6 @@ def _insert_program(program: TrainingProgram, *, linked, actor, summary: str) ->
         summary=summary,
         new=audit_changes.snapshot(program, _PROGRAM_AUDIT),
         event=TrainingEvent.PROGRAM_CREATED,
-        data=_program_data(program),
     )
     return program
 
@@ -385,7 +397,6 @@ def update_program(
             summary=f"Training program {program.title!r} changed",
             reason=reason,
             event=TrainingEvent.PROGRAM_UPDATED,
-            data=_program_data(program),
         )
     return program
 
@@ -412,7 +423,6 @@ def retire_program(*, actor: User, program: TrainingProgram, reason: str = "") -
             summary=f"Training program {program.title!r} retired",
             reason=reason,
             event=TrainingEvent.PROGRAM_RETIRED,
-            data=_program_data(program),
         )
     return program
 
@@ -540,7 +550,6 @@ def _create_assignment(
         },
         reason=reason or "",
         event=TrainingEvent.ASSIGNED,
-        data=_assignment_data(assignment),
     )
     return assignment
 
@@ -599,7 +608,6 @@ def _cancel(assignment: Assignment, *, actor, reason: str) -> None:
         summary=f"Assignment of {assignment.program.title!r} to {assignment.user.display_name} cancelled",
         reason=reason,
         event=TrainingEvent.CANCELLED,
-        data=_assignment_data(assignment),
     )
 
 
@@ -720,7 +728,6 @@ def _record_completion(assignment: Assignment, *, recorded_by: User, method: str
         },
         reason=comment or "",
         event=TrainingEvent.COMPLETED,
-        data=_completion_data(completion),
     )
     return completion
 
@@ -750,7 +757,7 @@ def revoke_completion(*, actor: User, completion: Completion, reason: str = "") 
             new={"revoked": True, "assignment_status": assignment.status},
             reason=reason,
             event=TrainingEvent.REVOKED,
-            data={**_completion_data(completion), "assignment_status": assignment.status},
+            data={"assignment_status": assignment.status},
         )
     return revocation
 
@@ -807,7 +814,6 @@ def register_for_training(*, actor: User, program: TrainingProgram, user: User |
             summary=f"{user.display_name} registered for {program.title!r}",
             new={"program": program.title, "user": user.username, "status": registration.status},
             event=TrainingEvent.REGISTERED,
-            data=_registration_data(registration),
         )
     return registration
 
@@ -870,7 +876,6 @@ def update_registration(
             action=TrainingAction.CANCEL if cancelled else TrainingAction.UPDATE,
             reason=reason,
             event=TrainingEvent.REGISTRATION_CANCELLED if cancelled else TrainingEvent.REGISTRATION_UPDATED,
-            data=_registration_data(registration),
         )
     return RegistrationOutcome(registration=registration, completion=completion)
 
@@ -1210,7 +1215,6 @@ def mark_overdue_assignments(*, today: datetime.date | None = None, batch_size: 
                     summary=f"Assignment of {assignment.program.title!r} to {assignment.user.display_name} is overdue "
                     f"(due {assignment.due_date.isoformat()})",
                     event=TrainingEvent.OVERDUE,
-                    data=_assignment_data(assignment),
                 )
 
 
