@@ -164,7 +164,6 @@ def _audit_update(
     reason: str = "",
     reason_for: str = "",
     event: TrainingEvent | None = None,
-    data: dict | None = None,
 ) -> list[str]:
     """Audits what changed in `obj` since `before` (audit.services.record_change, the one way to
     audit an update) with its event, after saving it with the next row_version. Returns the changed
@@ -182,7 +181,7 @@ def _audit_update(
     summary = f"{summary} ({', '.join(changed)})"
     audit.record_change(obj=obj, before=before, fields=fields, actor=actor, summary=summary, action=action, reason=reason)
     if event is not None:
-        _emit(event, obj, actor=actor, data={**(data or {}), "fields": changed})
+        _emit(event, obj, actor=actor, data={"fields": changed})
     return changed
 
 
@@ -195,14 +194,13 @@ def _audit_status(
     summary: str,
     reason: str = "",
     event: TrainingEvent | None = None,
-    data: dict | None = None,
 ) -> None:
     """Audits a status change of `obj` (already saved) as an update of its `status`."""
     audit.record_change(
         obj=obj, before={"status": old_status}, fields=["status"], actor=actor, summary=summary, action=action, reason=reason
     )
     if event is not None:
-        _emit(event, obj, actor=actor, data=data)
+        _emit(event, obj, actor=actor)
 
 
 def _delete(obj, *, actor, summary: str, old: dict, reason: str = "", event: TrainingEvent | None = None) -> None:

@@ -97,6 +97,8 @@ def test_the_trail_of_a_document_shows_who_was_trained_on_which_version_and_when
     assert {"assign", "complete", "sign", "revoke", "cancel"} <= {
         r["action"] for r in exported if r["resource_type"].startswith("training_")
     }
+    # Every action recorded on the way (documents, workflow steps, training) is one the filter offers.
+    assert set(AuditEvent.objects.values_list("action", flat=True)) <= {a.value for a in actions.catalogue()}
 
 
 def test_the_trail_of_a_program_holds_its_assignments_completions_and_registrations(
