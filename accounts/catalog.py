@@ -13,11 +13,6 @@ from django.conf import settings
 # Codenames of the modules that are planned but not installed yet; each moves into its app's
 # permissions.py when the app lands (a codename declared by an app wins over this list).
 PLANNED_PERMISSIONS: dict[str, str] = {
-    # Training
-    "training.view": "View training programs and assignments",
-    "training.manage": "Create and change training programs",
-    "training.assign": "Assign training to users and groups",
-    "training.complete": "Complete own training assignments",
     # Deviations
     "deviations.view": "View deviations",
     "deviations.create": "Report deviations",
@@ -91,8 +86,6 @@ ROLES: dict[str, tuple[str, list[str]]] = {
             "documents.approve",
             "documents.download",
             "templates.use",
-            "training.assign",
-            "training.complete",
             "deviations.create",
             "deviations.edit",
             "capa.create",
@@ -109,8 +102,6 @@ ROLES: dict[str, tuple[str, list[str]]] = {
             "documents.view",
             "documents.download",
             "templates.view",
-            "training.view",
-            "training.complete",
             # Reporters see the deviations they reported; deviations.view (all of them) is QA's.
             "deviations.create",
             "capa.view",

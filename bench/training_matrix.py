@@ -42,6 +42,8 @@ def setup_django(db_path: str) -> None:
             "DJANGO_SETTINGS_MODULE": "qms.settings",
             "DEBUG": "false",  # DEBUG would keep every SQL query in memory
             "SECRET_KEY": "bench-only-secret-key-0123456789abcdef0123456789abcdef",
+            "AUDIT_HMAC_KEY": "bench-only-audit-key-0123456789abcdef0123456789",
+            "SECURE_SSL_REDIRECT": "false",  # in-process requests over plain HTTP
             "DATABASE_URL": f"sqlite:///{db_path}",
             "REDIS_URL": "",
             "CELERY_BROKER_URL": "",

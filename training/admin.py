@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from audit.admin import ReadOnlyAdmin
 from qms.admin_services import SavedThroughServices
+from qms.api import limits
 from workflows.models import WorkflowTemplate
 
 from . import selectors, services
@@ -24,23 +25,19 @@ class _DeletedThroughTheService:
             self.delete_model(request, obj)
 
 
-class ProgramAdminForm(forms.ModelForm):
-    reason = forms.CharField(
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Why the program changes (audit trail). Required when changing a program.",
+def _reason_field(help_text: str) -> forms.CharField:
+    """The reason for the audit trail; the service decides when it is required (and its minimum length)."""
+    return forms.CharField(
+        required=False, max_length=limits.REASON, widget=forms.Textarea(attrs={"rows": 2}), help_text=help_text
     )
+
+
+class ProgramAdminForm(forms.ModelForm):
+    reason = _reason_field("Why the program changes (audit trail). Required when changing a program.")
 
     class Meta:
         model = TrainingProgram
         fields = [*services.PROGRAM_FIELDS, "linked_documents"]
-
-    def clean(self):
-        data = super().clean()
-        if self.instance.pk and self.changed_data and not (data.get("reason") or "").strip():
-            self.add_error("reason", "A reason is required when changing a training program.")
-        return data
 
 
 @admin.register(TrainingProgram)
@@ -59,6 +56,8 @@ class TrainingProgramAdmin(SavedThroughServices, admin.ModelAdmin):
         data = {f: form.cleaned_data[f] for f in [*services.PROGRAM_FIELDS, "linked_documents"] if f in form.cleaned_data}
         if change:
             changed = {f: data[f] for f in form.changed_data if f in data}
+            if not changed:
+                return  # nothing to change (a reason alone changes nothing)
             saved = services.update_program(
                 actor=request.user,
                 program=TrainingProgram.objects.get(pk=obj.pk),
@@ -75,7 +74,7 @@ class TrainingProgramAdmin(SavedThroughServices, admin.ModelAdmin):
 
 
 class AudienceAdminForm(forms.ModelForm):
-    reason = forms.CharField(required=False, max_length=2000, help_text="Why the audience changes (audit trail)")
+    reason = _reason_field("Why the audience changes (audit trail). Required when changing an audience.")
 
     class Meta:
         model = TrainingAudience

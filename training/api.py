@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
@@ -18,7 +18,7 @@ from accounts.models import Group, User
 from qms.api.exceptions import RequestValidationError
 from qms.api.filters import QueryFilterBackend
 from qms.api.pagination import EnvelopePagination
-from qms.api.request_data import pop_reason_and_row_version, validated
+from qms.api.request_data import REASON_QUERY_PARAMETER, pop_reason_and_row_version, reason_from, validated
 from qms.api.schema import error_responses
 from qms.api.sorting import SortFilter
 from qms.errors import InvalidInput, NotFound, PermissionDenied
@@ -49,24 +49,7 @@ from .serializers import (
 )
 
 
-class NumericIds:
-    """Item paths accept any segment, so that a non-numeric id gets this API's JSON 404 (the router
-    would otherwise answer for it)."""
-
-    lookup_value_regex = r"[^/.]+"
-
-    def get_object(self):
-        _check_numeric(self.kwargs.get(self.lookup_field))
-        return super().get_object()
-
-
-def _check_numeric(pk) -> None:
-    if not str(pk).isdigit():
-        raise NotFound("Not found: ids are integers.")
-
-
 def _program(user, pk) -> TrainingProgram:
-    _check_numeric(pk)
     program = selectors.program_list(user).filter(pk=pk).first()
     if program is None:
         raise NotFound("Training program not found.")
@@ -100,8 +83,16 @@ def _require_scope(user) -> None:
         raise PermissionDenied("Seeing other people's training needs the training.view and users.view permissions.")
 
 
+@extend_schema_view(
+    list=extend_schema(
+        responses={200: ProgramSerializer(many=True), **error_responses(401, 403, 422)},
+        description="The catalogue. Filters: category, level, status, instructor_id, document_id (linked document), "
+        "search (title or description). Draft programs are listed only for holders of training.manage or "
+        "training.assign.",
+    ),
+)
 @extend_schema(tags=["training"])
-class TrainingProgramViewSet(NumericIds, viewsets.GenericViewSet):
+class TrainingProgramViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Programs (`/api/training/`), assignment, my training, completion and the matrix."""
 
     serializer_class = ProgramSerializer
@@ -128,17 +119,6 @@ class TrainingProgramViewSet(NumericIds, viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):
             return TrainingProgram.objects.none()
         return selectors.program_list(self.request.user)
-
-    @extend_schema(
-        responses={200: ProgramSerializer(many=True), **error_responses(401, 403, 422)},
-        description="The catalogue. Filters: category, level, status, instructor_id, document_id (linked document), "
-        "search (title or description). Draft programs are listed only for holders of training.manage or "
-        "training.assign.",
-    )
-    def list(self, request):
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(ProgramSerializer(page, many=True).data)
 
     @extend_schema(
         request=ProgramWriteSerializer,
@@ -171,7 +151,7 @@ class TrainingProgramViewSet(NumericIds, viewsets.GenericViewSet):
         return _program_response(program, request)
 
     @extend_schema(
-        parameters=[OpenApiParameter("reason", str, description="Why (required when the program has history: it is retired)")],
+        parameters=[REASON_QUERY_PARAMETER],
         responses={200: DeleteOutcomeSerializer, **error_responses(401, 403, 404, 409, 422)},
         description="Deletes a program nobody was ever assigned, registered for or required. A program with "
         "history is never deleted: it is retired instead (outcome `retired`; needs a reason, as `?reason=` or in "
@@ -179,8 +159,7 @@ class TrainingProgramViewSet(NumericIds, viewsets.GenericViewSet):
     )
     def destroy(self, request, pk=None):
         program = _program(request.user, pk)
-        reason = request.query_params.get("reason") or (request.data.get("reason") if isinstance(request.data, dict) else "")
-        outcome = services.delete_or_retire_program(actor=request.user, program=program, reason=reason or "")
+        outcome = services.delete_or_retire_program(actor=request.user, program=program, reason=reason_from(request))
         message = "Training program deleted." if outcome == "deleted" else "Training program retired (it has history)."
         return Response(DeleteOutcomeSerializer({"message": message, "outcome": outcome}).data)
 
@@ -400,7 +379,7 @@ def _matrix_csv(users, programs) -> Iterator[str]:
 
 
 @extend_schema(tags=["training"])
-class AssignmentViewSet(NumericIds, mixins.ListModelMixin, viewsets.GenericViewSet):
+class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Assignments: one's own, or everyone's with training.view and users.view."""
 
     serializer_class = AssignmentSerializer
@@ -441,8 +420,12 @@ class AssignmentViewSet(NumericIds, mixins.ListModelMixin, viewsets.GenericViewS
         return Response(_assignment_rows([self.get_queryset().get(pk=assignment.pk)])[0])
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: CompletionSerializer(many=True), **error_responses(401, 403, 422)}),
+    retrieve=extend_schema(responses={200: CompletionSerializer, **error_responses(401, 403, 404)}),
+)
 @extend_schema(tags=["training"])
-class CompletionViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CompletionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Completions (never changed or deleted); a mistaken one is revoked with a reason."""
 
     serializer_class = CompletionSerializer
@@ -455,14 +438,6 @@ class CompletionViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelM
         if getattr(self, "swagger_fake_view", False):
             return Completion.objects.none()
         return selectors.completion_list(self.request.user)
-
-    @extend_schema(responses={200: CompletionSerializer(many=True), **error_responses(401, 403, 422)})
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(responses={200: CompletionSerializer, **error_responses(401, 403, 404)})
-    def retrieve(self, request, *args, **kwargs):
-        return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(
         request=RequiredReasonSerializer,
@@ -479,8 +454,16 @@ class CompletionViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelM
         return Response(CompletionSerializer(self.get_queryset().get(pk=completion.pk)).data)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        responses={200: RegistrationSerializer(many=True), **error_responses(401, 403, 422)},
+        description="Filters: user_id, training_id, status. Without users.view: your own registrations and those of "
+        "the programs you instruct.",
+    ),
+    retrieve=extend_schema(responses={200: RegistrationSerializer, **error_responses(401, 403, 404)}),
+)
 @extend_schema(tags=["training"])
-class RegistrationViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class RegistrationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Registrations for program sessions (seats: the program's max_participants)."""
 
     serializer_class = RegistrationSerializer
@@ -500,18 +483,6 @@ class RegistrationViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveMode
         if getattr(self, "swagger_fake_view", False):
             return Registration.objects.none()
         return selectors.registration_list(self.request.user)
-
-    @extend_schema(
-        responses={200: RegistrationSerializer(many=True), **error_responses(401, 403, 422)},
-        description="Filters: user_id, training_id, status. Without users.view: your own registrations and those of "
-        "the programs you instruct.",
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(responses={200: RegistrationSerializer, **error_responses(401, 403, 404)})
-    def retrieve(self, request, *args, **kwargs):
-        return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(
         request=RegisterRequestSerializer,

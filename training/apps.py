@@ -10,10 +10,12 @@ class TrainingConfig(AppConfig):
         from audit.signatures import register_signable
         from workflows.records import register_approval_check
 
-        from . import handlers, selectors  # noqa: F401 - handlers subscribes the event handlers
+        from . import handlers, selectors, subjects  # noqa: F401 - handlers subscribes the event handlers
         from .models import Completion
         from .services import check_qualified_to_approve
 
+        # The subject of training records in the audit trail (see training/subjects.py).
+        subjects.register()
         # A completion of a program that needs an e-signature is signed by its trainee with the
         # meaning "training completion"; the signature covers the program and the document version.
         register_signable(
@@ -24,7 +26,7 @@ class TrainingConfig(AppConfig):
             can_view=lambda user, completion: selectors.completion_list(user).filter(pk=completion.pk).exists(),
             visible_ids=lambda user: selectors.completion_list(user).values("pk"),
             direct_meanings={SignatureType.TRAINING_COMPLETION},
-            subject="program",
+            subject=subjects.program_of,
         )
         # Approving or signing a controlled record (documents, deviations, CAPA, ...) in a state whose
         # configuration requires training is refused with 403 TRAINING_REQUIRED.

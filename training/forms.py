@@ -4,6 +4,7 @@ from django import forms
 
 from accounts.models import Group, User
 from documents.models import Document
+from qms.api import limits
 
 from .models import Category, Level, ProgramStatus, RegistrationStatus, TrainingProgram
 from .selectors import CellStatus
@@ -11,6 +12,13 @@ from .selectors import CellStatus
 
 class DateInput(forms.DateInput):
     input_type = "date"
+
+
+def ReasonFormField(**kwargs) -> forms.CharField:  # noqa: N802 - used like a field class
+    """A reason for the audit trail. Optional in the form: the service decides whether it is required
+    and how long it must be (audit.services.require_reason), so the page shows the API's message."""
+    kwargs.setdefault("help_text", "Recorded in the audit trail")
+    return forms.CharField(required=False, max_length=limits.REASON, **kwargs)
 
 
 def _active_users():
@@ -25,8 +33,8 @@ class ProgramFilterForm(forms.Form):
 
 
 class ProgramForm(forms.Form):
-    title = forms.CharField(max_length=255)
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    title = forms.CharField(max_length=limits.NAME)
+    description = forms.CharField(required=False, max_length=limits.DESCRIPTION, widget=forms.Textarea(attrs={"rows": 3}))
     category = forms.ChoiceField(choices=Category.choices)
     level = forms.ChoiceField(choices=Level.choices, initial=Level.BEGINNER)
     status = forms.ChoiceField(
@@ -56,7 +64,7 @@ class ProgramForm(forms.Form):
 
 
 class ProgramEditForm(ProgramForm):
-    reason = forms.CharField(max_length=2000, help_text="Why the program changes (audit trail)")
+    reason = ReasonFormField(help_text="Why the program changes (audit trail)")
     row_version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, program: TrainingProgram, **kwargs):
@@ -82,7 +90,7 @@ class ProgramEditForm(ProgramForm):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=2000, help_text="Recorded in the audit trail")
+    reason = ReasonFormField()
 
 
 class AssignForm(forms.Form):
@@ -99,7 +107,7 @@ class AssignForm(forms.Form):
         label="Groups (their members now)",
     )
     due_date = forms.DateField(required=False, widget=DateInput, help_text="Empty: the program's default due days")
-    reason = forms.CharField(max_length=2000, required=False)
+    reason = ReasonFormField(help_text="Optional; recorded in the audit trail")
 
     def clean(self):
         data = super().clean()

@@ -14,7 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from audit.models import AppendOnlyQuerySet, ImmutableRecordError
+from audit.models import AppendOnlyModel
 from qms.errors import Conflict, PermissionDenied
 
 from .error_codes import ErrorCode
@@ -171,31 +171,14 @@ class Assignment(models.Model):
         return self.status in OPEN_STATUSES
 
 
-class AppendOnlyRecord(models.Model):
-    """Written once, never changed or deleted through the ORM (rows, querysets)."""
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ImmutableRecordError(f"{self._meta.verbose_name_plural.capitalize()} cannot be changed.")
-        kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableRecordError(f"{self._meta.verbose_name_plural.capitalize()} cannot be deleted.")
-
-
 class CompletionMethod(models.TextChoices):
     SELF = "self", "Completed by the trainee"
     ATTENDANCE = "attendance", "Attendance recorded by the instructor"
 
 
-class Completion(AppendOnlyRecord):
-    """A person completed an assignment. Never changed or deleted (revocation is a new record).
+class Completion(AppendOnlyModel):
+    """A person completed an assignment. Never changed or deleted (revocation is a new record), in the
+    database too (append-only: audit.models.AppendOnlyModel, triggers from migration 0003).
 
     The program title and the document version's number, label and checksum are copied at
     completion: they are what the trainee's signature covers, and they stay as they were then."""
@@ -250,7 +233,7 @@ class Completion(AppendOnlyRecord):
             raise Conflict("This completion is already signed.", error_code=ErrorCode.ALREADY_SIGNED)
 
 
-class CompletionRevocation(AppendOnlyRecord):
+class CompletionRevocation(AppendOnlyModel):
     """Withdraws a completion recorded by mistake; the completion itself stays as it was."""
 
     completion = models.OneToOneField(Completion, on_delete=models.PROTECT, related_name="revocation")

@@ -6,8 +6,10 @@ from rest_framework import serializers
 
 from accounts.models import User
 from audit.models import SignatureType
+from audit.serializers import ReasonField
 from documents.models import Document
 from documents.serializers import UserRefSerializer
+from qms.api import limits
 from qms.api.fields import IdField, RecordField
 
 from .models import (
@@ -22,8 +24,6 @@ from .models import (
     TrainingProgram,
 )
 from .selectors import CellStatus
-
-TEXT_MAX = 5000
 
 
 class DocumentRefSerializer(serializers.ModelSerializer):
@@ -92,8 +92,8 @@ class ProgramSerializer(serializers.ModelSerializer):
 class ProgramWriteSerializer(serializers.Serializer):
     """Create: title and category are required. Update: only the fields sent change (with `reason`)."""
 
-    title = serializers.CharField(max_length=255)
-    description = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+    title = serializers.CharField(max_length=limits.NAME)
+    description = serializers.CharField(max_length=limits.DESCRIPTION, required=False, allow_blank=True)
     category = serializers.ChoiceField(choices=Category.choices)
     level = serializers.ChoiceField(choices=Level.choices, required=False)
     status = serializers.ChoiceField(
@@ -105,7 +105,13 @@ class ProgramWriteSerializer(serializers.Serializer):
     credits = serializers.IntegerField(min_value=0, max_value=1000, required=False)
     instructor_id = RecordField(queryset=User.objects.all(), source="instructor", required=False, allow_null=True)
     max_participants = serializers.IntegerField(min_value=1, max_value=100000, required=False, allow_null=True)
-    linked_document_ids = RecordField(queryset=Document.objects.all(), source="linked_documents", many=True, required=False)
+    linked_document_ids = serializers.ListField(
+        child=RecordField(queryset=Document.objects.all()),
+        source="linked_documents",
+        required=False,
+        max_length=limits.LIST_ITEMS,
+        help_text="Controlled documents the program covers",
+    )
     retraining_interval_days = serializers.IntegerField(min_value=1, max_value=36500, required=False, allow_null=True)
     default_due_days = serializers.IntegerField(min_value=1, max_value=3650, required=False)
     requires_signature = serializers.BooleanField(
@@ -114,12 +120,12 @@ class ProgramWriteSerializer(serializers.Serializer):
 
 
 class ProgramUpdateSerializer(ProgramWriteSerializer):
-    reason = serializers.CharField(max_length=2000, help_text="Why the program changes (audit trail)")
+    reason = ReasonField(help_text="Why the program changes (audit trail). Required.")
     row_version = IdField(required=False, help_text="The row_version you read (or send If-Match)")
 
 
 class RequiredReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, help_text="Why (audit trail)")
+    reason = ReasonField()
 
 
 class DeleteOutcomeSerializer(serializers.Serializer):
@@ -132,15 +138,15 @@ class DeleteOutcomeSerializer(serializers.Serializer):
 
 class AssignRequestSerializer(serializers.Serializer):
     training_id = IdField()
-    user_ids = serializers.ListField(child=IdField(), required=False, default=list, max_length=10000)
-    group_ids = serializers.ListField(child=IdField(), required=False, default=list, max_length=1000)
+    user_ids = serializers.ListField(child=IdField(), required=False, default=list, max_length=limits.LIST_ITEMS)
+    group_ids = serializers.ListField(child=IdField(), required=False, default=list, max_length=limits.LIST_ITEMS)
     due_date = serializers.DateField(required=False, allow_null=True, help_text="Default: today + the program's default_due_days")
-    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    reason = ReasonField(required=False)
 
 
 class BulkAssignRequestSerializer(AssignRequestSerializer):
     training_id = None
-    training_ids = serializers.ListField(child=IdField(), min_length=1, max_length=500)
+    training_ids = serializers.ListField(child=IdField(), min_length=1, max_length=limits.LIST_ITEMS)
 
 
 class SkippedSerializer(serializers.Serializer):
@@ -220,6 +226,7 @@ class CompleteRequestSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
+        max_length=limits.PASSWORD,
         trim_whitespace=False,
         style={"input_type": "password"},
         help_text="Required when the program needs an e-signature",
@@ -230,8 +237,10 @@ class CompleteRequestSerializer(serializers.Serializer):
         default=SignatureType.TRAINING_COMPLETION,
         help_text="The signature's meaning",
     )
-    intent = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="", help_text="Statement of intent")
-    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    intent = serializers.CharField(
+        max_length=limits.REASON, required=False, allow_blank=True, default="", help_text="Statement of intent"
+    )
+    comment = serializers.CharField(max_length=limits.COMMENT, required=False, allow_blank=True, default="")
 
 
 class CompletionSerializer(serializers.ModelSerializer):
@@ -305,7 +314,7 @@ class RegistrationUpdateSerializer(serializers.Serializer):
         help_text="Marking ATTENDED or COMPLETED completes the participant's open assignment of the program "
         "(unless the program needs the trainee's own e-signature)",
     )
-    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    reason = ReasonField(required=False)
 
 
 class RegistrationUpdateOutcomeSerializer(RegistrationSerializer):

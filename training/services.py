@@ -34,6 +34,7 @@ from accounts.services import authenticate_signer
 from audit import changes as audit_changes
 from audit import services as audit
 from audit import signatures
+from audit import subjects as audit_subjects
 from audit.models import SignatureType
 from documents.models import Document, DocumentType, DocumentVersion
 from qms.errors import Conflict, InvalidInput, InvalidInputs, NotFound, PermissionDenied, check_row_version
@@ -43,7 +44,7 @@ from workflows.models import WorkflowState, WorkflowTemplate
 from workflows.records import record_type_of_model
 
 from . import selectors
-from .audit_actions import AuditAction
+from .audit_actions import TrainingAction
 from .error_codes import ErrorCode
 from .events import TrainingEvent
 from .models import (
@@ -119,7 +120,7 @@ class SessionFull(Conflict):
 
 
 def _audit(
-    action: AuditAction,
+    action: TrainingAction,
     obj,
     *,
     actor,
@@ -130,7 +131,8 @@ def _audit(
     event: TrainingEvent | None = None,
     data: dict | None = None,
 ) -> None:
-    """The audit record of a change to `obj` and, when the change is an `event`, the event beside it."""
+    """The audit record of `obj` (its subject from the rules in training.subjects) and, when the
+    change is an `event`, the event beside it."""
     audit.record(
         action=action,
         resource_type=obj.audit_resource_type,
@@ -140,13 +142,51 @@ def _audit(
         old_values=old,
         new_values=new,
         reason=reason,
+        instance=obj,
     )
     if event is not None:
-        emit(event, obj, data=data, actor=actor)
+        _emit(event, obj, actor=actor, data=data)
+
+
+def _emit(event: TrainingEvent, obj, *, actor, data: dict | None = None) -> None:
+    """The event about `obj`: what a subscriber needs to know about it (see the *_data functions), plus `data`."""
+    emit(event, obj, data={**_EVENT_DATA[type(obj)](obj), **(data or {})}, actor=actor)
+
+
+def _audit_update(
+    obj,
+    *,
+    before: dict,
+    fields: list[str],
+    actor,
+    summary: str,
+    action: TrainingAction = TrainingAction.UPDATE,
+    reason: str = "",
+    reason_for: str = "",
+    event: TrainingEvent | None = None,
+) -> list[str]:
+    """Audits what changed in `obj` since `before` (audit.services.record_change, the one way to
+    audit an update) with its event, after saving it with the next row_version. Returns the changed
+    fields (named after `summary` in the trail); nothing is saved or recorded when nothing changed.
+    With `reason_for` (e.g. "changing a training audience"), a change needs a reason
+    (audit.services.require_reason: 422 at body.reason when missing or too short)."""
+    changed = sorted(audit_changes.diff(before, audit_changes.snapshot(obj, fields))[1])
+    if not changed:
+        return []
+    if reason_for:
+        reason = audit.require_reason(reason, what=reason_for)
+    if hasattr(obj, "row_version"):
+        obj.row_version += 1
+    obj.save()
+    summary = f"{summary} ({', '.join(changed)})"
+    audit.record_change(obj=obj, before=before, fields=fields, actor=actor, summary=summary, action=action, reason=reason)
+    if event is not None:
+        _emit(event, obj, actor=actor, data={"fields": changed})
+    return changed
 
 
 def _audit_status(
-    action: AuditAction,
+    action: TrainingAction,
     obj,
     *,
     old_status: str,
@@ -154,24 +194,29 @@ def _audit_status(
     summary: str,
     reason: str = "",
     event: TrainingEvent | None = None,
-    data: dict | None = None,
 ) -> None:
-    old, new = {"status": old_status}, {"status": obj.status}
-    _audit(action, obj, actor=actor, summary=summary, old=old, new=new, reason=reason, event=event, data=data)
+    """Audits a status change of `obj` (already saved) as an update of its `status`."""
+    audit.record_change(
+        obj=obj, before={"status": old_status}, fields=["status"], actor=actor, summary=summary, action=action, reason=reason
+    )
+    if event is not None:
+        _emit(event, obj, actor=actor)
 
 
 def _delete(obj, *, actor, summary: str, old: dict, reason: str = "", event: TrainingEvent | None = None) -> None:
-    """Deletes a configuration row and records what it was."""
+    """Deletes a configuration row and records what it was (under the subject it had)."""
     pk, resource_type = obj.pk, obj.audit_resource_type
+    subject = audit_subjects.resolve(resource_type, pk, record=obj)
     obj.delete()
     audit.record(
-        action=AuditAction.DELETE,
+        action=TrainingAction.DELETE,
         resource_type=resource_type,
         resource_id=pk,
         actor=actor,
         summary=summary,
         old_values=old,
         reason=reason,
+        subject=subject,
     )
     if event is not None:
         emit(event, (resource_type, pk), data=old, actor=actor)
@@ -205,6 +250,14 @@ def _completion_data(completion: Completion) -> dict:
 
 def _registration_data(registration: Registration) -> dict:
     return {"program_id": registration.program_id, "user_id": registration.user_id, "status": registration.status}
+
+
+_EVENT_DATA = {
+    TrainingProgram: _program_data,
+    Assignment: _assignment_data,
+    Completion: _completion_data,
+    Registration: _registration_data,
+}
 
 
 def _name(actor) -> str:
@@ -285,13 +338,12 @@ def _insert_program(program: TrainingProgram, *, linked, actor, summary: str) ->
     program.save()
     program.linked_documents.set(linked)
     _audit(
-        AuditAction.CREATE,
+        TrainingAction.CREATE,
         program,
         actor=actor,
         summary=summary,
         new=audit_changes.snapshot(program, _PROGRAM_AUDIT),
         event=TrainingEvent.PROGRAM_CREATED,
-        data=_program_data(program),
     )
     return program
 
@@ -335,21 +387,15 @@ def update_program(
         _clean(program, exclude=["created_by"])
         if linked is not None:
             program.linked_documents.set(linked)
-        old, new = audit_changes.diff(before, audit_changes.snapshot(program, _PROGRAM_AUDIT))
-        if new:
-            program.row_version += 1
-            program.save()
-            _audit(
-                AuditAction.UPDATE,
-                program,
-                actor=actor,
-                summary=f"Training program {program.title!r} changed ({', '.join(sorted(new))})",
-                old=old,
-                new=new,
-                reason=reason,
-                event=TrainingEvent.PROGRAM_UPDATED,
-                data={**_program_data(program), "fields": sorted(new)},
-            )
+        _audit_update(
+            program,
+            before=before,
+            fields=_PROGRAM_AUDIT,
+            actor=actor,
+            summary=f"Training program {program.title!r} changed",
+            reason=reason,
+            event=TrainingEvent.PROGRAM_UPDATED,
+        )
     return program
 
 
@@ -368,14 +414,13 @@ def retire_program(*, actor: User, program: TrainingProgram, reason: str = "") -
         program.row_version += 1
         program.save()
         _audit_status(
-            AuditAction.RETIRE,
+            TrainingAction.RETIRE,
             program,
             old_status=old_status,
             actor=actor,
             summary=f"Training program {program.title!r} retired",
             reason=reason,
             event=TrainingEvent.PROGRAM_RETIRED,
-            data=_program_data(program),
         )
     return program
 
@@ -485,7 +530,7 @@ def _create_assignment(
     )
     what = f"{program.title!r}" + (f" ({version.document.number} version {version.version})" if version else "")
     _audit(
-        AuditAction.ASSIGN,
+        TrainingAction.ASSIGN,
         assignment,
         actor=actor,
         summary=f"{_name(actor)} assigned {what} to {user.display_name}, due {due.isoformat()}"
@@ -503,7 +548,6 @@ def _create_assignment(
         },
         reason=reason or "",
         event=TrainingEvent.ASSIGNED,
-        data=_assignment_data(assignment),
     )
     return assignment
 
@@ -555,14 +599,13 @@ def _cancel(assignment: Assignment, *, actor, reason: str) -> None:
     assignment.row_version += 1
     assignment.save()
     _audit_status(
-        AuditAction.CANCEL,
+        TrainingAction.CANCEL,
         assignment,
         old_status=old_status,
         actor=actor,
         summary=f"Assignment of {assignment.program.title!r} to {assignment.user.display_name} cancelled",
         reason=reason,
         event=TrainingEvent.CANCELLED,
-        data=_assignment_data(assignment),
     )
 
 
@@ -667,7 +710,7 @@ def _record_completion(assignment: Assignment, *, recorded_by: User, method: str
     )
     by = "" if recorded_by.pk == assignment.user_id else f" (attendance recorded by {recorded_by.display_name})"
     _audit(
-        AuditAction.COMPLETE,
+        TrainingAction.COMPLETE,
         completion,
         actor=recorded_by,
         summary=f"{assignment.user.display_name} completed {what}{by}",
@@ -683,7 +726,6 @@ def _record_completion(assignment: Assignment, *, recorded_by: User, method: str
         },
         reason=comment or "",
         event=TrainingEvent.COMPLETED,
-        data=_completion_data(completion),
     )
     return completion
 
@@ -704,7 +746,7 @@ def revoke_completion(*, actor: User, completion: Completion, reason: str = "") 
         )
         reopened = _reopen_after_revocation(assignment, completion)
         _audit(
-            AuditAction.REVOKE,
+            TrainingAction.REVOKE,
             completion,
             actor=actor,
             summary=f"Completion of {completion.program_title!r} by {completion.user.display_name} revoked"
@@ -713,7 +755,7 @@ def revoke_completion(*, actor: User, completion: Completion, reason: str = "") 
             new={"revoked": True, "assignment_status": assignment.status},
             reason=reason,
             event=TrainingEvent.REVOKED,
-            data={**_completion_data(completion), "assignment_status": assignment.status},
+            data={"assignment_status": assignment.status},
         )
     return revocation
 
@@ -743,6 +785,9 @@ def _reopen_after_revocation(assignment: Assignment, completion: Completion) -> 
 # --- registrations -----------------------------------------------------------------------------------------
 
 
+_REGISTRATION_AUDIT = ["status", "attended_at", "completion_date", "feedback_score"]
+
+
 def register_for_training(*, actor: User, program: TrainingProgram, user: User | None = None) -> Registration:
     """Takes a seat in a published program's session (for oneself, or for someone else with
     training.assign). 409 ALREADY_REGISTERED, or SESSION_FULL when max_participants are registered."""
@@ -761,13 +806,12 @@ def register_for_training(*, actor: User, program: TrainingProgram, user: User |
             raise SessionFull(f"{program.title!r} is full ({program.max_participants} participants).")
         registration = Registration.objects.create(program=program, user=user, registered_at=timezone.now())
         _audit(
-            AuditAction.REGISTER,
+            TrainingAction.REGISTER,
             registration,
             actor=actor,
             summary=f"{user.display_name} registered for {program.title!r}",
             new={"program": program.title, "user": user.username, "status": registration.status},
             event=TrainingEvent.REGISTERED,
-            data=_registration_data(registration),
         )
     return registration
 
@@ -800,7 +844,7 @@ def update_registration(
         is_registrant = registration.user_id == actor.pk
         if not (runs_it or is_registrant):
             raise PermissionDenied("Only the participant, the instructor or a training manager changes a registration.")
-        before = audit_changes.snapshot(registration, ["status", "attended_at", "completion_date", "feedback_score"])
+        before = audit_changes.snapshot(registration, _REGISTRATION_AUDIT)
         completion = None
         if status is not None and status != registration.status:
             if registration.status == RegistrationStatus.CANCELLED:
@@ -820,25 +864,17 @@ def update_registration(
             if not 1 <= feedback_score <= 5:
                 raise InvalidInput("feedback_score is from 1 to 5.", field="feedback_score")
             registration.feedback_score = feedback_score
-        old, new = audit_changes.diff(
-            before, audit_changes.snapshot(registration, ["status", "attended_at", "completion_date", "feedback_score"])
+        cancelled = registration.status == RegistrationStatus.CANCELLED and before["status"] != RegistrationStatus.CANCELLED
+        _audit_update(
+            registration,
+            before=before,
+            fields=_REGISTRATION_AUDIT,
+            actor=actor,
+            summary=f"Registration of {registration.user.display_name} for {program.title!r} changed",
+            action=TrainingAction.CANCEL if cancelled else TrainingAction.UPDATE,
+            reason=reason,
+            event=TrainingEvent.REGISTRATION_CANCELLED if cancelled else TrainingEvent.REGISTRATION_UPDATED,
         )
-        if new:
-            registration.row_version += 1
-            registration.save()
-            cancelled = new.get("status") == RegistrationStatus.CANCELLED
-            _audit(
-                AuditAction.CANCEL if cancelled else AuditAction.UPDATE,
-                registration,
-                actor=actor,
-                summary=f"Registration of {registration.user.display_name} for {program.title!r} changed "
-                f"({', '.join(sorted(new))})",
-                old=old,
-                new=new,
-                reason=reason,
-                event=TrainingEvent.REGISTRATION_CANCELLED if cancelled else TrainingEvent.REGISTRATION_UPDATED,
-                data={**_registration_data(registration), "fields": sorted(new)},
-            )
     return RegistrationOutcome(registration=registration, completion=completion)
 
 
@@ -1050,26 +1086,35 @@ def set_training_audience(
         audience, created = TrainingAudience.objects.select_for_update().get_or_create(
             document_type=document_type, document=document, defaults={"due_days": due_days}
         )
-        fields = ["groups", "roles", "due_days"]
-        before = {} if created else audit_changes.snapshot(audience, fields)
+        before = audit_changes.snapshot(audience, _AUDIENCE_AUDIT)
         audience.due_days = due_days
         _clean(audience, exclude=["document_type", "document"])
-        audience.save()
         audience.groups.set(groups)
         audience.roles.set(roles)
-        old, new = audit_changes.diff(before, audit_changes.snapshot(audience, fields))
-        if new:
+        name = document.number if document else document_type.code
+        if created:
             _audit(
-                AuditAction.CREATE if created else AuditAction.UPDATE,
+                TrainingAction.CREATE,
                 audience,
                 actor=actor,
-                summary=f"Training audience of {document.number if document else document_type.code} "
-                + ("set" if created else f"changed ({', '.join(sorted(new))})"),
-                old=old or None,
-                new=new,
+                summary=f"Training audience of {name} set",
+                new=audit_changes.snapshot(audience, _AUDIENCE_AUDIT),
                 reason=reason,
             )
+        else:
+            _audit_update(
+                audience,
+                before=before,
+                fields=_AUDIENCE_AUDIT,
+                actor=actor,
+                summary=f"Training audience of {name} changed",
+                reason=reason,
+                reason_for="changing a training audience",
+            )
     return audience
+
+
+_AUDIENCE_AUDIT = ["groups", "roles", "due_days"]
 
 
 def delete_training_audience(*, actor: User, audience: TrainingAudience, reason: str = "") -> None:
@@ -1119,7 +1164,7 @@ def add_qualification_requirement(
     with transaction.atomic():
         requirement.save()
         _audit(
-            AuditAction.CREATE,
+            TrainingAction.CREATE,
             requirement,
             actor=actor,
             summary=f"Qualification requirement added: {requirement}",
@@ -1161,14 +1206,13 @@ def mark_overdue_assignments(*, today: datetime.date | None = None, batch_size: 
                 marked += 1
                 assignment.status = AssignmentStatus.OVERDUE
                 _audit_status(
-                    AuditAction.OVERDUE,
+                    TrainingAction.OVERDUE,
                     assignment,
                     old_status=AssignmentStatus.ASSIGNED,
                     actor=None,
                     summary=f"Assignment of {assignment.program.title!r} to {assignment.user.display_name} is overdue "
                     f"(due {assignment.due_date.isoformat()})",
                     event=TrainingEvent.OVERDUE,
-                    data=_assignment_data(assignment),
                 )
 
 

@@ -214,7 +214,7 @@ def program_retire(request, pk):
     program = get_object_or_404(selectors.program_list(request.user), pk=pk)
     form = ReasonForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Not retired: give a reason.")
+        messages.error(request, "Not retired: " + _errors(form))
         return redirect("training:program-detail", pk=pk)
     _act(
         request,

@@ -328,3 +328,46 @@ def test_signatures_are_visible_only_to_those_who_may_view_the_signed_record(cli
     assert user_list.status_code == 200 and user_list.json()["total"] == 0
     assert user_detail.status_code == 404
     assert auditor_detail.status_code == 200 and auditor_detail.json()["signed_content"]["members"] == ["user1"]
+
+
+# --- checks other apps add ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def refusing_check():
+    """A check another app registers: refuses review signatures on groups (a DomainError, 403)."""
+    from qms.errors import PermissionDenied
+
+    calls = []
+
+    def check(*, signer, record, resource_type, signature_type):
+        calls.append((signer.username, resource_type, record.pk, signature_type))
+        if resource_type == "group" and signature_type == "review":
+            raise PermissionDenied("Not qualified to sign this group.", error_code="NOT_QUALIFIED")
+
+    signatures.register_signature_check(check)
+    yield calls
+    signatures.unregister_signature_check(check)
+
+
+def test_a_registered_check_refuses_a_direct_signature_before_the_password_is_checked(
+    client_for, qa_manager, group, refusing_check
+):
+    response = _sign(client_for(qa_manager), resource_type="group", resource_id=group.pk, password="not-my-password")
+
+    assert response.status_code == 403 and response.data["error_code"] == "NOT_QUALIFIED"
+    assert refusing_check == [(qa_manager.username, "group", group.pk, "review")]
+    qa_manager.refresh_from_db()
+    assert qa_manager.failed_login_count == 0 and not Signature.objects.exists()
+
+    authorship = _sign(client_for(qa_manager), resource_type="group", resource_id=group.pk, signature_type="authorship")
+    assert authorship.status_code == 201, authorship.data
+
+
+def test_registered_checks_do_not_run_for_a_workflow_step(qa_manager, group, refusing_check):
+    """A workflow's approve signs with via_workflow=True after running its own checks."""
+    signatures.create_signature(
+        signer=qa_manager, record=group, signature_type="review", intent="Reviewed in the workflow", via_workflow=True
+    )
+
+    assert refusing_check == [] and Signature.objects.count() == 1

@@ -1,5 +1,6 @@
 """Django admin: programs, training audiences and qualification requirements are saved through the
-training services (audited, reason required for program changes); training records are read-only."""
+training services (audited, a reason that says why required for changes to programs and
+audiences); training records are read-only."""
 
 import pytest
 
@@ -61,6 +62,27 @@ def test_a_training_audience_is_set_in_the_admin_through_the_service(admin_clien
     assert [g.name for g in audience.groups.all()] == ["Production"] and audience.due_days == 7
     event = AuditEvent.objects.get(resource_type="training_audience")
     assert event.new_values["groups"] == ["Production"] and event.new_values["roles"] == ["QA"]
+
+
+def test_changing_a_training_audience_needs_a_reason_that_says_why(admin_client):
+    sop = DocumentType.objects.get(code="SOP")
+    qa = Role.objects.get(name="QA")
+    admin_client.post("/admin/training/trainingaudience/add/", {"document_type": sop.pk, "roles": [qa.pk], "due_days": 14})
+    audience = TrainingAudience.objects.get(document_type=sop)
+    url = f"/admin/training/trainingaudience/{audience.pk}/change/"
+    form = {"roles": [qa.pk], "due_days": 7}
+
+    refused = admin_client.post(url, {**form, "reason": "Faster"})
+    assert "say why in at least 10 characters" in refused.content.decode()
+    assert TrainingAudience.objects.get(pk=audience.pk).due_days == 14
+
+    changed = admin_client.post(url, {**form, "reason": "Procedures change more often now"})
+    assert changed.status_code == 302
+    event = AuditEvent.objects.get(action="update", resource_type="training_audience")
+    assert (event.old_values, event.new_values) == ({"due_days": 14}, {"due_days": 7})
+    assert event.reason == "Procedures change more often now"
+    assert (event.subject_type, event.subject_id) == ("document_type", sop.pk)
+    assert TrainingAudience.objects.get(pk=audience.pk).due_days == 7
 
 
 def test_a_qualification_requirement_is_added_and_removed_through_the_services(admin_client):

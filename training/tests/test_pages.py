@@ -113,7 +113,10 @@ def test_program_pages_list_create_edit_and_retire(qa_manager):
         "row_version": program.row_version,
     }
     missing_reason = client.post(reverse("training:program-edit", args=[program.pk]), form)
-    assert "This field is required" in text(missing_reason)
+    assert "A reason is required for changing a training program" in text(missing_reason)
+    too_short = client.post(reverse("training:program-edit", args=[program.pk]), {**form, "reason": "Typo"})
+    assert "say why in at least 10 characters" in text(too_short)
+    assert TrainingProgram.objects.get(pk=program.pk).row_version == 1
     edited = client.post(reverse("training:program-edit", args=[program.pk]), {**form, "reason": "Grades named"}, follow=True)
     assert "Training program saved." in text(edited)
     program.refresh_from_db()

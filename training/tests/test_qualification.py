@@ -134,6 +134,69 @@ def test_the_page_says_in_plain_words_why_there_is_no_approve_button(in_review, 
     assert not Approval.objects.exists()
 
 
+# --- direct signatures (POST /api/signatures/) ----------------------------------------------------------------
+
+
+def sign(client, **body):
+    payload = {"signature_type": "review", "intent": "I reviewed this procedure", "password": PASSWORD, **body}
+    return client.post("/api/signatures/", payload, format="json")
+
+
+def test_an_unqualified_user_cannot_sign_a_document_directly_in_a_state_that_requires_training(
+    client_for, in_review, approvers, sop_type, admin_user
+):
+    gmp = ProgramFactory(title="GMP basics")
+    services.add_qualification_requirement(actor=admin_user, document_type=sop_type, workflow_state="in_review", program=gmp)
+    document = in_review()
+    _, reviewer = approvers
+    client = client_for(reviewer)
+
+    on_document = sign(client, document_id=document.pk, password="wrong")
+    on_version = sign(client, resource_type="document_version", resource_id=document.current_version_id)
+
+    for refused in (on_document, on_version):
+        assert refused.status_code == 403, refused.json()
+        assert refused.json()["error_code"] == "TRAINING_REQUIRED"
+        assert refused.json()["missing_programs"] == [{"id": gmp.pk, "title": "GMP basics"}]
+    reviewer.refresh_from_db()
+    assert reviewer.failed_login_count == 0, "refused before the password was checked"
+    assert not Signature.objects.filter(signer=reviewer).exists()
+
+    complete(reviewer, gmp)
+    signed = sign(client, document_id=document.pk)
+    assert signed.status_code == 201, signed.json()
+    assert signed.json()["signature_type"] == "review" and signed.json()["document_id"] == document.pk
+
+
+def test_direct_signatures_in_a_state_without_requirements_need_no_training(
+    client_for, in_review, approvers, sop_type, admin_user
+):
+    services.add_qualification_requirement(
+        actor=admin_user, document_type=sop_type, workflow_state="approved", program=ProgramFactory(title="GMP basics")
+    )
+    document = in_review()
+    _, reviewer = approvers
+
+    assert sign(client_for(reviewer), document_id=document.pk).status_code == 201
+
+
+def test_the_trainee_signs_a_read_and_understood_completion_without_the_documents_approver_training(
+    effective_document, sop_type, admin_user, basic_user
+):
+    """A completion belongs to the document in the audit trail, but it is not the document's signature:
+    the document's requirements for signers do not apply to the trainee confirming they read it."""
+    services.add_qualification_requirement(actor=admin_user, document_type=sop_type, requires_document_training=True)
+    services.set_training_audience(actor=admin_user, document_type=sop_type, roles=[basic_user.role])
+    document = effective_document()
+    services.assign_read_and_understood(version=document.effective_version)
+
+    services.complete_training(actor=basic_user, program=document.read_and_understood_program, password=PASSWORD)
+
+    signature = Signature.objects.get(signer=basic_user)
+    assert signature.signature_type == "training_completion"
+    assert (signature.subject_type, signature.subject_id) == ("document", document.pk)
+
+
 # --- which requirements apply ----------------------------------------------------------------------------------
 
 
