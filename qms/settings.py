@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "accounts.middleware.AccountControlsMiddleware",
     "qms.middleware.RateLimitHeadersMiddleware",
 ]
 
@@ -88,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "qms.context_processors.navigation",
+                "accounts.context_processors.account_controls",
             ],
         },
     },
@@ -124,6 +126,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "accounts.validators.CharacterClassValidator"},
+    {"NAME": "accounts.passwords.PasswordHistoryValidator"},
 ]
 
 # Account lockout (failed logins and failed signature re-authentication both count).
@@ -134,6 +137,20 @@ REGISTRATION_ENABLED = env.bool("REGISTRATION_ENABLED", default=False)
 REASON_MIN_LENGTH = env.int("REASON_MIN_LENGTH", default=10)
 # Role given to self-registered users.
 REGISTRATION_DEFAULT_ROLE = env.str("REGISTRATION_DEFAULT_ROLE", default="User")
+
+# Account controls (21 CFR 11.300, EU GMP Annex 11 §12; accounts.passwords, accounts.sessions,
+# accounts.inactivity, accounts.alerts). 0 turns an ageing, history, idle or inactivity rule off.
+PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=90)
+PASSWORD_EXPIRY_WARNING_DAYS = env.int("PASSWORD_EXPIRY_WARNING_DAYS", default=14)
+PASSWORD_HISTORY = env.int("PASSWORD_HISTORY", default=5)
+SESSION_IDLE_MINUTES = env.float("SESSION_IDLE_MINUTES", default=15)
+SESSION_IDLE_WARNING_SECONDS = env.int("SESSION_IDLE_WARNING_SECONDS", default=120)
+ACCOUNT_INACTIVITY_DAYS = env.int("ACCOUNT_INACTIVITY_DAYS", default=90)
+FAILED_ATTEMPTS_ALERT_THRESHOLD = env.int("FAILED_ATTEMPTS_ALERT_THRESHOLD", default=5)
+FAILED_ATTEMPTS_ALERT_WINDOW_MINUTES = env.int("FAILED_ATTEMPTS_ALERT_WINDOW_MINUTES", default=60)
+# Who tells the administrators (called after commit through the event outbox; a dotted path, so the
+# accounts app imports no module above it). The default emails every active user administrator.
+ACCOUNT_ALERT_NOTIFIER = env.str("ACCOUNT_ALERT_NOTIFIER", default="accounts.alerts.email_administrators")
 
 # --- Audit trail ------------------------------------------------------------------------------------
 # The hash chain of the audit trail is keyed (HMAC-SHA256) with a key that is NOT stored in the
@@ -231,6 +248,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic jobs (Celery beat); each module below adds its own entries.
 CELERY_BEAT_SCHEDULE = {
     "audit-checkpoint": {"task": "audit.tasks.write_checkpoint", "schedule": AUDIT_CHECKPOINT_MINUTES * 60.0},
+    "disable-inactive-accounts": {
+        "task": "accounts.tasks.disable_inactive_accounts",
+        "schedule": timedelta(hours=24),
+        "options": {"expires": 3600},
+    },
 }
 
 # --- Domain events (qms.events: transactional outbox) ---------------------------------------------
