@@ -185,6 +185,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
 MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=50)
+# A printed controlled copy is valid until the next periodic review, at most this many hours (0: until the review).
+CONTROLLED_COPY_VALID_HOURS = env.int("CONTROLLED_COPY_VALID_HOURS", default=24)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
