@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "audit",
     "workflows",
     "documents",
+    "validation",
 ]
 # A test run (pytest sets PYTEST_VERSION) also installs a test-only app: a minimal controlled record
 # type proving the workflow kit works for any model (workflows/tests/testapp).
@@ -404,6 +405,12 @@ CHROMA_URL = env.str("CHROMA_URL", default="")
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
 OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4o-mini")
+
+# --- Validation package (manage.py validation_report, installation_check) ------------------------
+# Where `make validation` and CI keep the report; the Validation page shows the latest one from here.
+VALIDATION_REPORT_DIR = env.str("VALIDATION_REPORT_DIR", default=str(BASE_DIR / "reports"))
+# The commit the reports name when the installation has no .git (e.g. a container image).
+QMS_COMMIT = env.str("QMS_COMMIT", default="")
 
 # --- Logging ----------------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

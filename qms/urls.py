@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("audit/", include("audit.urls")),
     path("documents/", include("documents.urls")),
+    path("validation/", include("validation.urls")),
 ]
 
 handler404 = "qms.views.page_not_found"

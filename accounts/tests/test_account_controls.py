@@ -97,7 +97,7 @@ def test_self_registered_users_keep_the_password_they_chose(api_client, settings
     assert sign_in("selfie", NEW_PASSWORD).get("/api/documents/").status_code == 200
 
 
-@pytest.mark.requirement("21CFR11.300(b)", "ANNEX11.12")
+@pytest.mark.requirement("21CFR11.300(b)", "ANNEX11.12", "21CFR11.300(c)")
 def test_an_administrator_sets_a_forgotten_password_which_its_holder_must_change(client_for, admin_user, qa_user):
     holder = sign_in("qa1")
     admin = client_for(admin_user)
@@ -261,7 +261,7 @@ def test_the_inactivity_job_is_scheduled_daily_and_can_be_run_by_hand(make_user,
 # --- ids and usernames never reused ------------------------------------------------------------------------
 
 
-@pytest.mark.requirement("21CFR11.300(a)", "ANNEX11.12")
+@pytest.mark.requirement("21CFR11.300(a)", "ANNEX11.12", "21CFR11.100")
 def test_usernames_of_deactivated_users_cannot_be_taken_and_users_are_never_deleted(client_for, admin_user, make_user):
     leaver = make_user("QA", username="leaver", email="leaver@example.com")
     admin = client_for(admin_user)
