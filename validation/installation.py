@@ -209,10 +209,11 @@ def check_audit_chain() -> Iterator[Result]:
 
 
 def check_worker() -> Iterator[Result]:
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    from qms.celery import app
+
+    if app.conf.task_always_eager:
         yield Result("Celery worker reachable", SKIP, "no broker configured: background tasks run in the web process")
         return
-    from qms.celery import app
 
     try:
         replies = app.control.ping(timeout=3) or []

@@ -147,3 +147,22 @@ def test_connecting_as_the_superuser_fails_the_role_separation(tmp_path):
 
     assert status_of(output, "database role separation") == "FAIL"
     assert "connects as the superuser" in output
+
+
+@pytest.mark.requirement("QMS-VALIDATION")
+@pytest.mark.skipif(not django_settings.REDIS_URL, reason="needs a broker (REDIS_URL) for a real worker")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_running_worker_is_reached_and_a_stopped_one_is_reported(tmp_path):
+    from documents.tests.test_worker import running_worker
+    from qms.celery import app
+
+    with running_worker():
+        output, _ = run_check(tmp_path)
+    assert status_of(output, "Celery worker reachable") == "PASS", [line for line in output.splitlines() if "Celery" in line]
+
+    app.conf.task_always_eager = False
+    try:
+        output, _ = run_check(tmp_path)
+    finally:
+        app.conf.task_always_eager = True
+    assert status_of(output, "Celery worker reachable") == "FAIL"
