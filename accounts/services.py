@@ -725,24 +725,34 @@ def deactivate_user(*, actor: User | None, user: User, reason: str = "") -> User
     if actor is not None and user.pk == actor.pk:
         raise Conflict("You cannot deactivate your own account.", error_code="SELF_DEACTIVATION")
     reason = require_reason(reason, what="deactivating an account")
+    return _deactivate(
+        user, actor=actor, action=AccountAction.DEACTIVATE, summary=f"User {user.username} deactivated", reason=reason
+    )
+
+
+def _deactivate(
+    user: User, *, actor: User | None, action, summary: str, reason: str, now=None, details: dict | None = None
+) -> User:
+    """Deactivates in one transaction: never the last administrator (409 LAST_ADMIN), tokens revoked,
+    audited as `action`, `user.deactivated` emitted. An inactive account is left as it is."""
     with transaction.atomic():
         had_administrators = _lock_administration()
         user = User.objects.select_for_update().get(pk=user.pk)
         if not user.is_active:
             return user
         user.is_active = False
-        user.deactivated_at = timezone.now()
+        user.deactivated_at = now or timezone.now()
         user.row_version += 1
         user.save(update_fields=["is_active", "deactivated_at", "row_version"])
         _ensure_an_administrator_remains(had_administrators)
         revoke_tokens(user=user)
         account_event(
-            AccountAction.DEACTIVATE,
+            action,
             actor=actor,
             subject=user,
-            summary=f"User {user.username} deactivated",
+            summary=summary,
             old_values={"is_active": True},
-            new_values={"is_active": False},
+            new_values={"is_active": False, **(details or {})},
             reason=reason,
         )
         emit(UserEvent.DEACTIVATED, user, actor=actor, data={"reason": reason})
@@ -1025,26 +1035,15 @@ def disable_inactive_accounts(*, now=None, dry_run: bool = False) -> list[User]:
     for candidate in candidates:
         reason = f"Not used for more than {days} days (last use {candidate.last_use:%Y-%m-%d %H:%M} UTC)"
         try:
-            with transaction.atomic():
-                had_administrators = _lock_administration()
-                user = User.objects.select_for_update().get(pk=candidate.pk)
-                if not user.is_active:
-                    continue
-                user.is_active = False
-                user.deactivated_at = now
-                user.row_version += 1
-                user.save(update_fields=["is_active", "deactivated_at", "row_version"])
-                _ensure_an_administrator_remains(had_administrators)
-                revoke_tokens(user=user)
-                account_event(
-                    AccountAction.INACTIVITY_DEACTIVATION,
-                    subject=user,
-                    summary=f"User {user.username} disabled after {days} days without use",
-                    old_values={"is_active": True},
-                    new_values={"is_active": False, "last_use": candidate.last_use},
-                    reason=reason,
-                )
-                emit(UserEvent.DEACTIVATED, user, data={"reason": reason})
+            user = _deactivate(
+                candidate,
+                actor=None,
+                action=AccountAction.INACTIVITY_DEACTIVATION,
+                summary=f"User {candidate.username} disabled after {days} days without use",
+                reason=reason,
+                now=now,
+                details={"last_use": candidate.last_use},
+            )
         except Conflict as exc:
             logger.warning("Inactive account %s left active: %s", candidate.username, exc.detail)
             continue

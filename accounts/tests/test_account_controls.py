@@ -356,3 +356,16 @@ def record_alert(*, subject, message, recipients, data):
 def test_the_alert_threshold_can_be_switched_off(settings, qa_user):
     settings.FAILED_ATTEMPTS_ALERT_THRESHOLD = 0
     assert alerts.check_failed_attempts(user=qa_user) is False
+
+
+def test_an_administrator_requires_a_password_change_from_the_admin_site(client, admin_user, basic_user):
+    User.objects.filter(pk=admin_user.pk).update(is_staff=True)
+    client.force_login(admin_user)
+    action = {"action": "require_password_changes", "_selected_action": [basic_user.pk]}
+
+    client.post("/admin/accounts/user/", {**action, "reason": "Imported with a shared initial password", "apply": "Confirm"})
+
+    assert User.objects.get(pk=basic_user.pk).password_change_required is True
+    [event] = events(AccountAction.PASSWORD_CHANGE_REQUIRED)
+    assert event.actor_username == "admin1" and event.reason == "Imported with a shared initial password"
+    assert sign_in("user1").get("/api/documents/").json()["error_code"] == "PASSWORD_CHANGE_REQUIRED"

@@ -55,6 +55,11 @@ def production_settings(settings, tmp_path):
     return settings
 
 
+def tamper(version) -> None:
+    with open(django_settings.MEDIA_ROOT / version.file.name, "ab") as stored:
+        stored.write(b"tampered")
+
+
 def stored_document(author):
     document = document_services.upload_document(
         actor=author,
@@ -103,9 +108,7 @@ def test_a_correct_installation_passes_every_item(production_settings, tmp_path,
 @pytest.mark.django_db
 def test_a_broken_installation_fails_item_by_item(settings, tmp_path, make_user):
     settings.MEDIA_ROOT = tmp_path / "media"
-    version = stored_document(make_user("QA", username="iq-author2"))
-    with open(django_settings.MEDIA_ROOT / version.file.name, "ab") as stored:
-        stored.write(b"tampered")
+    tamper(stored_document(make_user("QA", username="iq-author2")))
     settings.DEBUG = True
     settings.AUDIT_HMAC_KEY = settings.SECRET_KEY
     settings.TIME_ZONE = "Europe/Berlin"
@@ -130,8 +133,7 @@ def test_a_broken_installation_fails_item_by_item(settings, tmp_path, make_user)
 def test_an_altered_stored_file_fails_the_checksum_sample(settings, tmp_path, make_user):
     settings.MEDIA_ROOT = tmp_path / "media"
     version = stored_document(make_user("QA", username="iq-author3"))
-    with open(settings.MEDIA_ROOT / version.file.name, "ab") as stored:
-        stored.write(b"tampered")
+    tamper(version)
 
     output, _ = run_check(tmp_path)
 

@@ -75,31 +75,25 @@ text = "Reported as a gap."
 """
 
 
-def run_small_suite(tmp_path: Path, *, passing: bool) -> tuple[subprocess.CompletedProcess, Path]:
-    (tmp_path / "test_small.py").write_text(SMALL_SUITE.replace("{outcome}", "True" if passing else "1 == 2"))
-    junit = tmp_path / "results.xml"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "no:django",
-            "-p",
-            "validation.pytest_plugin",
-            "test_small.py",
-            f"--junitxml={junit}",
-        ],
-        cwd=tmp_path,
+PLUGIN_ONLY = ["-q", "-p", "no:cacheprovider", "-p", "no:django", "-p", "validation.pytest_plugin"]
+
+
+def run_pytest(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    """pytest in a subprocess, in `folder`, with only the requirement plugin of the project."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", *PLUGIN_ONLY, *args],
+        cwd=folder,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(settings.BASE_DIR)},
         capture_output=True,
         text=True,
         timeout=120,
     )
-    return result, junit
+
+
+def run_small_suite(tmp_path: Path, *, passing: bool) -> tuple[subprocess.CompletedProcess, Path]:
+    (tmp_path / "test_small.py").write_text(SMALL_SUITE.replace("{outcome}", "True" if passing else "1 == 2"))
+    junit = tmp_path / "results.xml"
+    return run_pytest(tmp_path, "test_small.py", f"--junitxml={junit}"), junit
 
 
 @pytest.fixture
@@ -178,26 +172,7 @@ def test_a_green_run_builds_the_report_and_exits_zero(tmp_path, report_dir, smal
 
 def test_a_marker_naming_an_unknown_requirement_stops_the_run(tmp_path):
     (tmp_path / "test_typo.py").write_text('import pytest\n\n@pytest.mark.requirement("21CFR11.99")\ndef test_x():\n    pass\n')
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "no:django",
-            "-p",
-            "validation.pytest_plugin",
-            "test_typo.py",
-        ],
-        cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(settings.BASE_DIR)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_pytest(tmp_path, "test_typo.py")
     assert result.returncode == 4  # a usage error
     assert "test_typo.py::test_x: '21CFR11.99'" in result.stderr
 
