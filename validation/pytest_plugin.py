@@ -1,4 +1,4 @@
-"""pytest plugin (loaded from pytest.ini with `-p validation.pytest_plugin`): the `requirement`
+"""pytest plugin (loaded by the root conftest.py, or `-p validation.pytest_plugin`): the `requirement`
 marker. Each id a test names must be in the catalogue (an unknown id stops the run at collection),
 and is written into the JUnit XML as a `<property name="requirement" value="...">` of the test
 case, which `manage.py validation_report` reads.
