@@ -5,8 +5,8 @@
 
 A PDF is used page by page as stored (pypdf); DOCX (python-docx), Markdown and plain text are
 typeset with reportlab; PNG and JPEG become one page each. Every page then gets the copy's stamp
-(header and footer, drawn over a white band so that it stays legible), and the signature and
-revision-history pages are appended and stamped too.
+(header and footer bands; the page's content is scaled to fit between them, so nothing of it is
+covered), and the signature and revision-history pages are appended and stamped too.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from pypdf import PdfReader, PdfWriter
+from pypdf import PdfReader, PdfWriter, Transformation
+from pypdf.generic import RectangleObject
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
@@ -194,13 +195,16 @@ class Stamp:
     controlled: bool
 
 
+# Height of the header and footer bands the stamp is printed in (the page's content is scaled to fit between).
+BAND = 13 * mm
+
+
 def _overlay(width: float, height: float, stamp: Stamp, page_number: int, pages: int):
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=(width, height))
-    band = 14 * mm
-    pdf.setFillColor(colors.white)
-    pdf.rect(0, height - band, width, band, stroke=0, fill=1)
-    pdf.rect(0, 0, width, band, stroke=0, fill=1)
+    pdf.setStrokeColor(colors.lightgrey)
+    pdf.line(10 * mm, height - BAND, width - 10 * mm, height - BAND)
+    pdf.line(10 * mm, BAND, width - 10 * mm, BAND)
     pdf.setFillColor(colors.black)
     pdf.setFont("Helvetica-Bold", 8)
     pdf.drawString(10 * mm, height - 8 * mm, _fit(stamp.header, width, 8))
@@ -230,7 +234,10 @@ def _fit(text: str, width: float, size: float) -> str:
 
 
 def stamped_copy(*, body: bytes, closing: bytes, stamp: Stamp) -> tuple[bytes, int]:
-    """The body pages followed by the closing pages, each stamped; returns (PDF bytes, page count)."""
+    """The body pages followed by the closing pages, each stamped; returns (PDF bytes, page count).
+
+    Each page's content is scaled down a little into the space between the header and footer bands,
+    so the stamp never covers any of it."""
     writer = PdfWriter()
     for source in (body, closing):
         for page in PdfReader(io.BytesIO(source)).pages:
@@ -239,8 +246,13 @@ def stamped_copy(*, body: bytes, closing: bytes, stamp: Stamp) -> tuple[bytes, i
     for number, page in enumerate(writer.pages, start=1):
         page.transfer_rotation_to_content()
         box = page.mediabox
-        overlay = _overlay(float(box.width), float(box.height), stamp, number, pages)
-        page.merge_translated_page(overlay, float(box.left), float(box.bottom))
+        width, height = float(box.width), float(box.height)
+        scale = (height - 2 * BAND) / height
+        page.add_transformation(
+            Transformation().translate(-float(box.left), -float(box.bottom)).scale(scale).translate(width * (1 - scale) / 2, BAND)
+        )
+        page.mediabox = page.cropbox = RectangleObject([0, 0, width, height])
+        page.merge_page(_overlay(width, height, stamp, number, pages))
     writer.add_metadata({"/Title": stamp.header, "/Subject": stamp.status_line, "/Producer": "QMS"})
     out = io.BytesIO()
     writer.write(out)
