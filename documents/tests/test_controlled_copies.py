@@ -186,3 +186,32 @@ def test_the_detail_page_prints_a_controlled_copy(sop, basic_user):
     response = client.get(f"/documents/{sop.pk}/controlled-copy/")
     assert response.status_code == 200 and response["Content-Disposition"].startswith("inline;")
     assert "CONTROLLED COPY" in pages_text(response.content)[0]
+
+
+def test_the_stamp_never_covers_the_page_s_content():
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    from documents import renditions
+
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    pdf.drawString(72, A4[1] - 12, "TOP EDGE LINE")
+    pdf.drawString(72, 6, "BOTTOM EDGE LINE")
+    pdf.showPage()
+    pdf.save()
+    stamp = renditions.Stamp(
+        header="SOP-0009 · Edge · Version 1.0", status_line="CONTROLLED COPY", copy_number="CC-1", controlled=True
+    )
+
+    stamped, pages = renditions.stamped_copy(body=out.getvalue(), closing=make_pdf(["closing"]), stamp=stamp)
+
+    positions = {}
+
+    def visitor(text, cm, tm, font, size):
+        if "EDGE LINE" in text:
+            positions[text.strip()] = tm[5] * cm[3] + cm[5]  # the baseline's height on the page
+
+    PdfReader(io.BytesIO(stamped)).pages[0].extract_text(visitor_text=visitor)
+    assert pages == 2
+    assert renditions.BAND < positions["BOTTOM EDGE LINE"] < positions["TOP EDGE LINE"] < A4[1] - renditions.BAND
