@@ -2,13 +2,15 @@
 
 from django.urls import NoReverseMatch, reverse
 
-# (label, url name, permission codename or None). A module appears once its URL exists.
+# (label, url name, permission codename, a tuple of codenames any of which is enough, or None).
+# A module appears once its URL exists.
 NAVIGATION = [
     ("Dashboard", "home", None),
     ("Documents", "documents:list", "documents.view"),
     ("Templates", "documents:template-list", "templates.view"),
-    ("Training", "training:list", "training.view"),
-    ("Deviations", "deviations:list", "deviations.view"),
+    ("Training", "training:my", "training.view"),
+    ("Deviations", "deviations:list", ("deviations.view", "deviations.create")),
+    ("Deviation forms", "deviations:form-template-list", "deviations.manage_forms"),
     ("CAPA", "capa:list", "capa.view"),
     ("Search", "search:page", "search.use"),
     ("Audit trail", "audit:list", "audit.view"),
@@ -25,7 +27,8 @@ def navigation(request):
         return {"nav_items": [], "qms_version": __version__}
     items = []
     for label, url_name, codename in NAVIGATION:
-        if codename and not user.has_qms_permission(codename):
+        codenames = (codename,) if isinstance(codename, str) else codename or ()
+        if codenames and not any(user.has_qms_permission(c) for c in codenames):
             continue
         try:
             url = reverse(url_name)

@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -52,6 +53,8 @@ INSTALLED_APPS = [
     "audit",
     "workflows",
     "documents",
+    "training",
+    "deviations",
     "validation",
 ]
 # A test run (pytest sets PYTEST_VERSION) also installs a test-only app: a minimal controlled record
@@ -259,6 +262,12 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Training ---------------------------------------------------------------------------------------
+# Open assignments due within this many days are "due soon" (matrix, dashboard).
+TRAINING_DUE_SOON_DAYS = env.int("TRAINING_DUE_SOON_DAYS", default=7)
+# Retraining assignments are created this many days before a completion expires.
+TRAINING_RETRAINING_LEAD_DAYS = env.int("TRAINING_RETRAINING_LEAD_DAYS", default=30)
+
 # --- Domain events (qms.events: transactional outbox) ---------------------------------------------
 # A failing handler is retried after EVENTS_RETRY_DELAY_SECONDS, doubled per attempt (at most an
 # hour), until EVENTS_MAX_ATTEMPTS; then its delivery is failed until `manage.py redeliver_events`.
@@ -269,7 +278,9 @@ EVENTS_RETRY_DELAY_SECONDS = env.int("EVENTS_RETRY_DELAY_SECONDS", default=30)
 EVENTS_SWEEP_SECONDS = max(env.int("EVENTS_SWEEP_SECONDS", default=60), 1)
 # Delivered events older than this are deleted daily (0 keeps them); the audit trail is the record.
 EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=90)
-# A sweep no worker took before the next one was due expires (a stopped worker does not pile them up).
+# Periodic jobs run by `celery -A qms beat` (`make beat`); each is idempotent, so a missed or
+# doubled run does no harm. A sweep no worker took before the next one was due expires (a stopped
+# worker does not pile them up).
 CELERY_BEAT_SCHEDULE.update(
     {
         "sweep-event-outbox": {
@@ -278,6 +289,11 @@ CELERY_BEAT_SCHEDULE.update(
             "options": {"expires": EVENTS_SWEEP_SECONDS},
         },
         "prune-event-outbox": {"task": "qms.events.prune_outbox", "schedule": timedelta(days=1), "options": {"expires": 3600}},
+        "training-mark-overdue": {"task": "training.tasks.mark_overdue_assignments", "schedule": crontab(minute=5)},
+        "training-create-retraining": {
+            "task": "training.tasks.create_retraining_assignments",
+            "schedule": crontab(hour=1, minute=30),
+        },
     }
 )
 
@@ -345,7 +361,15 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ConnectionStateEnum": "qms.health.CONNECTION_STATES"},
+    # Enum component names where several fields called `status` (or `state`) have different choices.
+    "ENUM_NAME_OVERRIDES": {
+        "ConnectionStateEnum": "qms.health.CONNECTION_STATES",
+        "TrainingProgramStatusEnum": "training.models.ProgramStatus",
+        "NewTrainingProgramStatusEnum": [("DRAFT", "Draft"), ("PUBLISHED", "Published")],
+        "TrainingAssignmentStatusEnum": "training.models.AssignmentStatus",
+        "TrainingRegistrationStatusEnum": "training.models.RegistrationStatus",
+        "TrainingMatrixCellStatusEnum": "training.selectors.CellStatus.ALL",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "qms.api.schema.normalise_paths",
