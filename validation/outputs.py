@@ -62,18 +62,22 @@ def to_pdf(report: ValidationReport) -> bytes:
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eaed")),
     ]
-    for index, row in enumerate(data["rows"], start=1):
+    # One table row per test (a requirement with many tests would not fit one page); the requirement
+    # and its status are named on its first row.
+    for row in data["rows"]:
         requirement = row["requirement"]
-        tests = "\n".join(f"{t['outcome'].upper()}: {t['name']}" for t in row["tests"]) or "no test: gap"
-        rows.append(
-            [
-                p(f"{requirement['id']}\n({requirement['source']})"),
-                p(f"{requirement['title']}: {requirement['text']}"),
-                Paragraph(escape(tests).replace("\n", "<br/>"), cell),
-                p(row["status"]),
-            ]
-        )
-        style.append(("TEXTCOLOR", (3, index), (3, index), colors.HexColor(STATUS_COLOURS[row["status"]])))
+        tests = [f"{t['outcome'].upper()}: {t['name']}" for t in row["tests"]] or ["no test: gap"]
+        first = len(rows)
+        for offset, test in enumerate(tests):
+            rows.append(
+                [
+                    p(f"{requirement['id']} ({requirement['source']})") if offset == 0 else "",
+                    p(f"{requirement['title']}: {requirement['text']}") if offset == 0 else "",
+                    p(test),
+                    p(row["status"]) if offset == 0 else "",
+                ]
+            )
+        style.append(("TEXTCOLOR", (3, first), (3, first), colors.HexColor(STATUS_COLOURS[row["status"]])))
     table = Table(rows, colWidths=[32 * mm, 90 * mm, 130 * mm, 18 * mm], repeatRows=1)
     table.setStyle(TableStyle(style))
     story.append(table)

@@ -223,3 +223,22 @@ def test_the_validation_page_shows_the_latest_report_to_admins_and_auditors(
     qa = Client()
     qa.force_login(qa_user)
     assert qa.get("/validation/").status_code == 403
+
+
+def test_a_requirement_named_by_many_tests_still_prints(tmp_path, report_dir, small_catalogue):
+    (tmp_path / "test_many.py").write_text(
+        'import pytest\n\n@pytest.mark.requirement("21CFR11.10(e)")\n@pytest.mark.parametrize("n", range(150))\n'
+        "def test_case_with_a_long_name_that_takes_room_in_the_matrix(n):\n    pass\n"
+    )
+    junit = tmp_path / "many.xml"
+    assert run_pytest(tmp_path, "test_many.py", f"--junitxml={junit}").returncode == 0
+
+    call_command(
+        "validation_report", junit=str(junit), out=[str(tmp_path / "r.pdf")], catalogue=str(small_catalogue), stdout=io.StringIO()
+    )
+
+    reader = PdfReader(tmp_path / "r.pdf")
+    assert len(reader.pages) > 2
+    assert "test_case_with_a_long_name_that_takes_room_in_the_matrix[149]" in "".join(
+        page.extract_text() for page in reader.pages
+    )
