@@ -14,6 +14,10 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 PASSWORD = "Correct-Horse-9"
 
+# The `requirement` marker: ids checked against validation/requirements.toml and written into the
+# JUnit XML for `manage.py validation_report`.
+pytest_plugins = ["validation.pytest_plugin"]
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",

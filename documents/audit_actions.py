@@ -10,3 +10,4 @@ class AuditAction(actions.AuditAction):
     UPDATE = "update"  # metadata of a document, a type or a template changed
     PROCESS = "process"  # text extraction of a version finished (or failed)
     DOWNLOAD = "download"  # a version's file was downloaded
+    PRINT_COPY = "print_copy"  # a numbered controlled (or uncontrolled) copy of a version was issued

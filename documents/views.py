@@ -14,7 +14,8 @@ from workflows.models import EDITABLE_KINDS, StateKind
 from workflows.related import related_records
 from workflows.views import workflow_panel
 
-from . import files, selectors, services
+from . import copies, files, selectors, services
+from .copies_api import copy_response
 from .downloads import download_response
 from .filters import DocumentFilter, DocumentTemplateFilter
 from .forms import DocumentFilterForm, MetadataForm, NewVersionForm, TemplateUseForm, UploadForm
@@ -100,6 +101,18 @@ def document_download(request, pk):
     if version is None:
         raise Http404("No such version.")
     return download_response(actor=request.user, document=document, version=version)
+
+
+@permission_required("documents.download")
+def document_controlled_copy(request, pk):
+    """The "Print controlled copy" button: the stamped, numbered PDF, opened in the browser."""
+    document = _document(request, pk)
+    try:
+        copy, pdf = copies.issue_copy(actor=request.user, document=document, version_label=request.GET.get("version"))
+    except DomainError as exc:
+        messages.error(request, message_for(exc))
+        return redirect("documents:detail", pk=pk)
+    return copy_response(copy, pdf, inline=True)
 
 
 @permission_required("documents.create")

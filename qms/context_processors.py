@@ -15,6 +15,7 @@ NAVIGATION = [
     ("Search", "search:page", "search.use"),
     ("Audit trail", "audit:list", "audit.view"),
     ("Users & groups", "accounts:user-admin", "users.view"),
+    ("Validation", "validation:report", "validation.report"),
 ]
 
 

@@ -33,6 +33,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # First, so that its `createsuperuser` (with --for-someone-else) overrides Django's.
+    "accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -48,12 +50,12 @@ INSTALLED_APPS = [
     "corsheaders",
     "django_htmx",
     "qms",
-    "accounts",
     "audit",
     "workflows",
     "documents",
     "training",
     "deviations",
+    "validation",
 ]
 # A test run (pytest sets PYTEST_VERSION) also installs a test-only app: a minimal controlled record
 # type proving the workflow kit works for any model (workflows/tests/testapp).
@@ -73,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "accounts.middleware.AccountControlsMiddleware",
     "qms.middleware.RateLimitHeadersMiddleware",
 ]
 
@@ -91,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "qms.context_processors.navigation",
+                "accounts.context_processors.account_controls",
             ],
         },
     },
@@ -127,6 +131,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "accounts.validators.CharacterClassValidator"},
+    {"NAME": "accounts.passwords.PasswordHistoryValidator"},
 ]
 
 # Account lockout (failed logins and failed signature re-authentication both count).
@@ -137,6 +142,20 @@ REGISTRATION_ENABLED = env.bool("REGISTRATION_ENABLED", default=False)
 REASON_MIN_LENGTH = env.int("REASON_MIN_LENGTH", default=10)
 # Role given to self-registered users.
 REGISTRATION_DEFAULT_ROLE = env.str("REGISTRATION_DEFAULT_ROLE", default="User")
+
+# Account controls (21 CFR 11.300, EU GMP Annex 11 §12; accounts.passwords, accounts.sessions,
+# accounts.inactivity, accounts.alerts). 0 turns an ageing, history, idle or inactivity rule off.
+PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=90)
+PASSWORD_EXPIRY_WARNING_DAYS = env.int("PASSWORD_EXPIRY_WARNING_DAYS", default=14)
+PASSWORD_HISTORY = env.int("PASSWORD_HISTORY", default=5)
+SESSION_IDLE_MINUTES = env.float("SESSION_IDLE_MINUTES", default=15)
+SESSION_IDLE_WARNING_SECONDS = env.int("SESSION_IDLE_WARNING_SECONDS", default=120)
+ACCOUNT_INACTIVITY_DAYS = env.int("ACCOUNT_INACTIVITY_DAYS", default=90)
+FAILED_ATTEMPTS_ALERT_THRESHOLD = env.int("FAILED_ATTEMPTS_ALERT_THRESHOLD", default=5)
+FAILED_ATTEMPTS_ALERT_WINDOW_MINUTES = env.int("FAILED_ATTEMPTS_ALERT_WINDOW_MINUTES", default=60)
+# Who tells the administrators (called after commit through the event outbox; a dotted path, so the
+# accounts app imports no module above it). The default emails every active user administrator.
+ACCOUNT_ALERT_NOTIFIER = env.str("ACCOUNT_ALERT_NOTIFIER", default="accounts.alerts.email_administrators")
 
 # --- Audit trail ------------------------------------------------------------------------------------
 # The hash chain of the audit trail is keyed (HMAC-SHA256) with a key that is NOT stored in the
@@ -170,6 +189,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
 MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=50)
+# A printed controlled copy is valid until the next periodic review, at most this many hours (0: until the review).
+CONTROLLED_COPY_VALID_HOURS = env.int("CONTROLLED_COPY_VALID_HOURS", default=24)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -234,6 +255,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic jobs (Celery beat); each module below adds its own entries.
 CELERY_BEAT_SCHEDULE = {
     "audit-checkpoint": {"task": "audit.tasks.write_checkpoint", "schedule": AUDIT_CHECKPOINT_MINUTES * 60.0},
+    "disable-inactive-accounts": {
+        "task": "accounts.tasks.disable_inactive_accounts",
+        "schedule": timedelta(hours=24),
+        "options": {"expires": 3600},
+    },
 }
 
 # --- Training ---------------------------------------------------------------------------------------
@@ -403,6 +429,12 @@ CHROMA_URL = env.str("CHROMA_URL", default="")
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
 OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4o-mini")
+
+# --- Validation package (manage.py validation_report, installation_check) ------------------------
+# Where `make validation` and CI keep the report; the Validation page shows the latest one from here.
+VALIDATION_REPORT_DIR = env.str("VALIDATION_REPORT_DIR", default=str(BASE_DIR / "reports"))
+# The commit the reports name when the installation has no .git (e.g. a container image).
+QMS_COMMIT = env.str("QMS_COMMIT", default="")
 
 # --- Logging ----------------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -36,6 +36,7 @@ urlpatterns = [
     path("documents/", include("documents.urls")),
     path("training/", include("training.urls")),
     path("deviations/", include("deviations.urls")),
+    path("validation/", include("validation.urls")),
 ]
 
 handler404 = "qms.views.page_not_found"

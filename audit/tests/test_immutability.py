@@ -30,12 +30,14 @@ def _raw(sql, params=None):
         cursor.execute(sql, params)
 
 
+@pytest.mark.requirement("21CFR11.10(c)", "ANNEX11.7")
 def test_raw_sql_update_of_an_audit_row_fails(events):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         _raw("UPDATE audit_auditevent SET summary = 'rewritten' WHERE id = %s", [events[1].pk])
     assert AuditEvent.objects.get(pk=events[1].pk).summary == "event 2"
 
 
+@pytest.mark.requirement("21CFR11.10(c)")
 def test_raw_sql_delete_of_an_audit_row_fails(events):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         _raw("DELETE FROM audit_auditevent WHERE id = %s", [events[1].pk])
@@ -153,6 +155,7 @@ def test_suspending_lifts_the_triggers_of_every_append_only_table_and_restores_t
     assert {table: _triggers_of(table) for table in tables} == before
 
 
+@pytest.mark.requirement("ANNEX11.11")
 def test_command_prints_ok_with_the_event_count(events):
     out = io.StringIO()
     call_command("verify_audit_trail", stdout=out)

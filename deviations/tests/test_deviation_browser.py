@@ -16,6 +16,7 @@ def state(page) -> str:
     return page.inner_text("[data-testid=deviation-status]").strip()
 
 
+@pytest.mark.requirement("QMS-DEVIATIONS")
 def test_a_user_reports_qa_investigates_and_the_qa_manager_closes(browser_page, make_user, effective_document):
     page = browser_page
     make_user("User", username="floor.worker", full_name="Fred Floor")

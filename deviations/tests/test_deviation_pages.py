@@ -45,6 +45,7 @@ def test_reporters_find_deviations_in_the_navigation_and_see_their_own(basic_use
     assert client.get(reverse("deviations:detail", args=[other.pk])).status_code == 404
 
 
+@pytest.mark.requirement("QMS-DEVIATIONS")
 def test_a_user_reports_a_deviation_without_javascript(basic_user):
     client = browser(basic_user)
     form = client.get(reverse("deviations:report"))

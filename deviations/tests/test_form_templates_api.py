@@ -186,6 +186,7 @@ def reported_with():
     usage.unregister_usage("test-reports")
 
 
+@pytest.mark.requirement("QMS-DEVIATIONS")
 def test_a_version_in_use_cannot_be_edited_in_place(manager_api, draft, reported_with):
     reported_with.append(draft["id"])
     assert manager_api.get(f"{URL}{draft['id']}").json()["in_use"] is True

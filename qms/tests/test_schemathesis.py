@@ -120,6 +120,7 @@ def _keep_the_test_connection():
     suppress_health_check=list(HealthCheck),
 )
 @pytest.mark.django_db
+@pytest.mark.requirement("QMS-API-CONVENTIONS")
 def test_every_operation_keeps_the_schemas_promises(case, principals):
     headers = principals.prepare(case)
 

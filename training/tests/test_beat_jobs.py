@@ -70,6 +70,7 @@ def yearly(basic_user):
     return program, Completion.objects.get(user=basic_user, program=program)
 
 
+@pytest.mark.requirement("QMS-TRAINING")
 def test_retraining_is_assigned_before_the_completion_expires_once(yearly, basic_user):
     program, completion = yearly
     expiry = completion.expires_at.date()

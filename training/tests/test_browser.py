@@ -13,6 +13,7 @@ from training.models import TrainingProgram
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
+@pytest.mark.requirement("QMS-TRAINING")
 def test_a_user_reads_understands_and_becomes_qualified(browser_page, make_user, effective_document, admin_user):
     page = browser_page
     reader = make_user("User", username="uma", full_name="Uma User")

@@ -35,6 +35,7 @@ def read_and_understood(effective_document, admin_user, basic_user):
     return Assignment.objects.get(user=basic_user, document_version=document.effective_version)
 
 
+@pytest.mark.requirement("21CFR11.10(i)", "QMS-TRAINING")
 def test_completing_with_the_password_signs_the_program_and_the_document_version(client_for, basic_user, read_and_understood):
     program = read_and_understood.program
     version = read_and_understood.document_version

@@ -60,6 +60,7 @@ def browser(user) -> Client:
 # --- documents: API and pages -------------------------------------------------------------------------------
 
 
+@pytest.mark.requirement("21CFR11.10(i)", "QMS-TRAINING")
 def test_an_unqualified_approver_gets_403_naming_the_missing_programs_before_the_password_is_checked(
     client_for, in_review, approvers, sop_type, admin_user
 ):
@@ -221,6 +222,7 @@ def test_a_requirement_without_type_or_workflow_applies_to_every_record_in_that_
     assert refused.value.error_code == "TRAINING_REQUIRED"
 
 
+@pytest.mark.requirement("21CFR11.10(i)")
 def test_an_expired_or_revoked_completion_does_not_qualify(in_review, sop_type, admin_user, qa_user):
     gmp = ProgramFactory(title="GMP basics", retraining_interval_days=365)
     services.add_qualification_requirement(actor=admin_user, document_type=sop_type, program=gmp)

@@ -163,6 +163,7 @@ def test_a_registered_record_moves_through_its_workflow_by_the_api(client_for, a
     assert sorted(actions) == sorted(["transition", "transition", "sign", "approve", "transition"])
 
 
+@pytest.mark.requirement("21CFR11.200(a)")
 def test_a_signed_transition_needs_a_comment_and_the_password(client_for, manager, make_sample):
     record = make_sample()
     client = client_for(manager)
@@ -275,6 +276,7 @@ def test_an_approval_check_also_guards_signed_transitions(client_for, make_user,
 # --- the services called directly (as a command would) --------------------------------------------------------
 
 
+@pytest.mark.requirement("21CFR11.10(g)")
 def test_the_kit_services_check_their_own_permissions(make_user, make_sample):
     record = make_sample(root_cause="Known")
     reader, nobody = make_user("Auditor"), make_user(None)  # the auditor reads (deviations.view), nothing more

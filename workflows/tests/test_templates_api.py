@@ -130,6 +130,7 @@ def test_unused_template_is_edited_in_place(client_for, admin_user):
     assert stale.status_code == 409 and stale.json()["error_code"] == "VERSION_CONFLICT"
 
 
+@pytest.mark.requirement("21CFR11.10(k)", "ANNEX11.10")
 def test_template_in_use_is_versioned_and_running_instances_keep_their_rules(client_for, admin_user, make_user):
     client = client_for(admin_user)
     created = client.post("/api/workflow-templates/", SIMPLE, format="json").json()
