@@ -2,6 +2,7 @@
 and headless Chromium (Playwright) for the browser tests."""
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,13 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-for-the-test-suite-only-012
 # Playwright's sync API runs an event loop in the test thread; Django would otherwise refuse
 # database access from that thread.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+# Search runs on an embedded Chroma in a throw-away folder with the offline model, and the AI
+# assistant is off unless a test points it at the fake OpenAI-compatible server (ai/tests).
+os.environ["CHROMA_PATH"] = tempfile.mkdtemp(prefix="qms-test-chroma-")
+os.environ["CHROMA_URL"] = ""
+os.environ["EMBEDDING_BACKEND"] = "local"
+os.environ["OPENAI_API_KEY"] = ""
+os.environ["OPENAI_BASE_URL"] = ""
 
 PASSWORD = "Correct-Horse-9"
 

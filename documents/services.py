@@ -41,6 +41,7 @@ from workflows.models import (
 
 from . import files, rendering
 from .extraction import ExtractionFailed, extract
+from .indexing import schedule_index
 from .models import Document, DocumentTemplate, DocumentType, DocumentVersion, ProcessingStatus, split_keywords
 
 logger = logging.getLogger("qms.documents")
@@ -178,6 +179,7 @@ def _create_document(
             },
         )
         _enqueue_extraction(version)
+        schedule_index(document)
     return document
 
 
@@ -258,6 +260,7 @@ def add_version(
             reason=change_summary,
         )
         _enqueue_extraction(version)
+        schedule_index(document)
     return version
 
 
@@ -342,6 +345,7 @@ def process_version(*, version_id: int, force: bool = False) -> DocumentVersion:
                 "processing_error": version.processing_error or None,
             },
         )
+        schedule_index(version.document)
     return version
 
 
@@ -387,6 +391,7 @@ def update_metadata(*, actor: User, document: Document, changes: dict, reason: s
             subject=f"Metadata of {document.number}",
             reason=reason,
         )
+        schedule_index(document)
     return document
 
 
@@ -523,6 +528,7 @@ def _after_workflow_change(document: Document, outcome: workflows.Outcome, actor
         document.status = effective.status
     document.row_version += 1
     document.save()
+    schedule_index(document)
 
 
 def _supersede(version: DocumentVersion, actor: User) -> None:

@@ -1,5 +1,6 @@
 """Template context shared by every page: the navigation for the modules that exist."""
 
+from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
 # (label, url name, permission codename or None). A module appears once its URL exists.
@@ -11,6 +12,7 @@ NAVIGATION = [
     ("Deviations", "deviations:list", "deviations.view"),
     ("CAPA", "capa:list", "capa.view"),
     ("Search", "search:page", "search.use"),
+    ("Assistant", "ai:chat", "ai.use"),
     ("Audit trail", "audit:list", "audit.view"),
     ("Users & groups", "accounts:user-admin", "users.view"),
 ]
@@ -26,13 +28,20 @@ def navigation(request):
     for label, url_name, codename in NAVIGATION:
         if codename and not user.has_qms_permission(codename):
             continue
+        if url_name == "ai:chat" and not (settings.AI_ENABLED and settings.OPENAI_API_KEY):
+            continue  # the assistant is hidden when it is not configured
         try:
             url = reverse(url_name)
         except NoReverseMatch:
             continue
         items.append({"label": label, "url": url, "active": request.path.startswith(url) and url != "/"})
+    try:
+        nav_search = reverse("search:page") if user.has_qms_permission("search.use") else ""
+    except NoReverseMatch:
+        nav_search = ""
     return {
         "nav_items": items,
+        "nav_search": nav_search,
         "qms_version": __version__,
         "perms_admin_site": user.has_module_perms("accounts"),
     }

@@ -17,6 +17,8 @@ api_patterns = [
     path("", include("audit.urls_api")),
     path("", include("workflows.urls_api")),
     path("", include("documents.urls_api")),
+    path("", include("search.urls_api")),
+    path("", include("ai.urls_api")),
 ]
 
 urlpatterns = [
@@ -35,6 +37,8 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("audit/", include("audit.urls")),
     path("documents/", include("documents.urls")),
+    path("search/", include("search.urls")),
+    path("assistant/", include("ai.urls")),
 ]
 
 handler404 = "qms.views.page_not_found"

@@ -1,0 +1,121 @@
+"""How controlled documents are searched: registered with the search index from DocumentsConfig.ready().
+
+A document is indexed per version that someone may read: its current version (what authors and
+reviewers work on) and, when different, its effective version (what everyone else reads). Each
+version contributes a header chunk (number, title, description, keywords) and its extracted text,
+chunked with page numbers. A reader's hits come only from effective versions of documents that
+`selectors.document_list` shows them; people with document-control permissions see both versions.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.urls import reverse
+
+from search.registry import HitInfo, IndexableType, Piece, SearchFilters, register
+
+from . import selectors
+from .models import Document, DocumentVersion
+
+
+def _versions(document: Document) -> list[DocumentVersion]:
+    ids = [v for v in (document.current_version_id, document.effective_version_id) if v]
+    by_id = DocumentVersion.objects.in_bulk(ids)
+    return [by_id[i] for i in dict.fromkeys(ids) if i in by_id]
+
+
+def pieces(document: Document) -> list[Piece]:
+    out = []
+    for version in _versions(document):
+        header = "\n".join(
+            part
+            for part in (
+                f"{document.number} {document.title}",
+                document.description,
+                f"Keywords: {document.keywords}" if document.keywords else "",
+            )
+            if part
+        )
+        out.append(Piece(text=header, variant=version.pk))
+        text = version.extracted_text or version.source_text
+        if text:
+            out.append(Piece(text=text, variant=version.pk, paged=bool(version.page_count) and bool(version.extracted_text)))
+    return out
+
+
+def visible_chunks(user, filters: SearchFilters) -> Q:
+    """Chunks of the versions `user` may read (readers: effective versions only), filtered."""
+    documents = selectors.document_list(user)
+    if filters.category:
+        documents = documents.filter(category__iexact=filters.category)
+    if filters.document_type:
+        value = filters.document_type
+        documents = (
+            documents.filter(document_type_id=int(value))
+            if value.isdigit()
+            else documents.filter(document_type__code__iexact=value)
+        )
+    if filters.date_from:
+        documents = documents.filter(created_at__date__gte=filters.date_from)
+    if filters.date_to:
+        documents = documents.filter(created_at__date__lte=filters.date_to)
+    if selectors.sees_all_versions(user):
+        versions = DocumentVersion.objects.filter(document__in=documents.values("pk"))
+    else:
+        versions = DocumentVersion.objects.filter(pk__in=documents.values("effective_version_id"))
+    if filters.status:
+        versions = versions.filter(status__iexact=filters.status)
+    return Q(variant__in=versions.values("pk"))
+
+
+def describe(user, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], HitInfo]:
+    documents = Document.objects.in_bulk([d for d, _ in pairs])
+    versions = DocumentVersion.objects.only("id", "version", "status").in_bulk([v for _, v in pairs])
+    out = {}
+    for document_id, version_id in pairs:
+        document, version = documents.get(document_id), versions.get(version_id)
+        if document is None or version is None:
+            continue
+        out[(document_id, version_id)] = HitInfo(
+            number=document.number,
+            title=document.title,
+            status=version.status,
+            version=version.version,
+            category=document.category,
+            url=reverse("documents:detail", args=[document.pk]),
+        )
+    return out
+
+
+def indexable(since=None):
+    qs = Document.objects.order_by("pk")
+    return qs.filter(updated_at__gte=since) if since else qs
+
+
+def summary(document: Document) -> str:
+    return f"{document.title}. {document.description}".strip()
+
+
+def register_documents() -> None:
+    register(
+        IndexableType(
+            name="document",
+            label="Document",
+            model=Document,
+            permission="documents.view",
+            pieces=pieces,
+            visible_chunks=visible_chunks,
+            describe=describe,
+            indexable=indexable,
+            filters=("category", "status", "document_type", "date_from", "date_to"),
+            summary=summary,
+        )
+    )
+
+
+def schedule_index(document: Document) -> None:
+    """Reindex the document after the current transaction commits (its versions, metadata or
+    state changed)."""
+    from search.services import schedule_index as schedule
+
+    schedule("document", document.pk)
