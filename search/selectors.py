@@ -261,15 +261,15 @@ def fuse(semantic: list[_Candidate], keyword: list[_Candidate]) -> list[_Fused]:
 
 
 def build_hits(user, fused: list[_Fused], query_terms: list[str]) -> list[Hit]:
-    chosen = {f: (f.keyword or f.semantic) for f in fused}
+    chosen = {id(f): (f.keyword or f.semantic) for f in fused}
     chunks = SearchChunk.objects.in_bulk([c.chunk_id for c in chosen.values()])
     infos: dict[str, dict] = {}
     for name in {f.resource_type for f in fused}:
-        pairs = [(chosen[f].resource_id, chosen[f].variant) for f in fused if f.resource_type == name]
+        pairs = [(chosen[id(f)].resource_id, chosen[id(f)].variant) for f in fused if f.resource_type == name]
         infos[name] = registry.get(name).describe(user, pairs)
     hits = []
     for f in fused:
-        candidate = chosen[f]
+        candidate = chosen[id(f)]
         info = infos[f.resource_type].get((candidate.resource_id, candidate.variant))
         chunk = chunks.get(candidate.chunk_id)
         if info is None or chunk is None:
