@@ -25,7 +25,9 @@ class Command(BaseCommand):
     help = "(Re)index searchable records into the keyword index and the vector store, with a progress bar and a summary."
 
     def add_arguments(self, parser):
-        parser.add_argument("--type", action="append", dest="types", help=f"Record type ({', '.join(registry.names())}); repeatable")
+        parser.add_argument(
+            "--type", action="append", dest="types", help=f"Record type ({', '.join(registry.names())}); repeatable"
+        )
         parser.add_argument("--since", help="Only records changed since this date or date-time (ISO 8601, UTC)")
         parser.add_argument("--pending", action="store_true", help="Only records waiting for the vector store")
         parser.add_argument("--rebuild", action="store_true", help="Drop the vector collections and index everything again")

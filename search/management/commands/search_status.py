@@ -20,7 +20,9 @@ class Command(BaseCommand):
             f"Vector store: Chroma {mode} at {vectorstore.where()} ({'reachable' if reachable else 'UNREACHABLE'}); "
             f"embeddings: {settings.EMBEDDING_BACKEND}"
         )
-        header = f"{'type':<12} {'records':>8} {'indexed':>8} {'pending':>8} {'failed':>7} {'chunks':>8} {'vectors':>8} {'lag (s)':>9}"
+        header = (
+            f"{'type':<12} {'records':>8} {'indexed':>8} {'pending':>8} {'failed':>7} {'chunks':>8} {'vectors':>8} {'lag (s)':>9}"
+        )
         self.stdout.write(header)
         for row in selectors.status(resource_type=type):
             vectors = "?" if row["vectors"] is None else row["vectors"]
