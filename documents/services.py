@@ -178,8 +178,7 @@ def _create_document(
                 **(audit_extra or {}),
             },
         )
-        _enqueue_extraction(version)
-        schedule_index(document)
+        _enqueue_extraction(version)  # indexed for search once its text is extracted
     return document
 
 
@@ -259,8 +258,7 @@ def add_version(
             },
             reason=change_summary,
         )
-        _enqueue_extraction(version)
-        schedule_index(document)
+        _enqueue_extraction(version)  # indexed for search once its text is extracted
     return version
 
 
