@@ -186,6 +186,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=540
 CELERY_TASK_DEFAULT_RETRY_DELAY = 10
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    # Records whose indexing waited for the vector store (Chroma was down, a task was lost).
+    "search-index-pending": {"task": "search.tasks.index_pending", "schedule": 300.0},
+}
 
 # --- REST API ---------------------------------------------------------------------------------
 THROTTLE_AUTH_RATE = env.str("THROTTLE_AUTH_RATE", default="10/min")
