@@ -1,8 +1,8 @@
 """POST /api/ai/chat, /api/ai/generate, /api/ai/analyze; GET /api/ai/conversations/ (your own)."""
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, viewsets
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 

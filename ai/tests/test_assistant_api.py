@@ -234,3 +234,8 @@ def test_the_openai_embedding_backend_uses_the_same_server(fake_openai, settings
     assert abs(float((vectors[0] ** 2).sum()) - 1.0) < 1e-5
     sent = [r for r in fake_openai.requests if r["path"].endswith("/embeddings")][-1]
     assert sent["body"]["input"] == ["cleaning", "gowning"] and sent["body"]["model"] == "fake-embedding"
+
+
+def test_a_non_numeric_conversation_id_is_404(client_for, qa):
+    response = client_for(qa).get("/api/ai/conversations/abc")
+    assert response.status_code == 404 and response.json()["error_code"] == "NOT_FOUND"

@@ -156,3 +156,8 @@ def test_a_revision_in_progress_is_searched_by_authors_while_readers_keep_the_ef
     assert all("tyvek" not in h["snippet"].lower() for h in as_reader)
     hit = next(h for h in search(client_for(reader), q="goggles gloves").json()["items"] if h["id"] == gowning.pk)
     assert hit["version"] == "1.0" and hit["status"] == "effective"
+
+
+def test_the_path_works_with_and_without_the_trailing_slash(client_for, qa):
+    for path in ("/api/search/", "/api/search"):
+        assert client_for(qa).get(path, {"q": "anything"}).status_code == 200
