@@ -40,12 +40,12 @@ os.environ.update(
         "MEDIA_ROOT": f"{WORKDIR}/media",
         "CHROMA_PATH": f"{WORKDIR}/chroma",
         "CHROMA_URL": "",
-        "REDIS_URL": "",
-        "CELERY_BROKER_URL": "",
         "THROTTLE_USER_RATE": "100000000/min",
         "LOG_LEVEL": "WARNING",
     }
 )
+for name in ("REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
+    os.environ.pop(name, None)  # tasks run in-process
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{WORKDIR}/bench.sqlite3")
 
 import django  # noqa: E402
@@ -163,6 +163,7 @@ def build(chunks: int):
                     text=base_texts[b],
                     page=position + 1,
                     content_hash="bench",
+                    embedded=True,
                 )
             )
             vec = base_vectors[b] + noise.normal(0, 0.02, base_vectors.shape[1]).astype(np.float32)
@@ -221,8 +222,8 @@ def main():
 
     def semantic(user, filters):
         def run(i):
-            allowed = selectors.visible_chunks(user, itype, filters)
-            found = selectors.nearest_records(itype, query_vectors[i % len(QUERIES)], allowed, want=20)
+            visibility = selectors.Visibility(user, itype, filters)
+            found = selectors.nearest_records(itype, query_vectors[i % len(QUERIES)], visibility, want=20)
             assert found, "no semantic hits"
 
         return run

@@ -43,9 +43,12 @@ def pieces(document: Document) -> list[Piece]:
     return out
 
 
-def visible_chunks(user, filters: SearchFilters) -> Q:
-    """Chunks of the versions `user` may read (readers: effective versions only), filtered."""
-    documents = selectors.document_list(user)
+def visible_chunks(user, filters: SearchFilters, ids: list[int] | None = None) -> Q:
+    """Chunks of the versions `user` may read (readers: effective versions only; the system, user
+    None: every indexed version), filtered; only of the documents `ids` when given."""
+    documents = selectors.document_list(user) if user is not None else Document.objects.all()
+    if ids is not None:
+        documents = documents.filter(pk__in=ids)
     if filters.category:
         documents = documents.filter(category__iexact=filters.category)
     if filters.document_type:
@@ -59,7 +62,7 @@ def visible_chunks(user, filters: SearchFilters) -> Q:
         documents = documents.filter(created_at__date__gte=filters.date_from)
     if filters.date_to:
         documents = documents.filter(created_at__date__lte=filters.date_to)
-    if selectors.sees_all_versions(user):
+    if user is None or selectors.sees_all_versions(user):
         versions = DocumentVersion.objects.filter(document__in=documents.values("pk"))
     else:
         versions = DocumentVersion.objects.filter(pk__in=documents.values("effective_version_id"))

@@ -18,6 +18,7 @@ class SearchChunk(models.Model):
     text = models.TextField()
     page = models.PositiveIntegerField(null=True, blank=True)
     content_hash = models.CharField(max_length=64)
+    embedded = models.BooleanField(default=False, help_text="Its vector is in the vector store")
     # PostgreSQL full-text vector (GIN-indexed there); unused on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

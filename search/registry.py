@@ -7,12 +7,15 @@ An app registers its record type from its AppConfig.ready():
     register(IndexableType(
         name="deviation", label="Deviation", model=Deviation, permission="deviations.view",
         pieces=deviation_pieces,            # record -> list[Piece]: the text to index
-        visible_chunks=visible_deviations,  # (user, SearchFilters) -> Q over SearchChunk: what the user may see
+        visible_chunks=visible_deviations,  # (user, SearchFilters, ids) -> Q over SearchChunk: what the user may see
         describe=describe_deviations,       # (user, [(id, variant)]) -> {(id, variant): HitInfo}
     ))
 
 Visibility is a SQL condition on the index rows (`resource_id`, `variant`), typically a subquery
-of the app's own permission-aware selector, so a hit the user may not view is never counted.
+of the app's own permission-aware selector, so a hit the user may not view is never counted. When
+`ids` is given the condition only needs to hold for those records (narrow the subquery to them: it
+is how a few semantic candidates are checked quickly). `user` None is the system (similarity
+helpers, classification): every record.
 
 The search app never imports the apps that register: everything it needs to know about a record
 type comes through these callables.
@@ -76,7 +79,8 @@ class IndexableType:
     # Codename a user needs to see hits of this type at all.
     permission: str
     pieces: Callable[[Model], list[Piece]]
-    visible_chunks: Callable[[object, SearchFilters], Q]
+    # (user or None for the system, filters, resource ids or None) -> Q over SearchChunk.
+    visible_chunks: Callable[[object, SearchFilters, list[int] | None], Q]
     describe: Callable[[object, list[tuple[int, int]]], dict[tuple[int, int], HitInfo]]
     # Records to (re)index, optionally only those changed since a time (manage.py reindex --since).
     indexable: Callable[[datetime.datetime | None], QuerySet] | None = None

@@ -39,10 +39,11 @@ logger = logging.getLogger("qms.search")
 RRF_K = 60
 # Records taken from each path per type before fusion (the deepest page a search can reach).
 CANDIDATES = 100
+SEMANTIC_CANDIDATES = 50
 # Semantic hits below this cosine similarity are noise for all-MiniLM-L6-v2.
 MIN_SIMILARITY = 0.2
 # Ask Chroma for the nearest among explicit ids when at most this many chunks are visible.
-PREFILTER_MAX = 20_000
+PREFILTER_MAX = 10_000
 MAX_FETCH = 5_000
 SQLITE_SCAN = 3_000
 
@@ -98,8 +99,29 @@ def searchable_types(user, types: list[str] | None, filters: SearchFilters) -> l
     return out
 
 
+@dataclass
+class Visibility:
+    """The chunks of one record type that `user` may see under `filters` (optionally only of some
+    records). `chunks(among=...)` narrows the type's condition to a few records first, so checking a
+    handful of candidates never evaluates the condition over the whole table."""
+
+    user: object
+    itype: registry.IndexableType
+    filters: SearchFilters = field(default_factory=SearchFilters)
+    resource_ids: list[int] | None = None
+
+    def chunks(self, among: set[int] | list[int] | None = None) -> QuerySet[SearchChunk]:
+        ids = self.resource_ids
+        if among is not None:
+            ids = [i for i in among if ids is None or i in ids]
+        qs = SearchChunk.objects.filter(resource_type=self.itype.name)
+        if ids is not None:
+            qs = qs.filter(resource_id__in=ids)
+        return qs.filter(self.itype.visible_chunks(self.user, self.filters, ids))
+
+
 def visible_chunks(user, itype: registry.IndexableType, filters: SearchFilters) -> QuerySet[SearchChunk]:
-    return SearchChunk.objects.filter(resource_type=itype.name).filter(itype.visible_chunks(user, filters))
+    return Visibility(user, itype, filters).chunks()
 
 
 def search(
@@ -120,14 +142,14 @@ def search(
         logger.warning("Semantic search off: %s", exc)
         semantic_ok = False
     for itype in kinds:
-        allowed = visible_chunks(user, itype, filters)
+        visibility = Visibility(user, itype, filters)
         if vector is not None and semantic_ok:
             try:
-                semantic.extend(nearest_records(itype, vector, allowed, want=CANDIDATES).values())
+                semantic.extend(nearest_records(itype, vector, visibility, want=SEMANTIC_CANDIDATES).values())
             except vectorstore.VectorStoreUnavailable as exc:
                 logger.warning("Semantic search off: %s", exc)
                 semantic_ok = False
-        keyword.extend(keyword_records(itype, query_terms, allowed, want=CANDIDATES).values())
+        keyword.extend(keyword_records(itype, query_terms, visibility.chunks(), want=CANDIDATES).values())
     fused = fuse(semantic, keyword)
     total = len(fused)
     start = (page - 1) * page_size
@@ -141,28 +163,31 @@ def search(
 def nearest_records(
     itype: registry.IndexableType,
     vector,
-    allowed: QuerySet[SearchChunk],
+    visibility: Visibility,
     *,
     want: int,
     min_similarity: float = MIN_SIMILARITY,
     exclude_ids: set[int] | frozenset = frozenset(),
 ) -> dict[int, _Candidate]:
-    """The best chunk of up to `want` visible records nearest to `vector`, by record id."""
+    """The best chunk of up to `want` visible records nearest to `vector`, by record id.
+
+    First the nearest chunks of the whole collection, kept when visible (checked in SQL for just
+    those records). When too few survive, the visible chunks are few or the filter is selective:
+    if at most PREFILTER_MAX chunks are visible, Chroma ranks exactly those ids; otherwise the
+    search fetches deeper (up to MAX_FETCH)."""
     best: dict[int, _Candidate] = {}
     seen_keys: set[str] = set()
     n = want * 3
     while True:
         pairs = vectorstore.query(itype.name, vector, n)
-        _keep(itype, allowed, pairs, seen_keys, best, min_similarity, exclude_ids)
+        _keep(visibility, pairs, seen_keys, best, min_similarity, exclude_ids)
         exhausted = len(pairs) < n or (pairs and pairs[-1][1] < min_similarity)
         if len(best) >= want or exhausted:
             break
-        # Few visible chunks among the nearest. When the visible set is small, ask for the nearest
-        # among exactly those chunks; otherwise fetch deeper.
-        keys = list(allowed.values_list("key", flat=True)[: PREFILTER_MAX + 1])
+        keys = list(visibility.chunks().filter(embedded=True).values_list("key", flat=True)[: PREFILTER_MAX + 1])
         if len(keys) <= PREFILTER_MAX:
-            pairs = vectorstore.query(itype.name, vector, want * 3, keys=keys)
-            _keep(itype, allowed, pairs, seen_keys, best, min_similarity, exclude_ids)
+            pairs = vectorstore.query(itype.name, vector, want * 3, keys=keys) if keys else []
+            _keep(visibility, pairs, seen_keys, best, min_similarity, exclude_ids, checked=True)
             break
         if n >= MAX_FETCH:
             break
@@ -171,20 +196,21 @@ def nearest_records(
     return {c.resource_id: c for c in ranked}
 
 
-def _keep(itype, allowed, pairs, seen_keys, best, min_similarity, exclude_ids) -> None:
+def _keep(visibility, pairs, seen_keys, best, min_similarity, exclude_ids, checked=False) -> None:
     fresh = {key: score for key, score in pairs if key not in seen_keys and score >= min_similarity}
     seen_keys.update(key for key, _ in pairs)
     if not fresh:
         return
-    for chunk_id, key, resource_id, variant in allowed.filter(key__in=list(fresh)).values_list(
-        "id", "key", "resource_id", "variant"
-    ):
-        if resource_id in exclude_ids:
-            continue
+    rows = SearchChunk.objects.filter(key__in=list(fresh)).values_list("id", "key", "resource_id", "variant")
+    rows = [r for r in rows if r[2] not in exclude_ids]
+    if not checked and rows:
+        visible = set(visibility.chunks(among={r[2] for r in rows}).filter(key__in=list(fresh)).values_list("id", flat=True))
+        rows = [r for r in rows if r[0] in visible]
+    for chunk_id, key, resource_id, variant in rows:
         score = fresh[key]
         current = best.get(resource_id)
         if current is None or score > current.score:
-            best[resource_id] = _Candidate(itype.name, resource_id, variant, chunk_id, score)
+            best[resource_id] = _Candidate(visibility.itype.name, resource_id, variant, chunk_id, score)
 
 
 # --- keyword ----------------------------------------------------------------------------------------
@@ -359,19 +385,16 @@ def passages(
     if resource_ids is None:
         require(user, "search.use")
     itype = registry.get(resource_type)
-    allowed = visible_chunks(user, itype, SearchFilters())
-    if resource_ids is not None:
-        allowed = allowed.filter(resource_id__in=resource_ids)
+    allowed = Visibility(user, itype, SearchFilters(), resource_ids).chunks()
     query_terms = snippets.terms(query)
     ranked: dict[int, float] = {}
     try:
         vector = embed([query])[0]
-        pairs = vectorstore.query(
-            itype.name,
-            vector,
-            limit * 3,
-            keys=list(allowed.values_list("key", flat=True)[:PREFILTER_MAX]) if resource_ids else None,
-        )
+        if resource_ids is not None:
+            keys = list(allowed.filter(embedded=True).values_list("key", flat=True)[:PREFILTER_MAX])
+            pairs = vectorstore.query(itype.name, vector, limit * 3, keys=keys) if keys else []
+        else:
+            pairs = vectorstore.query(itype.name, vector, limit * 3)
         by_key = dict(allowed.filter(key__in=[k for k, s in pairs if s >= MIN_SIMILARITY]).values_list("key", "id"))
         for rank, (key, _) in enumerate([p for p in pairs if p[0] in by_key], start=1):
             ranked[by_key[key]] = ranked.get(by_key[key], 0.0) + 1.0 / (RRF_K + rank)

@@ -103,7 +103,7 @@ def index_record(*, resource_type: str, resource_id: int) -> IndexOutcome:
             changed.append(row["key"])
             SearchChunk.objects.update_or_create(
                 key=row["key"],
-                defaults={**row, "resource_type": resource_type, "resource_id": resource_id},
+                defaults={**row, "resource_type": resource_type, "resource_id": resource_id, "embedded": False},
             )
         _update_search_vectors(changed)
         fully_embedded = state.status == IndexStatus.INDEXED and state.embedding_model == model_name
@@ -133,6 +133,7 @@ def _push_vectors(resource_type: str, resource_id: int, wanted: list[dict], to_e
     vectors = embed(texts)
     metadatas = [{"resource_id": int(resource_id), "variant": int(rows[key]["variant"])} for key in to_embed]
     vectorstore.upsert(resource_type, to_embed, vectors, metadatas)
+    SearchChunk.objects.filter(key__in=to_embed).update(embedded=True)
     return len(to_embed)
 
 

@@ -66,6 +66,7 @@ def reset_client() -> None:
     global _client, _client_key
     with _lock:
         _client, _client_key = None, None
+        _collections.clear()
 
 
 def where() -> str:
@@ -76,13 +77,22 @@ def collection_name(resource_type: str) -> str:
     return f"{COLLECTION_PREFIX}{resource_type}"
 
 
+_collections: dict = {}
+
+
 def _collection(resource_type: str):
-    return client().get_or_create_collection(
+    key = (id(client()), resource_type)
+    cached = _collections.get(key)
+    if cached is not None:
+        return cached
+    made = client().get_or_create_collection(
         name=collection_name(resource_type),
         configuration={"hnsw": {"space": "cosine"}},
         metadata={"embedding_model": settings.EMBEDDING_MODEL_NAME if settings.EMBEDDING_BACKEND == "local" else ""},
         embedding_function=None,
     )
+    _collections[key] = made
+    return made
 
 
 def _guard(what: str, func):
@@ -127,10 +137,7 @@ def query(resource_type: str, vector: np.ndarray, n: int, keys: list[str] | None
 
     def run():
         col = _collection(resource_type)
-        total = col.count()
-        if total == 0:
-            return []
-        kwargs = {"query_embeddings": [vector], "n_results": min(n, total), "include": ["distances"]}
+        kwargs = {"query_embeddings": [vector], "n_results": n, "include": ["distances"]}
         if keys is not None:
             if not keys:
                 return []
@@ -169,6 +176,7 @@ def drop(resource_type: str) -> None:
     """Deletes the collection (reindex --rebuild, tests)."""
 
     def run():
+        _collections.pop((id(client()), resource_type), None)
         try:
             client().delete_collection(collection_name(resource_type))
         except Exception as exc:  # noqa: BLE001
