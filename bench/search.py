@@ -16,7 +16,8 @@ Goals: filtered semantic p95 < 50 ms; API p95 < 150 ms.
 
     .venv/bin/python bench/search.py [--chunks 100000] [--queries 50]
 Uses a temporary SQLite database unless DATABASE_URL is set (PostgreSQL: the GIN-indexed keyword
-path of production); the embedded Chroma lives in a temporary folder.
+path of production; give it a database of its own and --reset-database); the embedded Chroma lives
+in a temporary folder.
 """
 
 import argparse
@@ -205,7 +206,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunks", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=50)
+    parser.add_argument(
+        "--reset-database",
+        action="store_true",
+        help="PostgreSQL: drop and recreate the public schema of DATABASE_URL first (a database of its own!)",
+    )
     args = parser.parse_args()
+    if args.reset_database and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
 
     from search import registry, selectors, vectorstore
     from search.embedding import embed

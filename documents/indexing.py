@@ -96,7 +96,10 @@ def indexable(since=None):
 
 
 def summary(document: Document) -> str:
-    return f"{document.title}. {document.description}".strip()
+    """Title, description and the start of the current text: what "similar documents" compares."""
+    version = document.current_version
+    text = (version.extracted_text or version.source_text)[:1000] if version else ""
+    return " ".join(part for part in (f"{document.title}.", document.description, text) if part).strip()
 
 
 def register_documents() -> None:

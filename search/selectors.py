@@ -109,6 +109,8 @@ class Visibility:
     itype: registry.IndexableType
     filters: SearchFilters = field(default_factory=SearchFilters)
     resource_ids: list[int] | None = None
+    # A further condition on the chunks, e.g. only records that have a label (similarity helpers).
+    extra: Q | None = None
 
     def chunks(self, among: set[int] | list[int] | None = None) -> QuerySet[SearchChunk]:
         ids = self.resource_ids
@@ -117,6 +119,8 @@ class Visibility:
         qs = SearchChunk.objects.filter(resource_type=self.itype.name)
         if ids is not None:
             qs = qs.filter(resource_id__in=ids)
+        if self.extra is not None:
+            qs = qs.filter(self.extra)
         return qs.filter(self.itype.visible_chunks(self.user, self.filters, ids))
 
 
