@@ -14,6 +14,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.text import slugify
@@ -66,6 +67,31 @@ def _audit(
     )
 
 
+def _complete(*, actor, endpoint: str, prompt_hash: str, records: dict, messages: list[dict], json_mode: bool = False):
+    """The provider call; a failure is audited too (with its error code) before it is raised."""
+    try:
+        return provider.complete(messages, json_mode=json_mode)
+    except provider.AIUnavailable as exc:
+        with transaction.atomic():
+            audit.record(
+                action=f"ai_{endpoint}",
+                resource_type="ai_call",
+                resource_id=None,
+                actor=actor,
+                summary=f"AI {endpoint} call by {actor.display_name} failed: {exc.error_code}",
+                new_values={
+                    "endpoint": endpoint,
+                    "model": settings.OPENAI_MODEL,
+                    "prompt_sha256": prompt_hash,
+                    **records,
+                    "outcome": "failed",
+                    "error_code": exc.error_code,
+                    "status": exc.status_code,
+                },
+            )
+        raise
+
+
 def _visible_documents(actor, ids: list[int]) -> list[Document]:
     found = {d.pk: d for d in document_selectors.document_list(actor).filter(pk__in=ids)}
     for document_id in ids:
@@ -113,7 +139,9 @@ def chat(*, actor, message: str, context_documents: list[int] | None = None, con
     ]
     history = list(conversation.messages.order_by("-created_at", "-pk")[:HISTORY_MESSAGES]) if conversation else []
     messages = prompts.chat_messages(question=message, passages=found, history=list(reversed(history)))
-    completion = provider.complete(messages)
+    completion = _complete(
+        actor=actor, endpoint="chat", prompt_hash=_hash(message), records={"context_documents": context_ids}, messages=messages
+    )
     with transaction.atomic():
         if conversation is None:
             conversation = Conversation.objects.create(user=actor, title=message[:200])
@@ -179,7 +207,13 @@ def generate(*, actor, prompt: str, document_type: str = "", save_as_draft: bool
                 "To save a draft, document_type must name an active document type (its code, name or id).",
                 field="document_type",
             )
-    completion = provider.complete(prompts.generate_messages(prompt=prompt, kind=document_type or "document"))
+    completion = _complete(
+        actor=actor,
+        endpoint="generate",
+        prompt_hash=_hash(prompt),
+        records={"document_type": document_type},
+        messages=prompts.generate_messages(prompt=prompt, kind=document_type or "document"),
+    )
     content = completion.text.strip()
     if not content:
         raise provider.AIUnavailable("The AI provider returned no content.", error_code="AI_INVALID_ANSWER")
@@ -247,8 +281,12 @@ def analyze(*, actor, document_id: int, instructions: str = "") -> AnalyzeOutcom
     parts = prompts.split_for_context(text, paged=bool(version.page_count and version.extracted_text))
     findings, seen, usage, model = [], set(), {}, ""
     for index, part in enumerate(parts, start=1):
-        completion = provider.complete(
-            prompts.analyze_messages(
+        completion = _complete(
+            actor=actor,
+            endpoint="analyze",
+            prompt_hash=_hash(instructions or ""),
+            records={"document_id": document.pk, "version": version.version, "part": index},
+            messages=prompts.analyze_messages(
                 number=document.number, title=document.title, instructions=instructions, part=part, index=index, total=len(parts)
             ),
             json_mode=True,

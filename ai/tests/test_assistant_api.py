@@ -178,6 +178,13 @@ def test_a_failing_provider_is_retried_then_503(fake_openai, client_for, qa, sop
     response = chat(client_for(qa), message="hi", context_documents=[sop.pk])
     assert response.status_code == 503 and response.json()["error_code"] == "AI_UNAVAILABLE"
     assert len(fake_openai.chat_requests()) == 3  # the first try and AI_MAX_RETRIES=2 retries
+    failed = AuditEvent.objects.get(action="ai_chat", resource_type="ai_call")
+    assert (
+        failed.actor_id == qa.pk
+        and failed.new_values["outcome"] == "failed"
+        and failed.new_values["error_code"] == "AI_UNAVAILABLE"
+    )
+    assert "hi" not in json.dumps(failed.new_values)
 
 
 def test_a_transient_429_is_retried_after_its_retry_after(fake_openai, client_for, qa, sop):
