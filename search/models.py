@@ -24,8 +24,11 @@ class SearchChunk(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["resource_type", "resource_id", "variant", "position"]
-        indexes = [models.Index(fields=["resource_type", "resource_id"], name="search_chunk_record")]
+        indexes = [
+            models.Index(fields=["resource_type", "resource_id"], name="search_chunk_record"),
+            # Visibility conditions select chunks by variant (e.g. the document versions a user may read).
+            models.Index(fields=["resource_type", "variant"], name="search_chunk_variant"),
+        ]
 
     def __str__(self) -> str:
         return self.key

@@ -46,6 +46,7 @@ MIN_SIMILARITY = 0.2
 PREFILTER_MAX = 10_000
 MAX_FETCH = 5_000
 SQLITE_SCAN = 3_000
+KEYWORD_RANK_MAX = 500
 
 
 @dataclass
@@ -226,7 +227,7 @@ def keyword_records(
     if not query_terms:
         return {}
     if connection.vendor == "postgresql":
-        rows = _postgres_keyword(query_terms, allowed, want * 3)
+        rows = _postgres_keyword(query_terms, allowed, want)
     else:
         rows = _scan_keyword(query_terms, allowed)
     best: dict[int, _Candidate] = {}
@@ -239,16 +240,34 @@ def keyword_records(
 
 
 def _postgres_keyword(query_terms: list[str], allowed: QuerySet[SearchChunk], limit: int):
+    """Chunks matching all the words first, then any of them, ranked by ts_rank. Ranking is
+    bounded: at most KEYWORD_RANK_MAX matching chunks are ranked per pass (common words can match
+    most of the index; ranking is the expensive part), so a query costs about the same on 10k or
+    10M chunks; which of a very common word's matches get ranked is then arbitrary."""
     from django.contrib.postgres.search import SearchQuery, SearchRank
 
-    # Words are letters and digits only (snippets.terms), so the raw tsquery needs no escaping.
-    tsquery = SearchQuery(" | ".join(query_terms), search_type="raw", config="english")
-    return (
-        allowed.filter(search_vector=tsquery)
-        .annotate(rank=SearchRank("search_vector", tsquery, cover_density=True))
-        .order_by("-rank", "id")
-        .values_list("id", "resource_id", "variant", "rank")[:limit]
-    )
+    rows: list = []
+    seen: set[int] = set()
+    operators = ("&", "|") if len(query_terms) > 1 else ("|",)
+    for operator in operators:
+        # Words are letters and digits only (snippets.terms), so the raw tsquery needs no escaping.
+        tsquery = SearchQuery(f" {operator} ".join(query_terms), search_type="raw", config="english")
+        matching = allowed.filter(search_vector=tsquery).values("id")[:KEYWORD_RANK_MAX]
+        ranked = (
+            SearchChunk.objects.filter(id__in=matching)
+            .annotate(rank=SearchRank("search_vector", tsquery))
+            .order_by("-rank", "id")
+            .values_list("id", "resource_id", "variant", "rank")[:limit]
+        )
+        # All-word matches rank above any-word matches.
+        boost = 1.0 if operator == "&" else 0.0
+        for chunk_id, resource_id, variant, rank in ranked:
+            if chunk_id not in seen:
+                seen.add(chunk_id)
+                rows.append((chunk_id, resource_id, variant, rank + boost))
+        if len(rows) >= limit:
+            break
+    return rows
 
 
 def _scan_keyword(query_terms: list[str], allowed: QuerySet[SearchChunk]):
