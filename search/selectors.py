@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from qms.permissions import has, require
 
@@ -255,7 +255,7 @@ def _postgres_keyword(query_terms: list[str], allowed: QuerySet[SearchChunk], li
         matching = allowed.filter(search_vector=tsquery).values("id")[:KEYWORD_RANK_MAX]
         ranked = (
             SearchChunk.objects.filter(id__in=matching)
-            .annotate(rank=SearchRank("search_vector", tsquery))
+            .annotate(rank=SearchRank(F("search_vector"), tsquery))  # F(): the stored vector, not re-parsed
             .order_by("-rank", "id")
             .values_list("id", "resource_id", "variant", "rank")[:limit]
         )
