@@ -33,12 +33,26 @@ class PermissionOverrideInline(admin.TabularInline):
 REASON_HELP = "Why the change is made (recorded in the audit trail)."
 
 
+def your_password_field(when: str) -> forms.CharField:
+    """Re-authentication for sensitive changes: the administrator's own password."""
+    return forms.CharField(
+        label="Your password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=f"Your own password, required when {when} (re-authentication; a wrong one counts toward lockout).",
+    )
+
+
 class ServiceErrorsAsMessages:
     """A domain error raised by a service while saving rolls the whole save back (the admin's change
     view runs in one transaction) and comes back as an error message, never as "saved successfully"."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
+            if request.method == "POST" and request.POST.get("your_password"):
+                # Checked before the admin's transaction, so that a wrong password stays counted toward lockout.
+                services.reauthenticate(user=request.user, password=request.POST["your_password"], what="this change")
             return super().changeform_view(request, object_id, form_url, extra_context)
         except DomainError as exc:
             self.message_user(request, str(exc.detail), level=messages.ERROR)
@@ -53,6 +67,7 @@ class UserAdminForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=REASON_HELP + " Required when the role, active or staff status changes.",
     )
+    your_password = your_password_field("the role changes")
 
     class Meta:
         model = User
@@ -114,7 +129,13 @@ class UserAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
         }
         if "role" in form.changed_data:
             changes["role"] = data["role"].name if data.get("role") else None
-        services.update_user(actor=request.user, user=User.objects.get(pk=obj.pk), changes=changes, reason=data.get("reason", ""))
+        services.update_user(
+            actor=request.user,
+            user=User.objects.get(pk=obj.pk),
+            changes=changes,
+            reason=data.get("reason", ""),
+            password=data.get("your_password") or None,
+        )
 
     def save_related(self, request, form, formsets, change):
         for formset in formsets:  # the read-only grants inline: nothing to write, but the admin expects it saved
@@ -200,6 +221,7 @@ class RoleAdminForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=REASON_HELP + " Required when the permissions change.",
     )
+    your_password = your_password_field("the permissions change")
 
     class Meta:
         model = Role
@@ -241,7 +263,13 @@ class RoleAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
             reason=data.get("reason", ""),
             changes={"name": data["name"], "description": data["description"]},
         )
-        services.set_role_permissions(actor=request.user, role=role, codenames=codenames, reason=data.get("reason", ""))
+        services.set_role_permissions(
+            actor=request.user,
+            role=role,
+            codenames=codenames,
+            reason=data.get("reason", ""),
+            password=data.get("your_password") or None,
+        )
 
     def save_related(self, request, form, formsets, change):
         pass  # permissions were set through the service in save_model

@@ -1,24 +1,19 @@
 """REST endpoints: authentication, users, roles, permissions and groups."""
 
-from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from qms.api.permissions import PUBLIC
-from qms.api.request_data import validated
+from qms.api.request_data import REASON_QUERY_PARAMETER, reason_from, validated
 from qms.api.schema import error_responses
 from qms.api.throttling import AuthRateThrottle
-from qms.errors import AuthenticationFailed
 
-from . import selectors, services
-from .authentication import token_matches_password
+from . import selectors, services, tokens
 from .filters import UserFilter
 from .models import Group, Permission, User
 from .serializers import (
@@ -49,8 +44,8 @@ from .serializers import (
 )
 
 
-def token_response(user: User) -> dict:
-    refresh = RefreshToken.for_user(user)
+def token_response(user: User, *, family: str | None = None) -> dict:
+    refresh = tokens.issue_tokens(user, family=family)
     return {
         "access_token": str(refresh.access_token),
         "refresh_token": str(refresh),
@@ -58,20 +53,6 @@ def token_response(user: User) -> dict:
         "expires_in": access_token_lifetime_seconds(),
         "user": UserSummarySerializer(user).data,
     }
-
-
-_REASON_QUERY = OpenApiParameter(
-    "reason",
-    str,
-    required=False,
-    description="Why (recorded in the audit trail). Required: give it here or as `reason` in a JSON body.",
-)
-
-
-def _reason_from(request) -> str:
-    """A DELETE's reason: from the JSON body or, since many clients send no body with DELETE, ?reason=."""
-    body = request.data.get("reason", "") if hasattr(request.data, "get") else ""
-    return str(body or request.query_params.get("reason", ""))
 
 
 # --- authentication -------------------------------------------------------------------------------
@@ -108,42 +89,30 @@ class RefreshView(APIView):
         tags=["auth"],
         request=RefreshRequestSerializer,
         responses={200: TokenResponseSerializer, **error_responses(401, 422, 429)},
+        description="Rotation: the refresh token sent stops working and a new pair is returned. A refresh token "
+        "that already stopped working (rotated or signed out) presented again is taken as stolen: every token of "
+        "its sign-in and the user's access tokens are revoked and the answer is 401 TOKEN_REUSED.",
     )
     def post(self, request):
         data = validated(RefreshRequestSerializer, request)
-        invalid = AuthenticationFailed("Refresh token is invalid, expired or revoked.", error_code="TOKEN_INVALID")
-        try:
-            old = RefreshToken(data["refresh_token"])
-            user = User.objects.select_related("role").get(pk=old["user_id"])
-        except (TokenError, User.DoesNotExist, KeyError):
-            raise invalid
-        if not user.is_active:
-            raise AuthenticationFailed("User account is deactivated.", error_code="USER_INACTIVE")
-        if not token_matches_password(old, user):
-            raise invalid
-        with transaction.atomic():
-            _, first_use = old.blacklist()
-        if not first_use:  # a concurrent request rotated the same token first
-            raise invalid
-        return Response(token_response(user))
+        user, family = services.rotate_refresh_token(refresh_token=data["refresh_token"])
+        return Response(token_response(user, family=family))
 
 
 class LogoutView(APIView):
     required_permissions = {"post": None}
 
-    @extend_schema(tags=["auth"], request=LogoutRequestSerializer, responses={204: None, **error_responses(401)})
+    @extend_schema(
+        tags=["auth"],
+        request=LogoutRequestSerializer,
+        responses={204: None, **error_responses(401, 422)},
+        description="Revokes the sign-in of `refresh_token` (without one: every sign-in of the user) and every "
+        "access token issued to the user so far, this one included. Other sign-ins keep their refresh tokens "
+        "and get new access tokens with them.",
+    )
     def post(self, request):
         data = validated(LogoutRequestSerializer, request)
-        if data.get("refresh_token"):
-            try:
-                token = RefreshToken(data["refresh_token"])
-                if str(token.get("user_id")) == str(request.user.pk):  # simplejwt stores the id as a string
-                    token.blacklist()
-            except TokenError:
-                pass  # already expired or revoked: nothing left to revoke
-        else:
-            services.revoke_refresh_tokens(user=request.user)
-        services.record_logout(user=request.user)
+        services.log_out(user=request.user, refresh_token=data.get("refresh_token") or "")
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -163,7 +132,7 @@ class ChangePasswordView(APIView):
         tags=["auth"],
         request=ChangePasswordSerializer,
         responses={200: TokenResponseSerializer, **error_responses(401, 422)},
-        description="Changes the password, revokes every refresh token of the user and returns fresh tokens.",
+        description="Changes the password, revokes every refresh and access token of the user and returns fresh tokens.",
     )
     def post(self, request):
         data = validated(ChangePasswordSerializer, request)
@@ -194,6 +163,14 @@ class RegisterView(APIView):
 # --- users ----------------------------------------------------------------------------------------
 
 
+@extend_schema_view(
+    list=extend_schema(
+        responses={200: UserSerializer(many=True), **error_responses(401, 403, 422)}, description="Requires users.view."
+    ),
+    retrieve=extend_schema(
+        responses={200: UserSerializer, **error_responses(401, 403, 404)}, description="Your own profile, or any with users.view."
+    ),
+)
 @extend_schema(tags=["users"])
 class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = UserSerializer
@@ -216,18 +193,6 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self):
         return selectors.user_list()
 
-    @extend_schema(
-        responses={200: UserSerializer(many=True), **error_responses(401, 403, 422)}, description="Requires users.view."
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(
-        responses={200: UserSerializer, **error_responses(401, 403, 404)}, description="Your own profile, or any with users.view."
-    )
-    def retrieve(self, request, *args, **kwargs):
-        return super().retrieve(request, *args, **kwargs)
-
     def get_object(self):
         user = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
         me = self.request.user
@@ -247,18 +212,23 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         request=UserUpdateSerializer,
         responses={200: UserSerializer, **error_responses(401, 403, 404, 409, 422)},
         description="Profile fields: the user themself or a user administrator. `role` and `is_active`: "
-        "administrators only, and a `reason` is required for them. " + services.REASON_RULE,
+        "administrators only, and a `reason` is required for them; changing `role` also needs your `password` "
+        "(401 REAUTHENTICATION_FAILED when wrong, counted toward lockout). Changes that would leave no active "
+        "user holding users.manage and roles.manage are 409 LAST_ADMIN. " + services.REASON_RULE,
     )
     def partial_update(self, request, pk=None):
         user = self.get_object()
         data = validated(UserUpdateSerializer, request)
         reason = data.pop("reason", "")
         row_version = data.pop("row_version", None)
-        user = services.update_user(actor=request.user, user=user, changes=data, reason=reason, row_version=row_version)
+        password = data.pop("password", None)
+        user = services.update_user(
+            actor=request.user, user=user, changes=data, reason=reason, row_version=row_version, password=password
+        )
         return Response(UserSerializer(selectors.user_list().get(pk=user.pk)).data)
 
     @extend_schema(
-        parameters=[_REASON_QUERY],
+        parameters=[REASON_QUERY_PARAMETER],
         responses={204: None, **error_responses(401, 403, 404, 409, 422)},
         description="Deactivates the account (soft delete): the row and its audit history stay, sign-in and tokens "
         'stop working. A reason is required (`?reason=` or a JSON body `{"reason"}`); without one: 422 '
@@ -266,20 +236,24 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     )
     def destroy(self, request, pk=None):
         user = self.get_object()
-        reason = _reason_from(request)
+        reason = reason_from(request)
         services.deactivate_user(actor=request.user, user=user, reason=reason)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
         request=UserRoleSerializer,
-        responses={200: UserSerializer, **error_responses(401, 403, 404, 422)},
-        description="Sets the user's role (by name; null removes it). `reason` is required. " + services.REASON_RULE,
+        responses={200: UserSerializer, **error_responses(401, 403, 404, 409, 422)},
+        description="Sets the user's role (by name; null removes it). `reason` and your `password` are required "
+        "(401 REAUTHENTICATION_FAILED when wrong, counted toward lockout); 409 LAST_ADMIN when no active user "
+        "would hold users.manage and roles.manage afterwards. " + services.REASON_RULE,
     )
     @action(detail=True, methods=["put"])
     def role(self, request, pk=None):
         user = self.get_object()
         data = validated(UserRoleSerializer, request)
-        user = services.update_user(actor=request.user, user=user, changes={"role": data["role"]}, reason=data["reason"])
+        user = services.set_user_role(
+            actor=request.user, user=user, role=data["role"], reason=data["reason"], password=data["password"]
+        )
         return Response(UserSerializer(selectors.user_list().get(pk=user.pk)).data)
 
     @extend_schema(responses={200: UserPermissionsSerializer, **error_responses(401, 403, 404)})
@@ -290,7 +264,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(
         request=PermissionOverrideSerializer,
-        responses={200: UserPermissionsSerializer, **error_responses(401, 403, 404, 422)},
+        responses={200: UserPermissionsSerializer, **error_responses(401, 403, 404, 409, 422)},
         description="Grant or revoke a single codename for this user on top of their role. `reason` is required. "
         + services.REASON_RULE,
     )
@@ -303,15 +277,15 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(
         request=None,
-        parameters=[_REASON_QUERY],
-        responses={200: UserPermissionsSerializer, **error_responses(401, 403, 404, 422)},
+        parameters=[REASON_QUERY_PARAMETER],
+        responses={200: UserPermissionsSerializer, **error_responses(401, 403, 404, 409, 422)},
         description="Removes a grant or revocation, so the role decides again. A reason is required (`?reason=` or "
         "a JSON body). " + services.REASON_RULE,
     )
     @action(detail=True, methods=["delete"], url_path=r"permissions/(?P<codename>[a-z_]+\.[a-z_]+)")
     def remove_permission(self, request, pk=None, codename=None):
         user = self.get_object()
-        services.remove_permission_override(actor=request.user, user=user, codename=codename, reason=_reason_from(request))
+        services.remove_permission_override(actor=request.user, user=user, codename=codename, reason=reason_from(request))
         return Response(_permissions_payload(User.objects.get(pk=user.pk)))
 
     @extend_schema(
@@ -342,6 +316,15 @@ def _permissions_payload(user: User) -> dict:
 # --- roles and permissions ----------------------------------------------------------------------------
 
 
+@extend_schema_view(
+    list=extend_schema(
+        responses={200: RoleSerializer(many=True), **error_responses(401, 403)}, description="Requires roles.view."
+    ),
+    retrieve=extend_schema(
+        responses={200: RoleDetailSerializer, **error_responses(401, 403, 404)},
+        description="The role with its permissions. Requires roles.view.",
+    ),
+)
 @extend_schema(tags=["roles"])
 class RoleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     required_permissions = {"*": "roles.view", "set_permissions": "roles.manage"}
@@ -354,30 +337,29 @@ class RoleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_serializer_class(self):
         return RoleSerializer if self.action == "list" else RoleDetailSerializer
 
-    @extend_schema(responses={200: RoleSerializer(many=True), **error_responses(401, 403)}, description="Requires roles.view.")
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(
-        responses={200: RoleDetailSerializer, **error_responses(401, 403, 404)},
-        description="The role with its permissions. Requires roles.view.",
-    )
-    def retrieve(self, request, *args, **kwargs):
-        return super().retrieve(request, *args, **kwargs)
-
     @extend_schema(
         request=RolePermissionsSerializer,
-        responses={200: RoleDetailSerializer, **error_responses(401, 403, 404, 422)},
-        description="Replaces the role's permission codenames. `reason` is required. " + services.REASON_RULE,
+        responses={200: RoleDetailSerializer, **error_responses(401, 403, 404, 409, 422)},
+        description="Replaces the role's permission codenames. `reason` and your `password` are required (401 "
+        "REAUTHENTICATION_FAILED when wrong, counted toward lockout); 409 LAST_ADMIN when no active user would "
+        "hold users.manage and roles.manage afterwards. " + services.REASON_RULE,
     )
     @action(detail=True, methods=["put"], url_path="permissions")
     def set_permissions(self, request, pk=None):
         role = self.get_object()
         data = validated(RolePermissionsSerializer, request)
-        services.set_role_permissions(actor=request.user, role=role, codenames=data["permissions"], reason=data["reason"])
+        services.set_role_permissions(
+            actor=request.user, role=role, codenames=data["permissions"], reason=data["reason"], password=data["password"]
+        )
         return Response(RoleDetailSerializer(self.get_queryset().get(pk=role.pk)).data)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        responses={200: PermissionSerializer(many=True), **error_responses(401, 403)},
+        description="Every permission codename with its description. Requires roles.view.",
+    )
+)
 @extend_schema(tags=["roles"])
 class PermissionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The catalogue of permission codenames."""
@@ -387,13 +369,6 @@ class PermissionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     required_permissions = {"*": "roles.view"}
     pagination_class = None
     filterset_fields = ["domain"]
-
-    @extend_schema(
-        responses={200: PermissionSerializer(many=True), **error_responses(401, 403)},
-        description="Every permission codename with its description. Requires roles.view.",
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
 
 # --- groups -----------------------------------------------------------------------------------------------
@@ -458,7 +433,7 @@ class GroupViewSet(viewsets.GenericViewSet):
         description="Deletes the group; its audit history stays. A reason is optional (`?reason=` or a JSON body).",
     )
     def destroy(self, request, pk=None):
-        services.delete_group(actor=request.user, group=self.get_object(), reason=_reason_from(request))
+        services.delete_group(actor=request.user, group=self.get_object(), reason=reason_from(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=AddMemberSerializer, responses={200: GroupSerializer, **error_responses(401, 403, 404, 409, 422)})

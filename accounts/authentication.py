@@ -1,7 +1,9 @@
-"""JWT authentication that refuses deactivated users and tokens issued before a password change.
+"""JWT authentication that refuses deactivated users and revoked tokens.
 
 Every token carries a fingerprint of the password hash (simplejwt's CHECK_REVOKE_TOKEN claim),
-so changing the password invalidates every access token issued before, to the second and below.
+so changing the password invalidates every access token issued before, and the user's
+`token_version` (accounts.tokens), so logout, deactivation and a detected token theft revoke
+every access token issued before. Both are checked against the user row, not the cache.
 """
 
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -9,12 +11,16 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from .tokens import version_of
+
 
 class ActiveUserJWTAuthentication(JWTAuthentication):
     def get_user(self, validated_token):
         user = super().get_user(validated_token)
         if not user.is_active:
             raise AuthenticationFailed("User account is deactivated.", code="user_inactive")
+        if version_of(validated_token) != user.token_version:
+            raise AuthenticationFailed("Token has been revoked (signed out).", code="token_revoked")
         return user
 
 

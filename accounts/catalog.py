@@ -1,25 +1,18 @@
-"""The permission codenames of the product and what each role holds by default.
+"""The one catalogue of permission codenames and what each role holds by default.
 
-The data migration seeds these; later migrations that add codenames call `sync_catalog`.
+Each app declares its codenames in its own `permissions.py` (`PERMISSIONS = {"app.codename":
+"description"}`, optionally `ROLE_DEFAULTS = {"QA": ["app.codename", ...]}` for the roles that hold
+them on a fresh install); this module collects them. The data migration seeds them; an app's
+later data migration that adds codenames calls `sync_catalog`.
 """
 
-PERMISSIONS: dict[str, str] = {
-    # Documents and document control
-    "documents.view": "View controlled documents, their versions and history",
-    "documents.create": "Upload new documents and new versions",
-    "documents.edit": "Edit document metadata",
-    "documents.transition": "Move documents through their workflow (submit, reject, make effective)",
-    "documents.approve": "Approve or review documents with an electronic signature",
-    "documents.obsolete": "Make documents obsolete",
-    "documents.configure_approval": "Configure per-document approvers and approval rules",
-    "documents.download": "Download document files",
-    "document_types.view": "View document types",
-    "document_types.manage": "Create and change document types",
-    "workflow_templates.view": "View workflow templates",
-    "workflow_templates.manage": "Create and version workflow templates",
-    "templates.view": "View document templates",
-    "templates.manage": "Create and change document templates",
-    "templates.use": "Create documents from templates",
+import importlib
+
+from django.conf import settings
+
+# Codenames of the modules that are planned but not installed yet; each moves into its app's
+# permissions.py when the app lands (a codename declared by an app wins over this list).
+PLANNED_PERMISSIONS: dict[str, str] = {
     # Training
     "training.view": "View training programs and assignments",
     "training.manage": "Create and change training programs",
@@ -37,28 +30,41 @@ PERMISSIONS: dict[str, str] = {
     "capa.edit": "Update CAPAs and their actions",
     "capa.approve_draft": "Approve draft CAPAs",
     "capa.effectiveness": "Record CAPA effectiveness reviews",
-    # Audit trail and signatures
-    "audit.view": "View the audit trail",
-    "audit.export": "Export the audit trail (CSV, PDF)",
-    "audit.verify": "Verify the integrity of the audit trail hash chain",
-    "signatures.view": "View electronic signatures and their verification",
-    "signatures.sign": "Apply electronic signatures",
-    # Search, AI, dashboard
-    "search.use": "Search documents and records",
-    "ai.use": "Use the AI assistant",
+    # Dashboard
     "dashboard.view": "View dashboards and KPIs",
-    # Administration
-    "users.view": "View user accounts",
-    "users.manage": "Create, change and deactivate user accounts",
-    "roles.view": "View roles and their permissions",
-    "roles.manage": "Change role permissions, user roles, grants and revocations",
-    "groups.view": "View all groups",
-    "groups.manage": "Create, change and delete groups and their members",
+    # Notifications and webhooks
     "notifications.view": "Receive and read notifications",
     "notifications.manage": "Configure notification rules",
     "webhooks.manage": "Configure webhooks",
-    "system.admin": "Use the administration site",
 }
+
+
+def app_permission_modules() -> list:
+    """The `permissions` module of every installed app that declares a PERMISSIONS dict."""
+    modules = []
+    for app in settings.INSTALLED_APPS:
+        try:
+            module = importlib.import_module(f"{app}.permissions")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app}.permissions":
+                raise
+            continue
+        if isinstance(getattr(module, "PERMISSIONS", None), dict):
+            modules.append(module)
+    return modules
+
+
+def collect_permissions() -> dict[str, str]:
+    """Every codename with its description: the installed apps' declarations, then the planned ones."""
+    collected: dict[str, str] = {}
+    for module in app_permission_modules():
+        collected.update(module.PERMISSIONS)
+    for codename, description in PLANNED_PERMISSIONS.items():
+        collected.setdefault(codename, description)
+    return collected
+
+
+PERMISSIONS: dict[str, str] = collect_permissions()
 
 _VIEW = [c for c in PERMISSIONS if c.endswith(".view")]
 
@@ -123,6 +129,12 @@ ROLES: dict[str, tuple[str, list[str]]] = {
 # Keep QA staff off the audit trail (inspection evidence is for managers and auditors).
 _QA_HIDDEN = ("audit.view", "users.view", "roles.view", "groups.view")
 ROLES["QA"] = (ROLES["QA"][0], [c for c in ROLES["QA"][1] if c not in _QA_HIDDEN] + ["users.view"])
+# What the apps' permissions.py add to the default roles (ROLE_DEFAULTS).
+for _module in app_permission_modules():
+    for _role, _codenames in getattr(_module, "ROLE_DEFAULTS", {}).items():
+        if _role in ROLES:
+            _held = ROLES[_role][1]
+            ROLES[_role] = (ROLES[_role][0], _held + [c for c in _codenames if c not in _held])
 
 
 def sync_catalog(Permission, Role) -> None:

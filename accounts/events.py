@@ -1,4 +1,5 @@
-"""Account events for the audit trail (login, failed login, lockout, logout, password and access changes).
+"""Account events: for the audit trail (login, failed login, lockout, logout, password and access
+changes) and the domain events other apps may subscribe to (`UserEvent`, see qms.events).
 
 Services call `account_event(...)` inside their transaction; this module is the one place that
 turns those calls into audit records (audit.services.record): the actor is snapshotted, the
@@ -8,7 +9,15 @@ request context.
 
 import logging
 
+from qms.events import EventName
+
 logger = logging.getLogger("qms.accounts")
+
+
+class UserEvent(EventName):
+    CREATED = "user.created"
+    DEACTIVATED = "user.deactivated"
+    REACTIVATED = "user.reactivated"
 
 
 def _resource(subject) -> tuple[str, int | None]:

@@ -3,6 +3,8 @@
 import django_filters
 from django.db.models import Q
 
+from qms.api.filters import IdFilter
+
 from .models import User
 
 
@@ -10,7 +12,7 @@ class UserFilter(django_filters.FilterSet):
     role = django_filters.CharFilter(field_name="role__name", lookup_expr="iexact")
     is_active = django_filters.BooleanFilter()
     department = django_filters.CharFilter(lookup_expr="iexact")
-    group_id = django_filters.NumberFilter(field_name="groups__id")
+    group_id = IdFilter(field_name="groups__id")
     q = django_filters.CharFilter(method="search", label="Text search on username, email and full name")
 
     class Meta:

@@ -100,6 +100,8 @@ class User(AbstractBaseUser):
     failed_login_count = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
     row_version = models.PositiveIntegerField(default=1)
+    # Incremented to revoke every access token issued so far (see accounts.tokens).
+    token_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 

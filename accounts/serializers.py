@@ -4,12 +4,13 @@ from django.conf import settings
 from rest_framework import serializers
 
 from audit.serializers import ReasonField
+from qms.api import limits
 
 from .models import Group, Permission, Role, User
 
 
 class UserSummarySerializer(serializers.ModelSerializer):
-    role = serializers.CharField(source="role.name", default=None, read_only=True)
+    role = serializers.CharField(source="role.name", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = User
@@ -23,7 +24,7 @@ class GroupRefSerializer(serializers.ModelSerializer):
 
 
 class UserSerializer(serializers.ModelSerializer):
-    role = serializers.CharField(source="role.name", default=None, read_only=True)
+    role = serializers.CharField(source="role.name", default=None, read_only=True, allow_null=True)
     groups = GroupRefSerializer(many=True, read_only=True)
     is_locked = serializers.SerializerMethodField()
 
@@ -63,9 +64,20 @@ class MeSerializer(UserSerializer):
         return sorted(obj.effective_permissions)
 
 
+def password_field(**kwargs) -> serializers.CharField:
+    kwargs.setdefault("style", {"input_type": "password"})
+    return serializers.CharField(trim_whitespace=False, max_length=limits.PASSWORD, write_only=True, **kwargs)
+
+
+def reauthentication_field() -> serializers.CharField:
+    return password_field(
+        help_text="Your own password: this change re-authenticates you (401 REAUTHENTICATION_FAILED when wrong)"
+    )
+
+
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(help_text="Username or email address")
-    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+    username = serializers.CharField(max_length=limits.NAME, help_text="Username or email address")
+    password = password_field()
 
 
 class TokenResponseSerializer(serializers.Serializer):
@@ -77,27 +89,29 @@ class TokenResponseSerializer(serializers.Serializer):
 
 
 class RefreshRequestSerializer(serializers.Serializer):
-    refresh_token = serializers.CharField()
+    refresh_token = serializers.CharField(max_length=limits.TOKEN)
 
 
 class LogoutRequestSerializer(serializers.Serializer):
-    refresh_token = serializers.CharField(required=False, help_text="The refresh token to revoke")
+    refresh_token = serializers.CharField(required=False, max_length=limits.TOKEN, help_text="The refresh token to revoke")
 
 
 class ChangePasswordSerializer(serializers.Serializer):
-    current_password = serializers.CharField(trim_whitespace=False)
-    new_password = serializers.CharField(trim_whitespace=False)
+    current_password = password_field()
+    new_password = password_field()
 
 
 class RegisterSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
-    email = serializers.EmailField()
+    email = serializers.EmailField(max_length=254)
     full_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    password = serializers.CharField(trim_whitespace=False)
+    password = password_field()
 
 
 class UserCreateSerializer(RegisterSerializer):
-    role = serializers.CharField(required=False, allow_null=True, default=None, help_text="Role name, e.g. 'QA'")
+    role = serializers.CharField(
+        required=False, allow_null=True, default=None, max_length=limits.CODE, help_text="Role name, e.g. 'QA'"
+    )
     department = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     office_location = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     is_active = serializers.BooleanField(required=False, default=True)
@@ -105,20 +119,20 @@ class UserCreateSerializer(RegisterSerializer):
 
 class UserUpdateSerializer(serializers.Serializer):
     full_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    email = serializers.EmailField(required=False, allow_null=True)
+    email = serializers.EmailField(required=False, allow_null=True, max_length=254)
     department = serializers.CharField(max_length=150, required=False, allow_blank=True)
     office_location = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    role = serializers.CharField(required=False, allow_null=True, help_text="Role name (administrators only)")
-    is_active = serializers.BooleanField(required=False, help_text="Administrators only")
-    reason = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        default="",
-        write_only=True,
-        max_length=2000,
-        help_text="Why the change is made (audit trail). Required when role or is_active changes.",
+    role = serializers.CharField(
+        required=False, allow_null=True, max_length=limits.CODE, help_text="Role name (administrators only)"
     )
-    row_version = serializers.IntegerField(required=False, write_only=True, help_text="Optimistic concurrency check")
+    is_active = serializers.BooleanField(required=False, help_text="Administrators only")
+    reason = ReasonField(
+        required=False, help_text="Why the change is made (audit trail). Required when role or is_active changes."
+    )
+    password = password_field(required=False, help_text="Your own password; required when `role` changes")
+    row_version = serializers.IntegerField(
+        max_value=limits.MAX_INT, required=False, write_only=True, min_value=1, help_text="Optimistic concurrency check"
+    )
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -126,8 +140,9 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class UserRoleSerializer(serializers.Serializer):
-    role = serializers.CharField(allow_null=True)
+    role = serializers.CharField(allow_null=True, max_length=limits.CODE)
     reason = ReasonField()
+    password = reauthentication_field()
 
 
 class PermissionSerializer(serializers.ModelSerializer):
@@ -152,12 +167,15 @@ class RoleDetailSerializer(RoleSerializer):
 
 
 class RolePermissionsSerializer(serializers.Serializer):
-    permissions = serializers.ListField(child=serializers.CharField(), allow_empty=True)
+    permissions = serializers.ListField(
+        child=serializers.CharField(max_length=limits.CODE), allow_empty=True, max_length=limits.LIST_ITEMS
+    )
     reason = ReasonField()
+    password = reauthentication_field()
 
 
 class PermissionOverrideSerializer(serializers.Serializer):
-    codename = serializers.CharField()
+    codename = serializers.CharField(max_length=limits.CODE)
     effect = serializers.ChoiceField(choices=["grant", "revoke"])
     reason = ReasonField()
 
@@ -184,25 +202,23 @@ class GroupSerializer(serializers.ModelSerializer):
 
 class GroupWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=150)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
-    member_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.DESCRIPTION)
+    member_ids = serializers.ListField(
+        child=serializers.IntegerField(max_value=limits.MAX_INT, min_value=1),
+        required=False,
+        default=list,
+        max_length=limits.LIST_ITEMS,
+    )
 
 
 class GroupUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=150, required=False)
-    description = serializers.CharField(required=False, allow_blank=True)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(required=False, allow_blank=True, max_length=limits.DESCRIPTION)
+    reason = ReasonField(required=False)
 
 
 class AddMemberSerializer(serializers.Serializer):
-    user_id = serializers.IntegerField()
-
-
-class HealthSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["healthy", "unhealthy"])
-    database = serializers.CharField()
-    version = serializers.CharField()
-    redis = serializers.CharField(required=False)
+    user_id = serializers.IntegerField(max_value=limits.MAX_INT, min_value=1)
 
 
 def access_token_lifetime_seconds() -> int:

@@ -1,4 +1,10 @@
-"""Every write about users, roles, permissions, groups and sign-in: one function per use case."""
+"""Every write about users, roles, permissions, groups and sign-in: one function per use case.
+
+Each administrative service checks its own permission (`qms.permissions.require`; `actor=None` is
+the system: data migrations, commands, the demo seed). Sign-in, token rotation, sign-out and
+password changes act on the caller's own account and need no codename; registration is governed by
+REGISTRATION_ENABLED.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +14,23 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
+from rest_framework_simplejwt.exceptions import TokenBackendError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from audit.changes import diff
 from audit.services import require_reason
 from qms.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied, check_row_version
+from qms.events import emit
+from qms.permissions import has, require
 
+from . import tokens
+from .authentication import token_matches_password
 from .backends import find_user_by_login
-from .events import account_event
+from .events import UserEvent, account_event
 from .models import Group, Permission, Role, User, UserPermissionOverride
 
 INVALID_CREDENTIALS = "Incorrect username or password"
@@ -49,10 +63,13 @@ class InvalidCredentials(AuthenticationFailed):
     default_detail = INVALID_CREDENTIALS
 
 
-def _require_permission(actor: User | None, codename: str) -> None:
-    """Every caller (API, pages, admin, commands) gets the same check: the acting user must hold `codename`."""
-    if actor is None or not actor.has_qms_permission(codename):
-        raise PermissionDenied(f"You need the '{codename}' permission for this action.")
+# The permissions an account needs to administer accounts; at least one active user keeps both.
+ADMINISTRATION_PERMISSIONS = ("users.manage", "roles.manage")
+
+
+class ReauthenticationFailed(AuthenticationFailed):
+    error_code = "REAUTHENTICATION_FAILED"
+    default_detail = "Your password is incorrect; the change was not made."
 
 
 # --- sign-in ------------------------------------------------------------------------------------
@@ -96,13 +113,16 @@ def _check_credentials(login: str, password: str) -> tuple[User | None, Exceptio
     return user, None
 
 
+_FAILURE_ACTIONS = {"login": "login_failed", "re-authentication": "reauthentication_failed"}
+
+
 def register_failed_attempt(*, user: User, now=None, what: str = "login") -> None:
-    """Counts a failed password check (login or signature); locks the account at the limit."""
+    """Counts a failed password check (login, signature, re-authentication); locks the account at the limit."""
     now = now or timezone.now()
     user.failed_login_count += 1
     fields = ["failed_login_count"]
     account_event(
-        "login_failed" if what == "login" else "signature_failed",
+        _FAILURE_ACTIONS.get(what, "signature_failed"),
         subject=user,
         actor=user if what != "login" else None,
         summary=f"Failed {what} for {user.username} ({user.failed_login_count} consecutive)",
@@ -128,8 +148,43 @@ def _reset_failures(user: User) -> None:
     user.locked_until = None
 
 
+def reauthenticate(*, user: User | None, password: str | None, what: str = "this change") -> None:
+    """Asks the acting user for their password again before a sensitive change (the system, None,
+    is not asked). Call it OUTSIDE any transaction: a wrong password counts toward lockout and is
+    audited, and that stays recorded although the caller gets 401 REAUTHENTICATION_FAILED."""
+    if user is None:
+        return
+    if not password:
+        raise InvalidInput(f"Your password is required for {what}.", field="password", error_type="value_error.missing")
+    if user.is_locked():
+        raise AccountLocked(user.locked_until)
+    if user.check_password(password):
+        return
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        register_failed_attempt(user=locked, what="re-authentication")
+    if locked.is_locked():
+        raise AccountLocked(locked.locked_until)
+    raise ReauthenticationFailed()
+
+
 def record_logout(*, user: User) -> None:
     with transaction.atomic():
+        account_event("logout", actor=user, subject=user, summary=f"{user.username} signed out")
+
+
+def log_out(*, user: User, refresh_token: str = "") -> None:
+    """Signs out of the API: the sign-in of the given refresh token (or, without one, every sign-in
+    of the user) is revoked, and so is every access token issued to the user so far (other
+    sign-ins refresh to get new ones)."""
+    with transaction.atomic():
+        if refresh_token:
+            payload = _decode(refresh_token)
+            if payload is not None and str(payload.get(jwt_settings.USER_ID_CLAIM)) == str(user.pk):
+                _revoke_family(user, tokens.family_of(payload))
+            _revoke_access_tokens(user)
+        else:
+            revoke_tokens(user=user)
         account_event("logout", actor=user, subject=user, summary=f"{user.username} signed out")
 
 
@@ -142,8 +197,136 @@ def revoke_refresh_tokens(*, user: User) -> int:
     return count
 
 
+def revoke_tokens(*, user: User) -> None:
+    """Revokes every refresh and access token of the user (deactivation, password change, logout everywhere)."""
+    revoke_refresh_tokens(user=user)
+    _revoke_access_tokens(user)
+
+
+def _revoke_access_tokens(user: User) -> None:
+    User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
+    user.refresh_from_db(fields=["token_version"])
+
+
+def _decode(raw: str) -> dict | None:
+    """The payload of a refresh token signed by this server and not expired, else None."""
+    try:
+        payload = token_backend.decode(raw, verify=True)
+    except TokenBackendError:
+        return None
+    return payload if payload.get(jwt_settings.TOKEN_TYPE_CLAIM) == "refresh" else None
+
+
+def _revoke_family(user: User, family: str) -> int:
+    count = 0
+    for outstanding in OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now()).exclude(
+        blacklistedtoken__isnull=False
+    ):
+        try:
+            payload = token_backend.decode(outstanding.token, verify=False)
+        except TokenBackendError:
+            continue
+        if tokens.family_of(payload) == family:
+            BlacklistedToken.objects.get_or_create(token=outstanding)
+            count += 1
+    return count
+
+
+class TokenReused(AuthenticationFailed):
+    error_code = "TOKEN_REUSED"
+    default_detail = (
+        "This refresh token was already used. Every token of this sign-in has been revoked as a precaution; sign in again."
+    )
+
+
+def rotate_refresh_token(*, refresh_token: str) -> tuple[User, str]:
+    """Exchanges a refresh token for the right to new tokens in the same family; returns the user
+    and the family. The presented token is revoked (rotation).
+
+    A refresh token that was already revoked (rotated before, or signed out) being presented again
+    means two parties hold it: the whole family is revoked, and the user's access tokens too,
+    audited as `token_reuse`, and the caller gets 401 TOKEN_REUSED.
+    """
+    invalid = AuthenticationFailed("Refresh token is invalid, expired or revoked.", error_code="TOKEN_INVALID")
+    payload = _decode(refresh_token)
+    if payload is None:
+        raise invalid
+    with transaction.atomic():
+        user, error = _rotate(payload, invalid)
+    if error is not None:
+        raise error
+    return user, tokens.family_of(payload)
+
+
+def _rotate(payload: dict, invalid: Exception) -> tuple[User | None, Exception | None]:
+    user = (
+        User.objects.select_for_update(of=("self",))
+        .select_related("role")
+        .filter(pk=payload.get(jwt_settings.USER_ID_CLAIM))
+        .first()
+    )
+    outstanding = OutstandingToken.objects.filter(jti=payload.get("jti")).first()
+    if user is None or outstanding is None or not token_matches_password(payload, user):
+        return None, invalid
+    if not user.is_active:
+        return None, AuthenticationFailed("User account is deactivated.", error_code="USER_INACTIVE")
+    if BlacklistedToken.objects.filter(token=outstanding).exists():
+        family = tokens.family_of(payload)
+        revoked = _revoke_family(user, family)
+        _revoke_access_tokens(user)
+        account_event(
+            "token_reuse",
+            subject=user,
+            summary=f"A revoked refresh token of {user.username} was presented again: its sign-in "
+            f"({revoked} newer refresh token{'s' if revoked != 1 else ''}) and all access tokens revoked",
+            new_values={"family": family, "revoked_refresh_tokens": revoked},
+            username=user.username,
+        )
+        return None, TokenReused()
+    BlacklistedToken.objects.create(token=outstanding)
+    return user, None
+
+
+# --- administrators -------------------------------------------------------------------------------
+
+
+def _lock_administration() -> bool:
+    """Serialises the changes that could remove the last administrator (taken first in their
+    transaction, so two of them never deadlock and never both see the other's admin still there);
+    returns whether an administrator exists before the change."""
+    list(Permission.objects.select_for_update().filter(codename__in=ADMINISTRATION_PERMISSIONS).order_by("pk"))
+    return administrators_exist()
+
+
+def administrators_exist() -> bool:
+    """Whether an active user effectively holds every ADMINISTRATION_PERMISSIONS codename."""
+    from .selectors import effective_permissions_for
+
+    candidates = User.objects.filter(is_active=True).filter(
+        Q(is_superuser=True)
+        | Q(role__permissions__codename__in=ADMINISTRATION_PERMISSIONS)
+        | Q(
+            permission_overrides__permission__codename__in=ADMINISTRATION_PERMISSIONS,
+            permission_overrides__effect=UserPermissionOverride.GRANT,
+        )
+    )
+    for user in candidates.distinct().order_by("pk"):
+        if user.is_superuser or set(ADMINISTRATION_PERMISSIONS) <= effective_permissions_for(user):
+            return True
+    return False
+
+
+def _ensure_an_administrator_remains(had_administrators: bool) -> None:
+    if had_administrators and not administrators_exist():
+        raise Conflict(
+            "Refused: afterwards no active user would hold " + " and ".join(ADMINISTRATION_PERMISSIONS) + ", so nobody "
+            "could administer accounts any more. Give another active user these permissions first.",
+            error_code="LAST_ADMIN",
+        )
+
+
 def unlock_user(*, user: User, actor: User, reason: str = "") -> User:
-    _require_permission(actor, "users.manage")
+    require(actor, "users.manage")
     reason = require_reason(reason, what="unlocking an account")
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
@@ -154,7 +337,7 @@ def unlock_user(*, user: User, actor: User, reason: str = "") -> User:
             "update",
             actor=actor,
             subject=user,
-            summary=f"{actor.username} unlocked {user.username}",
+            summary=f"{actor.username if actor else 'The system'} unlocked {user.username}",
             old_values={"locked_until": old.isoformat() if old else None},
             new_values={"locked_until": None},
             reason=reason,
@@ -197,12 +380,17 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
         _reset_failures(user)
         user.row_version += 1
         user.save(update_fields=["password", "password_changed_at", "failed_login_count", "locked_until", "row_version"])
-        revoke_refresh_tokens(user=user)
+        revoke_tokens(user=user)
         account_event("password_change", actor=user, subject=user, summary=f"{user.username} changed their password")
     return user
 
 
 # --- users --------------------------------------------------------------------------------------------
+
+
+def _role_changes(user: User, name: str | None) -> bool:
+    current = user.role.name.lower() if user.role_id else None
+    return current != (name.lower() if name else None)
 
 
 def _role_by_name(name: str | None, field: str = "role") -> Role | None:
@@ -229,10 +417,12 @@ def create_user(
     is_staff: bool = False,
     via: str = "admin",
 ) -> User:
-    if via != "register" and actor is not None:
-        _require_permission(actor, "users.manage")
-        if (role or is_staff) and not actor.has_qms_permission("roles.manage"):
-            raise PermissionDenied("Giving a new user a role or admin-site access needs the 'roles.manage' permission.")
+    if via != "register":
+        require(actor, "users.manage")
+        if role or is_staff:
+            require(
+                actor, "roles.manage", detail="Giving a new user a role or admin-site access needs the 'roles.manage' permission."
+            )
     role_obj = _role_by_name(role) if role else None
     with transaction.atomic():
         if User.objects.filter(username__iexact=username).exists():
@@ -261,6 +451,12 @@ def create_user(
             subject=user,
             summary=f"User {user.username} created" + (" by self-registration" if via == "register" else ""),
             new_values=_user_snapshot(user),
+        )
+        emit(
+            UserEvent.CREATED,
+            user,
+            actor=actor or user,
+            data={"username": user.username, "role": user.role.name if user.role_id else None, "via": via},
         )
     return user
 
@@ -303,18 +499,33 @@ def _user_snapshot(user: User) -> dict:
     }
 
 
-def update_user(*, actor: User, user: User, changes: dict, reason: str = "", row_version: int | None = None) -> User:
-    """Profile fields by the user themself or a user manager; role and activity by a user manager only."""
-    is_manager = actor.has_qms_permission("users.manage")
-    if actor.pk != user.pk and not is_manager:
+def update_user(
+    *,
+    actor: User | None,
+    user: User,
+    changes: dict,
+    reason: str = "",
+    row_version: int | None = None,
+    password: str | None = None,
+) -> User:
+    """Profile fields by the user themself or a user manager; role and activity by a user manager only.
+
+    A change of role re-authenticates the actor (`password`), and no change may leave the system
+    without an active administrator (409 LAST_ADMIN).
+    """
+    is_manager = has(actor, "users.manage")
+    if not (actor is not None and actor.pk == user.pk) and not is_manager:
         raise PermissionDenied("You may only change your own profile.")
     admin_changes = set(changes) & set(ADMIN_FIELDS)
     if admin_changes and not is_manager:
         raise PermissionDenied(f"Only a user administrator may change: {', '.join(sorted(admin_changes))}.")
     for field in set(changes) & set(ACCESS_FIELDS):
-        if not actor.has_qms_permission("roles.manage"):
-            raise PermissionDenied(f"Changing a user's {field.replace('_', ' ')} needs the 'roles.manage' permission.")
+        require(actor, "roles.manage", detail=f"Changing a user's {field.replace('_', ' ')} needs the 'roles.manage' permission.")
+    if "role" in changes and _role_changes(user, changes["role"]):
+        require_reason(reason, what="changing a user's role")
+        reauthenticate(user=actor, password=password, what="changing a user's role")
     with transaction.atomic():
+        had_administrators = _lock_administration() if set(changes) & {"role", "is_active"} else False
         user = User.objects.select_for_update(of=("self",)).select_related("role").get(pk=user.pk)
         check_row_version(user, row_version)
         before = _user_snapshot(user)
@@ -329,7 +540,7 @@ def update_user(*, actor: User, user: User, changes: dict, reason: str = "", row
         if "is_staff" in changes:
             user.is_staff = bool(changes["is_staff"])
         if "is_active" in changes and changes["is_active"] != user.is_active:
-            if not changes["is_active"] and user.pk == actor.pk:
+            if not changes["is_active"] and actor is not None and user.pk == actor.pk:
                 raise Conflict("You cannot deactivate your own account.", error_code="SELF_DEACTIVATION")
             user.is_active = changes["is_active"]
             user.deactivated_at = None if user.is_active else timezone.now()
@@ -341,8 +552,10 @@ def update_user(*, actor: User, user: User, changes: dict, reason: str = "", row
             reason = require_reason(reason, what=f"changing {', '.join(sorted(changed & set(REASON_REQUIRED_USER_FIELDS)))}")
         user.row_version += 1
         user.save()
+        if changed & {"role", "is_active"}:
+            _ensure_an_administrator_remains(had_administrators)
         if not user.is_active:
-            revoke_refresh_tokens(user=user)
+            revoke_tokens(user=user)
         action = "permission_change" if changed & set(ACCESS_FIELDS) else "update"
         account_event(
             action,
@@ -353,15 +566,18 @@ def update_user(*, actor: User, user: User, changes: dict, reason: str = "", row
             new_values=new,
             reason=reason,
         )
+        if "is_active" in changed:
+            emit(UserEvent.REACTIVATED if user.is_active else UserEvent.DEACTIVATED, user, actor=actor, data={"reason": reason})
     return user
 
 
-def deactivate_user(*, actor: User, user: User, reason: str = "") -> User:
-    _require_permission(actor, "users.manage")
-    if user.pk == actor.pk:
+def deactivate_user(*, actor: User | None, user: User, reason: str = "") -> User:
+    require(actor, "users.manage")
+    if actor is not None and user.pk == actor.pk:
         raise Conflict("You cannot deactivate your own account.", error_code="SELF_DEACTIVATION")
     reason = require_reason(reason, what="deactivating an account")
     with transaction.atomic():
+        had_administrators = _lock_administration()
         user = User.objects.select_for_update().get(pk=user.pk)
         if not user.is_active:
             return user
@@ -369,7 +585,8 @@ def deactivate_user(*, actor: User, user: User, reason: str = "") -> User:
         user.deactivated_at = timezone.now()
         user.row_version += 1
         user.save(update_fields=["is_active", "deactivated_at", "row_version"])
-        revoke_refresh_tokens(user=user)
+        _ensure_an_administrator_remains(had_administrators)
+        revoke_tokens(user=user)
         account_event(
             "deactivate",
             actor=actor,
@@ -379,15 +596,16 @@ def deactivate_user(*, actor: User, user: User, reason: str = "") -> User:
             new_values={"is_active": False},
             reason=reason,
         )
+        emit(UserEvent.DEACTIVATED, user, actor=actor, data={"reason": reason})
     return user
 
 
-def set_user_role(*, actor: User, user: User, role: str, reason: str = "") -> User:
-    return update_user(actor=actor, user=user, changes={"role": role}, reason=reason)
+def set_user_role(*, actor: User | None, user: User, role: str | None, reason: str = "", password: str | None = None) -> User:
+    return update_user(actor=actor, user=user, changes={"role": role}, reason=reason, password=password)
 
 
 def set_permission_override(*, actor: User, user: User, codename: str, effect: str, reason: str = "") -> UserPermissionOverride:
-    _require_permission(actor, "roles.manage")
+    require(actor, "roles.manage")
     reason = require_reason(reason, what="granting or revoking a permission")
     if effect not in (UserPermissionOverride.GRANT, UserPermissionOverride.REVOKE):
         raise InvalidInput("effect must be 'grant' or 'revoke'.", field="effect")
@@ -395,11 +613,13 @@ def set_permission_override(*, actor: User, user: User, codename: str, effect: s
     if perm is None:
         raise InvalidInput(f"Unknown permission {codename!r}.", field="codename")
     with transaction.atomic():
+        had_administrators = _lock_administration()
         existing = UserPermissionOverride.objects.select_for_update().filter(user=user, permission=perm).first()
         old = existing.effect if existing else None
         override, _ = UserPermissionOverride.objects.update_or_create(
             user=user, permission=perm, defaults={"effect": effect, "reason": reason, "created_by": actor}
         )
+        _ensure_an_administrator_remains(had_administrators)
         account_event(
             "permission_change",
             actor=actor,
@@ -413,14 +633,16 @@ def set_permission_override(*, actor: User, user: User, codename: str, effect: s
 
 
 def remove_permission_override(*, actor: User, user: User, codename: str, reason: str = "") -> None:
-    _require_permission(actor, "roles.manage")
+    require(actor, "roles.manage")
     reason = require_reason(reason, what="removing a grant or revocation")
     with transaction.atomic():
+        had_administrators = _lock_administration()
         override = UserPermissionOverride.objects.select_for_update().filter(user=user, permission__codename=codename).first()
         if override is None:
             raise NotFound(f"{user.username} has no grant or revocation of {codename!r}.")
         old = override.effect
         override.delete()
+        _ensure_an_administrator_remains(had_administrators)
         account_event(
             "permission_change",
             actor=actor,
@@ -448,7 +670,7 @@ def _check_name_free(model: type[Role] | type[Group], name: str, *, exclude_pk: 
 
 
 def create_role(*, actor: User, name: str, description: str = "", codenames: list[str] | None = None, reason: str = "") -> Role:
-    _require_permission(actor, "roles.manage")
+    require(actor, "roles.manage")
     known = _known_codenames(codenames or [])
     with transaction.atomic():
         _check_name_free(Role, name)
@@ -467,7 +689,7 @@ def create_role(*, actor: User, name: str, description: str = "", codenames: lis
 
 def update_role(*, actor: User, role: Role, changes: dict, reason: str = "") -> Role:
     """Renames or re-describes a role (its permissions change through set_role_permissions)."""
-    _require_permission(actor, "roles.manage")
+    require(actor, "roles.manage")
     with transaction.atomic():
         role = Role.objects.select_for_update().get(pk=role.pk)
         before = {"name": role.name, "description": role.description}
@@ -491,16 +713,25 @@ def update_role(*, actor: User, role: Role, changes: dict, reason: str = "") -> 
     return role
 
 
-def set_role_permissions(*, actor: User, role: Role, codenames: list[str], reason: str = "") -> Role:
-    _require_permission(actor, "roles.manage")
+def set_role_permissions(
+    *, actor: User | None, role: Role, codenames: list[str], reason: str = "", password: str | None = None
+) -> Role:
+    """Replaces a role's permission set. A change needs a reason and re-authenticates the actor
+    (`password`); it may not leave the system without an active administrator (409 LAST_ADMIN)."""
+    require(actor, "roles.manage")
     known = _known_codenames(codenames)
+    if sorted(known) != sorted(role.permissions.values_list("codename", flat=True)):
+        require_reason(reason, what="changing a role's permissions")
+        reauthenticate(user=actor, password=password, what="changing a role's permissions")
     with transaction.atomic():
+        had_administrators = _lock_administration()
         role = Role.objects.select_for_update().get(pk=role.pk)
         before = sorted(role.permissions.values_list("codename", flat=True))
         role.permissions.set(known.values())
         after = sorted(known)
         if before != after:
             reason = require_reason(reason, what="changing a role's permissions")
+            _ensure_an_administrator_remains(had_administrators)
             role.save(update_fields=["updated_at"])
             account_event(
                 "permission_change",
@@ -519,7 +750,7 @@ def set_role_permissions(*, actor: User, role: Role, codenames: list[str], reaso
 
 
 def create_group(*, actor: User, name: str, description: str = "", member_ids: list[int] | None = None) -> Group:
-    _require_permission(actor, "groups.manage")
+    require(actor, "groups.manage")
     with transaction.atomic():
         _check_name_free(Group, name)
         group = Group.objects.create(name=name, description=description, created_by=actor)
@@ -536,7 +767,7 @@ def create_group(*, actor: User, name: str, description: str = "", member_ids: l
 
 
 def update_group(*, actor: User, group: Group, changes: dict, reason: str = "") -> Group:
-    _require_permission(actor, "groups.manage")
+    require(actor, "groups.manage")
     with transaction.atomic():
         group = Group.objects.select_for_update().get(pk=group.pk)
         before = {"name": group.name, "description": group.description}
@@ -561,7 +792,7 @@ def update_group(*, actor: User, group: Group, changes: dict, reason: str = "") 
 
 
 def delete_group(*, actor: User, group: Group, reason: str = "") -> None:
-    _require_permission(actor, "groups.manage")
+    require(actor, "groups.manage")
     with transaction.atomic():
         group = Group.objects.select_for_update().get(pk=group.pk)
         snapshot = {
@@ -576,7 +807,7 @@ def delete_group(*, actor: User, group: Group, reason: str = "") -> None:
 
 
 def add_group_member(*, actor: User, group: Group, user_id: int) -> Group:
-    _require_permission(actor, "groups.manage")
+    require(actor, "groups.manage")
     with transaction.atomic():
         group = Group.objects.select_for_update().get(pk=group.pk)
         user = _users_by_ids([user_id], field="user_id")[0]
@@ -594,7 +825,7 @@ def add_group_member(*, actor: User, group: Group, user_id: int) -> Group:
 
 
 def remove_group_member(*, actor: User, group: Group, user_id: int) -> Group:
-    _require_permission(actor, "groups.manage")
+    require(actor, "groups.manage")
     with transaction.atomic():
         group = Group.objects.select_for_update().get(pk=group.pk)
         user = group.members.filter(pk=user_id).first()

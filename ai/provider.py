@@ -18,16 +18,18 @@ from django.conf import settings
 
 from qms.errors import DomainError
 
+from .error_codes import ErrorCode
+
 
 class AIDisabled(DomainError):
     status_code = 503
-    error_code = "AI_DISABLED"
+    error_code = ErrorCode.AI_DISABLED
     default_detail = "The AI assistant is not configured (set OPENAI_API_KEY)."
 
 
 class AIUnavailable(DomainError):
     status_code = 503
-    error_code = "AI_UNAVAILABLE"
+    error_code = ErrorCode.AI_UNAVAILABLE
     default_detail = "The AI provider is unavailable; try again later."
 
 
@@ -79,9 +81,9 @@ class Completion:
         try:
             value = json.loads(self.text)
         except (TypeError, ValueError):
-            raise AIUnavailable("The AI provider's answer was not valid JSON.", error_code="AI_INVALID_ANSWER") from None
+            raise AIUnavailable("The AI provider's answer was not valid JSON.", error_code=ErrorCode.AI_INVALID_ANSWER) from None
         if not isinstance(value, dict):
-            raise AIUnavailable("The AI provider's answer was not a JSON object.", error_code="AI_INVALID_ANSWER")
+            raise AIUnavailable("The AI provider's answer was not a JSON object.", error_code=ErrorCode.AI_INVALID_ANSWER)
         return value
 
 

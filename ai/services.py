@@ -28,6 +28,8 @@ from qms.permissions import require
 from search import selectors as search_selectors
 
 from . import prompts, provider
+from .audit_actions import AuditAction
+from .error_codes import ErrorCode
 from .models import Conversation, Message, MessageRole
 
 NOTICE = "AI-generated suggestion: check it against the controlled documents before relying on it."
@@ -74,7 +76,7 @@ def _complete(*, actor, endpoint: str, prompt_hash: str, records: dict, messages
     except provider.AIUnavailable as exc:
         with transaction.atomic():
             audit.record(
-                action=f"ai_{endpoint}",
+                action=AuditAction(f"ai_{endpoint}"),
                 resource_type="ai_call",
                 resource_id=None,
                 actor=actor,
@@ -157,7 +159,7 @@ def chat(*, actor, message: str, context_documents: list[int] | None = None, con
         conversation.save(update_fields=["updated_at"])
         _audit(
             actor=actor,
-            action="ai_chat",
+            action=AuditAction.CHAT,
             endpoint="chat",
             resource_type="ai_conversation",
             resource_id=conversation.pk,
@@ -216,7 +218,7 @@ def generate(*, actor, prompt: str, document_type: str = "", save_as_draft: bool
     )
     content = completion.text.strip()
     if not content:
-        raise provider.AIUnavailable("The AI provider returned no content.", error_code="AI_INVALID_ANSWER")
+        raise provider.AIUnavailable("The AI provider returned no content.", error_code=ErrorCode.AI_INVALID_ANSWER)
     document = None
     with transaction.atomic():
         if doc_type is not None:
@@ -231,7 +233,7 @@ def generate(*, actor, prompt: str, document_type: str = "", save_as_draft: bool
             )
         _audit(
             actor=actor,
-            action="ai_generate",
+            action=AuditAction.GENERATE,
             endpoint="generate",
             resource_type="document" if document else "ai_generation",
             resource_id=document.pk if document else None,
@@ -264,7 +266,7 @@ class AnalyzeOutcome:
 
 
 class NoText(Conflict):
-    error_code = "NO_TEXT"
+    error_code = ErrorCode.NO_TEXT
 
 
 def analyze(*, actor, document_id: int, instructions: str = "") -> AnalyzeOutcome:
@@ -303,7 +305,7 @@ def analyze(*, actor, document_id: int, instructions: str = "") -> AnalyzeOutcom
     with transaction.atomic():
         _audit(
             actor=actor,
-            action="ai_analyze",
+            action=AuditAction.ANALYZE,
             endpoint="analyze",
             resource_type="document",
             resource_id=document.pk,
@@ -321,7 +323,7 @@ def analyze(*, actor, document_id: int, instructions: str = "") -> AnalyzeOutcom
 def _valid_findings(answer: dict) -> list[dict]:
     raw = answer.get("findings")
     if not isinstance(raw, list):
-        raise provider.AIUnavailable("The AI provider's answer had no findings list.", error_code="AI_INVALID_ANSWER")
+        raise provider.AIUnavailable("The AI provider's answer had no findings list.", error_code=ErrorCode.AI_INVALID_ANSWER)
     out = []
     for item in raw:
         if not isinstance(item, dict) or not str(item.get("finding") or "").strip():

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
@@ -13,12 +13,11 @@ from rest_framework.response import Response
 from qms.api.exceptions import RequestValidationError
 from qms.api.request_data import validated
 from qms.api.schema import error_responses
-from qms.api.sorting import SortFilter
 from qms.errors import InvalidInput
 
 from . import selectors, services, signatures
 from .exports import csv_stream, pdf_report
-from .filters import AuditEventFilter, QueryFilterBackend, SignatureFilter, applied_filters
+from .filters import AuditEventFilter, SignatureFilter, applied_filters
 from .serializers import (
     AuditEventSerializer,
     ChainVerificationSerializer,
@@ -46,6 +45,14 @@ _FILTER_PARAMETERS = [
 ]
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=_FILTER_PARAMETERS,
+        responses={200: AuditEventSerializer(many=True), **error_responses(401, 403, 422)},
+        description="Requires audit.view. Sort with e.g. `sort=timestamp desc` (default: newest first).",
+    ),
+    retrieve=extend_schema(responses={200: AuditEventSerializer, **error_responses(401, 403, 404)}),
+)
 @extend_schema(tags=["audit"])
 class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The audit trail: read-only, filterable, exportable, verifiable."""
@@ -53,7 +60,6 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     serializer_class = AuditEventSerializer
     lookup_value_regex = r"[0-9]+"
     filterset_class = AuditEventFilter
-    filter_backends = [QueryFilterBackend, SortFilter]
     sort_fields = {
         "timestamp": "sequence",
         "sequence": "sequence",
@@ -74,18 +80,6 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         if getattr(self, "action", None) == "export":
             return JSONRenderer(), JSONRenderer.media_type
         return super().perform_content_negotiation(request, force)
-
-    @extend_schema(
-        parameters=_FILTER_PARAMETERS,
-        responses={200: AuditEventSerializer(many=True), **error_responses(401, 403, 422)},
-        description="Requires audit.view. Sort with e.g. `sort=timestamp desc` (default: newest first).",
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(responses={200: AuditEventSerializer, **error_responses(401, 403, 404)})
-    def retrieve(self, request, *args, **kwargs):
-        return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(
         parameters=[
@@ -164,6 +158,13 @@ def _record_signatures(user, filters: dict):
     )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        responses={200: SignatureSerializer(many=True), **error_responses(401, 403, 422)},
+        description="Requires signatures.view. Lists only signatures on records the caller may view (e.g. group "
+        "signatures need groups.view).",
+    ),
+)
 @extend_schema(tags=["signatures"])
 class SignatureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Electronic signatures (21 CFR Part 11): apply with password re-authentication, list, verify."""
@@ -171,7 +172,6 @@ class SignatureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     serializer_class = SignatureSerializer
     lookup_value_regex = r"[0-9]+"
     filterset_class = SignatureFilter
-    filter_backends = [QueryFilterBackend, SortFilter]
     sort_fields = ["signed_at", "signature_type", "signer_username", "resource_type"]
     default_sort = ["-signed_at"]
     required_permissions = {"list": "signatures.view", "retrieve": "signatures.view", "create": "signatures.sign"}
@@ -180,14 +180,6 @@ class SignatureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         if getattr(self, "swagger_fake_view", False):
             return selectors.signatures().none()
         return selectors.signatures_visible_to(self.request.user)
-
-    @extend_schema(
-        responses={200: SignatureSerializer(many=True), **error_responses(401, 403, 422)},
-        description="Requires signatures.view. Lists only signatures on records the caller may view (e.g. group "
-        "signatures need groups.view).",
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
     @extend_schema(
         responses={200: SignatureDetailSerializer, **error_responses(401, 403, 404)},

@@ -7,68 +7,19 @@ import datetime
 from decimal import Decimal
 
 import django_filters
-from django import forms
 from django.utils import timezone
-from django_filters.rest_framework import DjangoFilterBackend
 
-from qms.api.exceptions import RequestValidationError
+from qms.api.filters import CommaListFilter, IdFilter
+from qms.api.filters import DateTimeBoundFilter as DateBoundFilter
 
 from .models import AuditEvent, Signature, SignatureType
 
 
-class DateOrDateTimeField(forms.Field):
-    """Accepts `2025-03-01` or an ISO 8601 date-time (`2025-03-01T10:00:00Z`)."""
-
-    default_error_messages = {"invalid": "Enter a date (YYYY-MM-DD) or an ISO 8601 date-time."}
-
-    def to_python(self, value):
-        if value in (None, ""):
-            return None
-        if isinstance(value, (datetime.date, datetime.datetime)):
-            return value
-        text = str(value).strip()
-        try:
-            if len(text) == 10:
-                return datetime.date.fromisoformat(text)
-            parsed = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
-
-
-class DateBoundFilter(django_filters.Filter):
-    """`date_from` includes the given moment (a date: its start); `date_to` includes the whole given day."""
-
-    field_class = DateOrDateTimeField
-
-    def __init__(self, *args, upper: bool = False, **kwargs):
-        self.upper = upper
-        super().__init__(*args, **kwargs)
-
-    def filter(self, qs, value):
-        if value is None:
-            return qs
-        if isinstance(value, datetime.datetime):
-            return qs.filter(**{f"{self.field_name}__{'lte' if self.upper else 'gte'}": value})
-        start = datetime.datetime.combine(value, datetime.time.min, tzinfo=datetime.UTC)
-        if self.upper:
-            return qs.filter(**{f"{self.field_name}__lt": start + datetime.timedelta(days=1)})
-        return qs.filter(**{f"{self.field_name}__gte": start})
-
-
-class CommaListFilter(django_filters.CharFilter):
-    """`action=login,logout` matches either."""
-
-    def filter(self, qs, value):
-        values = [v.strip() for v in (value or "").split(",") if v.strip()]
-        return qs.filter(**{f"{self.field_name}__in": values}) if values else qs
-
-
 class AuditEventFilter(django_filters.FilterSet):
-    user_id = django_filters.NumberFilter(field_name="actor_id", label="User id (the actor)")
+    user_id = IdFilter(field_name="actor_id", label="User id (the actor)")
     action = CommaListFilter(field_name="action", label="Action (comma-separated for several)")
     resource_type = django_filters.CharFilter(field_name="resource_type", label="Record type")
-    resource_id = django_filters.NumberFilter(field_name="resource_id", label="Record id")
+    resource_id = IdFilter(field_name="resource_id", label="Record id")
     date_from = DateBoundFilter(field_name="timestamp", label="From (date or date-time, UTC)")
     date_to = DateBoundFilter(field_name="timestamp", upper=True, label="To (date or date-time, UTC; a date includes the day)")
     request_id = django_filters.CharFilter(field_name="request_id", label="Request id")
@@ -80,10 +31,10 @@ class AuditEventFilter(django_filters.FilterSet):
 
 
 class SignatureFilter(django_filters.FilterSet):
-    document_id = django_filters.NumberFilter(method="filter_document", label="Document id")
+    document_id = IdFilter(method="filter_document", label="Document id")
     resource_type = django_filters.CharFilter(field_name="resource_type")
-    resource_id = django_filters.NumberFilter(field_name="resource_id")
-    signer_id = django_filters.NumberFilter(field_name="signer_id")
+    resource_id = IdFilter(field_name="resource_id")
+    signer_id = IdFilter(field_name="signer_id")
     signature_type = django_filters.ChoiceFilter(field_name="signature_type", choices=SignatureType.choices)
     date_from = DateBoundFilter(field_name="signed_at")
     date_to = DateBoundFilter(field_name="signed_at", upper=True)
@@ -111,15 +62,3 @@ def applied_filters(filterset: django_filters.FilterSet) -> dict:
             value = int(value)
         out[name] = str(value) if not isinstance(value, int) else value
     return out
-
-
-class QueryFilterBackend(DjangoFilterBackend):
-    """django-filter, with invalid values reported as 422 at loc ["query", name]."""
-
-    def filter_queryset(self, request, queryset, view):
-        filterset = self.get_filterset(request, queryset, view)
-        if filterset is None:
-            return queryset
-        if not filterset.is_valid():
-            raise RequestValidationError(filterset.errors, location="query")
-        return filterset.qs

@@ -3,6 +3,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from qms.api import limits
+
 from .models import AuditEvent, Signature, SignatureType
 
 
@@ -16,7 +18,7 @@ class ReasonField(serializers.CharField):
     """
 
     def __init__(self, *, required: bool = True, **kwargs):
-        kwargs.setdefault("max_length", 2000)
+        kwargs.setdefault("max_length", limits.REASON)
         help_text = "Why the change is made (recorded in the audit trail)." + (" Required." if required else "")
         kwargs.setdefault("help_text", help_text)
         if not required:
@@ -80,16 +82,19 @@ class VerificationSerializer(serializers.Serializer):
 
 
 class SignatureCreateSerializer(serializers.Serializer):
-    document_id = serializers.IntegerField(required=False, help_text="Shorthand for resource_type=document")
+    document_id = serializers.IntegerField(
+        min_value=1, max_value=limits.MAX_INT, required=False, help_text="Shorthand for resource_type=document"
+    )
     resource_type = serializers.CharField(
         required=False, max_length=50, help_text="A signable record type, e.g. document, group, role"
     )
-    resource_id = serializers.IntegerField(required=False)
+    resource_id = serializers.IntegerField(min_value=1, max_value=limits.MAX_INT, required=False)
     signature_type = serializers.ChoiceField(choices=SignatureType.choices)
-    intent = serializers.CharField(max_length=2000, help_text="The meaning of the signature in words")
+    intent = serializers.CharField(max_length=limits.REASON, help_text="The meaning of the signature in words")
     password = serializers.CharField(
         trim_whitespace=False,
         write_only=True,
+        max_length=limits.PASSWORD,
         style={"input_type": "password"},
         help_text="The signer's password: every signature re-authenticates (21 CFR 11.200)",
     )

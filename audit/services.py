@@ -37,10 +37,20 @@ class ReasonRequired(InvalidInput):
 
 
 def require_reason(reason: str | None, *, field: str = "reason", what: str = "this change") -> str:
-    """Returns the stripped reason or raises ReasonRequired (422, loc ["body", field])."""
+    """Returns the stripped reason or raises ReasonRequired (422, loc ["body", field]) when it is
+    missing or shorter than REASON_MIN_LENGTH characters (a reason must say why, not be "0")."""
+    from django.conf import settings
+
     reason = (reason or "").strip()
     if not reason:
         raise ReasonRequired(f"A reason is required for {what} (GMP record).", field=field)
+    minimum = settings.REASON_MIN_LENGTH
+    if len(reason) < minimum:
+        error = ReasonRequired(
+            f"A reason is required for {what} (GMP record): say why in at least {minimum} characters.", field=field
+        )
+        error.error_type = "value_error.min_length"
+        raise error
     return reason
 
 

@@ -30,9 +30,11 @@ from django.utils import timezone
 
 from qms import request_context
 from qms.errors import AuthenticationFailed, InvalidInput, NotFound, PermissionDenied
+from qms.events import emit
 
 from . import services
 from .canonical import canonical_json, json_safe, sha256_hex
+from .events import SignatureEvent
 from .models import Signature, SignatureType
 
 __all__ = [
@@ -245,7 +247,21 @@ def create_signature(
             },
             reason=signature.reason,
         )
+        emit(SignatureEvent.CREATED, signature, actor=signer, data=_event_data(signature))
     return signature
+
+
+def _event_data(signature: Signature) -> dict:
+    return {
+        "resource_type": signature.resource_type,
+        "resource_id": signature.resource_id,
+        "signature_type": signature.signature_type,
+        "meaning": signature.meaning,
+        "intent": signature.intent,
+        "signed_at": signature.signed_at,
+        "signer_full_name": signature.printed_name,
+        "content_hash": signature.content_hash,
+    }
 
 
 def sign(

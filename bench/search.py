@@ -216,9 +216,10 @@ def main():
         with connection.cursor() as cursor:
             cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
 
-    from search import registry, selectors, vectorstore
+    from qms import searchables as registry
+    from qms.searchables import SearchFilters
+    from search import selectors, vectorstore
     from search.embedding import embed
-    from search.registry import SearchFilters
 
     setup_test_environment()
     print(f"Database: {connection.vendor}; temporary files in {WORKDIR}")

@@ -6,7 +6,9 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from qms.admin_services import SavedThroughServices
 from qms.errors import DomainError, InvalidInputs
+from workflows.numbering import last_number
 
 from . import rendering, services
 from .models import Document, DocumentTemplate, DocumentType, DocumentVersion
@@ -30,14 +32,19 @@ def _raise_as_validation_error(exc: DomainError):
 
 
 @admin.register(DocumentType)
-class DocumentTypeAdmin(admin.ModelAdmin):
+class DocumentTypeAdmin(SavedThroughServices, admin.ModelAdmin):
     list_display = ["code", "name", "default_workflow", "review_period_months", "approvers_need_training", "is_active"]
     list_filter = ["is_active", "default_workflow"]
     search_fields = ["code", "name"]
-    readonly_fields = ["next_number", "created_at", "updated_at", "row_version"]
+    readonly_fields = ["numbers_given", "created_at", "updated_at", "row_version"]
 
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead: documents keep their type
+
+    @admin.display(description="Numbers given")
+    def numbers_given(self, obj):
+        """How many numbers the type's sequence has handed out (its last document is CODE-NNNN)."""
+        return last_number(obj.code, yearly=False) if obj.pk else 0
 
     def save_model(self, request, obj, form, change):
         data = {field: form.cleaned_data[field] for field in form.changed_data if field in services.TYPE_FIELDS}
@@ -65,7 +72,7 @@ class DocumentTemplateForm(forms.ModelForm):
 
 
 @admin.register(DocumentTemplate)
-class DocumentTemplateAdmin(admin.ModelAdmin):
+class DocumentTemplateAdmin(SavedThroughServices, admin.ModelAdmin):
     form = DocumentTemplateForm
     list_display = ["name", "category", "document_type", "output_format", "usage_count", "is_active"]
     list_filter = ["category", "document_type", "is_active"]

@@ -1,28 +1,26 @@
-"""REST endpoints: documents (upload, list, detail, metadata, versions, download, approve,
-configure-approval, transition), document types and document templates."""
-
-import json
+"""REST endpoints: documents (upload, list, detail, metadata, versions, download; approve,
+transition, configure-approval and workflow from the controlled-record kit's mixin), document types
+and document templates."""
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from qms.api.renderers import AnyMediaRenderer
 from qms.api.request_data import if_match_version, pop_reason_and_row_version, validated
 from qms.api.schema import error_responses
 from qms.errors import NotFound
+from workflows.api import ControlledRecordActionsMixin
 
 from . import files, selectors, services
 from .downloads import download_response
 from .filters import DocumentFilter, DocumentTemplateFilter
 from .models import Document, DocumentTemplate
 from .serializers import (
-    ApproveSerializer,
-    ConfigureApprovalSerializer,
     DocumentDetailSerializer,
     DocumentListSerializer,
     DocumentTemplateListSerializer,
@@ -31,35 +29,28 @@ from .serializers import (
     DocumentVersionSerializer,
     MetadataUpdateSerializer,
     NewVersionSerializer,
-    TransitionRequestSerializer,
     UploadSerializer,
     UseTemplateSerializer,
 )
 
 
-class AnyMediaRenderer(BaseRenderer):
-    """Lets a download be requested with any Accept header; errors still render as JSON."""
-
-    media_type = "*/*"
-    format = "file"
-    charset = None
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        if isinstance(data, bytes):
-            return data
-        return json.dumps(data).encode()
-
-
 def detail_response(document, request, status_code=status.HTTP_200_OK) -> Response:
     document = selectors.document_detail_queryset(request.user).get(pk=document.pk)
     detail = selectors.document_detail(document, request.user)
-    response = Response(DocumentDetailSerializer(document, context={"detail": detail}).data, status=status_code)
+    response = Response(
+        DocumentDetailSerializer(document, context={"detail": detail, "workflow": detail.workflow}).data, status=status_code
+    )
     response["ETag"] = f'"{document.row_version}"'
     return response
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: DocumentListSerializer(many=True), **error_responses(401, 403, 422)}),
+)
 @extend_schema(tags=["documents"])
-class DocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class DocumentViewSet(ControlledRecordActionsMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    record_type = "document"
+    record_response_serializer = DocumentDetailSerializer
     serializer_class = DocumentListSerializer
     filterset_class = DocumentFilter
     sort_fields = {
@@ -73,7 +64,6 @@ class DocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         "next_review_date": "next_review_date",
     }
     default_sort = ["-created_at", "-pk"]
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
     required_permissions = {
         "list": "documents.view",
         "retrieve": "documents.view",
@@ -82,9 +72,7 @@ class DocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         "versions": "documents.view",
         "add_version": "documents.create",
         "download": "documents.download",
-        "approve": "documents.approve",
-        "configure_approval": "documents.configure_approval",
-        "transition": "documents.view",  # each transition names its own permission (checked by the engine)
+        # approve, transition, configure_approval, workflow: the record type's (ControlledRecordActionsMixin)
     }
 
     def get_queryset(self):
@@ -95,9 +83,8 @@ class DocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_object(self):
         return get_object_or_404(selectors.document_detail_queryset(self.request.user), pk=self.kwargs["pk"])
 
-    @extend_schema(responses={200: DocumentListSerializer(many=True), **error_responses(401, 403, 422)})
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+    def record_response(self, record, request) -> Response:
+        return detail_response(record, request)
 
     @extend_schema(responses={200: DocumentDetailSerializer, **error_responses(401, 403, 404)})
     def retrieve(self, request, pk=None):
@@ -185,71 +172,11 @@ class DocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             raise NotFound("No such version of this document." if request.query_params.get("version") else "No file to download.")
         return download_response(actor=request.user, document=document, version=version)
 
-    @extend_schema(
-        request=ApproveSerializer,
-        responses={200: DocumentDetailSerializer, **error_responses(401, 403, 404, 409, 422)},
-        description="Approves the current version in its approval state with an electronic signature (password "
-        "re-entered; 422 without it, 401 SIGNATURE_AUTH_FAILED when wrong). 403 when you are not one of the "
-        "required approvers or are the author; 409 ALREADY_APPROVED, or INVALID_TRANSITION when nothing awaits "
-        "approval. When the rules are met the workflow moves on automatically.",
-    )
-    @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
-        document = self.get_object()
-        data = validated(ApproveSerializer, request)
-        document = services.approve_document(actor=request.user, document=document, **data)
-        return detail_response(document, request)
 
-    @extend_schema(
-        request=ConfigureApprovalSerializer,
-        responses={200: DocumentDetailSerializer, **error_responses(401, 403, 404, 409, 422)},
-        description="Sets this document's own approvers and rules for an approval state (overriding its type's "
-        "workflow template), or with reset=true restores the template's. Only while the document is a draft. "
-        "Rules nobody could satisfy are 422 APPROVER_CANNOT_APPROVE (a named approver without documents.approve or "
-        "who authored the version, a role with fewer members able to approve than required).",
-    )
-    @action(detail=True, methods=["post"], url_path="configure-approval")
-    def configure_approval(self, request, pk=None):
-        document = self.get_object()
-        data = validated(ConfigureApprovalSerializer, request)
-        state = data.pop("state") or _first_approval_state(document)
-        services.configure_approval(actor=request.user, document=document, state=state, **data)
-        return detail_response(document, request)
-
-    @extend_schema(
-        request=TransitionRequestSerializer,
-        responses={200: DocumentDetailSerializer, **error_responses(401, 403, 404, 409, 422)},
-        description="Performs a transition from available_transitions (submit, reject, make_effective, obsolete, "
-        "...). 409 INVALID_TRANSITION when it is not possible from the current state; `password` is required "
-        "when the transition requires a signature; some need a comment.",
-    )
-    @action(detail=True, methods=["post"])
-    def transition(self, request, pk=None):
-        document = self.get_object()
-        data = validated(TransitionRequestSerializer, request)
-        document = services.transition_document(
-            actor=request.user,
-            document=document,
-            name=data["transition"],
-            comment=data["comment"],
-            password=data["password"],
-            intent=data["intent"],
-        )
-        return detail_response(document, request)
-
-
-def _first_approval_state(document) -> str:
-    from workflows.models import TransitionTrigger, WorkflowTransition
-
-    name = (
-        WorkflowTransition.objects.filter(template_id=document.workflow_instance.template_id, trigger=TransitionTrigger.APPROVAL)
-        .order_by("order", "pk")
-        .values_list("from_state__name", flat=True)
-        .first()
-    )
-    return name or ""
-
-
+@extend_schema_view(
+    list=extend_schema(responses={200: DocumentTypeSerializer(many=True), **error_responses(401, 403, 422)}),
+    retrieve=extend_schema(responses={200: DocumentTypeSerializer, **error_responses(401, 403, 404)}),
+)
 @extend_schema(tags=["document types"])
 class DocumentTypeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = DocumentTypeSerializer
@@ -264,14 +191,6 @@ class DocumentTypeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 
     def get_queryset(self):
         return selectors.document_type_list()
-
-    @extend_schema(responses={200: DocumentTypeSerializer(many=True), **error_responses(401, 403, 422)})
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(responses={200: DocumentTypeSerializer, **error_responses(401, 403, 404)})
-    def retrieve(self, request, *args, **kwargs):
-        return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(request=DocumentTypeSerializer, responses={201: DocumentTypeSerializer, **error_responses(401, 403, 409, 422)})
     def create(self, request):
@@ -295,6 +214,10 @@ class DocumentTypeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         return Response(DocumentTypeSerializer(doc_type).data)
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: DocumentTemplateListSerializer(many=True), **error_responses(401, 403, 422)}),
+    retrieve=extend_schema(responses={200: DocumentTemplateSerializer, **error_responses(401, 403, 404)}),
+)
 @extend_schema(tags=["templates"])
 class DocumentTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = DocumentTemplateSerializer
@@ -314,14 +237,6 @@ class DocumentTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
 
     def get_serializer_class(self):
         return DocumentTemplateListSerializer if self.action == "list" else DocumentTemplateSerializer
-
-    @extend_schema(responses={200: DocumentTemplateListSerializer(many=True), **error_responses(401, 403, 422)})
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(responses={200: DocumentTemplateSerializer, **error_responses(401, 403, 404)})
-    def retrieve(self, request, *args, **kwargs):
-        return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(
         request=DocumentTemplateSerializer,

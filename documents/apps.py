@@ -8,12 +8,13 @@ class DocumentsConfig(AppConfig):
     def ready(self):
         from audit.signatures import register_signable
 
-        from . import checks  # noqa: F401 - registers the storage system checks
+        from . import checks, handlers, records  # noqa: F401 - the storage system checks and the event handlers
         from .indexing import register_documents
-        from .models import Document, DocumentVersion
+        from .models import DocumentVersion
 
-        # POST /api/signatures/ {"document_id": ...} signs the document's current version;
-        # approvals and signed transitions sign the version they are about.
-        register_signable("document", Document, view_permission="documents.view", label="Document")
+        # Documents are a controlled record type of the workflow kit; this also makes them signable
+        # ("document": POST /api/signatures/ {"document_id": ...} signs the current version).
+        records.register()
+        # Approvals and signed transitions sign the version they are about.
         register_signable("document_version", DocumentVersion, view_permission="documents.view", label="Document version")
         register_documents()

@@ -20,6 +20,8 @@ from django.utils.text import slugify
 
 from qms.errors import DomainError
 
+from .error_codes import ErrorCode
+
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -43,12 +45,12 @@ _CHUNK = 1024 * 1024
 
 class FileTooLarge(DomainError):
     status_code = 413
-    error_code = "FILE_TOO_LARGE"
+    error_code = ErrorCode.FILE_TOO_LARGE
 
 
 class UnsupportedFileType(DomainError):
     status_code = 415
-    error_code = "UNSUPPORTED_FILE_TYPE"
+    error_code = ErrorCode.UNSUPPORTED_FILE_TYPE
 
 
 def max_upload_bytes() -> int:
@@ -75,7 +77,7 @@ def check_file_size(size: int) -> None:
     if size > max_upload_bytes():
         raise _too_large()
     if size == 0:
-        raise UnsupportedFileType("The file is empty.", error_code="EMPTY_FILE")
+        raise UnsupportedFileType("The file is empty.", error_code=ErrorCode.EMPTY_FILE)
 
 
 def sanitize_filename(name: str) -> str:

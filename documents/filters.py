@@ -3,22 +3,22 @@
 import django_filters
 from django.db.models import Q
 
+from qms.api.filters import DateTimeBoundFilter, IdFilter
+
 from .models import Document, DocumentTemplate
 
 
 class DocumentFilter(django_filters.FilterSet):
-    document_type = django_filters.NumberFilter(field_name="document_type_id", label="Document type id")
+    document_type = IdFilter(field_name="document_type_id", label="Document type id")
     document_type_code = django_filters.CharFilter(
         field_name="document_type__code", lookup_expr="iexact", label="Type code, e.g. SOP"
     )
     category = django_filters.CharFilter(lookup_expr="iexact")
     status = django_filters.CharFilter(lookup_expr="iexact", label="Workflow state of the current cycle, e.g. draft, effective")
-    owner = django_filters.NumberFilter(field_name="owner_id", label="Owner user id")
-    date_from = django_filters.DateFilter(
-        field_name="created_at", lookup_expr="date__gte", label="Created on or after (YYYY-MM-DD)"
-    )
-    date_to = django_filters.DateFilter(
-        field_name="created_at", lookup_expr="date__lte", label="Created on or before (YYYY-MM-DD)"
+    owner = IdFilter(field_name="owner_id", label="Owner user id")
+    date_from = DateTimeBoundFilter(field_name="created_at", label="Created on or after (YYYY-MM-DD or ISO 8601 date-time, UTC)")
+    date_to = DateTimeBoundFilter(
+        field_name="created_at", upper=True, label="Created on or before (YYYY-MM-DD: the whole day, or a date-time, UTC)"
     )
     effective_from = django_filters.DateFilter(field_name="effective_date", lookup_expr="gte")
     effective_to = django_filters.DateFilter(field_name="effective_date", lookup_expr="lte")
@@ -38,7 +38,7 @@ class DocumentFilter(django_filters.FilterSet):
 
 class DocumentTemplateFilter(django_filters.FilterSet):
     category = django_filters.CharFilter(lookup_expr="iexact")
-    document_type = django_filters.NumberFilter(field_name="document_type_id")
+    document_type = IdFilter(field_name="document_type_id")
     is_active = django_filters.BooleanFilter()
     search = django_filters.CharFilter(method="filter_search", label="Text in the name or description")
 

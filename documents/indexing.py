@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django.urls import reverse
 
-from search.registry import HitInfo, IndexableType, Piece, SearchFilters, register
+from qms.searchables import HitInfo, IndexableType, Piece, SearchFilters, register
 
 from . import selectors
 from .models import Document, DocumentVersion
@@ -121,11 +121,3 @@ def register_documents() -> None:
             summary=summary,
         )
     )
-
-
-def schedule_index(document: Document) -> None:
-    """Reindex the document after the current transaction commits (its versions, metadata or
-    state changed)."""
-    from search.services import schedule_index as schedule
-
-    schedule("document", document.pk)

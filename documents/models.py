@@ -10,9 +10,26 @@ readers use.
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.urls import reverse
+
+from audit.changes import AuditedFieldsMixin
 
 
-class DocumentType(models.Model):
+class DocumentType(AuditedFieldsMixin, models.Model):
+    """A kind of controlled document; its code is the prefix of its documents' numbers (SOP-0001,
+    from the running sequence of workflows.numbering)."""
+
+    audit_resource_type = "document_type"
+    audit_fields = [
+        "name",
+        "code",
+        "description",
+        "default_workflow",
+        "review_period_months",
+        "approvers_need_training",
+        "is_active",
+    ]
+
     name = models.CharField(max_length=100, unique=True)
     code = models.CharField(
         max_length=10,
@@ -32,7 +49,6 @@ class DocumentType(models.Model):
         default=False, help_text="Approvers must have completed qualification training (enforced by the training module)."
     )
     is_active = models.BooleanField(default=True)
-    next_number = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     row_version = models.PositiveIntegerField(default=1, editable=False)
@@ -44,7 +60,10 @@ class DocumentType(models.Model):
         return f"{self.code} · {self.name}"
 
 
-class Document(models.Model):
+class Document(AuditedFieldsMixin, models.Model):
+    # The metadata an update may change (documents.services.update_metadata), as audited.
+    audit_fields = ["title", "category", "description", "keywords", "owner.username", "next_review_date"]
+
     number = models.CharField(max_length=30, unique=True, editable=False)
     title = models.CharField(max_length=255)
     document_type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, related_name="documents")
@@ -86,6 +105,9 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("documents:detail", args=[self.pk])
 
     @property
     def keyword_list(self) -> list[str]:
@@ -157,8 +179,11 @@ class OutputFormat(models.TextChoices):
     PDF = "pdf", "PDF"
 
 
-class DocumentTemplate(models.Model):
+class DocumentTemplate(AuditedFieldsMixin, models.Model):
     """A body with `{{ variable }}` placeholders and the typed variables that fill it."""
+
+    audit_resource_type = "document_template"
+    audit_fields = ["name", "description", "category", "document_type.code", "body", "variables", "output_format", "is_active"]
 
     name = models.CharField(max_length=200, unique=True)
     description = models.TextField(blank=True)

@@ -18,6 +18,8 @@ from django.core.validators import validate_email
 
 from qms.errors import InvalidInputs
 
+from .error_codes import ErrorCode
+
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 PARAMETER_TYPES = ("string", "number", "date", "email", "choice")
@@ -27,11 +29,11 @@ Problem = tuple[list, str, str]
 
 
 class TemplateVariablesInvalid(InvalidInputs):
-    error_code = "TEMPLATE_VARIABLES_INVALID"
+    error_code = ErrorCode.TEMPLATE_VARIABLES_INVALID
 
 
 class TemplateDefinitionInvalid(InvalidInputs):
-    error_code = "TEMPLATE_INVALID"
+    error_code = ErrorCode.TEMPLATE_INVALID
 
 
 def placeholders(body: str) -> list[str]:

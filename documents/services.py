@@ -1,14 +1,16 @@
 """Every write about documents, document types and document templates: one function per use case,
-one transaction, audit record inside.
+each checking its permission (`qms.permissions.require`; actor None is the system), one
+transaction, audit record inside.
 
 Upload as a sequence of steps (nothing is stored until every check passed):
     size (413) → safe filename and content-based type (415) → SHA-256 → [transaction: number,
     document, workflow, file written once, version row, audit] → text extraction after commit.
 A file written by a transaction that then fails is removed again.
 
-Signatures: the password is checked OUTSIDE the transaction (a wrong one is counted and
-committed), then the signature, the approval or transition and the audit records are written in
-one transaction holding row locks on the document and its workflow instance.
+Approvals, transitions and approval configuration are the controlled-record kit's use cases
+(workflows.records_services: password checked OUTSIDE the transaction, then the signature, the
+engine step and the audit records in one transaction holding row locks on the document and its
+workflow instance); `follow_workflow` is how a document follows its workflow.
 """
 
 from __future__ import annotations
@@ -23,12 +25,13 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import Role, User
+from accounts.models import User
 from audit import changes as audit_changes
 from audit import services as audit
-from audit import signatures
-from qms.errors import Conflict, InvalidInput, InvalidInputs, NotFound, PermissionDenied, check_row_version
-from workflows import selectors as workflow_selectors
+from qms.errors import Conflict, InvalidInput, NotFound, check_row_version
+from qms.events import emit
+from qms.permissions import require
+from workflows import records_services
 from workflows import services as workflows
 from workflows.models import (
     EDITABLE_KINDS,
@@ -38,22 +41,24 @@ from workflows.models import (
     WorkflowState,
     WorkflowTransition,
 )
+from workflows.numbering import next_number
 
 from . import files, rendering
+from .audit_actions import AuditAction
+from .error_codes import ErrorCode
+from .events import DocumentEvent
 from .extraction import ExtractionFailed, extract
-from .indexing import schedule_index
 from .models import Document, DocumentTemplate, DocumentType, DocumentVersion, ProcessingStatus, split_keywords
 
 logger = logging.getLogger("qms.documents")
 
 METADATA_FIELDS = ["title", "category", "description", "keywords", "owner", "next_review_date"]
-AUDITED_METADATA = ["title", "category", "description", "keywords", "owner.username", "next_review_date"]
 TYPE_FIELDS = ["name", "code", "description", "default_workflow", "review_period_months", "approvers_need_training", "is_active"]
 TEMPLATE_FIELDS = ["name", "description", "category", "document_type", "body", "variables", "output_format", "is_active"]
 
 
 class NotEditable(Conflict):
-    error_code = "NOT_EDITABLE"
+    error_code = ErrorCode.NOT_EDITABLE
 
 
 @contextmanager
@@ -85,6 +90,7 @@ def upload_document(
 ) -> Document:
     """A new controlled document whose version 1.0 is the uploaded file, in the initial state of
     its type's workflow."""
+    require(actor, "documents.create")
     safe_name, mime = files.validate_upload(file)
     return _create_document(
         actor=actor,
@@ -124,10 +130,9 @@ def _create_document(
         raise InvalidInput(f"Document type {document_type.code} is inactive.", field="document_type")
     sha256 = files.sha256_of(content)
     with _removing_file_on_failure() as written, transaction.atomic():
+        # Locked so its code (the number prefix) cannot change while the number is taken.
         doc_type = DocumentType.objects.select_for_update().get(pk=document_type.pk)
-        number = f"{doc_type.code}-{doc_type.next_number:04d}"
-        doc_type.next_number += 1
-        doc_type.save(update_fields=["next_number"])
+        number = next_number(doc_type.code, yearly=False)
         document = Document.objects.create(
             number=number,
             title=title,
@@ -159,7 +164,7 @@ def _create_document(
         document.status = instance.current_state.name
         document.save(update_fields=["current_version", "workflow_instance", "status"])
         audit.record(
-            action="create",
+            action=AuditAction.CREATE,
             resource_type="document",
             resource_id=document.pk,
             actor=actor,
@@ -178,7 +183,8 @@ def _create_document(
                 **(audit_extra or {}),
             },
         )
-        _enqueue_extraction(version)  # indexed for search once its text is extracted
+        emit(DocumentEvent.CREATED, document, actor=actor, data={"number": document.number, "status": document.status})
+        _emit_version_uploaded(version, actor)
     return document
 
 
@@ -188,6 +194,7 @@ def add_version(
     """A new file for a document. In a draft (or rejected) state it is the next minor version of
     the same cycle; on an effective document it starts a revision: a new major version in a new
     workflow cycle, while the effective version stays effective until the revision is."""
+    require(actor, "documents.create")
     safe_name, mime = files.validate_upload(file)
     change_summary = (change_summary or "").strip()
     if not change_summary:
@@ -236,7 +243,7 @@ def add_version(
         document.row_version += 1
         document.save(update_fields=["current_version", "workflow_instance", "status", "row_version", "updated_at"])
         audit.record(
-            action="create",
+            action=AuditAction.CREATE,
             resource_type="document",
             resource_id=document.pk,
             actor=actor,
@@ -258,7 +265,7 @@ def add_version(
             },
             reason=change_summary,
         )
-        _enqueue_extraction(version)  # indexed for search once its text is extracted
+        _emit_version_uploaded(version, actor)
     return version
 
 
@@ -290,11 +297,15 @@ def _store_version(
     return version
 
 
-def _enqueue_extraction(version: DocumentVersion) -> None:
-    from . import tasks
-
-    version_id = version.pk
-    transaction.on_commit(lambda: tasks.extract_text.delay(version_id), robust=True)
+def _emit_version_uploaded(version: DocumentVersion, actor: User) -> None:
+    """Text extraction follows after commit (documents.handlers), through the outbox: a broker
+    outage delays it, never loses it."""
+    emit(
+        DocumentEvent.VERSION_UPLOADED,
+        version.document,
+        actor=actor,
+        data={"version_id": version.pk, "version": version.version, "sha256": version.sha256, "mime_type": version.mime_type},
+    )
 
 
 # --- text extraction ---------------------------------------------------------------------------
@@ -332,7 +343,7 @@ def process_version(*, version_id: int, force: bool = False) -> DocumentVersion:
             )
         version.save(update_fields=["processing_status", "processing_error", "extracted_text", "page_count", "processed_at"])
         audit.record(
-            action="process",
+            action=AuditAction.PROCESS,
             resource_type="document",
             resource_id=version.document_id,
             summary=summary,
@@ -343,7 +354,11 @@ def process_version(*, version_id: int, force: bool = False) -> DocumentVersion:
                 "processing_error": version.processing_error or None,
             },
         )
-        schedule_index(version.document)
+        emit(
+            DocumentEvent.VERSION_PROCESSED,
+            version.document,
+            data={"version_id": version.pk, "version": version.version, "processing_status": version.processing_status},
+        )
     return version
 
 
@@ -353,13 +368,14 @@ def process_version(*, version_id: int, force: bool = False) -> DocumentVersion:
 def update_metadata(*, actor: User, document: Document, changes: dict, reason: str, row_version: int | None) -> Document:
     """Title, category, description, keywords, owner, next review date; with a reason and the
     row_version the client read (stale → 409 VERSION_CONFLICT)."""
+    require(actor, "documents.edit")
     reason = audit.require_reason(reason, what="a change to a controlled document")
     if row_version is None:
         raise InvalidInput(
             "Send the row_version you read (or an If-Match header) so concurrent edits are detected.",
             field="row_version",
             error_type="value_error.missing",
-            error_code="ROW_VERSION_REQUIRED",
+            error_code=ErrorCode.ROW_VERSION_REQUIRED,
         )
     unknown = set(changes) - set(METADATA_FIELDS)
     if unknown:
@@ -369,7 +385,7 @@ def update_metadata(*, actor: User, document: Document, changes: dict, reason: s
         check_row_version(document, row_version)
         if document.workflow_instance.current_state.is_terminal:
             raise NotEditable(f"{document.number} is {document.status}; its metadata can no longer change.")
-        before = audit_changes.snapshot(document, AUDITED_METADATA)
+        before = document.audit_snapshot()
         for field, value in changes.items():
             if field == "keywords":
                 value = ", ".join(split_keywords(value))
@@ -380,87 +396,28 @@ def update_metadata(*, actor: User, document: Document, changes: dict, reason: s
             elif field == "owner" and not value.is_active:
                 raise InvalidInput("The owner must be an active user.", field="owner")
             setattr(document, field, value)
-        _save_and_audit_changes(
-            document,
-            before=before,
-            audited=AUDITED_METADATA,
-            actor=actor,
-            resource_type="document",
-            subject=f"Metadata of {document.number}",
-            reason=reason,
+        changed = _save_changes(
+            document, before=before, actor=actor, summary=f"Metadata of {document.number} changed", reason=reason
         )
-        schedule_index(document)
+        if changed:
+            emit(DocumentEvent.METADATA_UPDATED, document, actor=actor, data={"fields": changed})
     return document
 
 
-def _save_and_audit_changes(
-    obj, *, before: dict, audited: list[str], actor: User, resource_type: str, subject: str, reason: str
-) -> None:
-    """Saves `obj` with the next row_version and audits "<subject> changed (<fields>)" with the old
-    and new values of the `audited` fields that differ from `before`; does nothing when none do."""
-    old, new = audit_changes.diff(before, audit_changes.snapshot(obj, audited))
-    if not new:
-        return
-    obj.row_version += 1
-    obj.save()
-    audit.record(
-        action="update",
-        resource_type=resource_type,
-        resource_id=obj.pk,
-        actor=actor,
-        summary=f"{subject} changed ({', '.join(sorted(new))})",
-        old_values=old,
-        new_values=new,
-        reason=reason,
-    )
-
-
-# --- workflow ---------------------------------------------------------------------------------------
+# --- workflow: the controlled-record kit's use cases, under documents' names --------------------------
+#
+# Approving, transitions and approval configuration are the kit's (workflows.records_services; the
+# API and the pages call it directly). What is particular to documents is declared in
+# documents/records.py: a signature applies to the current version, the uploaders of a cycle's
+# versions are its authors, and `follow_workflow` below.
 
 
 def default_intent(document: Document) -> str:
     return f"I approve {document.number} version {document.current_version.version} ({document.title})."
 
 
-def check_can_approve(*, actor: User, document: Document) -> None:
-    """Raises what `approve_document` would (403/409) without asking for a password."""
-    instance = document.workflow_instance
-    workflows.check_can_approve(instance, actor)
-    policy = workflow_selectors.approval_policy(instance, with_progress=False)
-    if not policy.author_may_approve and DocumentVersion.objects.filter(workflow_instance=instance, created_by=actor).exists():
-        raise PermissionDenied(
-            "Authors may not approve their own document (you uploaded a version under review).",
-            error_code="SELF_APPROVAL_NOT_ALLOWED",
-        )
-
-
 def approve_document(*, actor: User, document: Document, password: str, comment: str = "", intent: str = "") -> Document:
-    if not actor.has_qms_permission("documents.approve"):
-        raise PermissionDenied("You need the 'documents.approve' permission to approve documents.")
-    document = _reload(document)
-    check_can_approve(actor=actor, document=document)
-    if not password:
-        raise workflows.SignatureRequired("Approving applies your electronic signature: give your password.")
-    signatures.authenticate_signer(user=actor, password=password)
-    with transaction.atomic():
-        document = _lock(document)
-        check_can_approve(actor=actor, document=document)
-        signature = signatures.create_signature(
-            signer=actor,
-            record=document.current_version,
-            signature_type="approval",
-            intent=(intent or "").strip() or default_intent(document),
-            reason=comment,
-        )
-        outcome = workflows.approve(instance=document.workflow_instance, actor=actor, signature=signature, comment=comment)
-        _after_workflow_change(document, outcome, actor)
-    return document
-
-
-def find_transition(*, actor: User, document: Document, name: str) -> WorkflowTransition:
-    """The named transition of the document's current cycle, checked for this user (409/403)."""
-    instance = document.workflow_instance
-    return workflows.find_transition(instance, name, actor)
+    return records_services.approve_record(actor=actor, record=document, password=password, comment=comment, intent=intent)
 
 
 def transition_document(
@@ -468,38 +425,17 @@ def transition_document(
 ) -> Document:
     """Submit, reject, make effective, obsolete, ...: a named manual transition of the current cycle.
     Transitions that require a signature need the password."""
-    document = _reload(document)
-    transition_obj = find_transition(actor=actor, document=document, name=name)
-    if transition_obj.requires_comment and not (comment or "").strip():
-        raise InvalidInput(f"{transition_obj.label} needs a comment.", field="comment", error_type="value_error.missing")
-    if transition_obj.requires_signature:
-        if not password:
-            raise workflows.SignatureRequired()
-        signatures.authenticate_signer(user=actor, password=password)
-    with transaction.atomic():
-        document = _lock(document)
-        signature = None
-        if transition_obj.requires_signature:
-            signature = signatures.create_signature(
-                signer=actor,
-                record=document.current_version,
-                signature_type=transition_obj.signature_type,
-                intent=(intent or "").strip()
-                or f"{transition_obj.label}: {document.number} version {document.current_version.version}.",
-                reason=comment,
-            )
-        outcome = workflows.transition(
-            instance=document.workflow_instance, name=name, actor=actor, comment=comment, signature=signature
-        )
-        _after_workflow_change(document, outcome, actor)
-    return document
+    return records_services.transition_record(
+        actor=actor, record=document, name=name, comment=comment, password=password, intent=intent
+    )
 
 
-def _after_workflow_change(document: Document, outcome: workflows.Outcome, actor: User) -> None:
-    """Brings versions and the document in line with the state changes the engine made: the cycle's
-    version takes the new state; a version becoming effective supersedes the previous effective one;
-    an obsolete effective version leaves the document without one; a withdrawn revision hands the
-    document back to its effective version."""
+def follow_workflow(document: Document, outcome: workflows.Outcome, actor: User | None) -> None:
+    """Brings versions and the document in line with the state changes the engine made (the
+    document record type's sync hook, inside the kit's transaction): the cycle's version takes the
+    new state; a version becoming effective supersedes the previous effective one; an obsolete
+    effective version leaves the document without one; a withdrawn revision hands the document
+    back to its effective version."""
     instance = outcome.instance
     version = document.current_version
     kinds = dict(WorkflowState.objects.filter(template_id=instance.template_id).values_list("name", "kind"))
@@ -526,7 +462,6 @@ def _after_workflow_change(document: Document, outcome: workflows.Outcome, actor
         document.status = effective.status
     document.row_version += 1
     document.save()
-    schedule_index(document)
 
 
 def _supersede(version: DocumentVersion, actor: User) -> None:
@@ -542,7 +477,7 @@ def _supersede(version: DocumentVersion, actor: User) -> None:
         raise Conflict(
             f"Workflow {instance.template} has no system transition from {current.name!r} to a superseded state; "
             "the previous effective version cannot be superseded.",
-            error_code="WORKFLOW_INCOMPLETE",
+            error_code=ErrorCode.WORKFLOW_INCOMPLETE,
         )
     outcome = workflows.transition(
         instance=instance, name=move.name, actor=actor, comment="Superseded by a new effective version", system=True
@@ -562,96 +497,11 @@ def _add_months(day: datetime.date, months: int) -> datetime.date:
     raise AssertionError("unreachable")
 
 
-def configure_approval(
-    *,
-    actor: User,
-    document: Document,
-    state: str,
-    approval_mode: str = "all",
-    author_may_approve: bool = False,
-    rules: list[dict] | None = None,
-    reset: bool = False,
-    reason: str = "",
-) -> Document:
-    """Per-document approvers and rules for one approval state, overriding the type's template."""
-    reason = audit.require_reason(reason, what="changing who approves a controlled document")
-    with transaction.atomic():
-        document = _lock(document)
-        if document.workflow_instance.current_state.kind not in EDITABLE_KINDS:
-            raise NotEditable(
-                f"Approval rules can be configured while {document.number} is a draft (it is {document.status}).",
-                extra={"current_state": document.status},
-            )
-        if not reset:
-            _check_approvers_can_approve(document, rules or [], author_may_approve=author_may_approve)
-        workflows.configure_approval(
-            instance=document.workflow_instance,
-            state_name=state,
-            actor=actor,
-            approval_mode=approval_mode,
-            author_may_approve=author_may_approve,
-            rules=rules,
-            reset=reset,
-            reason=reason,
-        )
-        document.row_version += 1
-        document.save(update_fields=["row_version", "updated_at"])
-    return document
-
-
-class ApproversCannotApprove(InvalidInputs):
-    error_code = "APPROVER_CANNOT_APPROVE"
-
-
-def _check_approvers_can_approve(document: Document, rules: list[dict], *, author_may_approve: bool) -> None:
-    """Refuses per-document rules nobody could ever satisfy (the document would wait for ever):
-    named approvers without the documents.approve permission or who authored this cycle, and role
-    rules asking for more approvers than the role has members able to approve. Unknown roles and
-    users are left to the workflow engine's validation."""
-    instance = document.workflow_instance
-    authors = {instance.author_id} | set(
-        DocumentVersion.objects.filter(workflow_instance=instance).values_list("created_by_id", flat=True)
-    )
-    wanted_ids = {uid for rule in rules for uid in rule.get("users") or [] if isinstance(uid, int)}
-    named = {u.pk: u for u in User.objects.filter(pk__in=wanted_ids, is_active=True).select_related("role")}
-    problems = []
-    for index, rule in enumerate(rules):
-        if rule.get("kind") == "users":
-            for uid in rule.get("users") or []:
-                user = named.get(uid)
-                if user is None:
-                    continue
-                if not user.has_qms_permission("documents.approve"):
-                    why = "does not hold the documents.approve permission"
-                elif uid in authors and not author_may_approve:
-                    why = "is an author of this version and may not approve it"
-                else:
-                    continue
-                problems.append((["rules", index, "users"], f"{user.display_name} (id {uid}) {why}.", "value_error"))
-        elif rule.get("kind") == "role" and rule.get("role"):
-            if not Role.objects.filter(name=rule["role"]).exists():
-                continue  # reported by the engine's validation
-            members = User.objects.filter(role__name=rule["role"], is_active=True)
-            able = [
-                u for u in members if u.has_qms_permission("documents.approve") and (author_may_approve or u.pk not in authors)
-            ]
-            needed = rule.get("required_approvals") or 1
-            if len(able) < needed:
-                problems.append(
-                    (
-                        ["rules", index, "role"],
-                        f"Only {len(able)} active user(s) with role {rule['role']} can approve this document; {needed} required.",
-                        "value_error",
-                    )
-                )
-    if problems:
-        raise ApproversCannotApprove(problems)
-
-
 def record_download(*, actor: User, document: Document, version: DocumentVersion) -> None:
+    require(actor, "documents.download")
     with transaction.atomic():
         audit.record(
-            action="download",
+            action=AuditAction.DOWNLOAD,
             resource_type="document",
             resource_id=document.pk,
             actor=actor,
@@ -660,7 +510,8 @@ def record_download(*, actor: User, document: Document, version: DocumentVersion
         )
 
 
-_DOCUMENT_RELATED = (
+# What a document's use cases read with it (and the kit joins when it locks a document).
+DOCUMENT_RELATED = (
     "document_type",
     "current_version",
     "effective_version",
@@ -671,17 +522,9 @@ _DOCUMENT_RELATED = (
 )
 
 
-def _reload(document: Document) -> Document:
-    """A fresh copy for checks made before the transaction (the caller's object may be stale)."""
-    try:
-        return Document.objects.select_related(*_DOCUMENT_RELATED).get(pk=document.pk)
-    except Document.DoesNotExist:
-        raise NotFound("Document not found.")
-
-
 def _lock(document: Document) -> Document:
     try:
-        return Document.objects.select_for_update(of=("self",)).select_related(*_DOCUMENT_RELATED).get(pk=document.pk)
+        return Document.objects.select_for_update(of=("self",)).select_related(*DOCUMENT_RELATED).get(pk=document.pk)
     except Document.DoesNotExist:
         raise NotFound("Document not found.")
 
@@ -689,88 +532,94 @@ def _lock(document: Document) -> Document:
 # --- document types ----------------------------------------------------------------------------------
 
 
-def create_document_type(*, actor: User, data: dict) -> DocumentType:
+def create_document_type(*, actor: User | None, data: dict) -> DocumentType:
+    require(actor, "document_types.manage")
     with transaction.atomic():
         _check_type_unique(data)
         doc_type = DocumentType(**{k: v for k, v in data.items() if k in TYPE_FIELDS})
         doc_type.full_clean()
         doc_type.save()
         audit.record(
-            action="create",
-            resource_type="document_type",
+            action=AuditAction.CREATE,
+            resource_type=DocumentType.audit_resource_type,
             resource_id=doc_type.pk,
             actor=actor,
             summary=f"Document type {doc_type.code} ({doc_type.name}) created",
-            new_values=audit_changes.snapshot(doc_type, _TYPE_AUDIT),
+            new_values=audit_changes.snapshot(doc_type, DocumentType.audit_fields),
         )
     return doc_type
 
 
-_TYPE_AUDIT = ["name", "code", "description", "default_workflow", "review_period_months", "approvers_need_training", "is_active"]
-
-
 def update_document_type(
-    *, actor: User, doc_type: DocumentType, data: dict, reason: str = "", row_version: int | None = None
+    *, actor: User | None, doc_type: DocumentType, data: dict, reason: str = "", row_version: int | None = None
 ) -> DocumentType:
+    require(actor, "document_types.manage")
     with transaction.atomic():
         doc_type = DocumentType.objects.select_for_update().get(pk=doc_type.pk)
         check_row_version(doc_type, row_version)
         if "code" in data and data["code"] != doc_type.code and doc_type.documents.exists():
             raise Conflict(
-                "The code of a type that already has documents cannot change (their numbers use it).", error_code="CODE_IN_USE"
+                "The code of a type that already has documents cannot change (their numbers use it).",
+                error_code=ErrorCode.CODE_IN_USE,
             )
         _check_type_unique(data, exclude=doc_type.pk)
-        before = audit_changes.snapshot(doc_type, _TYPE_AUDIT)
+        before = doc_type.audit_snapshot()
         for field, value in data.items():
             if field in TYPE_FIELDS:
                 setattr(doc_type, field, value)
         doc_type.full_clean()
-        _save_and_audit_changes(
-            doc_type,
-            before=before,
-            audited=_TYPE_AUDIT,
-            actor=actor,
-            resource_type="document_type",
-            subject=f"Document type {doc_type.code}",
-            reason=reason,
-        )
+        _save_changes(doc_type, before=before, actor=actor, summary=f"Document type {doc_type.code} changed", reason=reason)
     return doc_type
 
 
 def _check_type_unique(data: dict, exclude: int | None = None) -> None:
     for field in ("name", "code"):
         if field in data and DocumentType.objects.filter(**{f"{field}__iexact": data[field]}).exclude(pk=exclude).exists():
-            raise Conflict(f"A document type with {field} {data[field]!r} already exists.", error_code=f"{field.upper()}_TAKEN")
+            raise Conflict(
+                f"A document type with {field} {data[field]!r} already exists.", error_code=ErrorCode(f"{field.upper()}_TAKEN")
+            )
+
+
+def _save_changes(obj, *, before: dict, actor: User | None, summary: str, reason: str) -> list[str]:
+    """Audits the changed audit_fields of `obj` (audit.services.record_change) and, when there are
+    any, saves it with the next row_version; nothing happens when nothing changed. Returns the
+    names of the changed fields."""
+    event = audit.record_change(obj=obj, before=before, actor=actor, summary=summary, reason=reason)
+    if event is None:
+        return []
+    obj.row_version += 1
+    obj.save()
+    return sorted(event.new_values or {})
 
 
 # --- document templates --------------------------------------------------------------------------------
 
-_TEMPLATE_AUDIT = ["name", "description", "category", "document_type.code", "body", "variables", "output_format", "is_active"]
 
-
-def create_template(*, actor: User, data: dict) -> DocumentTemplate:
+def create_template(*, actor: User | None, data: dict) -> DocumentTemplate:
+    require(actor, "templates.manage")
     variables = rendering.normalise_variables(data.get("variables") or [])
     rendering.check_template(data.get("body", ""), variables)
     with transaction.atomic():
         if DocumentTemplate.objects.filter(name__iexact=data["name"]).exists():
-            raise Conflict(f"A template named {data['name']!r} already exists.", error_code="NAME_TAKEN")
+            raise _template_name_taken(data["name"])
         template = DocumentTemplate.objects.create(
             **{k: v for k, v in data.items() if k in TEMPLATE_FIELDS and k != "variables"}, variables=variables, created_by=actor
         )
         audit.record(
-            action="create",
-            resource_type="document_template",
+            action=AuditAction.CREATE,
+            resource_type=DocumentTemplate.audit_resource_type,
             resource_id=template.pk,
             actor=actor,
             summary=f"Document template {template.name!r} created",
-            new_values=audit_changes.snapshot(template, _TEMPLATE_AUDIT),
+            new_values=template.audit_snapshot(),
         )
     return template
 
 
 def update_template(
-    *, actor: User, template: DocumentTemplate, data: dict, reason: str = "", row_version: int | None = None
+    *, actor: User | None, template: DocumentTemplate, data: dict, reason: str = "", row_version: int | None = None
 ) -> DocumentTemplate:
+    require(actor, "templates.manage")
     with transaction.atomic():
         template = DocumentTemplate.objects.select_for_update().get(pk=template.pk)
         check_row_version(template, row_version)
@@ -778,21 +627,17 @@ def update_template(
             data = {**data, "variables": rendering.normalise_variables(data["variables"] or [])}
         rendering.check_template(data.get("body", template.body), data.get("variables", template.variables))
         if "name" in data and DocumentTemplate.objects.filter(name__iexact=data["name"]).exclude(pk=template.pk).exists():
-            raise Conflict(f"A template named {data['name']!r} already exists.", error_code="NAME_TAKEN")
-        before = audit_changes.snapshot(template, _TEMPLATE_AUDIT)
+            raise _template_name_taken(data["name"])
+        before = template.audit_snapshot()
         for field, value in data.items():
             if field in TEMPLATE_FIELDS:
                 setattr(template, field, value)
-        _save_and_audit_changes(
-            template,
-            before=before,
-            audited=_TEMPLATE_AUDIT,
-            actor=actor,
-            resource_type="document_template",
-            subject=f"Document template {template.name!r}",
-            reason=reason,
-        )
+        _save_changes(template, before=before, actor=actor, summary=f"Document template {template.name!r} changed", reason=reason)
     return template
+
+
+def _template_name_taken(name: str) -> Conflict:
+    return Conflict(f"A template named {name!r} already exists.", error_code=ErrorCode.NAME_TAKEN)
 
 
 def use_template(
@@ -807,8 +652,9 @@ def use_template(
 ) -> Document:
     """A draft document whose version 1.0 is the template rendered with `variables` (as DOCX or PDF,
     with the Markdown kept as the version's source text). Every variable problem is a 422."""
+    require(actor, "templates.use")
     if not template.is_active:
-        raise Conflict(f"Template {template.name!r} is inactive.", error_code="TEMPLATE_INACTIVE")
+        raise Conflict(f"Template {template.name!r} is inactive.", error_code=ErrorCode.TEMPLATE_INACTIVE)
     values = rendering.resolve_values(template.variables, variables or {})
     markdown = rendering.render(template.body, values)
     title = (title or values.get("title") or template.name).strip()

@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from workflows.urls import record_urlpatterns
+
 from . import views
 
 app_name = "documents"
@@ -13,9 +15,8 @@ urlpatterns = [
     path("<int:pk>/edit/", views.document_edit, name="edit"),
     path("<int:pk>/versions/new/", views.version_new, name="version-new"),
     path("<int:pk>/download/", views.document_download, name="download"),
-    path("<int:pk>/approve/", views.document_approve, name="approve"),
-    path("<int:pk>/transition/<slug:name>/", views.document_transition, name="transition"),
-    path("<int:pk>/configure-approval/", views.configure_approval, name="configure-approval"),
+    # approve, transition, configure-approval, workflow: the workflow kit's pages
+    *record_urlpatterns("document"),
     path("templates/", views.template_list, name="template-list"),
     path("templates/<int:pk>/use/", views.template_use, name="template-use"),
 ]

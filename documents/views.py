@@ -1,32 +1,23 @@
-"""Pages: document list, detail, upload, new version, metadata, approve/reject and other transitions
-(with the signature dialog), approval configuration, download; templates list and "create from
-template". Every change goes through documents.services, like the API."""
+"""Pages: document list, detail (with the workflow kit's panel), upload, new version, metadata,
+download; templates list and "create from template". Approve, transitions and approval
+configuration are the workflow kit's pages (workflows.urls.record_urlpatterns). Every change goes
+through the services, like the API."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
-from audit.forms import SignatureForm
 from qms.errors import DomainError, InvalidInputs
 from qms.pages import message_for, permission_required
-from workflows.models import TransitionTrigger, WorkflowState, WorkflowTransition
-from workflows.selectors import approval_policy
+from workflows.models import EDITABLE_KINDS, StateKind
+from workflows.views import workflow_panel
 
 from . import files, selectors, services
 from .downloads import download_response
 from .filters import DocumentFilter, DocumentTemplateFilter
-from .forms import (
-    ConfigureApprovalForm,
-    DocumentFilterForm,
-    MetadataForm,
-    NewVersionForm,
-    TemplateUseForm,
-    TransitionForm,
-    UploadForm,
-)
+from .forms import DocumentFilterForm, MetadataForm, NewVersionForm, TemplateUseForm, UploadForm
 from .models import DocumentTemplate
 
 PAGE_SIZE = 25
@@ -87,29 +78,18 @@ def document_detail(request, pk):
     document = _document(request, pk)
     detail = selectors.document_detail(document, request.user)
     user = request.user
-    can_approve, approve_blocker = False, ""
-    if user.has_qms_permission("documents.approve") and document.workflow_instance_id:
-        try:
-            services.check_can_approve(actor=user, document=document)
-            can_approve = True
-        except DomainError as exc:
-            approve_blocker = message_for(exc) if document.workflow_instance.current_state.kind == "in_review" else ""
-    editable = document.workflow_instance.current_state.kind in ("draft", "rejected", "open")
-    revisable = document.workflow_instance.current_state.kind == "effective"
+    editable = document.workflow_instance.current_state.kind in EDITABLE_KINDS
+    revisable = document.workflow_instance.current_state.kind == StateKind.EFFECTIVE
     return render(
         request,
         "documents/detail.html",
         {
             "document": document,
             "detail": detail,
-            "can_approve": can_approve,
-            "approve_blocker": approve_blocker,
-            "approve_intent": services.default_intent(document),
-            "approve_url": reverse("documents:approve", args=[document.pk]),
+            "panel": workflow_panel(request, document, detail.workflow),
             "can_edit": user.has_qms_permission("documents.edit") and not document.workflow_instance.current_state.is_terminal,
             "can_add_version": user.has_qms_permission("documents.create") and (editable or revisable),
             "revisable": revisable,
-            "can_configure": user.has_qms_permission("documents.configure_approval") and editable,
             "can_download": user.has_qms_permission("documents.download"),
             "can_view_audit": user.has_qms_permission("audit.view"),
         },
@@ -176,108 +156,6 @@ def document_edit(request, pk):
             messages.success(request, "Metadata saved.")
             return redirect("documents:detail", pk=pk)
     return render(request, "documents/edit.html", {"document": document, "form": form})
-
-
-@require_POST
-@permission_required("documents.approve")
-def document_approve(request, pk):
-    document = _document(request, pk)
-    form = SignatureForm(request.POST, allowed_types=["approval"])
-    if not form.is_valid():
-        messages.error(request, "Approval not recorded: " + _errors(form))
-        return redirect("documents:detail", pk=pk)
-    data = form.cleaned_data
-    try:
-        document = services.approve_document(
-            actor=request.user, document=document, password=data["password"], comment=data["reason"], intent=data["intent"]
-        )
-    except DomainError as exc:
-        messages.error(request, f"Approval not recorded: {message_for(exc)}")
-    else:
-        messages.success(request, f"Approved with your electronic signature. Status: {document.status.replace('_', ' ')}.")
-    return redirect("documents:detail", pk=pk)
-
-
-@require_POST
-@permission_required("documents.view")
-def document_transition(request, pk, name):
-    document = _document(request, pk)
-    needs_signature = WorkflowTransition.objects.filter(
-        template_id=document.workflow_instance.template_id,
-        from_state_id=document.workflow_instance.current_state_id,
-        name=name,
-        requires_signature=True,
-    ).exists()
-    if needs_signature:
-        form = SignatureForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, "Not done: " + _errors(form))
-            return redirect("documents:detail", pk=pk)
-        comment, password, intent = form.cleaned_data["reason"], form.cleaned_data["password"], form.cleaned_data["intent"]
-    else:
-        form = TransitionForm(request.POST)
-        form.is_valid()
-        comment, password, intent = form.cleaned_data.get("comment", ""), None, ""
-    try:
-        document = services.transition_document(
-            actor=request.user, document=document, name=name, comment=comment, password=password, intent=intent
-        )
-    except DomainError as exc:
-        messages.error(request, f"Not done: {message_for(exc)}")
-    else:
-        messages.success(request, f"{document.number} is now {document.status.replace('_', ' ')}.")
-    return redirect("documents:detail", pk=pk)
-
-
-@permission_required("documents.configure_approval")
-def configure_approval(request, pk):
-    document = _document(request, pk)
-    instance = document.workflow_instance
-    states = list(
-        WorkflowTransition.objects.filter(template_id=instance.template_id, trigger=TransitionTrigger.APPROVAL)
-        .order_by("order")
-        .values_list("from_state__name", flat=True)
-    )
-    form = ConfigureApprovalForm(request.POST or None, states=states)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.configure_approval(
-                actor=request.user,
-                document=document,
-                state=data["state"],
-                approval_mode=data["approval_mode"],
-                author_may_approve=data["author_may_approve"],
-                rules=form.rules(),
-                reset=data["reset"],
-                reason=data["reason"],
-            )
-        except InvalidInputs as exc:
-            form.add_error(None, "; ".join(msg for _, msg, _ in exc.problems))
-        except DomainError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, "Approval rules saved for this document.")
-            return redirect("documents:detail", pk=pk)
-    detail = selectors.document_detail(document, request.user)
-    policies = [
-        approval_policy(instance, WorkflowState.objects.get(template_id=instance.template_id, name=s), with_progress=False)
-        for s in states
-    ]
-    return render(
-        request,
-        "documents/configure_approval.html",
-        {
-            "document": document,
-            "form": form,
-            "policies": policies,
-            "detail": detail,
-        },
-    )
-
-
-def _errors(form) -> str:
-    return "; ".join(f"{form.fields[f].label if f in form.fields else f}: {' '.join(e)}" for f, e in form.errors.items())
 
 
 # --- templates -----------------------------------------------------------------------------------------

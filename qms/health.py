@@ -3,13 +3,22 @@
 from django.conf import settings
 from django.db import connections
 from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.serializers import HealthSerializer
 from qms.api.permissions import PUBLIC
 
 from . import __version__
+
+CONNECTION_STATES = ["connected", "disconnected"]
+
+
+class HealthSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["healthy", "unhealthy"])
+    database = serializers.ChoiceField(choices=CONNECTION_STATES)
+    version = serializers.CharField()
+    redis = serializers.ChoiceField(choices=CONNECTION_STATES, required=False, help_text="Only when REDIS_URL is set")
 
 
 def database_status() -> str:

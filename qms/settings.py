@@ -1,5 +1,6 @@
 """Project settings: one file, every knob read from the environment (see .env.example)."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -47,9 +48,14 @@ INSTALLED_APPS = [
     "search",
     "ai",
 ]
+# A test run (pytest sets PYTEST_VERSION) also installs a test-only app: a minimal controlled record
+# type proving the workflow kit works for any model (workflows/tests/testapp).
+if os.environ.get("PYTEST_VERSION"):
+    INSTALLED_APPS.append("workflows.tests.testapp")
 
 MIDDLEWARE = [
     "qms.middleware.RequestIDMiddleware",
+    "qms.middleware.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -109,6 +115,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_MAX_FAILED_ATTEMPTS = env.int("LOGIN_MAX_FAILED_ATTEMPTS", default=5)
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
 REGISTRATION_ENABLED = env.bool("REGISTRATION_ENABLED", default=False)
+# Shortest reason accepted for a change that needs one (audit trail, GMP): "0" or "x" says nothing.
+REASON_MIN_LENGTH = env.int("REASON_MIN_LENGTH", default=10)
 # Role given to self-registered users.
 REGISTRATION_DEFAULT_ROLE = env.str("REGISTRATION_DEFAULT_ROLE", default="User")
 
@@ -191,6 +199,26 @@ CELERY_BEAT_SCHEDULE = {
     "search-index-pending": {"task": "search.tasks.index_pending", "schedule": 300.0},
 }
 
+# --- Domain events (qms.events: transactional outbox) ---------------------------------------------
+# A failing handler is retried after EVENTS_RETRY_DELAY_SECONDS, doubled per attempt (at most an
+# hour), until EVENTS_MAX_ATTEMPTS; then its delivery is failed until `manage.py redeliver_events`.
+EVENTS_MAX_ATTEMPTS = env.int("EVENTS_MAX_ATTEMPTS", default=8)
+EVENTS_RETRY_DELAY_SECONDS = env.int("EVENTS_RETRY_DELAY_SECONDS", default=30)
+# Beat runs the outbox sweep this often; it delivers events still undelivered this long after they
+# occurred (e.g. the broker was down at commit) and retries that are due.
+EVENTS_SWEEP_SECONDS = max(env.int("EVENTS_SWEEP_SECONDS", default=60), 1)
+# Delivered events older than this are deleted daily (0 keeps them); the audit trail is the record.
+EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=90)
+# A sweep no worker took before the next one was due expires (a stopped worker does not pile them up).
+CELERY_BEAT_SCHEDULE = {
+    "sweep-event-outbox": {
+        "task": "qms.events.sweep_outbox",
+        "schedule": timedelta(seconds=EVENTS_SWEEP_SECONDS),
+        "options": {"expires": EVENTS_SWEEP_SECONDS},
+    },
+    "prune-event-outbox": {"task": "qms.events.prune_outbox", "schedule": timedelta(days=1), "options": {"expires": 3600}},
+}
+
 # --- REST API ---------------------------------------------------------------------------------
 THROTTLE_AUTH_RATE = env.str("THROTTLE_AUTH_RATE", default="10/min")
 THROTTLE_USER_RATE = env.str("THROTTLE_USER_RATE", default="1000/min")
@@ -207,7 +235,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "qms.api.pagination.EnvelopePagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "qms.api.filters.QueryFilterBackend",
         "qms.api.sorting.SortFilter",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
@@ -221,7 +249,7 @@ REST_FRAMEWORK = {
         "ai": AI_RATE_LIMIT,
     },
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "qms.api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -258,9 +286,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"ConnectionStateEnum": "qms.health.CONNECTION_STATES"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "qms.api.schema.normalise_paths",
+        "qms.api.schema.document_errors",
     ],
     # Swagger UI and ReDoc assets are served from the installed sidecar package, never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -287,6 +317,14 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
+# HTTPS only when DEBUG is off: plain-HTTP requests are redirected (the health check stays reachable
+# over HTTP for load balancers and the container healthcheck), and browsers are told to use HTTPS for
+# a year (HSTS). Behind a TLS-terminating proxy also set BEHIND_TLS_PROXY so requests count as HTTPS.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^api/health/?$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 

@@ -7,8 +7,6 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from accounts import views as accounts_views
-
 from . import health, views
 
 api_patterns = [
@@ -32,8 +30,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("", views.home, name="home"),
-    path("login/", accounts_views.login_view, name="login"),
-    path("logout/", accounts_views.logout_view, name="logout"),
+    path("", include("accounts.urls_signin")),
     path("", include("accounts.urls")),
     path("audit/", include("audit.urls")),
     path("documents/", include("documents.urls")),

@@ -149,12 +149,18 @@ class OpenAIBackend(EmbeddingBackend):
     """Embeddings from an OpenAI-compatible endpoint (the official client; OPENAI_BASE_URL honoured)."""
 
     def __init__(self, *, model: str):
-        from ai.provider import client
+        import openai
 
         self.name = f"openai:{model}"
         self.model = model
-        self._client = client
         self.dimension = 0
+        # The client retries transient errors itself (connection, 429, 5xx) with backoff.
+        self._client = openai.OpenAI(
+            api_key=settings.OPENAI_API_KEY or "unset",
+            base_url=settings.OPENAI_BASE_URL or None,
+            timeout=settings.AI_TIMEOUT_SECONDS,
+            max_retries=settings.AI_MAX_RETRIES,
+        )
 
     def embed(self, texts: list[str]) -> np.ndarray:
         import openai
@@ -162,7 +168,7 @@ class OpenAIBackend(EmbeddingBackend):
         if not texts:
             return np.zeros((0, self.dimension or 1), dtype=np.float32)
         try:
-            response = self._client().embeddings.create(model=self.model, input=[t or " " for t in texts])
+            response = self._client.embeddings.create(model=self.model, input=[t or " " for t in texts])
         except openai.OpenAIError as exc:
             raise EmbeddingUnavailable(f"The embeddings provider failed: {type(exc).__name__}") from exc
         vectors = np.array([item.embedding for item in sorted(response.data, key=lambda d: d.index)], dtype=np.float32)

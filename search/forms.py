@@ -2,7 +2,7 @@
 
 from django import forms
 
-from .registry import SearchFilters
+from qms.searchables import SearchFilters
 
 
 class DateInput(forms.DateInput):

@@ -27,12 +27,13 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import F, Q, QuerySet
 
+from qms import searchables as registry
 from qms.permissions import has, require
+from qms.searchables import SearchFilters
 
-from . import registry, snippets, vectorstore
+from . import snippets, vectorstore
 from .embedding import EmbeddingUnavailable, embed
 from .models import SearchChunk
-from .registry import SearchFilters
 
 logger = logging.getLogger("qms.search")
 

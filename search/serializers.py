@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from . import registry
+from qms import searchables as registry
 
 TYPES = ("document", "deviation", "capa", "training")
 

@@ -20,7 +20,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import chunking, registry, vectorstore
+from qms import searchables as registry
+
+from . import chunking, vectorstore
 from .embedding import EmbeddingUnavailable, embed
 from .models import IndexedRecord, IndexStatus, SearchChunk
 
@@ -61,21 +63,6 @@ def chunks_for(itype: registry.IndexableType, record) -> list[dict]:
                 }
             )
     return rows
-
-
-def schedule_index(resource_type: str, resource_id: int) -> None:
-    """Marks the record as waiting for indexing (in the caller's transaction, so a lost task is
-    still found by the sweep) and enqueues the indexing task after commit."""
-    from . import tasks
-
-    now = timezone.now()
-    IndexedRecord.objects.update_or_create(
-        resource_type=resource_type,
-        resource_id=resource_id,
-        defaults={"status": IndexStatus.PENDING, "requested_at": now},
-        create_defaults={"status": IndexStatus.PENDING, "requested_at": now},
-    )
-    transaction.on_commit(lambda: tasks.index_record.delay(resource_type, resource_id), robust=True)
 
 
 def index_record(*, resource_type: str, resource_id: int) -> IndexOutcome:

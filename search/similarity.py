@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from . import registry
+from qms import searchables as registry
+from qms.searchables import HitInfo, SearchFilters
+
 from .embedding import embed
 from .models import SearchChunk
-from .registry import HitInfo, SearchFilters
 from .selectors import Visibility, nearest_records
 
 

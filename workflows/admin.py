@@ -1,23 +1,34 @@
 """Admin screens to configure workflow templates, their states, transitions and approval rules.
 
-A template that records already use is read-only here ("Create a new version" copies it into an
-editable version; running records keep theirs). Every change is validated and audited. Instances,
-approvals and history are GMP evidence: shown read-only.
+Saved through the workflow services (create_template / update_template): the page is turned into
+a definition, which the services validate as a whole and audit, exactly as for the API; an invalid
+definition is refused with every problem shown on the form and nothing is saved. A template that
+records already use is read-only here ("Create a new version" copies it into an editable version;
+running records keep theirs). Instances, approvals and history are GMP evidence: shown read-only.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
-from django.db.models import F
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
-from audit import services as audit
+from qms.admin_services import SavedThroughServices
 from qms.errors import DomainError
 
 from . import selectors, services
-from .definition import definition_of, validate_definition
-from .models import Approval, ApprovalRule, WorkflowHistory, WorkflowInstance, WorkflowState, WorkflowTemplate, WorkflowTransition
+from .definition import definition_of, rule_definition, validate_definition
+from .models import (
+    Approval,
+    ApprovalRule,
+    NumberSequence,
+    WorkflowHistory,
+    WorkflowInstance,
+    WorkflowState,
+    WorkflowTemplate,
+    WorkflowTransition,
+)
 
 
 def _in_use(template) -> bool:
@@ -49,15 +60,43 @@ class StateInline(_LockedInline, admin.TabularInline):
     show_change_link = True
 
 
+class TransitionForm(forms.ModelForm):
+    """States named as in a definition, so a new template's transitions can refer to states added
+    on the same page."""
+
+    from_state_name = forms.SlugField(max_length=50, label="From state")
+    to_state_name = forms.SlugField(max_length=50, label="To state")
+
+    class Meta:
+        model = WorkflowTransition
+        fields = [
+            "order",
+            "name",
+            "label",
+            "trigger",
+            "required_permission",
+            "requires_signature",
+            "signature_type",
+            "requires_comment",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["from_state_name"].initial = self.instance.from_state.name
+            self.fields["to_state_name"].initial = self.instance.to_state.name
+
+
 class TransitionInline(_LockedInline, admin.TabularInline):
     model = WorkflowTransition
+    form = TransitionForm
     extra = 0
     fields = [
         "order",
         "name",
         "label",
-        "from_state",
-        "to_state",
+        "from_state_name",
+        "to_state_name",
         "trigger",
         "required_permission",
         "requires_signature",
@@ -65,15 +104,9 @@ class TransitionInline(_LockedInline, admin.TabularInline):
         "requires_comment",
     ]
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name in ("from_state", "to_state"):
-            template_id = request.resolver_match.kwargs.get("object_id")
-            kwargs["queryset"] = WorkflowState.objects.filter(template_id=template_id or 0)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
 
 @admin.register(WorkflowTemplate)
-class WorkflowTemplateAdmin(_LockedWhenInUse, admin.ModelAdmin):
+class WorkflowTemplateAdmin(SavedThroughServices, _LockedWhenInUse, admin.ModelAdmin):
     list_display = ["name", "version", "is_current", "in_use_display", "created_at"]
     list_filter = ["is_current"]
     search_fields = ["name"]
@@ -91,6 +124,7 @@ class WorkflowTemplateAdmin(_LockedWhenInUse, admin.ModelAdmin):
     fields = [
         "name",
         "description",
+        "approve_permission",
         "version",
         "is_current",
         "previous_version",
@@ -137,32 +171,32 @@ class WorkflowTemplateAdmin(_LockedWhenInUse, admin.ModelAdmin):
         return format_html("<br>".join(["{}"] * len(found)), *[f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in found])
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        request._workflow_before = definition_of(selectors.template_list(include_retired=True).get(pk=obj.pk)) if change else None
-        super().save_model(request, obj, form, change)
+        """Saved with its states and transitions in save_related, through the services."""
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        template = form.instance
-        after = definition_of(selectors.template_list(include_retired=True).get(pk=template.pk))
-        WorkflowTemplate.objects.filter(pk=template.pk).update(row_version=template.row_version + 1)
-        audit.record(
-            action="update" if change else "create",
-            resource_type="workflow_template",
-            resource_id=template.pk,
-            actor=request.user,
-            summary=f"Workflow template {template} {'changed' if change else 'created'} in the admin",
-            old_values=getattr(request, "_workflow_before", None),
-            new_values=after,
-        )
-        found = validate_definition(after)
-        if found:
-            messages.warning(
-                request,
-                "The template is saved but not usable until fixed: "
-                + "; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in found),
+        data = form.cleaned_data
+        stored = _stored_rules(form.instance) if change else {}
+        states, transitions = [], []
+        for formset in formsets:
+            rows = _kept_rows(formset)
+            if formset.model is WorkflowState:
+                states = [_state_definition(row, stored.get(getattr(row.get("id"), "pk", None), [])) for row in rows]
+            elif formset.model is WorkflowTransition:
+                transitions = [_transition_definition(row) for row in rows]
+        definition = {
+            "name": data["name"],
+            "description": data.get("description", ""),
+            "approve_permission": data.get("approve_permission", ""),
+            "states": states,
+            "transitions": transitions,
+        }
+        if change:
+            saved = services.update_template(
+                actor=request.user, template=form.instance, definition=definition, reason="Changed in the admin"
             )
+        else:
+            saved = services.create_template(actor=request.user, definition=definition)
+        form.instance.pk, form.instance.version = saved.pk, saved.version
 
     @admin.action(description="Create a new (editable) version")
     def create_new_version(self, request, queryset):
@@ -191,8 +225,9 @@ class RuleInline(_LockedInline, admin.TabularInline):
 
 
 @admin.register(WorkflowState)
-class WorkflowStateAdmin(_LockedWhenInUse, admin.ModelAdmin):
-    """A state's approval rules (reached from its template's page)."""
+class WorkflowStateAdmin(SavedThroughServices, _LockedWhenInUse, admin.ModelAdmin):
+    """A state's approval rules (reached from its template's page); saved as a change of the whole
+    template definition through the services."""
 
     list_display = ["template", "name", "kind", "is_initial", "is_terminal", "approval_mode"]
     list_filter = ["template"]
@@ -204,25 +239,61 @@ class WorkflowStateAdmin(_LockedWhenInUse, admin.ModelAdmin):
         return False  # states are added on their template's page
 
     def save_model(self, request, obj, form, change):
-        request._workflow_before = definition_of(selectors.template_list(include_retired=True).get(pk=obj.template_id))
-        super().save_model(request, obj, form, change)
+        """Saved with its approval rules in save_related, through the services."""
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
         state = form.instance
-        before = request._workflow_before
-        after = definition_of(selectors.template_list(include_retired=True).get(pk=state.template_id))
-        # The template changed: API clients holding its old row_version must reload.
-        WorkflowTemplate.objects.filter(pk=state.template_id).update(row_version=F("row_version") + 1)
-        audit.record(
-            action="update",
-            resource_type="workflow_template",
-            resource_id=state.template_id,
+        template = selectors.template_list(include_retired=True).get(pk=state.template_id)
+        definition = definition_of(template)
+        rules = [_rule_definition(row) for formset in formsets for row in _kept_rows(formset)]
+        changed = _state_definition(form.cleaned_data, rules)
+        stored_states = list(template.states.all())
+        definition["states"] = [
+            changed if stored.pk == state.pk else definition["states"][index] for index, stored in enumerate(stored_states)
+        ]
+        services.update_template(
             actor=request.user,
-            summary=f"Workflow template {state.template}: state {state.name} and its approval rules changed in the admin",
-            old_values=before,
-            new_values=after,
+            template=template,
+            definition=definition,
+            reason=f"State {changed['name']} and its approval rules changed in the admin",
         )
+
+    def response_change(self, request, obj):
+        # The template's states were written anew: go back to the template.
+        self.message_user(request, f"State {obj.name} of {obj.template} saved.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:workflows_workflowtemplate_change", args=[obj.template_id]))
+
+
+def _kept_rows(formset) -> list[dict]:
+    """The inline rows that stay (filled in, not deleted), in their `order`."""
+    rows = [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+    return sorted(rows, key=lambda row: row.get("order") or 0)
+
+
+def _stored_rules(template) -> dict[int, list[dict]]:
+    """The approval rules of each stored state (edited on the state's page, kept here)."""
+    stored = selectors.template_list(include_retired=True).get(pk=template.pk)
+    return {
+        state.pk: [rule_definition(rule) for rule in state.approval_rules.all() if rule.override_id is None]
+        for state in stored.states.all()
+    }
+
+
+def _state_definition(row: dict, rules: list[dict]) -> dict:
+    keys = ["name", "label", "kind", "is_initial", "is_terminal", "approval_mode", "author_may_approve"]
+    return {**{key: row.get(key) for key in keys}, "approval_rules": rules}
+
+
+def _transition_definition(row: dict) -> dict:
+    keys = ["name", "label", "trigger", "required_permission", "requires_signature", "signature_type", "requires_comment"]
+    return {**{key: row.get(key) for key in keys}, "from_state": row["from_state_name"], "to_state": row["to_state_name"]}
+
+
+def _rule_definition(row: dict) -> dict:
+    if row.get("kind") == "users":
+        return {"kind": "users", "users": sorted(user.pk for user in row.get("users") or [])}
+    role = row.get("role")
+    return {"kind": row.get("kind"), "role": role.name if role else None, "required_approvals": row.get("required_approvals")}
 
 
 class _ReadOnly:
@@ -291,3 +362,12 @@ class WorkflowInstanceAdmin(_ReadOnly, admin.ModelAdmin):
     @admin.display(description="Record")
     def record_link(self, obj):
         return f"{obj.content_type.model} {obj.object_id}"
+
+
+@admin.register(NumberSequence)
+class NumberSequenceAdmin(_ReadOnly, admin.ModelAdmin):
+    """The numbers handed out per prefix and year (gap-free; changed only by workflows.numbering)."""
+
+    list_display = ["prefix", "year", "last"]
+    list_filter = ["year"]
+    search_fields = ["prefix"]

@@ -10,6 +10,7 @@ DOCUMENT_APPROVAL = {
         "Controlled document life cycle: draft, review with two approvals (one QA Manager and one QA, "
         "never the author), approved, effective, then superseded by a revision or made obsolete."
     ),
+    "approve_permission": "documents.approve",
     "states": [
         {"name": "draft", "label": "Draft", "kind": "draft", "is_initial": True},
         {
@@ -99,7 +100,10 @@ DOCUMENT_APPROVAL = {
 
 def write_definition(definition: dict, *, Template, State, Transition, Rule, Role) -> object:
     """Creates a template from a definition with the given (historical) models; for data migrations."""
-    template = Template.objects.create(name=definition["name"], description=definition.get("description", ""))
+    extra = {}
+    if definition.get("approve_permission") and any(f.name == "approve_permission" for f in Template._meta.get_fields()):
+        extra["approve_permission"] = definition["approve_permission"]  # (migrations after workflows 0003)
+    template = Template.objects.create(name=definition["name"], description=definition.get("description", ""), **extra)
     states = {}
     for order, s in enumerate(definition["states"]):
         states[s["name"]] = State.objects.create(

@@ -3,7 +3,7 @@ from a stored template.
 
 A definition is the dict the API and the admin exchange:
 
-    {"name": "...", "description": "...",
+    {"name": "...", "description": "...", "approve_permission": "documents.approve",
      "states": [{"name": "draft", "label": "Draft", "kind": "draft", "is_initial": true,
                  "is_terminal": false, "approval_mode": "all", "author_may_approve": false,
                  "approval_rules": [{"kind": "role", "role": "QA Manager", "required_approvals": 1},
@@ -19,6 +19,8 @@ state, ...).
 """
 
 from collections import deque
+from dataclasses import dataclass
+from typing import ClassVar
 
 from audit.models import SignatureType
 
@@ -159,7 +161,13 @@ def definition_of(template) -> dict:
         }
         for t in template.transitions.all()
     ]
-    return {"name": template.name, "description": template.description, "states": states, "transitions": transitions}
+    return {
+        "name": template.name,
+        "description": template.description,
+        "approve_permission": template.approve_permission,
+        "states": states,
+        "transitions": transitions,
+    }
 
 
 def rule_definition(rule) -> dict:
@@ -170,3 +178,25 @@ def rule_definition(rule) -> dict:
             "required_approvals": rule.required_approvals,
         }
     return {"kind": rule.kind, "users": sorted(u.pk for u in rule.users.all())}
+
+
+@dataclass(frozen=True)
+class AuditedDefinition:
+    """A stored template version as the audit trail records it (audit.services.record_change
+    diffs two snapshots of it: a changed template shows the parts that changed, before and after)."""
+
+    audit_resource_type: ClassVar[str] = "workflow_template"
+    audit_fields: ClassVar[list[str]] = ["version", "name", "description", "approve_permission", "states", "transitions"]
+
+    pk: int
+    version: int
+    name: str
+    description: str
+    approve_permission: str
+    states: list
+    transitions: list
+
+    @classmethod
+    def of(cls, template) -> "AuditedDefinition":
+        """`template` with its states, rules and transitions prefetched (selectors.template_list)."""
+        return cls(pk=template.pk, version=template.version, **definition_of(template))

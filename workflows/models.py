@@ -1,5 +1,6 @@
 """The workflow engine's data: templates (versioned), states, transitions, approval rules,
-instances bound to any record through a generic relation, approvals and the history.
+instances bound to any record through a generic relation, approvals and the history; and the
+number sequences controlled records take their numbers from (workflows.numbering).
 
 A template that has instances is never edited in place: a change makes a new version (a new row
 in the same `family`), and running instances keep the version they started on.
@@ -51,6 +52,12 @@ class WorkflowTemplate(models.Model):
     family = models.UUIDField(default=uuid.uuid4, db_index=True, editable=False)
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
+    approve_permission = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Permission codename an approver needs on records that use this workflow "
+        "(blank: the record type's default, e.g. documents.approve).",
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     is_current = models.BooleanField(
         default=True, editable=False, help_text="New records start on the current version of a template."
@@ -273,3 +280,20 @@ class WorkflowHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.from_state}→{self.to_state} by {self.actor_name or 'system'}"
+
+
+class NumberSequence(models.Model):
+    """The last number handed out for a prefix, per year for yearly numbering (`PREFIX-YYYY-NNNN`)
+    or once (`year` 0) for running numbering (`PREFIX-NNNN`). Changed only by
+    workflows.numbering.next_number, inside the transaction that creates the numbered record."""
+
+    prefix = models.CharField(max_length=20)
+    year = models.PositiveSmallIntegerField(default=0, help_text="0 for a running (not yearly) sequence")
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["prefix", "year"]
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="number_sequence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.last}" if self.year else f"{self.prefix}: {self.last}"

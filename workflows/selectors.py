@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from .models import (
     Approval,
@@ -175,3 +175,199 @@ def available_transitions(instance: WorkflowInstance, user) -> list[WorkflowTran
 
 def pending_approvers_hint(policy: ApprovalPolicy) -> list[str]:
     return [r.describe() for r in policy.rules if not r.satisfied]
+
+
+def approval_states(instance: WorkflowInstance) -> list[WorkflowState]:
+    """The states of the instance's template that have an approval step, in workflow order."""
+    return [
+        t.from_state
+        for t in WorkflowTransition.objects.filter(template_id=instance.template_id, trigger=TransitionTrigger.APPROVAL)
+        .select_related("from_state")
+        .order_by("order", "pk")
+    ]
+
+
+# --- a controlled record's workflow, for the API and the pages --------------------------------------------
+
+
+@dataclass
+class AvailableTransition:
+    name: str
+    label: str
+    to_state: str
+    requires_signature: bool
+    requires_comment: bool
+    signature_type: str
+
+
+@dataclass
+class RecordWorkflow:
+    """What a record's detail shows about its workflow (dicts shaped like the API's output)."""
+
+    workflow: dict | None
+    available_transitions: list[AvailableTransition]
+    approvals: list[dict]
+    signatures: list[dict]
+    history: list[dict]
+
+
+def record_available_transitions(instance: WorkflowInstance | None, user) -> list[AvailableTransition]:
+    """The manual transitions of the record's current workflow cycle that this user may perform."""
+    if instance is None or instance.current_state.is_terminal:
+        return []
+    return [
+        AvailableTransition(t.name, t.label, t.to_state.name, t.requires_signature, t.requires_comment, t.signature_type)
+        for t in available_transitions(instance, user)
+    ]
+
+
+def record_workflow(record, user) -> RecordWorkflow:
+    """The workflow of any registered controlled record as `user` may see it: current state,
+    approval progress, available transitions, approvals, signatures (with their verification) and
+    history of every workflow cycle, in a fixed number of queries (independent of the number of
+    cycles, approvals, signatures and history entries)."""
+    from .records import record_type_for
+
+    record_type = record_type_for(record)
+    instance = record_type.instance_of(record)
+    instances = list(instances_for(record).order_by("pk"))
+    labels = record_type.cycle_labels(record, instances)
+    full = record_type.details_visible(user, record)
+    instance_ids = [i.pk for i in instances]
+
+    history = [_history_row(h, labels) for h in history_for(instance_ids)] if full else []
+    workflow = None
+    approvals: list[dict] = []
+    if instance is not None:
+        policy = approval_policy(instance) if full else None
+        workflow = {
+            "instance_id": instance.pk,
+            "template": {"id": instance.template_id, "name": instance.template.name, "version": instance.template.version},
+            "state": {
+                "name": instance.current_state.name,
+                "label": instance.current_state.label,
+                "kind": instance.current_state.kind,
+            },
+            "started_at": instance.started_at,
+            "approval": approval_status(policy) if policy is not None and policy.requires_approval else None,
+            "history": history,
+        }
+        if full:
+            approvals = [_approval_row(a, labels, instance) for a in approvals_for(instance_ids)]
+    signature_rows = []
+    if user.has_qms_permission("signatures.view") or full:
+        signature_rows = _signature_rows(record_type, record, user)
+    return RecordWorkflow(
+        workflow=workflow,
+        available_transitions=record_available_transitions(instance, user),
+        approvals=approvals,
+        signatures=signature_rows,
+        history=history,
+    )
+
+
+def approval_status(policy: ApprovalPolicy) -> dict:
+    return {
+        "state": policy.state.name,
+        "approval_mode": policy.mode,
+        "author_may_approve": policy.author_may_approve,
+        "overridden": policy.overridden,
+        "satisfied": policy.satisfied,
+        "rules": [
+            {
+                "kind": r.kind,
+                "role": r.role_name,
+                "required_approvals": r.required,
+                "users": r.user_ids,
+                "approvals": r.count,
+                "satisfied": r.satisfied,
+            }
+            for r in policy.rules
+        ],
+    }
+
+
+def _history_row(h: WorkflowHistory, labels: dict[int, str]) -> dict:
+    return {
+        "id": h.pk,
+        "workflow_instance": h.instance_id,
+        "version": labels.get(h.instance_id),
+        "action": h.action,
+        "transition": h.transition_name,
+        "from_state": h.from_state,
+        "to_state": h.to_state,
+        "actor": h.actor,
+        "actor_name": h.actor_name,
+        "comment": h.comment,
+        "signature_id": h.signature_id,
+        "is_automatic": h.is_automatic,
+        "created_at": h.created_at,
+    }
+
+
+def _approval_row(a: Approval, labels: dict[int, str], instance: WorkflowInstance) -> dict:
+    return {
+        "id": a.pk,
+        "approver": a.approver,
+        "approver_name": a.approver_name,
+        "approver_role": a.approver_role,
+        "state": a.state.name,
+        "version": labels.get(a.instance_id),
+        "rule": a.rule_description,
+        "comment": a.comment,
+        "signature_id": a.signature_id,
+        "current": a.instance_id == instance.pk and a.state_entry == instance.state_entry,
+        "created_at": a.created_at,
+    }
+
+
+def _signature_rows(record_type, record, user) -> list[dict]:
+    """Signatures on the record's signature targets, oldest first, each verified against the
+    target's current content (one query for all of them)."""
+    from audit.models import Signature
+    from audit.signatures import content_hash_of, content_of
+
+    targets = {(t.resource_type, t.obj.pk): t for t in record_type.signature_targets(record)}
+    if not targets:
+        return []
+    wanted = Q()
+    for resource_type in {key[0] for key in targets}:
+        wanted |= Q(resource_type=resource_type, resource_id__in=[key[1] for key in targets if key[0] == resource_type])
+    current_hash: dict[tuple[str, int], str] = {}
+    rows = []
+    for sig in Signature.objects.filter(wanted).select_related("signer").order_by("signed_at", "pk"):
+        key = (sig.resource_type, sig.resource_id)
+        target = targets[key]
+        label = target.label
+        if label is None and isinstance(sig.signed_content, dict):
+            label = sig.signed_content.get("version")
+        if key not in current_hash:
+            current_hash[key] = content_hash_of(content_of(target.obj, target.resource_type))
+        if not record_type.signature_visible(user, record, label):
+            continue
+        content_ok = current_hash[key] == sig.content_hash
+        binding_ok = sig.compute_signature_hash() == sig.signature_hash
+        rows.append(
+            {
+                "id": sig.pk,
+                "signer": sig.signer,
+                "printed_name": sig.printed_name,
+                "signed_at": sig.signed_at,
+                "signature_type": sig.signature_type,
+                "meaning": sig.meaning,
+                "intent": sig.intent,
+                "reason": sig.reason,
+                "resource_type": sig.resource_type,
+                "resource_id": sig.resource_id,
+                "version": label,
+                "content_hash": sig.content_hash,
+                "valid": content_ok and binding_ok,
+                "signature": sig,
+                "verification": {
+                    "valid": content_ok and binding_ok,
+                    "content_hash_matches": content_ok,
+                    "signature_hash_matches": binding_ok,
+                },
+            }
+        )
+    return rows

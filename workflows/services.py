@@ -1,5 +1,13 @@
-"""Every write of the workflow engine: templates (create, change, version) and instances (start,
-transition, approve, per-record approval configuration).
+"""Every write of the workflow engine: templates (create, change, version, delete: use cases,
+each checking `workflow_templates.manage`) and the engine's steps on instances (start, transition,
+approve, per-record approval configuration).
+
+The instance steps are not use cases of their own: they run inside the transaction of a record's
+use case (workflows.records_services for registered record types, which re-authenticates signers,
+locks the record and syncs it), and each checks the permission the workflow itself names: a
+transition's `required_permission`, the approve permission (the template's, else the record
+type's), the record type's configure permission. `start` is part of creating a record, whose
+service checks the create permission.
 
 Instance writes lock the instance row (SELECT ... FOR UPDATE) and re-read its state, so two
 simultaneous approvals or transitions are serialised: an approval slot counts once and no state is
@@ -20,10 +28,14 @@ from django.utils import timezone
 from accounts.catalog import PERMISSIONS
 from accounts.models import Role, User
 from audit import services as audit
+from audit.changes import snapshot
 from qms.errors import Conflict, InvalidInput, InvalidInputs, InvalidTransition, PermissionDenied, check_row_version
+from qms.permissions import has, require
 
-from . import selectors
-from .definition import definition_of, rule_problems, validate_definition
+from . import events, records, selectors
+from .audit_actions import AuditAction
+from .definition import AuditedDefinition, definition_of, rule_problems, validate_definition
+from .error_codes import ErrorCode
 from .models import (
     Approval,
     ApprovalOverride,
@@ -43,20 +55,20 @@ from .models import (
 class WorkflowDefinitionInvalid(InvalidInputs):
     """A template definition with structural errors; lists every (location, message)."""
 
-    error_code = "WORKFLOW_INVALID"
+    error_code = ErrorCode.WORKFLOW_INVALID
 
     def __init__(self, problems: list[tuple[list, str]]):
         super().__init__([(loc, msg, "value_error") for loc, msg in problems])
 
 
 class AlreadyApproved(Conflict):
-    error_code = "ALREADY_APPROVED"
+    error_code = ErrorCode.ALREADY_APPROVED
     default_detail = "You have already approved this record in its current state."
 
 
 class SignatureRequired(InvalidInput):
     def __init__(self, detail: str = "This step requires an electronic signature: give your password."):
-        super().__init__(detail, field="password", error_type="value_error.missing", error_code="SIGNATURE_REQUIRED")
+        super().__init__(detail, field="password", error_type="value_error.missing", error_code=ErrorCode.SIGNATURE_REQUIRED)
 
 
 @dataclass
@@ -71,23 +83,23 @@ class Outcome:
 # --- templates -------------------------------------------------------------------------------------
 
 
+MANAGE = "workflow_templates.manage"
+
+
 def create_template(*, actor: User | None, definition: dict) -> WorkflowTemplate:
+    require(actor, MANAGE)
     resolved = _resolve(definition)
     with transaction.atomic():
         if WorkflowTemplate.objects.filter(name=definition["name"], is_current=True).exists():
-            raise Conflict(f"A workflow template named {definition['name']!r} already exists.", error_code="NAME_TAKEN")
+            raise _name_taken(definition["name"])
         template = WorkflowTemplate.objects.create(
-            name=definition["name"], description=definition.get("description", ""), created_by=actor
+            name=definition["name"],
+            description=definition.get("description", ""),
+            approve_permission=definition.get("approve_permission") or "",
+            created_by=actor,
         )
         _write_definition(template, resolved)
-        audit.record(
-            action="create",
-            resource_type="workflow_template",
-            resource_id=template.pk,
-            actor=actor,
-            summary=f"Workflow template {template} created",
-            new_values=_audit_definition(template),
-        )
+        _record_created(template, actor=actor, summary=f"Workflow template {template} created")
     return template
 
 
@@ -96,6 +108,7 @@ def update_template(
 ) -> WorkflowTemplate:
     """Changes a template. One that records already use is not edited: a new version is made
     (returned) and becomes current; running instances keep the version they started on."""
+    require(actor, MANAGE)
     resolved = _resolve(definition)
     with transaction.atomic():
         template = WorkflowTemplate.objects.select_for_update().get(pk=template.pk)
@@ -103,40 +116,39 @@ def update_template(
         if not template.is_current:
             raise Conflict(
                 f"{template} has been replaced by a newer version; change the current version instead.",
-                error_code="TEMPLATE_RETIRED",
+                error_code=ErrorCode.TEMPLATE_RETIRED,
             )
         if (
             definition["name"] != template.name
             and WorkflowTemplate.objects.filter(name=definition["name"], is_current=True).exclude(family=template.family).exists()
         ):
-            raise Conflict(f"A workflow template named {definition['name']!r} already exists.", error_code="NAME_TAKEN")
+            raise _name_taken(definition["name"])
         before = _audit_definition(template)
         if template.instances.exists():
             target = _next_version(template, actor, definition)
-            action, summary = "create", f"Workflow template {template.name} versioned: v{template.version} → v{target.version}"
-        else:
-            target = template
-            target.states.all().delete()
-            target.name, target.description = definition["name"], definition.get("description", "")
-            target.row_version += 1
-            target.save()
-            action, summary = "update", f"Workflow template {target} changed"
-        _write_definition(target, resolved)
-        audit.record(
-            action=action,
-            resource_type="workflow_template",
-            resource_id=target.pk,
+            _write_definition(target, resolved)
+            summary = f"Workflow template {template.name} versioned: v{template.version} → v{target.version}"
+            _record_created(target, actor=actor, summary=summary, previous=before, reason=reason)
+            return target
+        template.states.all().delete()
+        template.name, template.description = definition["name"], definition.get("description", "")
+        template.approve_permission = definition.get("approve_permission") or ""
+        template.row_version += 1
+        template.save()
+        _write_definition(template, resolved)
+        audit.record_change(
+            obj=_audited(template),
+            before=before,
             actor=actor,
-            summary=summary,
-            old_values=before,
-            new_values=_audit_definition(target),
+            summary=f"Workflow template {template} changed",
             reason=reason,
         )
-    return target
+    return template
 
 
 def new_version(*, actor: User | None, template: WorkflowTemplate, reason: str = "") -> WorkflowTemplate:
     """Copies the current version of a template into a new, editable version (used by the admin)."""
+    require(actor, MANAGE)
     template = selectors.template_list().get(pk=selectors.current_version_of(template).pk)
     return update_template(actor=actor, template=template, definition=definition_of(template), reason=reason)
 
@@ -145,23 +157,28 @@ def delete_template_version(*, actor: User | None, template: WorkflowTemplate, r
     """Deletes the current version of a template that no record uses (e.g. a new version made by
     mistake). Its previous version becomes current again, so new records still have a version to
     start on. Retired versions are history and stay."""
+    require(actor, MANAGE)
     with transaction.atomic():
         template = WorkflowTemplate.objects.select_for_update().get(pk=template.pk)
         if not template.is_current:
-            raise Conflict(f"{template} was replaced by a newer version; it stays as history.", error_code="TEMPLATE_RETIRED")
+            raise Conflict(
+                f"{template} was replaced by a newer version; it stays as history.", error_code=ErrorCode.TEMPLATE_RETIRED
+            )
         if template.instances.exists():
-            raise Conflict(f"{template} is used by records and cannot be deleted.", error_code="TEMPLATE_IN_USE")
+            raise Conflict(f"{template} is used by records and cannot be deleted.", error_code=ErrorCode.TEMPLATE_IN_USE)
         before = _audit_definition(template)
         previous, pk = template.previous_version, template.pk
         try:
             template.delete()
         except ProtectedError as exc:  # e.g. the default workflow of a document type
             referrers = ", ".join(sorted({str(obj) for obj in exc.protected_objects}))
-            raise Conflict(f"{template} is still referenced by {referrers}; change those first.", error_code="TEMPLATE_IN_USE")
+            raise Conflict(
+                f"{template} is still referenced by {referrers}; change those first.", error_code=ErrorCode.TEMPLATE_IN_USE
+            )
         if previous is not None:
             WorkflowTemplate.objects.filter(pk=previous.pk).update(is_current=True, row_version=F("row_version") + 1)
         audit.record(
-            action="delete",
+            action=AuditAction.DELETE,
             resource_type="workflow_template",
             resource_id=pk,
             actor=actor,
@@ -177,15 +194,37 @@ def _next_version(template: WorkflowTemplate, actor, definition: dict) -> Workfl
         family=template.family,
         name=definition["name"],
         description=definition.get("description", ""),
+        approve_permission=definition.get("approve_permission") or "",
         version=template.version + 1,
         previous_version=template,
         created_by=actor,
     )
 
 
+def _record_created(template: WorkflowTemplate, *, actor, summary: str, previous: dict | None = None, reason: str = "") -> None:
+    """Audits a new template (or a new version of one: `previous` is the version it replaces)."""
+    audit.record(
+        action=AuditAction.CREATE,
+        resource_type="workflow_template",
+        resource_id=template.pk,
+        actor=actor,
+        summary=summary,
+        old_values=previous,
+        new_values=_audit_definition(template),
+        reason=reason,
+    )
+
+
+def _name_taken(name: str) -> Conflict:
+    return Conflict(f"A workflow template named {name!r} already exists.", error_code=ErrorCode.NAME_TAKEN)
+
+
 def _resolve(definition: dict) -> dict:
     """Validates the definition and resolves role names and user ids (422 listing every problem)."""
     problems = validate_definition(definition)
+    approve_permission = definition.get("approve_permission") or ""
+    if approve_permission and approve_permission not in PERMISSIONS:
+        problems.append((["approve_permission"], f"Unknown permission codename {approve_permission!r}."))
     located = [
         (["states", s_index, "approval_rules", r_index], rule)
         for s_index, state in enumerate(definition.get("states") or [])
@@ -266,9 +305,12 @@ def _create_rule(state, r: dict, order: int, roles: dict, users: dict, override=
     return rule
 
 
+def _audited(template: WorkflowTemplate) -> AuditedDefinition:
+    return AuditedDefinition.of(selectors.template_list(include_retired=True).get(pk=template.pk))
+
+
 def _audit_definition(template: WorkflowTemplate) -> dict:
-    fresh = selectors.template_list(include_retired=True).get(pk=template.pk)
-    return {"version": fresh.version, **definition_of(fresh)}
+    return snapshot(_audited(template), AuditedDefinition.audit_fields)
 
 
 # --- instances -------------------------------------------------------------------------------------
@@ -276,14 +318,14 @@ def _audit_definition(template: WorkflowTemplate) -> dict:
 
 def start(*, record, template: WorkflowTemplate, actor: User | None, author: User | None = None) -> WorkflowInstance:
     """Puts a record into the initial state of the current version of `template`.
-    Call inside the transaction that creates the record."""
+    Call inside the transaction that creates the record (its service checks the create permission)."""
     template = selectors.template_list().get(pk=selectors.current_version_of(template).pk)
     problems = validate_definition(definition_of(template))
     if problems:
         raise Conflict(
             f"Workflow template {template} is not usable until it is fixed: "
             + "; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in problems),
-            error_code="WORKFLOW_INVALID",
+            error_code=ErrorCode.WORKFLOW_INVALID,
         )
     initial = next(s for s in template.states.all() if s.is_initial)
     instance = WorkflowInstance.objects.create(
@@ -296,7 +338,7 @@ def start(*, record, template: WorkflowTemplate, actor: User | None, author: Use
     )
     _history(instance, HistoryAction.START, actor=actor, to_state=initial.name)
     audit.record(
-        action="transition",
+        action=AuditAction.TRANSITION,
         resource_type=_resource_type(instance),
         resource_id=instance.object_id,
         actor=actor,
@@ -335,11 +377,7 @@ def find_transition(instance: WorkflowInstance, name: str, user: User | None, *,
         )
     if transition_obj.trigger == TransitionTrigger.SYSTEM and not system:
         raise InvalidTransition(f"{transition_obj.name!r} is performed by the system only.", extra={"current_state": state.name})
-    if (
-        not system
-        and transition_obj.required_permission
-        and not (user and user.has_qms_permission(transition_obj.required_permission))
-    ):
+    if not system and transition_obj.required_permission and not (user and has(user, transition_obj.required_permission)):
         raise PermissionDenied(
             f"You need the '{transition_obj.required_permission}' permission to {transition_obj.label.lower()}."
         )
@@ -373,16 +411,16 @@ def check_can_approve(instance: WorkflowInstance, user: User) -> selectors.Appro
     if Approval.objects.filter(instance=instance, state_entry=instance.state_entry, approver=user).exists():
         raise AlreadyApproved()
     if instance.author_id == user.pk and not policy.author_may_approve:
-        raise PermissionDenied("Authors may not approve their own record.", error_code="SELF_APPROVAL_NOT_ALLOWED")
+        raise PermissionDenied("Authors may not approve their own record.", error_code=ErrorCode.SELF_APPROVAL_NOT_ALLOWED)
     matching = [r for r in policy.rules if r.matches(user)]
     if not matching:
         raise PermissionDenied(
             "You are not one of the approvers required in this state"
             + (f" (waiting for: {'; '.join(selectors.pending_approvers_hint(policy))})." if policy.rules else "."),
-            error_code="NOT_AN_APPROVER",
+            error_code=ErrorCode.NOT_AN_APPROVER,
         )
     if not any(r.has_open_slot_for(user) for r in matching):
-        raise Conflict("The approvals you could give here are already complete.", error_code="APPROVAL_NOT_REQUIRED")
+        raise Conflict("The approvals you could give here are already complete.", error_code=ErrorCode.APPROVAL_NOT_REQUIRED)
     return policy
 
 
@@ -391,6 +429,9 @@ def approve(*, instance: WorkflowInstance, actor: User, signature=None, comment:
     performs its approval transition. Must run inside the caller's transaction."""
     _require_atomic()
     instance = _lock(instance)
+    codename = approve_permission(instance)
+    if codename:
+        require(actor, codename, detail=f"You need the '{codename}' permission to approve here.")
     policy = check_can_approve(instance, actor)
     slot = next(r for r in policy.rules if r.has_open_slot_for(actor))
     approval = Approval.objects.create(
@@ -416,7 +457,7 @@ def approve(*, instance: WorkflowInstance, actor: User, signature=None, comment:
         signature=signature,
     )
     audit.record(
-        action="approve",
+        action=AuditAction.APPROVE,
         resource_type=_resource_type(instance),
         resource_id=instance.object_id,
         actor=actor,
@@ -428,6 +469,7 @@ def approve(*, instance: WorkflowInstance, actor: User, signature=None, comment:
         },
         reason=comment,
     )
+    events.emit_approval(_resource_type(instance), instance, approval)
     outcome = Outcome(instance=instance, approval=approval)
     if policy.satisfied:
         auto = selectors.approval_transition(instance)
@@ -452,6 +494,9 @@ def configure_approval(
     record only. Not while the record is in that state or finished."""
     _require_atomic()
     instance = _lock(instance)
+    record_type = records.record_type_of_instance(instance)
+    if record_type is not None:
+        require(actor, record_type.configure_permission)
     state = WorkflowState.objects.filter(template_id=instance.template_id, name=state_name).first()
     if state is None or selectors.approval_transition(instance, state) is None:
         names = list(
@@ -468,7 +513,7 @@ def configure_approval(
     if instance.current_state_id == state.pk:
         raise Conflict(
             f"The record is in {state.name!r} now: approvals are under way and their rules cannot change.",
-            error_code="APPROVAL_IN_PROGRESS",
+            error_code=ErrorCode.APPROVAL_IN_PROGRESS,
         )
     before = _policy_values(selectors.approval_policy(instance, state, with_progress=False))
     ApprovalOverride.objects.filter(instance=instance, state=state).delete()
@@ -494,7 +539,7 @@ def configure_approval(
     after = _policy_values(selectors.approval_policy(instance, state, with_progress=False))
     _history(instance, HistoryAction.CONFIGURE, actor=actor, from_state=state.name, to_state=state.name, comment=reason)
     audit.record(
-        action="update",
+        action=AuditAction.UPDATE,
         resource_type=_resource_type(instance),
         resource_id=instance.object_id,
         actor=actor,
@@ -559,7 +604,7 @@ def _move(instance, transition_obj, *, actor, comment, signature, automatic) -> 
     )
     who = actor.display_name if actor else "system"
     audit.record(
-        action="reject" if to_state.kind == StateKind.REJECTED else "transition",
+        action=AuditAction.REJECT if to_state.kind == StateKind.REJECTED else AuditAction.TRANSITION,
         resource_type=_resource_type(instance),
         resource_id=instance.object_id,
         actor=actor,
@@ -568,6 +613,7 @@ def _move(instance, transition_obj, *, actor, comment, signature, automatic) -> 
         new_values={"state": to_state.name, "transition": transition_obj.name, "signature_id": getattr(signature, "pk", None)},
         reason=comment,
     )
+    events.emit_state_change(_resource_type(instance), instance, entry, from_kind=from_state.kind, to_kind=to_state.kind)
     return entry
 
 
@@ -588,5 +634,13 @@ def _history(
     )
 
 
+def approve_permission(instance: WorkflowInstance) -> str:
+    """The codename an approver needs in this instance: its template's, else its record type's
+    ("" for records of unregistered types under a template that names none)."""
+    record_type = records.record_type_of_instance(instance)
+    return record_type.approve_permission_for(instance) if record_type is not None else instance.template.approve_permission
+
+
 def _resource_type(instance: WorkflowInstance) -> str:
-    return instance.content_type.model
+    record_type = records.record_type_of_instance(instance)
+    return record_type.resource_type if record_type is not None else instance.content_type.model

@@ -50,12 +50,14 @@ def test_an_auditor_cannot_run_admin_actions_or_post_changes(client, staff_audit
 @pytest.mark.parametrize(
     "call",
     [
-        lambda actor, target: services.deactivate_user(actor=actor, user=target, reason="r"),
-        lambda actor, target: services.unlock_user(actor=actor, user=target, reason="r"),
+        lambda actor, target: services.deactivate_user(actor=actor, user=target, reason="Access review finding"),
+        lambda actor, target: services.unlock_user(actor=actor, user=target, reason="Access review finding"),
         lambda actor, target: services.set_permission_override(
-            actor=actor, user=target, codename="audit.view", effect="grant", reason="r"
+            actor=actor, user=target, codename="audit.view", effect="grant", reason="Access review finding"
         ),
-        lambda actor, target: services.set_role_permissions(actor=actor, role=target.role, codenames=[], reason="r"),
+        lambda actor, target: services.set_role_permissions(
+            actor=actor, role=target.role, codenames=[], reason="Access review finding"
+        ),
         lambda actor, target: services.create_group(actor=actor, name="Sneaky"),
     ],
 )

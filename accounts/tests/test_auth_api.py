@@ -6,6 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from audit.models import AuditEvent
 from conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -180,7 +181,7 @@ def test_deactivated_user_cannot_use_an_existing_access_token(api_client, admin_
     tokens = login(api_client, "qa1").json()
     assert bearer(tokens["access_token"]).get("/api/auth/me").status_code == 200
 
-    assert client_for(admin_user).delete(f"/api/users/{qa_user.pk}?reason=left").status_code == 204
+    assert client_for(admin_user).delete(f"/api/users/{qa_user.pk}?reason=Left+the+company").status_code == 204
 
     response = bearer(tokens["access_token"]).get("/api/auth/me")
     assert response.status_code == 401
@@ -203,11 +204,31 @@ def test_refresh_rotates_and_the_old_refresh_token_is_rejected(api_client, qa_us
     assert second["refresh_token"] != first["refresh_token"]
     assert bearer(second["access_token"]).get("/api/auth/me").status_code == 200
 
+    third = api_client.post("/api/auth/refresh", {"refresh_token": second["refresh_token"]}, format="json")
+    assert third.status_code == 200
+
+
+def test_a_rotated_refresh_token_presented_again_revokes_its_whole_sign_in(api_client, qa_user):
+    """Two parties hold the same refresh token (it was stolen): the family and the access tokens go."""
+    first = login(api_client, "qa1").json()
+    other_device = login(api_client, "qa1").json()
+    second = api_client.post("/api/auth/refresh", {"refresh_token": first["refresh_token"]}, format="json").json()
+    third = api_client.post("/api/auth/refresh", {"refresh_token": second["refresh_token"]}, format="json").json()
+
     replay = api_client.post("/api/auth/refresh", {"refresh_token": first["refresh_token"]}, format="json")
+
     assert replay.status_code == 401
-    assert replay.json()["error_code"] == "TOKEN_INVALID"
-    # The rotated token still works once.
-    assert api_client.post("/api/auth/refresh", {"refresh_token": second["refresh_token"]}, format="json").status_code == 200
+    assert replay.json()["error_code"] == "TOKEN_REUSED"
+    # Every descendant of the stolen token is revoked, and so are the access tokens issued so far.
+    successor = api_client.post("/api/auth/refresh", {"refresh_token": third["refresh_token"]}, format="json")
+    assert successor.status_code == 401
+    assert bearer(third["access_token"]).get("/api/auth/me").status_code == 401
+    # Another sign-in of the same user keeps its refresh token.
+    kept = api_client.post("/api/auth/refresh", {"refresh_token": other_device["refresh_token"]}, format="json")
+    assert kept.status_code == 200
+    event = AuditEvent.objects.filter(action="token_reuse").order_by("sequence").first()
+    assert event.resource_id == qa_user.pk
+    assert event.new_values["revoked_refresh_tokens"] == 1
 
 
 def test_refresh_rejects_garbage_and_access_tokens(api_client, qa_user):
@@ -254,6 +275,53 @@ def test_logout_cannot_revoke_someone_elses_token(api_client, qa_user, basic_use
     bearer(mine["access_token"]).post("/api/auth/logout", {"refresh_token": theirs["refresh_token"]}, format="json")
 
     assert api_client.post("/api/auth/refresh", {"refresh_token": theirs["refresh_token"]}, format="json").status_code == 200
+
+
+def test_logout_revokes_the_access_tokens_at_once(api_client, qa_user):
+    tokens = login(api_client, "qa1").json()
+    other_device = login(api_client, "qa1").json()
+    client = bearer(tokens["access_token"])
+    assert client.get("/api/auth/me").status_code == 200
+
+    assert client.post("/api/auth/logout", {"refresh_token": tokens["refresh_token"]}, format="json").status_code == 204
+
+    after = client.get("/api/auth/me")
+    assert after.status_code == 401
+    assert after.json()["error_code"] == "AUTHENTICATION_FAILED"
+    # The other sign-in gets a new access token with its refresh token; its old one is revoked too.
+    assert bearer(other_device["access_token"]).get("/api/auth/me").status_code == 401
+    renewed = api_client.post("/api/auth/refresh", {"refresh_token": other_device["refresh_token"]}, format="json")
+    assert bearer(renewed.json()["access_token"]).get("/api/auth/me").status_code == 200
+
+
+def test_logout_everywhere_revokes_every_access_token_even_with_redis_down(api_client, qa_user):
+    from django.test import override_settings
+
+    from qms.tests.test_api_hardening import UNREACHABLE_REDIS
+
+    one = login(api_client, "qa1").json()
+    two = login(api_client, "qa1").json()
+
+    with override_settings(CACHES=UNREACHABLE_REDIS):
+        assert bearer(one["access_token"]).post("/api/auth/logout", {}, format="json").status_code == 204
+        assert bearer(two["access_token"]).get("/api/auth/me").status_code == 401
+        assert bearer(one["access_token"]).get("/api/auth/me").status_code == 401
+
+
+def test_deactivation_and_password_change_revoke_access_tokens(api_client, admin_user, qa_user, basic_user, client_for):
+    qa_tokens = login(api_client, "qa1").json()
+    user_tokens = login(api_client, "user1").json()
+
+    changed = bearer(qa_tokens["access_token"]).post(
+        "/api/auth/change-password", {"current_password": PASSWORD, "new_password": "Another-Horse-42"}, format="json"
+    )
+    client_for(admin_user).delete(f"/api/users/{basic_user.pk}?reason=Left+the+company+in+May")
+
+    assert changed.status_code == 200
+    assert bearer(qa_tokens["access_token"]).get("/api/auth/me").status_code == 401
+    assert bearer(changed.json()["access_token"]).get("/api/auth/me").status_code == 200
+    assert bearer(user_tokens["access_token"]).get("/api/auth/me").status_code == 401
+    assert User.objects.get(pk=basic_user.pk).token_version == 1
 
 
 def test_logout_needs_authentication(api_client, db):

@@ -5,6 +5,7 @@ import pytest
 from accounts import selectors, services
 from accounts.catalog import PERMISSIONS, ROLES
 from accounts.models import Permission, Role, User, UserPermissionOverride
+from conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -132,7 +133,9 @@ def test_permission_changes_apply_on_the_next_request(make_user, admin_user, cli
     client = client_for(user)
     assert client.get("/api/roles/").status_code == 403
 
-    services.set_permission_override(actor=admin_user, user=user, codename="roles.view", effect="grant", reason="audit")
+    services.set_permission_override(
+        actor=admin_user, user=user, codename="roles.view", effect="grant", reason="Internal audit support"
+    )
     assert client.get("/api/roles/").status_code == 200
 
     services.set_permission_override(actor=admin_user, user=user, codename="roles.view", effect="revoke", reason="audit done")
@@ -148,7 +151,13 @@ PROTECTED = [
     ("get", "/api/users/", None, "users.view", 200),
     ("get", "/api/roles/", None, "roles.view", 200),
     ("post", "/api/groups/", {"name": "Packaging"}, "groups.manage", 201),
-    ("put", "/api/users/{target}/role", {"role": "QA", "reason": "promotion"}, "roles.manage", 200),
+    (
+        "put",
+        "/api/users/{target}/role",
+        {"role": "QA", "reason": "Promotion to QA manager", "password": PASSWORD},
+        "roles.manage",
+        200,
+    ),
 ]
 
 

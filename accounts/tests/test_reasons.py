@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User, UserPermissionOverride
 from audit.models import AuditEvent
+from conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -139,10 +140,14 @@ def test_admin_role_change_needs_a_reason_typed_into_the_form(client, superuser,
     assert refused.status_code == 200 and "A reason is required" in refused.content.decode()
     assert User.objects.get(pk=basic_user.pk).role.name == "User"
 
-    done = client.post(url, _user_form(basic_user, role=qa.pk, reason="Joined QA"))
+    no_password = client.post(url, _user_form(basic_user, role=qa.pk, reason="Joined the QA team"), follow=True)
+    assert "Your password is required" in no_password.content.decode()
+    assert User.objects.get(pk=basic_user.pk).role.name == "User"
+
+    done = client.post(url, _user_form(basic_user, role=qa.pk, reason="Joined the QA team", your_password=PASSWORD))
     assert done.status_code == 302
     assert User.objects.get(pk=basic_user.pk).role.name == "QA"
-    assert AuditEvent.objects.get(action="permission_change").reason == "Joined QA"
+    assert AuditEvent.objects.get(action="permission_change").reason == "Joined the QA team"
 
 
 def test_admin_actions_ask_for_the_reason_first(client, superuser, basic_user):
@@ -168,7 +173,13 @@ def test_admin_role_permissions_need_a_reason(client, superuser):
     refused = client.post(url, {"name": role.name, "description": role.description, "permissions": kept})
     assert refused.status_code == 200 and role.permissions.count() > 2
 
-    client.post(url, {"name": role.name, "description": role.description, "permissions": kept, "reason": "Least privilege"})
+    wrong = {"permissions": kept, "reason": "Least privilege", "your_password": "not-my-password"}
+    client.post(url, {"name": role.name, "description": role.description, **wrong})
+    assert role.permissions.count() > 2
+    assert AuditEvent.objects.filter(action="reauthentication_failed").count() == 1
+
+    right = {"permissions": kept, "reason": "Least privilege", "your_password": PASSWORD}
+    client.post(url, {"name": role.name, "description": role.description, **right})
     assert sorted(role.permissions.values_list("pk", flat=True)) == sorted(kept)
     assert AuditEvent.objects.get(action="permission_change", resource_type="role").reason == "Least privilege"
 

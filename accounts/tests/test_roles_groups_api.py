@@ -3,6 +3,7 @@
 import pytest
 
 from accounts.models import Group, Role
+from conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +51,9 @@ def test_admin_replaces_a_roles_permissions_and_holders_feel_it(admin_user, basi
     assert user_client.get("/api/roles/").status_code == 403
 
     response = client_for(admin_user).put(
-        f"/api/roles/{role.pk}/permissions", {"permissions": ["documents.view", "roles.view"], "reason": "Pilot"}, format="json"
+        f"/api/roles/{role.pk}/permissions",
+        {"permissions": ["documents.view", "roles.view"], "reason": "Pilot of the new process", "password": PASSWORD},
+        format="json",
     )
 
     assert response.status_code == 200
@@ -66,7 +69,9 @@ def test_role_permission_changes_are_admin_only_and_validated(admin_user, qa_man
 
     denied = client_for(qa_manager).put(f"/api/roles/{role.pk}/permissions", {"permissions": []}, format="json")
     unknown = client_for(admin_user).put(
-        f"/api/roles/{role.pk}/permissions", {"permissions": ["made.up"], "reason": "x"}, format="json"
+        f"/api/roles/{role.pk}/permissions",
+        {"permissions": ["made.up"], "reason": "Correction after review", "password": PASSWORD},
+        format="json",
     )
     missing = client_for(admin_user).put(f"/api/roles/{role.pk}/permissions", {}, format="json")
 

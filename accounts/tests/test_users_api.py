@@ -165,15 +165,21 @@ def test_a_user_viewer_without_users_manage_cannot_edit_others(qa_manager, basic
 def test_admin_changes_role_and_activity(admin_user, basic_user, client_for):
     client = client_for(admin_user)
 
-    response = client.patch(f"/api/users/{basic_user.pk}", {"role": "QA Manager", "reason": "Promotion"}, format="json")
+    response = client.patch(
+        f"/api/users/{basic_user.pk}",
+        {"role": "QA Manager", "reason": "Promotion to QA lead", "password": PASSWORD},
+        format="json",
+    )
     assert response.status_code == 200
     assert response.json()["role"] == "QA Manager"
 
-    response = client.put(f"/api/users/{basic_user.pk}/role", {"role": "Auditor", "reason": "Moved to audit"}, format="json")
+    response = client.put(
+        f"/api/users/{basic_user.pk}/role", {"role": "Auditor", "reason": "Moved to audit", "password": PASSWORD}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["role"] == "Auditor"
 
-    response = client.patch(f"/api/users/{basic_user.pk}", {"is_active": False, "reason": "Left"}, format="json")
+    response = client.patch(f"/api/users/{basic_user.pk}", {"is_active": False, "reason": "Left the company"}, format="json")
     assert response.json()["is_active"] is False
     assert response.json()["deactivated_at"] is not None
 
@@ -229,7 +235,9 @@ def test_admin_grants_and_revokes_single_codenames(admin_user, basic_user, clien
     client = client_for(admin_user)
     url = f"/api/users/{basic_user.pk}/permissions"
 
-    granted = client.post(url, {"codename": "documents.approve", "effect": "grant", "reason": "Deputy"}, format="json")
+    granted = client.post(
+        url, {"codename": "documents.approve", "effect": "grant", "reason": "Deputy for the QA lead"}, format="json"
+    )
     revoked = client.post(url, {"codename": "ai.use", "effect": "revoke", "reason": "No AI on GMP data"}, format="json")
 
     assert granted.status_code == 200
@@ -250,10 +258,14 @@ def test_admin_grants_and_revokes_single_codenames(admin_user, basic_user, clien
 def test_grant_validation_and_permission(admin_user, basic_user, qa_manager, client_for):
     url = f"/api/users/{basic_user.pk}/permissions"
 
-    unknown = client_for(admin_user).post(url, {"codename": "nuclear.launch", "effect": "grant", "reason": "x"}, format="json")
-    bad_effect = client_for(admin_user).post(url, {"codename": "ai.use", "effect": "maybe", "reason": "x"}, format="json")
+    unknown = client_for(admin_user).post(
+        url, {"codename": "nuclear.launch", "effect": "grant", "reason": "Correction after review"}, format="json"
+    )
+    bad_effect = client_for(admin_user).post(
+        url, {"codename": "ai.use", "effect": "maybe", "reason": "Correction after review"}, format="json"
+    )
     not_admin = client_for(qa_manager).post(url, {"codename": "ai.use", "effect": "grant"}, format="json")
-    nothing_to_remove = client_for(admin_user).delete(f"{url}/ai.use?reason=x")
+    nothing_to_remove = client_for(admin_user).delete(f"{url}/ai.use?reason=Correction+after+review")
 
     assert unknown.status_code == 422
     assert unknown.json()["detail"][0]["loc"] == ["body", "codename"]
@@ -283,4 +295,13 @@ def test_superusers_hold_every_permission(make_user, client_for):
     from accounts.catalog import PERMISSIONS
 
     assert me["permissions"] == sorted(PERMISSIONS)
-    assert client_for(root).put(f"/api/users/{root.pk}/role", {"role": "QA", "reason": "demo"}, format="json").status_code == 200
+    assert (
+        client_for(root)
+        .put(
+            f"/api/users/{root.pk}/role",
+            {"role": "QA", "reason": "Demonstration of the change", "password": PASSWORD},
+            format="json",
+        )
+        .status_code
+        == 200
+    )

@@ -110,13 +110,23 @@ def test_user_creation_update_role_change_and_deactivation_are_audited(admin_use
     assert "Fresh-Start-42" not in str(created.new_values)
     _assert_context(created, "u-1")
 
-    response = client.patch(f"/api/users/{user_id}", {"department": "QC", "reason": "transfer"}, HTTP_X_REQUEST_ID="u-2")
+    response = client.patch(
+        f"/api/users/{user_id}", {"department": "QC", "reason": "Transfer to another site"}, HTTP_X_REQUEST_ID="u-2"
+    )
     assert response.status_code == 200, response.data
     updated = _last("update", resource_type="user", resource_id=user_id)
-    assert (updated.old_values, updated.new_values, updated.reason) == ({"department": ""}, {"department": "QC"}, "transfer")
+    assert (updated.old_values, updated.new_values, updated.reason) == (
+        {"department": ""},
+        {"department": "QC"},
+        "Transfer to another site",
+    )
     _assert_context(updated, "u-2")
 
-    response = client.put(f"/api/users/{user_id}/role", {"role": "QA", "reason": "promotion"}, HTTP_X_REQUEST_ID="u-3")
+    response = client.put(
+        f"/api/users/{user_id}/role",
+        {"role": "QA", "reason": "Promotion to QA manager", "password": DEFAULT_PASSWORD},
+        HTTP_X_REQUEST_ID="u-3",
+    )
     assert response.status_code == 200, response.data
     role_change = _last("permission_change", resource_type="user", resource_id=user_id)
     assert role_change.old_values == {"role": "User"} and role_change.new_values == {"role": "QA"}
@@ -146,7 +156,9 @@ def test_role_permission_changes_are_audited(admin_user):
     role = Role.objects.get(name="Auditor")
     codenames = sorted(role.permissions.values_list("codename", flat=True))
     response = _client(admin_user).put(
-        f"/api/roles/{role.pk}/permissions", {"permissions": codenames[:-1], "reason": "least privilege"}, HTTP_X_REQUEST_ID="r-1"
+        f"/api/roles/{role.pk}/permissions",
+        {"permissions": codenames[:-1], "reason": "least privilege", "password": DEFAULT_PASSWORD},
+        HTTP_X_REQUEST_ID="r-1",
     )
     assert response.status_code == 200, response.data
     event = _last("permission_change", resource_type="role", resource_id=role.pk)

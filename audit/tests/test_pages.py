@@ -79,7 +79,9 @@ def test_record_page_shows_history_and_signs_through_the_dialog_form(client, qa_
 
 def test_a_changed_record_shows_its_signature_no_longer_verifies(client, qa_manager, admin_user, group):
     signatures.sign(signer=qa_manager, password=DEFAULT_PASSWORD, record=group, signature_type="review", intent="ok")
-    account_services.update_group(actor=admin_user, group=group, changes={"description": "changed"}, reason="x")
+    account_services.update_group(
+        actor=admin_user, group=group, changes={"description": "changed"}, reason="Correction after review"
+    )
     client.force_login(qa_manager)
     page = client.get(reverse("audit:record", args=["group", group.pk])).content.decode()
     assert "does not verify" in page and "the record changed after signing" in page
@@ -113,10 +115,10 @@ def test_record_page_without_sign_permission_shows_no_dialog(client, auditor, gr
 
 def test_history_of_a_deleted_record_is_still_shown(client, auditor, admin_user, group):
     group_id = group.pk
-    account_services.delete_group(actor=admin_user, group=group, reason="merged")
+    account_services.delete_group(actor=admin_user, group=group, reason="Merged into another group")
     client.force_login(auditor)
     page = client.get(reverse("audit:record", args=["group", group_id])).content.decode()
-    assert "Group Aseptic operators deleted" in page and "merged" in page
+    assert "Group Aseptic operators deleted" in page and "Merged into another group" in page
 
 
 def test_verify_page(client, auditor, qa_manager):

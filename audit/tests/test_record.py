@@ -35,7 +35,7 @@ def test_record_links_each_event_to_the_previous_one(qa_manager):
         actor=qa_manager,
         old_values={"title": "A"},
         new_values={"title": "B"},
-        reason="typo",
+        reason="Typo in the title corrected",
     )
     assert second.sequence == first.sequence + 1
     assert second.previous_hash == first.hash
@@ -89,7 +89,7 @@ def test_a_service_call_that_fails_after_auditing_leaves_no_event(admin_user, mo
 
     monkeypatch.setattr(Group, "delete", failing_delete)
     with pytest.raises(RuntimeError):
-        account_services.delete_group(actor=admin_user, group=group, reason="cleanup")  # records, then fails
+        account_services.delete_group(actor=admin_user, group=group, reason="Periodic data cleanup")  # records, then fails
     assert AuditEvent.objects.count() == before
     assert not AuditEvent.objects.filter(action="delete").exists()
     assert services.verify_chain().valid
@@ -219,4 +219,4 @@ def test_reason_field_makes_serializers_demand_a_reason():
         response = exception_handler(caught.value, {})
         assert response.status_code == 422
         assert response.data["detail"][0]["loc"] == ["body", "reason"]
-    assert ChangeSerializer(data={"title": "x", "reason": "why"}).is_valid()
+    assert ChangeSerializer(data={"title": "x", "reason": "Access review outcome"}).is_valid()

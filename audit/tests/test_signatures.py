@@ -11,6 +11,7 @@ from accounts.models import Group, User
 from accounts.tests.factories import DEFAULT_PASSWORD, GroupFactory
 from audit import immutability, signatures
 from audit.models import AuditEvent, Signature
+from conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +115,7 @@ def test_repeated_wrong_passwords_lock_the_account_and_a_locked_account_cannot_s
 
 
 def test_a_deactivated_user_cannot_sign(admin_user, qa_manager, group):
-    account_services.deactivate_user(actor=admin_user, user=qa_manager, reason="left")
+    account_services.deactivate_user(actor=admin_user, user=qa_manager, reason="Left the company")
     with pytest.raises(signatures.SignatureAuthFailed, match="deactivated"):
         signatures.sign(
             signer=User.objects.get(pk=qa_manager.pk),
@@ -257,7 +258,9 @@ def test_role_signatures_cover_the_permission_set(admin_user):
         signer=admin_user, password=DEFAULT_PASSWORD, record=role, signature_type="review", intent="Periodic access review"
     )
     assert signatures.verify(signature)["valid"]
-    account_services.set_role_permissions(actor=admin_user, role=role, codenames=["audit.view"], reason="trim")
+    account_services.set_role_permissions(
+        actor=admin_user, role=role, codenames=["audit.view"], reason="Least privilege trim", password=PASSWORD
+    )
     assert signatures.verify(signature)["content_hash_matches"] is False
 
 

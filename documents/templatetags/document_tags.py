@@ -1,27 +1,12 @@
-"""Small display helpers for the document pages."""
+"""Small display helpers for the document pages (state labels and badges are the workflow kit's)."""
 
 from django import template
 
+from workflows.templatetags.workflow_tags import state_badge, state_label
+
 register = template.Library()
-
-_BADGES = {
-    "effective": "badge-on",
-    "obsolete": "badge-off",
-    "superseded": "badge-off",
-    "in_review": "badge-warn",
-    "rejected": "badge-warn",
-}
-
-
-@register.filter
-def state_label(name: str) -> str:
-    """in_review → In review."""
-    return (name or "—").replace("_", " ").capitalize()
-
-
-@register.filter
-def state_badge(name: str) -> str:
-    return _BADGES.get(name or "", "")
+register.filter("state_label", state_label)
+register.filter("state_badge", state_badge)
 
 
 @register.filter

@@ -44,7 +44,7 @@ def test_metadata_update_needs_a_reason_and_the_current_row_version(client_for, 
 
     no_reason = client.put(f"/api/documents/{document.pk}", {"title": "New", "row_version": row_version}, format="json")
     assert no_reason.status_code == 422 and no_reason.json()["detail"][0]["loc"] == ["body", "reason"]
-    no_version = client.put(f"/api/documents/{document.pk}", {"title": "New", "reason": "Typo"}, format="json")
+    no_version = client.put(f"/api/documents/{document.pk}", {"title": "New", "reason": "Typo in the title"}, format="json")
     assert no_version.status_code == 422 and no_version.json()["error_code"] == "ROW_VERSION_REQUIRED"
 
     ok = client.put(
@@ -62,18 +62,23 @@ def test_metadata_update_needs_a_reason_and_the_current_row_version(client_for, 
     assert ok.json()["row_version"] == row_version + 1
 
     stale = client.put(
-        f"/api/documents/{document.pk}", {"title": "Other", "reason": "x", "row_version": row_version}, format="json"
+        f"/api/documents/{document.pk}",
+        {"title": "Other", "reason": "Correction after review", "row_version": row_version},
+        format="json",
     )
     assert stale.status_code == 409
     assert stale.json()["error_code"] == "VERSION_CONFLICT" and stale.json()["current_row_version"] == row_version + 1
 
     stale_header = client.put(
-        f"/api/documents/{document.pk}", {"title": "Other", "reason": "x"}, format="json", HTTP_IF_MATCH=f'"{row_version}"'
+        f"/api/documents/{document.pk}",
+        {"title": "Other", "reason": "Correction after review"},
+        format="json",
+        HTTP_IF_MATCH=f'"{row_version}"',
     )
     assert stale_header.status_code == 409 and stale_header.json()["error_code"] == "VERSION_CONFLICT"
     fresh_header = client.put(
         f"/api/documents/{document.pk}",
-        {"category": "QA", "reason": "Moved"},
+        {"category": "QA", "reason": "Moved to another area"},
         format="json",
         HTTP_IF_MATCH=f'W/"{row_version + 1}"',
     )
@@ -100,7 +105,7 @@ def test_signature_verification_turns_false_when_metadata_changes_after_signing(
         actor=author,
         document=document,
         changes={"title": "Cleaning (changed after signing)"},
-        reason="Retitled",
+        reason="Retitled after review",
         row_version=document.row_version,
     )
 
@@ -112,7 +117,11 @@ def test_signature_verification_turns_false_when_metadata_changes_after_signing(
     # Changing it back restores the signed content: verification is about content, not timing.
     document.refresh_from_db()
     services.update_metadata(
-        actor=author, document=document, changes={"title": "Cleaning"}, reason="Reverted", row_version=document.row_version
+        actor=author,
+        document=document,
+        changes={"title": "Cleaning"},
+        reason="Reverted the previous change",
+        row_version=document.row_version,
     )
     assert verify(signature)["valid"] is True
 
@@ -132,7 +141,7 @@ def test_document_signature_via_the_signatures_api_covers_the_current_version(cl
         actor=qa_manager,
         document=Document.objects.get(pk=document.pk),
         changes={"keywords": "other"},
-        reason="Keywords",
+        reason="Keywords completed",
         row_version=Document.objects.get(pk=document.pk).row_version,
     )
     assert verify(signature)["valid"] is False
@@ -269,7 +278,11 @@ def test_configure_approval_sets_per_document_approvers(client_for, qa_manager, 
     assert response.status_code == 200, response.json()
     assert (
         client_for(author)
-        .post(f"/api/documents/{document.pk}/configure-approval", {"rules": [], "reset": True, "reason": "x"}, format="json")
+        .post(
+            f"/api/documents/{document.pk}/configure-approval",
+            {"rules": [], "reset": True, "reason": "Correction after review"},
+            format="json",
+        )
         .status_code
         == 403
     )
@@ -284,7 +297,11 @@ def test_configure_approval_sets_per_document_approvers(client_for, qa_manager, 
     assert approve(client_for(alice), document.pk, PASSWORD).json()["status"] == "approved"
     # Configuring during review is refused.
     assert (
-        client.post(f"/api/documents/{document.pk}/configure-approval", {"reset": True, "reason": "x"}, format="json").status_code
+        client.post(
+            f"/api/documents/{document.pk}/configure-approval",
+            {"reset": True, "reason": "Correction after review"},
+            format="json",
+        ).status_code
         == 409
     )
     assert AuditEvent.objects.filter(
@@ -295,7 +312,7 @@ def test_configure_approval_sets_per_document_approvers(client_for, qa_manager, 
 def test_configure_approval_validates_rules(client_for, qa_manager, document):
     response = client_for(qa_manager).post(
         f"/api/documents/{document.pk}/configure-approval",
-        {"rules": [{"kind": "role", "role": "Nobody"}, {"kind": "users", "users": [99999]}], "reason": "x"},
+        {"rules": [{"kind": "role", "role": "Nobody"}, {"kind": "users", "users": [99999]}], "reason": "Correction after review"},
         format="json",
     )
     assert response.status_code == 422
@@ -318,7 +335,7 @@ def test_configure_approval_refuses_approvers_who_could_never_approve(client_for
                 {"kind": "role", "role": "Auditor", "required_approvals": 1},
                 {"kind": "role", "role": "QA Manager", "required_approvals": 2},
             ],
-            "reason": "x",
+            "reason": "Correction after review",
         },
         format="json",
     )
@@ -372,7 +389,7 @@ def test_obsoleting_an_effective_document(client_for, author, manager, reviewer,
     assert response.json()["available_transitions"] == []
     put = client_for(author).put(
         f"/api/documents/{document.pk}",
-        {"title": "x", "reason": "x", "row_version": response.json()["row_version"]},
+        {"title": "x", "reason": "Correction after review", "row_version": response.json()["row_version"]},
         format="json",
     )
     assert put.status_code == 409 and put.json()["error_code"] == "NOT_EDITABLE"

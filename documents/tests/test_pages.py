@@ -101,7 +101,7 @@ def test_approve_and_reject_through_the_signature_dialog(author, manager, review
     assert "Approval not recorded" in wrong.content.decode()
     ok = browser(manager).post(
         reverse("documents:approve", args=[draft.pk]),
-        {"signature_type": "approval", "intent": "I approve", "password": PASSWORD, "reason": "Fine"},
+        {"signature_type": "approval", "intent": "I approve", "password": PASSWORD, "reason": "Fine after the review"},
         follow=True,
     )
     assert "Approved with your electronic signature" in ok.content.decode()
@@ -173,7 +173,7 @@ def test_new_version_and_edit_pages(author, draft):
     assert draft.title == "Cleaning (rev)"
     stale = client.post(
         reverse("documents:edit", args=[draft.pk]),
-        {"title": "Other", "owner": author.pk, "reason": "x", "row_version": draft.row_version - 1},
+        {"title": "Other", "owner": author.pk, "reason": "Correction after review", "row_version": draft.row_version - 1},
     )
     assert stale.status_code == 200 and "changed by someone else" in stale.content.decode()
 

@@ -7,6 +7,7 @@ Every error leaves as {"detail": ..., "error_code": ...}; request validation err
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -65,7 +66,13 @@ class RequestValidationError(exceptions.ValidationError):
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return _domain_response(exc)
-    if isinstance(exc, Http404):
+    if isinstance(exc, RequestDataTooBig):
+        from .parsers import too_large
+
+        exc = too_large()
+    elif isinstance(exc, SuspiciousOperation):
+        exc = exceptions.ParseError(str(exc) or "The request could not be understood.")
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()

@@ -50,15 +50,33 @@ class EnvelopePagination(PageNumberPagination):
             }
         )
 
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.page_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Page number (1-based); a page past the end is empty.",
+                "schema": {"type": "integer", "minimum": 1, "default": 1},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Items per page (at most {self.max_page_size}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size, "default": self.page_size},
+            },
+        ]
+
     def get_paginated_response_schema(self, schema):
         return {
             "type": "object",
             "required": ["items", "page", "page_size", "total", "pages"],
             "properties": {
                 "items": schema,
-                "page": {"type": "integer", "example": 1},
-                "page_size": {"type": "integer", "example": 20},
-                "total": {"type": "integer", "example": 123},
-                "pages": {"type": "integer", "example": 7},
+                "page": {"type": "integer", "minimum": 1, "example": 1},
+                "page_size": {"type": "integer", "minimum": 1, "maximum": self.max_page_size, "example": 20},
+                "total": {"type": "integer", "minimum": 0, "example": 123},
+                "pages": {"type": "integer", "minimum": 0, "example": 7},
             },
         }

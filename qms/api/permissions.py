@@ -35,6 +35,9 @@ def required_codename(view, request):
 
 class HasPermission(BasePermission):
     def has_permission(self, request, view):
+        if request.method.upper() not in view.allowed_methods:
+            # A method the endpoint does not have (e.g. TRACE) is a 405 for everyone, before any 401/403.
+            raise exceptions.MethodNotAllowed(request.method)
         codename, declared = required_codename(view, request)
         if declared and codename is PUBLIC:
             return True

@@ -1,5 +1,15 @@
-"""Reading a write request: its body validated by a serializer, and the row_version the client
-read (from the body or an If-Match header) that services check for concurrent edits."""
+"""Reading a write request: its body validated by a serializer, the row_version the client read
+(from the body or an If-Match header) that services check for concurrent edits, and the reason
+for a change given with a request that has no body (DELETE)."""
+
+from drf_spectacular.utils import OpenApiParameter
+
+REASON_QUERY_PARAMETER = OpenApiParameter(
+    "reason",
+    str,
+    required=False,
+    description="Why (recorded in the audit trail). Give it here or as `reason` in a JSON body.",
+)
 
 
 def validated(serializer_class, request, **kwargs) -> dict:
@@ -24,3 +34,9 @@ def pop_reason_and_row_version(data: dict, request) -> tuple[str, int | None]:
     reason = data.pop("reason", "")
     row_version = data.pop("row_version", None) or if_match_version(request)
     return reason, row_version
+
+
+def reason_from(request) -> str:
+    """A DELETE's reason: from the JSON body or, since many clients send no body with DELETE, ?reason=."""
+    body = request.data.get("reason", "") if hasattr(request.data, "get") else ""
+    return str(body or request.query_params.get("reason", ""))

@@ -2,12 +2,33 @@
 
 `auth`: per client IP on the token, refresh and registration endpoints (THROTTLE_AUTH_RATE).
 `user`: per authenticated user everywhere else (THROTTLE_USER_RATE); `anon`: per IP (THROTTLE_ANON_RATE).
+
+The counters live in the cache (Redis when configured). When the cache cannot be reached the
+API keeps serving without rate limits (logged once a minute) rather than failing every request;
+`/api/health` reports the outage.
 """
 
+import logging
 import math
+import time
 
+from redis.exceptions import RedisError
 from rest_framework import throttling
 from rest_framework.settings import api_settings
+
+logger = logging.getLogger("qms.api")
+
+# Errors of an unreachable or failing cache backend.
+CACHE_ERRORS = (RedisError, OSError)
+OUTAGE_LOG_INTERVAL = 60.0
+_last_outage_log = [-math.inf]
+
+
+def _report_cache_outage(exc: Exception) -> None:
+    now = time.monotonic()
+    if now - _last_outage_log[0] >= OUTAGE_LOG_INTERVAL:
+        _last_outage_log[0] = now
+        logger.warning("Rate limits are not enforced: the cache is unreachable (%s: %s)", type(exc).__name__, exc)
 
 
 class _HeaderMixin:
@@ -32,7 +53,11 @@ class _HeaderMixin:
 
     def allow_request(self, request, view):
         self.key = None
-        allowed = super().allow_request(request, view)
+        try:
+            allowed = super().allow_request(request, view)
+        except CACHE_ERRORS as exc:
+            _report_cache_outage(exc)
+            return True
         self._record(request, allowed)
         return allowed
 

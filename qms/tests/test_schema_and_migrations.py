@@ -140,3 +140,41 @@ def test_every_protected_operation_documents_its_error_responses(schema):
             assert errors, (method, path)
             if {"jwtAuth": []} in operation.get("security", []):
                 assert "401" in errors, (method, path)
+
+
+def test_fields_that_can_be_null_are_nullable_in_the_schema(schema):
+    components = schema["components"]["schemas"]
+
+    assert components["DocumentList"]["properties"]["effective_version"]["nullable"] is True
+    assert components["DocumentDetail"]["properties"]["current_version"]["nullable"] is True
+    assert components["DocumentTemplate"]["properties"]["created_by"]["nullable"] is True
+    assert components["WorkflowTemplate"]["properties"]["previous_version"]["nullable"] is True
+    assert components["User"]["properties"]["role"]["nullable"] is True
+    assert components["UserSummary"]["properties"]["role"]["nullable"] is True
+
+
+def test_error_locations_may_hold_list_indexes(schema):
+    loc = schema["components"]["schemas"]["ValidationErrorItem"]["properties"]["loc"]
+
+    assert {"type": "integer"} in loc["items"]["oneOf"]
+
+
+def test_paging_parameters_have_their_bounds(schema):
+    parameters = {p["name"]: p["schema"] for p in schema["paths"]["/api/documents/"]["get"]["parameters"]}
+
+    assert parameters["page"]["minimum"] == 1
+    assert (parameters["page_size"]["minimum"], parameters["page_size"]["maximum"]) == (1, 100)
+
+
+def test_every_operation_documents_the_errors_of_the_shared_plumbing(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            codes = set(operation["responses"])
+            if "requestBody" in operation:
+                assert {"400", "413", "415", "422"} <= codes, (method, path)
+            if any(p["in"] == "path" for p in operation.get("parameters", [])):
+                assert "404" in codes, (method, path)
+            if {"jwtAuth": []} in operation.get("security", []):
+                assert {"401", "403", "429"} <= codes, (method, path)

@@ -158,3 +158,56 @@ def test_readme_opens_with_the_two_commands():
     assert lines[0] == "```sh"
     assert lines[1].startswith("make run")
     assert lines[2].startswith("make test")
+
+
+def test_a_production_configuration_passes_check_deploy(tmp_path):
+    """DEBUG off with a real secret: HTTPS redirect, HSTS and secure cookies are on by default."""
+    import secrets
+
+    # The test run's own DJANGO_ALLOW_ASYNC_UNSAFE (for the browser tests) is not a deployment's.
+    environment = {k: v for k, v in os.environ.items() if k not in _CLEARED and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment.update(
+        DJANGO_SETTINGS_MODULE="qms.settings",
+        PYTHONPATH=str(BASE_DIR),
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="qms.example.com",
+    )
+    result = subprocess.run(
+        [sys.executable, str(BASE_DIR / "manage.py"), "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_https_settings_follow_debug_and_the_environment(tmp_path):
+    code = (
+        "from django.conf import settings as s; import json; print(json.dumps([s.SECURE_SSL_REDIRECT, "
+        "s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD, s.SECURE_REDIRECT_EXEMPT]))"
+    )
+
+    def values(**env):
+        environment = {k: v for k, v in os.environ.items() if k not in _CLEARED}
+        environment.update(DJANGO_SETTINGS_MODULE="qms.settings", PYTHONPATH=str(BASE_DIR), SECRET_KEY="x" * 50, **env)
+        result = subprocess.run(
+            [sys.executable, "-c", f"import django; django.setup()\n{code}"],
+            cwd=tmp_path,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    assert values(DEBUG="false")[:4] == [True, 31_536_000, True, True]
+    assert values(DEBUG="true")[:2] == [False, 0]
+    # A deployment whose proxy already redirects and sends HSTS can turn both off.
+    assert values(DEBUG="false", SECURE_SSL_REDIRECT="false", SECURE_HSTS_SECONDS="0")[:2] == [False, 0]
+    assert values(DEBUG="false")[4] == [r"^api/health/?$"]

@@ -3,7 +3,8 @@ and the real offline embedding model (loaded once per session)."""
 
 import pytest
 
-from search import registry, vectorstore
+from qms import searchables as registry
+from search import vectorstore
 
 
 @pytest.fixture(autouse=True)

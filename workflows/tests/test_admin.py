@@ -140,7 +140,7 @@ def test_a_version_in_use_cannot_be_deleted(make_user):
     )
     template = WorkflowTemplate.objects.get(name="Document approval")
     with pytest.raises(Conflict) as refused, transaction.atomic():
-        workflow_services.delete_template_version(actor=author, template=template)
+        workflow_services.delete_template_version(actor=make_user("Admin"), template=template)
     assert refused.value.error_code == "TEMPLATE_IN_USE"
     assert WorkflowTemplate.objects.filter(pk=template.pk, is_current=True).exists()
 
@@ -180,3 +180,67 @@ def test_changing_approval_rules_in_the_admin_is_audited_with_before_and_after(a
     rules = {s["name"]: s["approval_rules"] for s in event.new_values["states"]}["in_review"]
     assert {"kind": "role", "role": "QA", "required_approvals": 2} in rules
     assert WorkflowTemplate.objects.get(pk=template.pk).row_version == template.row_version + 1
+
+
+def _template_form(states: list[dict], transitions: list[dict], **fields) -> dict:
+    """The add page's POST: the template's fields and its states and transitions inlines."""
+    data = {"name": "Change control", "description": "", "approve_permission": "", "_save": "Save", **fields}
+    for prefix, rows in (("states", states), ("transitions", transitions)):
+        data.update({f"{prefix}-TOTAL_FORMS": len(rows), f"{prefix}-INITIAL_FORMS": 0, f"{prefix}-MIN_NUM_FORMS": 0})
+        data[f"{prefix}-MAX_NUM_FORMS"] = 1000
+        for index, row in enumerate(rows):
+            data.update({f"{prefix}-{index}-{key}": value for key, value in row.items()})
+    return data
+
+
+STATES = [
+    {"order": 0, "name": "draft", "label": "Draft", "kind": "draft", "is_initial": "on", "approval_mode": "all"},
+    {"order": 1, "name": "closed", "label": "Closed", "kind": "closed", "is_terminal": "on", "approval_mode": "all"},
+]
+CLOSE = {"order": 0, "name": "close", "label": "Close", "from_state_name": "draft", "to_state_name": "closed"}
+CLOSE.update(trigger="manual", signature_type="approval")
+
+
+def test_an_invalid_definition_is_refused_in_the_admin_exactly_as_by_the_api(admin_client, client_for, make_user):
+    states = [{**STATES[0], "is_initial": ""}, STATES[1]]  # no initial state
+    response = admin_client.post(reverse("admin:workflows_workflowtemplate_add"), _template_form(states, [CLOSE]))
+
+    assert response.status_code == 200, "the form is shown again"
+    page = response.content.decode()
+    assert "states: No initial state: mark exactly one state as initial." in page
+    assert not WorkflowTemplate.objects.filter(name="Change control").exists()
+    assert not AuditEvent.objects.filter(resource_type="workflow_template", action="create").exists()
+
+    api = client_for(make_user("Admin")).post(
+        "/api/workflow-templates/",
+        {
+            "name": "Change control",
+            "states": [
+                {"name": "draft", "kind": "draft"},
+                {"name": "closed", "kind": "closed", "is_terminal": True},
+            ],
+            "transitions": [{"name": "close", "from_state": "draft", "to_state": "closed"}],
+        },
+        format="json",
+    )
+    assert api.status_code == 422
+    assert {"loc": ["body", "states"], "msg": "No initial state: mark exactly one state as initial.", "type": "value_error"} in (
+        api.json()["detail"]
+    )
+
+
+def test_a_template_made_in_the_admin_is_created_by_the_workflow_services(admin_client):
+    form = _template_form(STATES, [CLOSE], approve_permission="capa.approve_draft")
+    response = admin_client.post(reverse("admin:workflows_workflowtemplate_add"), form)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    template = WorkflowTemplate.objects.get(name="Change control")
+    assert template.approve_permission == "capa.approve_draft"
+    assert [(t.name, t.from_state.name, t.to_state.name) for t in template.transitions.all()] == [("close", "draft", "closed")]
+    event = AuditEvent.objects.get(resource_type="workflow_template", resource_id=template.pk, action="create")
+    assert [s["name"] for s in event.new_values["states"]] == ["draft", "closed"]
+
+    # A name another template has is refused on the form too (409 NAME_TAKEN in the API).
+    again = admin_client.post(reverse("admin:workflows_workflowtemplate_add"), form)
+    assert again.status_code == 200 and "already exists" in again.content.decode()
+    assert WorkflowTemplate.objects.filter(name="Change control").count() == 1

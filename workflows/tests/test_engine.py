@@ -10,6 +10,8 @@ from qms.errors import Conflict, InvalidInput, InvalidTransition, PermissionDeni
 from workflows import selectors, services
 from workflows.models import Approval, WorkflowHistory
 
+from .factories import WorkflowTemplateFactory
+
 pytestmark = pytest.mark.django_db
 
 
@@ -65,9 +67,7 @@ def state_of(instance):
 def test_role_rule_needs_n_approvers_holding_the_role(make_user):
     author = make_user("QA")
     qams = [make_user("QA Manager") for _ in range(3)]
-    template = services.create_template(
-        actor=author, definition=definition([{"kind": "role", "role": "QA Manager", "required_approvals": 2}])
-    )
+    template = WorkflowTemplateFactory(definition=definition([{"kind": "role", "role": "QA Manager", "required_approvals": 2}]))
     instance = started(template, author)
 
     outcome = approve(instance, qams[0])
@@ -83,7 +83,7 @@ def test_role_rule_needs_n_approvers_holding_the_role(make_user):
 def test_user_rule_needs_every_named_user(make_user):
     author = make_user("QA")
     alice, bob, carol = make_user("User"), make_user("User"), make_user("QA Manager")
-    template = services.create_template(actor=author, definition=definition([{"kind": "users", "users": [alice.pk, bob.pk]}]))
+    template = WorkflowTemplateFactory(definition=definition([{"kind": "users", "users": [alice.pk, bob.pk]}]))
     instance = started(template, author)
 
     with pytest.raises(PermissionDenied) as denied:
@@ -103,13 +103,13 @@ def test_all_of_and_any_of(make_user):
         {"kind": "role", "role": "QA", "required_approvals": 1},
     ]
 
-    all_of = started(services.create_template(actor=author, definition=definition(rules, mode="all", name="All")), author)
+    all_of = started(WorkflowTemplateFactory(definition=definition(rules, mode="all", name="All")), author)
     approve(all_of, qam)
     assert state_of(all_of) == "review"
     approve(all_of, qa)
     assert state_of(all_of) == "approved"
 
-    any_of = started(services.create_template(actor=author, definition=definition(rules, mode="any", name="Any")), author)
+    any_of = started(WorkflowTemplateFactory(definition=definition(rules, mode="any", name="Any")), author)
     approve(any_of, qa)
     assert state_of(any_of) == "approved"
 
@@ -118,16 +118,14 @@ def test_author_cannot_approve_own_record_by_default(make_user):
     author = make_user("QA Manager")
     other = make_user("QA Manager")
     rules = [{"kind": "role", "role": "QA Manager", "required_approvals": 1}]
-    instance = started(services.create_template(actor=author, definition=definition(rules, name="No self")), author)
+    instance = started(WorkflowTemplateFactory(definition=definition(rules, name="No self")), author)
     with pytest.raises(PermissionDenied) as denied:
         approve(instance, author)
     assert denied.value.error_code == "SELF_APPROVAL_NOT_ALLOWED"
     approve(instance, other)
     assert state_of(instance) == "approved"
 
-    allowed = started(
-        services.create_template(actor=author, definition=definition(rules, author_may_approve=True, name="Self ok")), author
-    )
+    allowed = started(WorkflowTemplateFactory(definition=definition(rules, author_may_approve=True, name="Self ok")), author)
     approve(allowed, author)
     assert state_of(allowed) == "approved"
 
@@ -136,8 +134,7 @@ def test_approving_twice_is_409_already_approved(make_user):
     author = make_user("QA")
     qam = make_user("QA Manager")
     instance = started(
-        services.create_template(
-            actor=author,
+        WorkflowTemplateFactory(
             definition=definition(
                 [
                     {"kind": "role", "role": "QA Manager", "required_approvals": 1},
@@ -157,8 +154,7 @@ def test_a_filled_slot_does_not_take_another_approval(make_user):
     author = make_user("QA")
     qam1, qam2 = make_user("QA Manager"), make_user("QA Manager")
     instance = started(
-        services.create_template(
-            actor=author,
+        WorkflowTemplateFactory(
             definition=definition(
                 [
                     {"kind": "role", "role": "QA Manager", "required_approvals": 1},
@@ -178,7 +174,7 @@ def test_a_filled_slot_does_not_take_another_approval(make_user):
 def test_invalid_transitions_are_409(make_user):
     author = make_user("QA Manager")
     rules = [{"kind": "role", "role": "QA Manager", "required_approvals": 1}]
-    instance = started(services.create_template(actor=author, definition=definition(rules)), author)
+    instance = started(WorkflowTemplateFactory(definition=definition(rules)), author)
     for name in ("submit", "does_not_exist", "approve"):  # wrong state, unknown, automatic-only
         with pytest.raises(InvalidTransition) as exc, transaction.atomic():
             services.transition(instance=instance, name=name, actor=author)
@@ -190,7 +186,7 @@ def test_transition_checks_permission_comment_and_signature(make_user):
     author = make_user("QA")
     reader = make_user("User")
     rules = [{"kind": "role", "role": "QA Manager", "required_approvals": 1}]
-    instance = started(services.create_template(actor=author, definition=definition(rules)), author)
+    instance = started(WorkflowTemplateFactory(definition=definition(rules)), author)
     with pytest.raises(PermissionDenied), transaction.atomic():
         services.transition(instance=instance, name="send_back", actor=reader, comment="x")
     with pytest.raises(InvalidInput) as no_comment, transaction.atomic():
@@ -207,9 +203,7 @@ def test_approvals_count_only_within_the_current_entry_into_the_state(make_user)
     author = make_user("QA")
     qam1, qam2 = make_user("QA Manager"), make_user("QA Manager")
     instance = started(
-        services.create_template(
-            actor=author, definition=definition([{"kind": "role", "role": "QA Manager", "required_approvals": 2}])
-        ),
+        WorkflowTemplateFactory(definition=definition([{"kind": "role", "role": "QA Manager", "required_approvals": 2}])),
         author,
     )
     approve(instance, qam1)
@@ -227,9 +221,7 @@ def test_history_and_audit_record_every_step(make_user):
     author = make_user("QA")
     qam = make_user("QA Manager")
     instance = started(
-        services.create_template(
-            actor=author, definition=definition([{"kind": "role", "role": "QA Manager", "required_approvals": 1}])
-        ),
+        WorkflowTemplateFactory(definition=definition([{"kind": "role", "role": "QA Manager", "required_approvals": 1}])),
         author,
     )
     approve(instance, qam, comment="Looks right")
@@ -253,9 +245,7 @@ def test_available_transitions_respect_permissions(make_user):
     author = make_user("QA")
     reader = make_user("User")
     instance = started(
-        services.create_template(
-            actor=author, definition=definition([{"kind": "role", "role": "QA Manager", "required_approvals": 1}])
-        ),
+        WorkflowTemplateFactory(definition=definition([{"kind": "role", "role": "QA Manager", "required_approvals": 1}])),
         author,
     )
     assert [t.name for t in selectors.available_transitions(instance, author)] == ["send_back"]
@@ -265,9 +255,7 @@ def test_available_transitions_respect_permissions(make_user):
 def test_per_record_override_replaces_the_template_rules(make_user):
     author = make_user("QA")
     alice, qam = make_user("User"), make_user("QA Manager")
-    template = services.create_template(
-        actor=author, definition=definition([{"kind": "role", "role": "QA Manager", "required_approvals": 1}])
-    )
+    template = WorkflowTemplateFactory(definition=definition([{"kind": "role", "role": "QA Manager", "required_approvals": 1}]))
     record = GroupFactory()
     with transaction.atomic():
         instance = services.start(record=record, template=template, actor=author)
@@ -294,9 +282,7 @@ def test_per_record_override_replaces_the_template_rules(make_user):
 def test_override_cannot_change_rules_of_the_state_under_way(make_user):
     author = make_user("QA")
     instance = started(
-        services.create_template(
-            actor=author, definition=definition([{"kind": "role", "role": "QA Manager", "required_approvals": 1}])
-        ),
+        WorkflowTemplateFactory(definition=definition([{"kind": "role", "role": "QA Manager", "required_approvals": 1}])),
         author,
     )
     with pytest.raises(Conflict) as busy, transaction.atomic():

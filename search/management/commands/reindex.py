@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from tqdm import tqdm
 
-from search import registry, services, vectorstore
+from qms import searchables as registry
+from search import services, vectorstore
 from search.embedding import EmbeddingUnavailable
 from search.models import IndexedRecord, IndexStatus, SearchChunk
 

@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.management.commands.seed_demo import DEMO_USERS
+from accounts.demo import DEMO_USERS
 from accounts.models import Group, User
 
 pytestmark = pytest.mark.django_db

@@ -1,8 +1,10 @@
 """Which record types are searchable, and how: the one place an app plugs into search.
 
+It lives in the project package so that record apps (documents, deviations, CAPA, training)
+register without importing the search app, and the search app reads it without importing them.
 An app registers its record type from its AppConfig.ready():
 
-    from search.registry import IndexableType, Piece, register
+    from qms.searchables import IndexableType, Piece, register
 
     register(IndexableType(
         name="deviation", label="Deviation", model=Deviation, permission="deviations.view",
@@ -18,7 +20,8 @@ is how a few semantic candidates are checked quickly). `user` None is the system
 helpers, classification): every record.
 
 The search app never imports the apps that register: everything it needs to know about a record
-type comes through these callables.
+type comes through these callables. It indexes a registered type on that type's domain events
+(`<name>.*`, see search.handlers), so registering is all a new record type does.
 """
 
 from __future__ import annotations
@@ -95,8 +98,21 @@ class IndexableType:
 _TYPES: dict[str, IndexableType] = {}
 
 
+_LISTENERS: list[Callable[[IndexableType], None]] = []
+
+
 def register(indexable: IndexableType) -> None:
+    """Makes the type searchable (and tells the listeners: the search app subscribes its indexing)."""
     _TYPES[indexable.name] = indexable
+    for listener in _LISTENERS:
+        listener(indexable)
+
+
+def on_register(listener: Callable[[IndexableType], None]) -> None:
+    """Calls `listener` for every type registered so far and every one registered later."""
+    _LISTENERS.append(listener)
+    for indexable in list(_TYPES.values()):
+        listener(indexable)
 
 
 def unregister(name: str) -> None:

@@ -1,0 +1,5 @@
+"""Models of the project package: the domain-event outbox (qms.events)."""
+
+from .events.models import DeliveryStatus, EventDelivery, OutboxEvent
+
+__all__ = ["DeliveryStatus", "EventDelivery", "OutboxEvent"]
