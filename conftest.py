@@ -127,6 +127,33 @@ def client_for(db):
     return make
 
 
+# --- the AI provider --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def fake_openai_server():
+    """A local OpenAI-compatible HTTP server (ai/tests/fake_openai.py), one per session."""
+    from ai.tests.fake_openai import FakeOpenAI
+
+    server = FakeOpenAI().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_openai(fake_openai_server, settings):
+    """The AI assistant enabled against the fake server (the real `openai` client over HTTP), with a
+    short time budget; its requests and scripted replies start empty."""
+    fake_openai_server.requests.clear()
+    fake_openai_server._replies.clear()
+    settings.OPENAI_API_KEY = "sk-test-not-a-real-key"
+    settings.OPENAI_BASE_URL = fake_openai_server.url
+    settings.OPENAI_MODEL = "fake-model"
+    settings.AI_TIMEOUT_SECONDS = 5.0
+    settings.AI_MAX_RETRIES = 2
+    return fake_openai_server
+
+
 # --- browser tests ---------------------------------------------------------------------------------
 
 

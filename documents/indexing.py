@@ -15,6 +15,7 @@ from django.urls import reverse
 from qms.searchables import HitInfo, IndexableType, Piece, SearchFilters, register
 
 from . import selectors
+from .events import DocumentEvent, DocumentWorkflowEvent
 from .models import Document, DocumentVersion
 
 
@@ -119,5 +120,13 @@ def register_documents() -> None:
             indexable=indexable,
             filters=("category", "status", "document_type", "date_from", "date_to"),
             summary=summary,
+            # What is indexed changes when a version's text is extracted, when the metadata change and
+            # on every state change (versions become effective, superseded, obsolete); a new document
+            # or version is indexed once its text is extracted.
+            index_on=(
+                DocumentEvent.VERSION_PROCESSED,
+                DocumentEvent.METADATA_UPDATED,
+                DocumentWorkflowEvent.TRANSITIONED,
+            ),
         )
     )

@@ -93,6 +93,12 @@ class IndexableType:
     filters: tuple[str, ...] = ("category", "status", "date_from", "date_to")
     # Short text of a record for similarity and classification helpers (similar records, kNN votes).
     summary: Callable[[Model], str] | None = None
+    # Domain events after which a record is re-indexed (default: every `<name>.*` event).
+    index_on: tuple[str, ...] = ()
+
+    @property
+    def index_events(self) -> tuple[str, ...]:
+        return self.index_on or (f"{self.name}.*",)
 
 
 _TYPES: dict[str, IndexableType] = {}

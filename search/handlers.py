@@ -1,6 +1,7 @@
-"""The search index's event handlers: every domain event about a record of a searchable type
-(`document.created`, `document.version_processed`, `document.metadata_updated`, `document.effective`,
-...) queues re-indexing of that record. Delivery is at least once; indexing is idempotent."""
+"""The search index's event handlers: the domain events after which a record of a searchable type
+changes in the index (for documents: `document.version_processed`, `document.metadata_updated`,
+`document.transitioned`) queue re-indexing of that record. Delivery is at least once; indexing is
+idempotent."""
 
 from qms import searchables
 from qms.events import OutboxEvent, queue_task, register_handler
@@ -15,5 +16,8 @@ def index_on_event(event: OutboxEvent) -> None:
 
 
 def subscribe_indexing(indexable: searchables.IndexableType) -> None:
-    """Subscribes `search.index_<type>` to the type's events (`<type>.*`)."""
-    register_handler(f"{indexable.name}.*", index_on_event, name=f"search.index_{indexable.name}")
+    """Subscribes `search.index_<type>` (one handler per event pattern) to the type's `index_events`."""
+    patterns = indexable.index_events
+    for pattern in patterns:
+        name = f"search.index_{indexable.name}" if len(patterns) == 1 else f"search.index_{indexable.name}:{pattern}"
+        register_handler(pattern, index_on_event, name=name)

@@ -3,8 +3,8 @@
 It speaks POST /v1/chat/completions (plain and JSON mode) and POST /v1/embeddings. A test scripts
 its behaviour with `server.queue(...)`: each queued reply is used once, in order ("error" with a
 status, "slow" sleeping past the client's timeout, "json" with an object, "text"); without one it
-answers with a default text (chat) or deterministic vectors (embeddings). Every request body is
-kept in `server.requests`.
+answers with a default text (chat), a default JSON object (JSON mode) or deterministic vectors
+(embeddings). Every request body is kept in `server.requests`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ class FakeOpenAI:
         self._replies: list[dict] = []
         self._lock = threading.Lock()
         self.default_text = "The filling line is cleaned with purified water and 70 % isopropyl alcohol [1]."
+        self.default_json = {"findings": []}
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -50,6 +51,8 @@ class FakeOpenAI:
                     return self._json(200, fake.completion(body, json.dumps(reply["value"])))
                 if kind == "raw":
                     return self._json(200, fake.completion(body, reply["text"]))
+                if "text" not in reply and (body.get("response_format") or {}).get("type") == "json_object":
+                    return self._json(200, fake.completion(body, json.dumps(fake.default_json)))
                 return self._json(200, fake.completion(body, reply.get("text", fake.default_text)))
 
             def _json(self, status, payload, headers=None):
