@@ -194,11 +194,6 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=540
 CELERY_TASK_DEFAULT_RETRY_DELAY = 10
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE = {
-    # Records whose indexing waited for the vector store (Chroma was down, a task was lost).
-    "search-index-pending": {"task": "search.tasks.index_pending", "schedule": 300.0},
-}
-
 # --- Domain events (qms.events: transactional outbox) ---------------------------------------------
 # A failing handler is retried after EVENTS_RETRY_DELAY_SECONDS, doubled per attempt (at most an
 # hour), until EVENTS_MAX_ATTEMPTS; then its delivery is failed until `manage.py redeliver_events`.
@@ -217,6 +212,8 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": EVENTS_SWEEP_SECONDS},
     },
     "prune-event-outbox": {"task": "qms.events.prune_outbox", "schedule": timedelta(days=1), "options": {"expires": 3600}},
+    # Records whose indexing waited for the vector store (Chroma was down when their event came).
+    "search-index-pending": {"task": "search.tasks.index_pending", "schedule": timedelta(minutes=5), "options": {"expires": 300}},
 }
 
 # --- REST API ---------------------------------------------------------------------------------
