@@ -42,6 +42,7 @@ os.environ.update(
         "CHROMA_PATH": f"{WORKDIR}/chroma",
         "CHROMA_URL": "",
         "THROTTLE_USER_RATE": "100000000/min",
+        "SECURE_SSL_REDIRECT": "false",  # the in-process client speaks plain HTTP
         "LOG_LEVEL": "WARNING",
     }
 )
@@ -222,7 +223,8 @@ def main():
     from search.embedding import embed
 
     setup_test_environment()
-    print(f"Database: {connection.vendor}; temporary files in {WORKDIR}")
+    load = os.getloadavg()[0]
+    print(f"Database: {connection.vendor}; temporary files in {WORKDIR}; load average {load:.1f} on {os.cpu_count()} cores")
     call_command("migrate", verbosity=0)
     qa, reader = build(args.chunks)
     itype = registry.get("document")
@@ -281,6 +283,7 @@ def main():
     print("\nChroma alone on the same collection (top 60 chunks)")
     line("query without filter", timed(chroma_plain, n))
     line('query with where={"category": ...} (Chroma\'s filter path)', timed(chroma_where, n))
+    print(f"\nload average at the end: {os.getloadavg()[0]:.1f} (other processes on the machine inflate the figures)")
 
 
 if __name__ == "__main__":

@@ -48,6 +48,7 @@ PREFILTER_MAX = 10_000
 MAX_FETCH = 5_000
 SQLITE_SCAN = 3_000
 KEYWORD_RANK_MAX = 500
+KEYWORD_ENOUGH = 20
 
 
 @dataclass
@@ -177,12 +178,20 @@ def nearest_records(
 ) -> dict[int, _Candidate]:
     """The best chunk of up to `want` visible records nearest to `vector`, by record id.
 
-    First the nearest chunks of the whole collection, kept when visible (checked in SQL for just
-    those records). When too few survive, the visible chunks are few or the filter is selective:
-    if at most PREFILTER_MAX chunks are visible, Chroma ranks exactly those ids; otherwise the
-    search fetches deeper (up to MAX_FETCH)."""
+    With filters (or named records), when at most PREFILTER_MAX chunks are visible Chroma ranks
+    exactly those ids. Otherwise the nearest chunks of the whole collection are fetched and kept
+    when visible (checked in SQL for just those records); when too few survive, the same exact
+    ranking is tried, else the search fetches deeper (up to MAX_FETCH)."""
     best: dict[int, _Candidate] = {}
     seen_keys: set[str] = set()
+    if visibility.filters.any or visibility.resource_ids is not None:
+        # A filtered search usually sees a small part of the index: rank exactly those chunks when
+        # they are few, without a first pass over the nearest chunks of the whole collection.
+        keys = list(visibility.chunks().filter(embedded=True).values_list("key", flat=True)[: PREFILTER_MAX + 1])
+        if len(keys) <= PREFILTER_MAX:
+            pairs = vectorstore.query(itype.name, vector, want * 3, keys=keys) if keys else []
+            _keep(visibility, pairs, seen_keys, best, min_similarity, exclude_ids, checked=True)
+            return _best(best, want)
     n = want * 3
     while True:
         pairs = vectorstore.query(itype.name, vector, n)
@@ -198,6 +207,10 @@ def nearest_records(
         if n >= MAX_FETCH:
             break
         n = min(n * 5, MAX_FETCH)
+    return _best(best, want)
+
+
+def _best(best: dict[int, _Candidate], want: int) -> dict[int, _Candidate]:
     ranked = sorted(best.values(), key=lambda c: -c.score)[:want]
     return {c.resource_id: c for c in ranked}
 
@@ -266,8 +279,8 @@ def _postgres_keyword(query_terms: list[str], allowed: QuerySet[SearchChunk], li
             if chunk_id not in seen:
                 seen.add(chunk_id)
                 rows.append((chunk_id, resource_id, variant, rank + boost))
-        if len(rows) >= limit:
-            break
+        if len(rows) >= min(limit, KEYWORD_ENOUGH):
+            break  # enough chunks have every word: any-word matches would rank below them anyway
     return rows
 
 
