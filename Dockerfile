@@ -21,9 +21,9 @@ COPY . .
 
 # Static files are collected into the image; whitenoise serves them compressed with hashed names.
 # The build needs a throw-away key only because settings refuse to load without one.
-RUN SECRET_KEY=collectstatic-only DEBUG=false python manage.py collectstatic --noinput \
-    && mkdir -p /app/media /app/chroma \
-    && chown -R qms:qms /app/media /app/chroma
+RUN SECRET_KEY=collectstatic-only AUDIT_HMAC_KEY=collectstatic-only-audit DEBUG=false python manage.py collectstatic --noinput \
+    && mkdir -p /app/media /app/chroma /app/audit-checkpoints \
+    && chown -R qms:qms /app/media /app/chroma /app/audit-checkpoints
 
 USER qms
 
@@ -32,6 +32,7 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD python -c "import os, sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:%s/api/health' % os.environ.get('PORT', '8000'), timeout=4).status == 200 else 1)"
 
-# Migrations run before the server starts (idempotent); several replicas may start at once, so
-# production setups may prefer a one-off `migrate` job instead (see README).
+# Migrations run before the server starts (idempotent), as the tables' owner when DATABASE_OWNER_URL
+# is set (the application itself then runs as a role that owns nothing); several replicas may
+# start at once, so production setups may prefer a one-off `migrate` job instead (see README).
 CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn qms.wsgi:application --bind 0.0.0.0:${PORT} --workers ${GUNICORN_WORKERS:-3} --timeout ${GUNICORN_TIMEOUT:-120} --access-logfile - --forwarded-allow-ips='*'"]

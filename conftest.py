@@ -62,6 +62,18 @@ def _fast_password_hashing():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _audit_checkpoint_dir(tmp_path_factory):
+    """Each test keeps the audit chain's checkpoints (files outside the database) to itself."""
+    from django.conf import settings
+
+    directory = tmp_path_factory.mktemp("audit-checkpoints")
+    original = getattr(settings, "AUDIT_CHECKPOINT_DIR", "")
+    settings.AUDIT_CHECKPOINT_DIR = str(directory)
+    yield directory
+    settings.AUDIT_CHECKPOINT_DIR = original
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _audit_tables_flushable():
     """The audit tables reject DELETE/TRUNCATE; let the test-database flush (transactional tests) empty them."""

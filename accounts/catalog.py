@@ -23,7 +23,7 @@ PLANNED_PERMISSIONS: dict[str, str] = {
     "deviations.create": "Report deviations",
     "deviations.edit": "Investigate and update deviations",
     "deviations.approve": "Approve and close deviations",
-    "deviations.manage_forms": "Configure deviation form templates",
+    "deviations.manage_forms": "Configure deviation report forms, categories, areas and due-date rules",
     # CAPA
     "capa.view": "View CAPAs",
     "capa.create": "Create CAPAs",
@@ -109,7 +109,7 @@ ROLES: dict[str, tuple[str, list[str]]] = {
             "templates.view",
             "training.view",
             "training.complete",
-            "deviations.view",
+            # Reporters see the deviations they reported; deviations.view (all of them) is QA's.
             "deviations.create",
             "capa.view",
             "signatures.view",

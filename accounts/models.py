@@ -56,6 +56,8 @@ class UserManager(BaseUserManager):
         """Used by `manage.py createsuperuser`; the new superuser is recorded in the audit trail."""
         from django.db import transaction
 
+        from audit.actions import RecordAction
+
         from .events import account_event
 
         extra.update(is_staff=True, is_superuser=True)
@@ -64,7 +66,7 @@ class UserManager(BaseUserManager):
         with transaction.atomic(using=self._db):
             user = self._create_user(username, email, password, **extra)
             account_event(
-                "create",
+                RecordAction.CREATE,
                 subject=user,
                 username="createsuperuser",
                 summary=f"Superuser {user.username} created (manage.py createsuperuser)",

@@ -21,13 +21,16 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
+from audit.actions import RecordAction
 from audit.changes import diff
 from audit.services import require_reason
+from audit.signatures import SignatureAuthFailed
 from qms.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied, check_row_version
 from qms.events import emit
 from qms.permissions import has, require
 
 from . import tokens
+from .audit_actions import AccountAction
 from .authentication import token_matches_password
 from .backends import find_user_by_login
 from .events import UserEvent, account_event
@@ -94,11 +97,16 @@ def _check_credentials(login: str, password: str) -> tuple[User | None, Exceptio
     now = timezone.now()
     if user is None:
         User().set_password(password)
-        account_event("login_failed", summary=f"Failed login for unknown account {login[:150]!r}", username=login[:150])
+        account_event(
+            AccountAction.LOGIN_FAILED, summary=f"Failed login for unknown account {login[:150]!r}", username=login[:150]
+        )
         return None, InvalidCredentials()
     if user.is_locked(now):
         account_event(
-            "login_failed", subject=user, summary=f"Login attempt on locked account {user.username}", username=user.username
+            AccountAction.LOGIN_FAILED,
+            subject=user,
+            summary=f"Login attempt on locked account {user.username}",
+            username=user.username,
         )
         return None, AccountLocked(user.locked_until)
     if not user.check_password(password) or not user.is_active:
@@ -109,11 +117,11 @@ def _check_credentials(login: str, password: str) -> tuple[User | None, Exceptio
     _reset_failures(user)
     user.last_login = now
     user.save(update_fields=["last_login", "failed_login_count", "locked_until"])
-    account_event("login", actor=user, subject=user, summary=f"{user.username} signed in")
+    account_event(AccountAction.LOGIN, actor=user, subject=user, summary=f"{user.username} signed in")
     return user, None
 
 
-_FAILURE_ACTIONS = {"login": "login_failed", "re-authentication": "reauthentication_failed"}
+_FAILURE_ACTIONS = {"login": AccountAction.LOGIN_FAILED, "re-authentication": AccountAction.REAUTHENTICATION_FAILED}
 
 
 def register_failed_attempt(*, user: User, now=None, what: str = "login") -> None:
@@ -122,7 +130,7 @@ def register_failed_attempt(*, user: User, now=None, what: str = "login") -> Non
     user.failed_login_count += 1
     fields = ["failed_login_count"]
     account_event(
-        _FAILURE_ACTIONS.get(what, "signature_failed"),
+        _FAILURE_ACTIONS.get(what, AccountAction.SIGNATURE_FAILED),
         subject=user,
         actor=user if what != "login" else None,
         summary=f"Failed {what} for {user.username} ({user.failed_login_count} consecutive)",
@@ -133,7 +141,7 @@ def register_failed_attempt(*, user: User, now=None, what: str = "login") -> Non
         user.failed_login_count = 0
         fields.append("locked_until")
         account_event(
-            "lockout",
+            AccountAction.LOCKOUT,
             subject=user,
             summary=f"{user.username} locked until {user.locked_until.isoformat()} after "
             f"{settings.LOGIN_MAX_FAILED_ATTEMPTS} failed attempts",
@@ -141,6 +149,52 @@ def register_failed_attempt(*, user: User, now=None, what: str = "login") -> Non
             username=user.username,
         )
     user.save(update_fields=fields)
+
+
+def authenticate_signer(*, user: User, password: str) -> None:
+    """Re-authenticates a signer with their password (21 CFR 11.200) before an electronic signature.
+    Call it OUTSIDE any atomic block.
+
+    A wrong password counts toward lockout and is audited; that is committed before
+    SignatureAuthFailed (401 SIGNATURE_AUTH_FAILED) is raised. Locked and deactivated accounts
+    cannot sign."""
+    error = None
+    with transaction.atomic():
+        signer = User.objects.select_for_update().get(pk=user.pk)
+        now = timezone.now()
+        if not signer.is_active:
+            error = SignatureAuthFailed("Signature not applied: the account is deactivated.")
+            account_event(
+                AccountAction.SIGNATURE_FAILED,
+                actor=signer,
+                subject=signer,
+                summary=f"Signature attempt by deactivated account {signer.username}",
+            )
+        elif signer.is_locked(now):
+            error = SignatureAuthFailed(
+                "Signature not applied: the account is locked after too many failed attempts.",
+                extra={"locked_until": signer.locked_until.isoformat().replace("+00:00", "Z")},
+            )
+            account_event(
+                AccountAction.SIGNATURE_FAILED,
+                actor=signer,
+                subject=signer,
+                summary=f"Signature attempt on locked account {signer.username}",
+            )
+        elif not signer.check_password(password or ""):
+            register_failed_attempt(user=signer, now=now, what="signature")
+            if signer.is_locked(now):
+                error = SignatureAuthFailed(
+                    "Signature not applied: the password is incorrect and the account is now locked.",
+                    extra={"locked_until": signer.locked_until.isoformat().replace("+00:00", "Z")},
+                )
+            else:
+                error = SignatureAuthFailed()
+        elif signer.failed_login_count:
+            signer.failed_login_count = 0
+            signer.save(update_fields=["failed_login_count"])
+    if error is not None:
+        raise error
 
 
 def _reset_failures(user: User) -> None:
@@ -170,7 +224,7 @@ def reauthenticate(*, user: User | None, password: str | None, what: str = "this
 
 def record_logout(*, user: User) -> None:
     with transaction.atomic():
-        account_event("logout", actor=user, subject=user, summary=f"{user.username} signed out")
+        account_event(AccountAction.LOGOUT, actor=user, subject=user, summary=f"{user.username} signed out")
 
 
 def log_out(*, user: User, refresh_token: str = "") -> None:
@@ -185,7 +239,7 @@ def log_out(*, user: User, refresh_token: str = "") -> None:
             _revoke_access_tokens(user)
         else:
             revoke_tokens(user=user)
-        account_event("logout", actor=user, subject=user, summary=f"{user.username} signed out")
+        account_event(AccountAction.LOGOUT, actor=user, subject=user, summary=f"{user.username} signed out")
 
 
 def revoke_refresh_tokens(*, user: User) -> int:
@@ -275,7 +329,7 @@ def _rotate(payload: dict, invalid: Exception) -> tuple[User | None, Exception |
         revoked = _revoke_family(user, family)
         _revoke_access_tokens(user)
         account_event(
-            "token_reuse",
+            AccountAction.TOKEN_REUSE,
             subject=user,
             summary=f"A revoked refresh token of {user.username} was presented again: its sign-in "
             f"({revoked} newer refresh token{'s' if revoked != 1 else ''}) and all access tokens revoked",
@@ -334,7 +388,7 @@ def unlock_user(*, user: User, actor: User, reason: str = "") -> User:
         _reset_failures(user)
         user.save(update_fields=["failed_login_count", "locked_until"])
         account_event(
-            "update",
+            RecordAction.UPDATE,
             actor=actor,
             subject=user,
             summary=f"{actor.username if actor else 'The system'} unlocked {user.username}",
@@ -381,7 +435,7 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
         user.row_version += 1
         user.save(update_fields=["password", "password_changed_at", "failed_login_count", "locked_until", "row_version"])
         revoke_tokens(user=user)
-        account_event("password_change", actor=user, subject=user, summary=f"{user.username} changed their password")
+        account_event(AccountAction.PASSWORD_CHANGE, actor=user, subject=user, summary=f"{user.username} changed their password")
     return user
 
 
@@ -446,7 +500,7 @@ def create_user(
         except IntegrityError as exc:
             raise Conflict("A user with that username or email already exists.", error_code="USER_EXISTS") from exc
         account_event(
-            "create",
+            RecordAction.CREATE,
             actor=actor or user,
             subject=user,
             summary=f"User {user.username} created" + (" by self-registration" if via == "register" else ""),
@@ -556,7 +610,7 @@ def update_user(
             _ensure_an_administrator_remains(had_administrators)
         if not user.is_active:
             revoke_tokens(user=user)
-        action = "permission_change" if changed & set(ACCESS_FIELDS) else "update"
+        action = AccountAction.PERMISSION_CHANGE if changed & set(ACCESS_FIELDS) else RecordAction.UPDATE
         account_event(
             action,
             actor=actor,
@@ -588,7 +642,7 @@ def deactivate_user(*, actor: User | None, user: User, reason: str = "") -> User
         _ensure_an_administrator_remains(had_administrators)
         revoke_tokens(user=user)
         account_event(
-            "deactivate",
+            AccountAction.DEACTIVATE,
             actor=actor,
             subject=user,
             summary=f"User {user.username} deactivated",
@@ -621,7 +675,7 @@ def set_permission_override(*, actor: User, user: User, codename: str, effect: s
         )
         _ensure_an_administrator_remains(had_administrators)
         account_event(
-            "permission_change",
+            AccountAction.PERMISSION_CHANGE,
             actor=actor,
             subject=user,
             summary=f"{effect.capitalize()} {codename} for {user.username}",
@@ -644,7 +698,7 @@ def remove_permission_override(*, actor: User, user: User, codename: str, reason
         override.delete()
         _ensure_an_administrator_remains(had_administrators)
         account_event(
-            "permission_change",
+            AccountAction.PERMISSION_CHANGE,
             actor=actor,
             subject=user,
             summary=f"Removed {old} of {codename} for {user.username}",
@@ -677,7 +731,7 @@ def create_role(*, actor: User, name: str, description: str = "", codenames: lis
         role = Role.objects.create(name=name, description=description)
         role.permissions.set(known.values())
         account_event(
-            "create",
+            RecordAction.CREATE,
             actor=actor,
             subject=role,
             summary=f"Role {name} created",
@@ -702,7 +756,7 @@ def update_role(*, actor: User, role: Role, changes: dict, reason: str = "") -> 
         if new:
             role.save(update_fields=[*sorted(new), "updated_at"])
             account_event(
-                "update",
+                RecordAction.UPDATE,
                 actor=actor,
                 subject=role,
                 summary=f"Role {before['name']} updated ({', '.join(sorted(new))})",
@@ -734,7 +788,7 @@ def set_role_permissions(
             _ensure_an_administrator_remains(had_administrators)
             role.save(update_fields=["updated_at"])
             account_event(
-                "permission_change",
+                AccountAction.PERMISSION_CHANGE,
                 actor=actor,
                 subject=role,
                 summary=f"Permissions of role {role.name} changed: +{sorted(set(after) - set(before))} "
@@ -757,7 +811,7 @@ def create_group(*, actor: User, name: str, description: str = "", member_ids: l
         members = _users_by_ids(member_ids or [])
         group.members.set(members)
         account_event(
-            "create",
+            RecordAction.CREATE,
             actor=actor,
             subject=group,
             summary=f"Group {name} created",
@@ -780,7 +834,7 @@ def update_group(*, actor: User, group: Group, changes: dict, reason: str = "") 
         if new:
             group.save()
             account_event(
-                "update",
+                RecordAction.UPDATE,
                 actor=actor,
                 subject=group,
                 summary=f"Group {group.name} updated",
@@ -801,7 +855,12 @@ def delete_group(*, actor: User, group: Group, reason: str = "") -> None:
             "members": sorted(group.members.values_list("username", flat=True)),
         }
         account_event(
-            "delete", actor=actor, subject=group, summary=f"Group {group.name} deleted", old_values=snapshot, reason=reason
+            RecordAction.DELETE,
+            actor=actor,
+            subject=group,
+            summary=f"Group {group.name} deleted",
+            old_values=snapshot,
+            reason=reason,
         )
         group.delete()
 
@@ -815,7 +874,7 @@ def add_group_member(*, actor: User, group: Group, user_id: int) -> Group:
             raise Conflict(f"{user.username} is already a member of {group.name}.", error_code="ALREADY_MEMBER")
         group.members.add(user)
         account_event(
-            "update",
+            RecordAction.UPDATE,
             actor=actor,
             subject=group,
             summary=f"{user.username} added to group {group.name}",
@@ -833,7 +892,7 @@ def remove_group_member(*, actor: User, group: Group, user_id: int) -> Group:
             raise NotFound(f"User {user_id} is not a member of {group.name}.")
         group.members.remove(user)
         account_event(
-            "update",
+            RecordAction.UPDATE,
             actor=actor,
             subject=group,
             summary=f"{user.username} removed from group {group.name}",

@@ -1,6 +1,5 @@
 """REST endpoints: the audit trail (list, detail, export, chain verification) and electronic signatures."""
 
-from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -15,9 +14,8 @@ from qms.api.request_data import validated
 from qms.api.schema import error_responses
 from qms.errors import InvalidInput
 
-from . import selectors, services, signatures
-from .exports import csv_stream, pdf_report
-from .filters import AuditEventFilter, SignatureFilter, applied_filters
+from . import actions, selectors, services, signatures
+from .filters import AuditEventFilter, SignatureFilter
 from .serializers import (
     AuditEventSerializer,
     ChainVerificationSerializer,
@@ -26,18 +24,28 @@ from .serializers import (
     SignatureSerializer,
 )
 
-EXPORT_FORMATS = ("csv", "pdf")
-
-
-def pdf_max_events() -> int:
-    return getattr(settings, "AUDIT_PDF_MAX_EVENTS", 5000)
-
-
+_RECORD_PARAMETERS = [
+    OpenApiParameter(
+        "resource_type",
+        str,
+        description="Record type, e.g. document, user, group: the record's events and those of the records it is the "
+        "subject of (with resource_id: a document's trail includes its versions' events and signatures)",
+    ),
+    OpenApiParameter("resource_id", int, description="Record id (same rule: the record or its subject)"),
+    OpenApiParameter("subject_type", str, description="Subject (root record) type only"),
+    OpenApiParameter("subject_id", int, description="Subject (root record) id only"),
+]
 _FILTER_PARAMETERS = [
     OpenApiParameter("user_id", int, description="The acting user's id"),
-    OpenApiParameter("action", str, description="Action, e.g. login or update; comma-separated for several"),
-    OpenApiParameter("resource_type", str, description="Record type, e.g. document, user, group"),
-    OpenApiParameter("resource_id", int, description="Record id"),
+    OpenApiParameter(
+        "action",
+        {"type": "array", "items": {"type": "string", "enum": actions.values()}},
+        style="form",
+        explode=False,
+        description="Action; comma-separated for several. Every action of every module: "
+        + ", ".join(f"`{a.value}` ({a.label})" for a in actions.catalogue()),
+    ),
+    *_RECORD_PARAMETERS,
     OpenApiParameter("date_from", str, description="From this date (YYYY-MM-DD) or ISO 8601 date-time, UTC"),
     OpenApiParameter("date_to", str, description="Up to this date-time, or to the end of this date, UTC"),
     OpenApiParameter("request_id", str, description="The X-Request-ID of the request that caused the events"),
@@ -91,55 +99,37 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF report"),
             **error_responses(401, 403, 422),
         },
-        description="Requires audit.export. Same filters as the list. The export itself is recorded in the audit "
-        "trail (action `export`). The PDF shows the title, filters applied, generation time, exporter and page "
-        "numbers; filtered to one record (`resource_type` + `resource_id`) it also prints that record's electronic "
-        "signatures (printed name, date and time UTC, meaning). PDF exports are limited to 5000 events.",
+        description="Requires audit.export. Same filters as the list (`resource_type` + `resource_id`: the record's "
+        "whole trail, including the records it is the subject of). The export itself is recorded in the audit trail "
+        "(action `export`). Both formats end with a signed statement of the chain head at export time (sequence, "
+        "head hash, time, key id, HMAC signature; in the CSV after an empty line, with its own header row). The PDF "
+        "shows the title, filters applied, generation time, exporter and page numbers; filtered to one record it "
+        "also prints the electronic signatures of that record and of the records it is the subject of (printed "
+        "name, date and time UTC, meaning). PDF exports are limited to 5000 events.",
     )
     @action(detail=False, methods=["get"], filter_backends=[])
     def export(self, request):
-        export_format = request.query_params.get("format", "csv").lower()
-        if export_format not in EXPORT_FORMATS:
-            raise RequestValidationError({"format": ["format must be csv or pdf."]})
-        filterset = AuditEventFilter(request.query_params, queryset=selectors.audit_events())
-        if not filterset.is_valid():
-            raise RequestValidationError(filterset.errors)
-        # Export what was committed when the request arrived (not the export's own event).
-        queryset = filterset.qs.filter(sequence__lte=selectors.chain_length()).order_by("sequence")
-        total = queryset.count()
-        if export_format == "pdf" and total > pdf_max_events():
-            raise RequestValidationError(
-                {
-                    "format": [
-                        f"A PDF export is limited to {pdf_max_events()} events and {total} match; "
-                        "narrow the filters or export CSV."
-                    ]
-                }
-            )
-        filters = applied_filters(filterset)
-        services.record_export(actor=request.user, export_format=export_format, filters=filters, events=total)
-        now = timezone.now()
-        filename = f"audit-trail-{now:%Y%m%d-%H%M%S}.{export_format}"
-        if export_format == "csv":
-            response = StreamingHttpResponse(csv_stream(queryset), content_type="text/csv; charset=utf-8")
+        params = request.query_params.dict()
+        export_format = params.pop("format", "csv")
+        try:
+            export = services.export_trail(actor=request.user, export_format=export_format, filters=params)
+        except services.ExportRejected as exc:
+            raise RequestValidationError(exc.errors) from exc
+        if export.export_format == "csv":
+            response = StreamingHttpResponse(export.content, content_type=export.content_type)
         else:
-            body = pdf_report(
-                queryset.iterator(chunk_size=500),
-                total=total,
-                filters=filters,
-                exporter=f"{request.user.display_name} ({request.user.username})",
-                generated_at=now,
-                signatures=_record_signatures(request.user, filters),
-            )
-            response = HttpResponse(body, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        response["X-Audit-Events"] = str(total)
+            response = HttpResponse(export.content, content_type=export.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+        response["X-Audit-Events"] = str(export.events)
+        response["X-Audit-Chain-Sequence"] = str(export.statement["sequence"])
         return response
 
     @extend_schema(
         responses={200: ChainVerificationSerializer, **error_responses(401, 403)},
-        description="Requires audit.verify. Recomputes every event's hash along the chain; reports the first "
-        "event that does not match (`valid: false`).",
+        description="Requires audit.verify. Recomputes every event's hash along the keyed chain and compares the "
+        "chain with the signed checkpoints kept outside the database: a rewritten or re-hashed event, events removed "
+        "from the end, or a deleted checkpoint make it `valid: false` with the first `problem` (and all in "
+        "`problems`).",
     )
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def verify(self, request):
@@ -147,22 +137,13 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return Response(ChainVerificationSerializer({**result.as_dict(), "checked_at": timezone.now()}).data)
 
 
-def _record_signatures(user, filters: dict):
-    """The signatures of the one record a PDF export is filtered to (none for wider exports)."""
-    if "resource_type" not in filters or "resource_id" not in filters or not user.has_qms_permission("signatures.view"):
-        return []
-    return (
-        selectors.signatures_visible_to(user)
-        .filter(resource_type=filters["resource_type"], resource_id=filters["resource_id"])
-        .order_by("signed_at", "pk")
-    )
-
-
 @extend_schema_view(
     list=extend_schema(
         responses={200: SignatureSerializer(many=True), **error_responses(401, 403, 422)},
-        description="Requires signatures.view. Lists only signatures on records the caller may view (e.g. group "
-        "signatures need groups.view).",
+        description="Requires signatures.view. Lists (and counts) only signatures on records the caller may view: "
+        "each signable record type decides (group signatures need groups.view; readers of documents see only the "
+        "signatures over effective versions). `document_id` lists a document's signatures and its versions' "
+        "(approvals included); `resource_type` + `resource_id` likewise include the records it is the subject of.",
     ),
 )
 @extend_schema(tags=["signatures"])
@@ -183,19 +164,23 @@ class SignatureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     @extend_schema(
         responses={200: SignatureDetailSerializer, **error_responses(401, 403, 404)},
-        description="Requires signatures.view and the view permission of the signed record type (otherwise 404). "
+        description="Requires signatures.view, and that the caller may view the signed record (otherwise 404). "
         "`verification.valid` is false when the signed record changed after signing "
-        "(content_hash_matches false) or the signature row was altered (signature_hash_matches false).",
+        "(content_hash_matches false), the signature row was altered (signature_hash_matches false) or the "
+        "signature has no matching `sign` event in the audit trail (recorded_in_audit_trail false).",
     )
     def retrieve(self, request, *args, **kwargs):
         return Response(SignatureDetailSerializer(self.get_object()).data)
 
     @extend_schema(
         request=SignatureCreateSerializer,
-        responses={201: SignatureDetailSerializer, **error_responses(401, 403, 404, 422)},
+        responses={201: SignatureDetailSerializer, **error_responses(401, 403, 404, 409, 422)},
         description="Signs a record: `document_id` (seed 000) or `resource_type` + `resource_id`, with the "
-        "signer's password. A wrong password is 401 SIGNATURE_AUTH_FAILED, counts toward account lockout and "
-        "is audited; locked or deactivated accounts cannot sign.",
+        "signer's password. Only someone who may view the record signs it (403 RECORD_NOT_VISIBLE), and only "
+        "with a meaning its record type allows in its current state (409 SIGNATURE_MEANING_NOT_ALLOWED, with "
+        "`allowed_meanings`); approval signatures are given only by approving the record in its workflow. "
+        "A wrong password is 401 SIGNATURE_AUTH_FAILED, counts toward account lockout and is audited; locked "
+        "or deactivated accounts cannot sign.",
     )
     def create(self, request):
         data = validated(SignatureCreateSerializer, request)

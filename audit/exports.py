@@ -1,6 +1,9 @@
 """Audit trail exports: CSV streamed row by row (constant memory) and a paginated PDF report.
 
-Both take a queryset of AuditEvent already filtered by the caller (audit.filters.AuditEventFilter).
+Both take a queryset of AuditEvent already filtered by the caller (audit.services.export_trail)
+and end with the signed statement of the chain head at export time (audit.checkpoints): in the
+CSV, after an empty line, a header row `checkpoint_sequence,...` and one row of values; in the
+PDF, a paragraph under the title.
 `signature_manifestation_flowable(signature)` renders the §11.50 manifestation block for any
 reportlab PDF (document renditions, training records, CAPA reports).
 """
@@ -33,6 +36,8 @@ CSV_COLUMNS = [
     ("action", "action"),
     ("resource_type", "resource_type"),
     ("resource_id", "resource_id"),
+    ("subject_type", "subject_type"),
+    ("subject_id", "subject_id"),
     ("summary", "summary"),
     ("reason", "reason"),
     ("old_values", "old_values"),
@@ -42,7 +47,10 @@ CSV_COLUMNS = [
     ("user_agent", "user_agent"),
     ("previous_hash", "previous_hash"),
     ("hash", "hash"),
+    ("hash_version", "hash_version"),
+    ("key_id", "key_id"),
 ]
+STATEMENT_COLUMNS = ["sequence", "head_hash", "created_at", "key_id", "signature"]
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_BUFFER_BYTES = 64 * 1024
 
@@ -66,8 +74,9 @@ def _csv_cell(value):
     return value
 
 
-def csv_stream(queryset, *, chunk_size: int = 2000) -> Iterator[str]:
-    """Yields the CSV in pieces of about 64 KB; rows are read with a server-side iterator."""
+def csv_stream(queryset, *, chunk_size: int = 2000, statement: dict | None = None) -> Iterator[str]:
+    """Yields the CSV in pieces of about 64 KB; rows are read with a server-side iterator. The signed
+    `statement` of the chain head closes the file (after an empty line, its own header and row)."""
     writer = csv.writer(_Echo())
     buffer = [writer.writerow([header for header, _ in CSV_COLUMNS])]
     size = len(buffer[0])
@@ -79,6 +88,12 @@ def csv_stream(queryset, *, chunk_size: int = 2000) -> Iterator[str]:
         if size >= CSV_BUFFER_BYTES:
             yield "".join(buffer)
             buffer, size = [], 0
+    if statement:
+        buffer += [
+            "\r\n",
+            writer.writerow([f"checkpoint_{name}" for name in STATEMENT_COLUMNS]),
+            writer.writerow([statement.get(name, "") for name in STATEMENT_COLUMNS]),
+        ]
     if buffer:
         yield "".join(buffer)
 
@@ -180,6 +195,7 @@ def pdf_report(
     generated_at: datetime.datetime,
     title: str = "Audit trail export",
     signatures: Iterable = (),
+    statement: dict | None = None,
 ) -> bytes:
     """A landscape A4 report: title, filters applied, generation time, exporter, events, page numbers.
 
@@ -208,8 +224,16 @@ def pdf_report(
         _p(f"Exported by: {exporter}", meta),
         _p(f"Filters applied: {filter_text}", meta),
         _p(f"Events: {total}", meta),
-        Spacer(1, 4 * mm),
     ]
+    if statement:
+        story.append(
+            _p(
+                f"Chain checkpoint: sequence {statement['sequence']}, head hash {statement['head_hash']}, "
+                f"signed {statement['created_at']} with audit key {statement['key_id']}: {statement['signature']}",
+                meta,
+            )
+        )
+    story.append(Spacer(1, 4 * mm))
     signatures = list(signatures)
     if signatures:
         story.append(Paragraph("Electronic signatures", styles["Heading2"]))
@@ -237,6 +261,8 @@ def pdf_report(
 
     for event in events:
         record = event.resource_type + (f" {event.resource_id}" if event.resource_id is not None else "")
+        if (event.subject_type, event.subject_id) not in (("", None), (event.resource_type, event.resource_id)):
+            record += f" (of {event.subject_type} {event.subject_id})"
         rows.append(
             [
                 _p(event.sequence, cell),

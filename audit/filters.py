@@ -1,12 +1,16 @@
 """Filters for audit events and signatures, shared by the API, the exports and the pages.
 
-Invalid filter values are a 422 with loc ["query", <name>] (QueryFilterBackend).
+A record's trail: `resource_type` and `resource_id` match the record itself AND everything whose
+subject it is (audit.subjects), so `?resource_type=document&resource_id=7` gives the document's
+events, its versions' events and signatures, its approvals. `subject_type`/`subject_id` match the
+subject only. Invalid filter values are a 422 with loc ["query", <name>] (qms.api.filters.QueryFilterBackend).
 """
 
 import datetime
 from decimal import Decimal
 
 import django_filters
+from django.db.models import Q
 from django.utils import timezone
 
 from qms.api.filters import CommaListFilter, IdFilter
@@ -15,11 +19,41 @@ from qms.api.filters import DateTimeBoundFilter as DateBoundFilter
 from .models import AuditEvent, Signature, SignatureType
 
 
-class AuditEventFilter(django_filters.FilterSet):
+class RecordTrailFilterSet(django_filters.FilterSet):
+    """`resource_type`/`resource_id` select a record's whole trail: the record or its subject."""
+
+    resource_type = django_filters.CharFilter(method="filter_nothing", label="Record type (the record or its subject)")
+    resource_id = IdFilter(method="filter_nothing", label="Record id (the record or its subject)")
+    subject_type = django_filters.CharFilter(field_name="subject_type", label="Subject (root record) type")
+    subject_id = IdFilter(field_name="subject_id", label="Subject (root record) id")
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset  # applied together in filter_queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        resource_type = self.form.cleaned_data.get("resource_type") or None
+        resource_id = self.form.cleaned_data.get("resource_id")
+        return trail_of(queryset, resource_type, int(resource_id) if resource_id is not None else None)
+
+
+def trail_of(queryset, resource_type: str | None, resource_id: int | None):
+    """Rows about the record (type and/or id) or whose subject it is."""
+    own, subject = Q(), Q()
+    if resource_type:
+        own &= Q(resource_type=resource_type)
+        subject &= Q(subject_type=resource_type)
+    if resource_id is not None:
+        own &= Q(resource_id=resource_id)
+        subject &= Q(subject_id=resource_id)
+    if not own:
+        return queryset
+    return queryset.filter(own | subject)
+
+
+class AuditEventFilter(RecordTrailFilterSet):
     user_id = IdFilter(field_name="actor_id", label="User id (the actor)")
     action = CommaListFilter(field_name="action", label="Action (comma-separated for several)")
-    resource_type = django_filters.CharFilter(field_name="resource_type", label="Record type")
-    resource_id = IdFilter(field_name="resource_id", label="Record id")
     date_from = DateBoundFilter(field_name="timestamp", label="From (date or date-time, UTC)")
     date_to = DateBoundFilter(field_name="timestamp", upper=True, label="To (date or date-time, UTC; a date includes the day)")
     request_id = django_filters.CharFilter(field_name="request_id", label="Request id")
@@ -27,13 +61,22 @@ class AuditEventFilter(django_filters.FilterSet):
 
     class Meta:
         model = AuditEvent
-        fields = ["user_id", "action", "resource_type", "resource_id", "date_from", "date_to", "request_id", "q"]
+        fields = [
+            "user_id",
+            "action",
+            "resource_type",
+            "resource_id",
+            "subject_type",
+            "subject_id",
+            "date_from",
+            "date_to",
+            "request_id",
+            "q",
+        ]
 
 
-class SignatureFilter(django_filters.FilterSet):
-    document_id = IdFilter(method="filter_document", label="Document id")
-    resource_type = django_filters.CharFilter(field_name="resource_type")
-    resource_id = IdFilter(field_name="resource_id")
+class SignatureFilter(RecordTrailFilterSet):
+    document_id = IdFilter(method="filter_document", label="Document id (its versions' signatures too)")
     signer_id = IdFilter(field_name="signer_id")
     signature_type = django_filters.ChoiceFilter(field_name="signature_type", choices=SignatureType.choices)
     date_from = DateBoundFilter(field_name="signed_at")
@@ -41,10 +84,20 @@ class SignatureFilter(django_filters.FilterSet):
 
     class Meta:
         model = Signature
-        fields = ["document_id", "resource_type", "resource_id", "signer_id", "signature_type", "date_from", "date_to"]
+        fields = [
+            "document_id",
+            "resource_type",
+            "resource_id",
+            "subject_type",
+            "subject_id",
+            "signer_id",
+            "signature_type",
+            "date_from",
+            "date_to",
+        ]
 
     def filter_document(self, queryset, name, value):
-        return queryset.filter(resource_type="document", resource_id=value)
+        return queryset.filter(subject_type="document", subject_id=value)
 
 
 def applied_filters(filterset: django_filters.FilterSet) -> dict:

@@ -1,9 +1,16 @@
-"""Database triggers that make the audit trail and the signatures append-only.
+"""Database triggers that make the audit trail and the signatures append-only and guard the chain head.
 
-PostgreSQL: a row trigger rejects UPDATE and DELETE and a statement trigger rejects TRUNCATE.
-SQLite: row triggers reject UPDATE and DELETE (SQLite has no TRUNCATE; `DELETE FROM t` fires the
-trigger). Installed by migration 0002. Only a database owner or superuser can get past them,
-by disabling or dropping the triggers; that leaves the hash chain to reveal any change.
+PostgreSQL: a row trigger rejects UPDATE and DELETE and a statement trigger rejects TRUNCATE on
+the events and signatures. The chain head (one row) may only move forward onto the newest
+appended event: its guard rejects DELETE, TRUNCATE, a head that moves back and a head that does
+not name the last event with its hash.
+SQLite: row triggers reject UPDATE and DELETE on events and signatures (SQLite has no TRUNCATE;
+`DELETE FROM t` fires the trigger), DELETE on the head and a head that moves back.
+
+Installed by migrations (0002, 0006). Only a table owner or superuser can get past them, by
+disabling or dropping the triggers; the application's database role owns nothing (`manage.py
+setup_database_roles`), and the keyed hash chain with its checkpoints outside the database
+reveals what an owner changed anyway.
 """
 
 from contextlib import contextmanager
@@ -11,22 +18,30 @@ from contextlib import contextmanager
 from django.db import transaction
 
 PROTECTED_TABLES = ["audit_auditevent", "audit_signature"]
+HEAD_TABLE = "audit_chainhead"
 PG_FUNCTION = "audit_reject_change"
+PG_HEAD_FUNCTION = "audit_guard_chain_head"
 
 
 def _pg_install(table: str) -> list[str]:
     return [
+        f"DROP TRIGGER IF EXISTS {table}_no_update_delete ON {table}",
         f"CREATE TRIGGER {table}_no_update_delete BEFORE UPDATE OR DELETE ON {table} "
         f"FOR EACH ROW EXECUTE FUNCTION {PG_FUNCTION}()",
+        f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
         f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {PG_FUNCTION}()",
     ]
 
 
 def _sqlite_install(table: str) -> list[str]:
     return [
-        f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
-        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {op} is not allowed'); END"
+        sql
         for op in ("UPDATE", "DELETE")
+        for sql in (
+            f"DROP TRIGGER IF EXISTS {table}_no_{op.lower()}",
+            f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {op} is not allowed'); END",
+        )
     ]
 
 
@@ -60,12 +75,74 @@ def uninstall_sql(vendor: str, tables=PROTECTED_TABLES) -> list[str]:
     return []
 
 
+def head_install_sql(vendor: str) -> list[str]:
+    """The chain head's guard (see the module docstring)."""
+    if vendor == "postgresql":
+        function = f"""
+CREATE OR REPLACE FUNCTION {PG_HEAD_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP IN ('DELETE', 'TRUNCATE') THEN
+    RAISE EXCEPTION 'audit_chainhead: % is not allowed', TG_OP USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF TG_OP = 'UPDATE' AND NEW.id = OLD.id AND NEW.length = OLD.length AND NEW.last_hash = OLD.last_hash
+     AND NEW.last_event_id IS NOT DISTINCT FROM OLD.last_event_id THEN
+    RETURN NEW;  -- the lock an append takes before reading the head
+  END IF;
+  IF NEW.id <> 1 OR (TG_OP = 'UPDATE' AND NEW.length < OLD.length) THEN
+    RAISE EXCEPTION 'audit_chainhead: the chain head cannot move back' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF NEW.length = 0 THEN
+    IF EXISTS (SELECT 1 FROM audit_auditevent) THEN
+      RAISE EXCEPTION 'audit_chainhead: the chain is not empty' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+  ELSIF NOT EXISTS (
+      SELECT 1 FROM audit_auditevent
+      WHERE sequence = NEW.length AND hash = NEW.last_hash AND id = NEW.last_event_id
+  ) OR EXISTS (SELECT 1 FROM audit_auditevent WHERE sequence > NEW.length) THEN
+    RAISE EXCEPTION 'audit_chainhead: the head must name the newest event and its hash'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN NEW;
+END; $$"""
+        return [
+            function,
+            f"DROP TRIGGER IF EXISTS {HEAD_TABLE}_guard ON {HEAD_TABLE}",
+            f"CREATE TRIGGER {HEAD_TABLE}_guard BEFORE INSERT OR UPDATE OR DELETE ON {HEAD_TABLE} "
+            f"FOR EACH ROW EXECUTE FUNCTION {PG_HEAD_FUNCTION}()",
+            f"DROP TRIGGER IF EXISTS {HEAD_TABLE}_no_truncate ON {HEAD_TABLE}",
+            f"CREATE TRIGGER {HEAD_TABLE}_no_truncate BEFORE TRUNCATE ON {HEAD_TABLE} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {PG_HEAD_FUNCTION}()",
+        ]
+    if vendor == "sqlite":
+        return [
+            f"DROP TRIGGER IF EXISTS {HEAD_TABLE}_no_delete",
+            f"CREATE TRIGGER {HEAD_TABLE}_no_delete BEFORE DELETE ON {HEAD_TABLE} "
+            f"BEGIN SELECT RAISE(ABORT, '{HEAD_TABLE}: DELETE is not allowed'); END",
+            f"DROP TRIGGER IF EXISTS {HEAD_TABLE}_no_move_back",
+            f"CREATE TRIGGER {HEAD_TABLE}_no_move_back BEFORE UPDATE ON {HEAD_TABLE} WHEN NEW.length < OLD.length "
+            f"BEGIN SELECT RAISE(ABORT, '{HEAD_TABLE}: the chain head cannot move back'); END",
+        ]
+    return []
+
+
+def head_uninstall_sql(vendor: str) -> list[str]:
+    if vendor == "postgresql":
+        return [
+            f"DROP TRIGGER IF EXISTS {HEAD_TABLE}_guard ON {HEAD_TABLE}",
+            f"DROP TRIGGER IF EXISTS {HEAD_TABLE}_no_truncate ON {HEAD_TABLE}",
+            f"DROP FUNCTION IF EXISTS {PG_HEAD_FUNCTION}()",
+        ]
+    if vendor == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS {HEAD_TABLE}_{name}" for name in ("no_delete", "no_move_back")]
+    return []
+
+
 @contextmanager
-def suspended(connection, tables=PROTECTED_TABLES):
+def suspended(connection, tables=(*PROTECTED_TABLES, HEAD_TABLE)):
     """Lifts the triggers for the enclosed statements, in one transaction (a failure restores them).
 
-    For database maintenance by the table owner and for test-database flushes only; the
-    application itself never calls it.
+    For database maintenance by the table owner, data migrations and test-database flushes only;
+    the application itself never calls it.
     """
     with transaction.atomic(using=connection.alias):
         with connection.cursor() as cursor:
@@ -75,7 +152,7 @@ def suspended(connection, tables=PROTECTED_TABLES):
                 for table in tables:
                     cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
             else:
-                for sql in uninstall_sql(connection.vendor, tables):
+                for sql in _sqlite_sql(uninstall_sql, tables):
                     cursor.execute(sql)
         yield
         with connection.cursor() as cursor:
@@ -84,8 +161,16 @@ def suspended(connection, tables=PROTECTED_TABLES):
                     cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's foreign keys are initially deferred
             else:
-                for sql in install_sql(connection.vendor, tables):
+                for sql in _sqlite_sql(install_sql, tables):
                     cursor.execute(sql)
+
+
+def _sqlite_sql(builder, tables) -> list[str]:
+    """SQLite statements for the given tables: the append-only pair and, when listed, the head's guard."""
+    sql = builder("sqlite", [t for t in tables if t != HEAD_TABLE])
+    if HEAD_TABLE in tables:
+        sql += head_install_sql("sqlite") if builder is install_sql else head_uninstall_sql("sqlite")
+    return sql
 
 
 def allow_test_flush() -> None:
@@ -100,7 +185,7 @@ def allow_test_flush() -> None:
         original = ops_class.execute_sql_flush
 
         def execute_sql_flush(self, sql_list, _original=original):
-            if any(table in sql for sql in sql_list for table in PROTECTED_TABLES):
+            if any(table in sql for sql in sql_list for table in (*PROTECTED_TABLES, HEAD_TABLE)):
                 with suspended(self.connection):
                     return _original(self, sql_list)
             return _original(self, sql_list)

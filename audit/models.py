@@ -10,9 +10,15 @@ import datetime
 from django.conf import settings
 from django.db import models
 
+from . import keys
 from .canonical import canonical_json, sha256_hex, utc_iso
 
 GENESIS_HASH = "0" * 64
+# How an event's hash is computed. 1: SHA-256 over the previous hash and the event (events written
+# before the chain was keyed; they keep verifying as they are). 2: HMAC-SHA256 with AUDIT_HMAC_KEY
+# over the previous hash and the event including its subject, hash version and key id.
+LEGACY_HASH_VERSION = 1
+KEYED_HASH_VERSION = 2
 
 
 class ImmutableRecordError(Exception):
@@ -33,9 +39,14 @@ class AppendOnlyQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """One thing that happened: who, when, what, to which record, old and new values, why.
 
-    `hash = sha256(previous_hash + canonical JSON of the event)`; `sequence` numbers the chain
-    1, 2, 3, ... without gaps. The database rejects UPDATE, DELETE and TRUNCATE on this table
-    (see audit/immutability.py).
+    `subject_type`/`subject_id` name the root record the event belongs to (a document for its
+    versions' events and signatures; the record itself by default), so a record's trail can be
+    read, filtered and exported as a whole.
+
+    `hash = HMAC-SHA256(key, previous_hash + canonical JSON of the event)` (hash version 2; events
+    of version 1 use plain SHA-256 and do not cover the subject); `sequence` numbers the chain 1, 2,
+    3, ... without gaps, in commit order. The database rejects UPDATE, DELETE and TRUNCATE on this
+    table (see audit/immutability.py).
     """
 
     sequence = models.BigIntegerField(unique=True, editable=False)
@@ -46,6 +57,8 @@ class AuditEvent(models.Model):
     action = models.CharField(max_length=50, db_index=True, editable=False)
     resource_type = models.CharField(max_length=50, editable=False)
     resource_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    subject_type = models.CharField(max_length=50, blank=True, editable=False)
+    subject_id = models.BigIntegerField(null=True, blank=True, editable=False)
     summary = models.TextField(editable=False)
     old_values = models.JSONField(null=True, blank=True, editable=False)
     new_values = models.JSONField(null=True, blank=True, editable=False)
@@ -55,12 +68,17 @@ class AuditEvent(models.Model):
     user_agent = models.CharField(max_length=500, blank=True, editable=False)
     previous_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, unique=True, editable=False)
+    hash_version = models.PositiveSmallIntegerField(default=LEGACY_HASH_VERSION, editable=False)
+    key_id = models.CharField(max_length=16, blank=True, editable=False, help_text="Fingerprint of the key that sealed it")
 
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-sequence"]
-        indexes = [models.Index(fields=["resource_type", "resource_id"], name="audit_event_resource_idx")]
+        indexes = [
+            models.Index(fields=["resource_type", "resource_id"], name="audit_event_resource_idx"),
+            models.Index(fields=["subject_type", "subject_id"], name="audit_event_subject_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.action} {self.resource_type}:{self.resource_id} by {self.actor_username or 'system'}"
@@ -75,8 +93,9 @@ class AuditEvent(models.Model):
         raise ImmutableRecordError("Audit events are append-only and cannot be deleted.")
 
     def hashed_content(self) -> dict:
-        """Every recorded field except the hashes themselves and the database id."""
-        return {
+        """Every recorded field except the hashes themselves and the database id (version 1 events:
+        without subject, hash version and key id, which did not exist when they were written)."""
+        content = {
             "sequence": self.sequence,
             "timestamp": utc_iso(self.timestamp),
             "actor_id": self.actor_id,
@@ -93,9 +112,29 @@ class AuditEvent(models.Model):
             "request_id": self.request_id,
             "user_agent": self.user_agent,
         }
+        if self.hash_version != LEGACY_HASH_VERSION:
+            content.update(
+                subject_type=self.subject_type,
+                subject_id=self.subject_id,
+                hash_version=self.hash_version,
+                key_id=self.key_id,
+            )
+        return content
+
+    def _hash_input(self) -> str:
+        return self.previous_hash + canonical_json(self.hashed_content())
 
     def compute_hash(self) -> str:
-        return sha256_hex(self.previous_hash + canonical_json(self.hashed_content()))
+        """The event's hash as the application computes it (with the key it names, for version 2)."""
+        if self.hash_version == LEGACY_HASH_VERSION:
+            return sha256_hex(self._hash_input())
+        return keys.seal(self._hash_input(), key_id=self.key_id)
+
+    def hash_matches(self) -> bool:
+        """Raises keys.UnknownKey when the event names a key the application does not hold."""
+        if self.hash_version == LEGACY_HASH_VERSION:
+            return sha256_hex(self._hash_input()) == self.hash
+        return keys.matches(self._hash_input(), self.hash, key_id=self.key_id)
 
     @property
     def actor_display(self) -> str:
@@ -130,6 +169,9 @@ class Signature(models.Model):
     `content_hash` is SHA-256 over the canonical JSON of the record's `signature_content()` at
     signing; `signature_hash` binds signer, time, meaning, record and content hash, so the
     signature cannot be copied or re-pointed to another record without verification failing.
+    The subject (the root record, e.g. the document of a signed version) follows from the signed
+    record and is not part of the binding; the signature's `sign` event in the keyed audit chain
+    records it.
     """
 
     signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="signatures")
@@ -141,6 +183,8 @@ class Signature(models.Model):
     reason = models.TextField(blank=True)
     resource_type = models.CharField(max_length=50)
     resource_id = models.BigIntegerField()
+    subject_type = models.CharField(max_length=50, blank=True, help_text="The root record (e.g. the document of a version)")
+    subject_id = models.BigIntegerField(null=True, blank=True)
     signed_content = models.JSONField(help_text="The canonical content that was signed (its hash is content_hash).")
     content_hash = models.CharField(max_length=64)
     signature_hash = models.CharField(max_length=64, unique=True)
@@ -151,7 +195,10 @@ class Signature(models.Model):
 
     class Meta:
         ordering = ["-signed_at", "-pk"]
-        indexes = [models.Index(fields=["resource_type", "resource_id"], name="signature_resource_idx")]
+        indexes = [
+            models.Index(fields=["resource_type", "resource_id"], name="signature_resource_idx"),
+            models.Index(fields=["subject_type", "subject_id"], name="signature_subject_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_signature_type_display()} by {self.signer_username} on {self.resource_type}:{self.resource_id}"

@@ -1,8 +1,10 @@
 """Reads of the audit trail and of signatures shared by the API, the exports and the pages."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from .models import AuditEvent, ChainHead, Signature
+from . import chain
+from .filters import trail_of
+from .models import AuditEvent, Signature
 
 
 def audit_events() -> QuerySet[AuditEvent]:
@@ -10,39 +12,37 @@ def audit_events() -> QuerySet[AuditEvent]:
 
 
 def record_history(resource_type: str, resource_id: int) -> QuerySet[AuditEvent]:
-    """Every event about one record, oldest first."""
-    return AuditEvent.objects.filter(resource_type=resource_type, resource_id=resource_id).order_by("sequence")
+    """Every event about one record and the records it is the subject of, oldest first."""
+    return trail_of(AuditEvent.objects.all(), resource_type, resource_id).order_by("sequence")
 
 
 def chain_length() -> int:
     """The sequence number of the newest committed event (0 when the trail is empty)."""
-    head = ChainHead.objects.filter(pk=1).values_list("length", flat=True).first()
-    if head is not None:
-        return head
-    last = AuditEvent.objects.order_by("-sequence").values_list("sequence", flat=True).first()
-    return last or 0
+    return chain.head()[0]
 
 
 def signatures() -> QuerySet[Signature]:
     return Signature.objects.all()
 
 
-def hidden_signable_types(user) -> list[str]:
-    """Record types whose signatures `user` may not see: those registered with a view permission
-    (e.g. groups.view) that the user lacks. A signature shows the signed content, so it is as
-    confidential as the record."""
+def signatures_visible_to(user) -> QuerySet[Signature]:
+    """Signatures on records `user` may view (the signable types' visibility rules, see
+    audit.signatures.register_signable). A signature shows the signed content, so it is as
+    confidential as the record; signatures of unregistered types are not shown."""
     from .signatures import registered_types
 
-    return [
-        rt
-        for rt, signable in registered_types().items()
-        if signable.view_permission and not user.has_qms_permission(signable.view_permission)
-    ]
+    visible = Q(pk__in=[])
+    for resource_type, signable in registered_types().items():
+        condition = signable.visible_condition(user)
+        if condition is not None:
+            visible |= Q(resource_type=resource_type) & condition
+    return Signature.objects.filter(visible)
 
 
-def signatures_visible_to(user) -> QuerySet[Signature]:
-    hidden = hidden_signable_types(user)
-    return Signature.objects.exclude(resource_type__in=hidden) if hidden else Signature.objects.all()
+def signatures_of_record(resource_type: str, resource_id: int, *, queryset: QuerySet[Signature] | None = None):
+    """Signatures on the record and on the records it is the subject of, oldest first."""
+    queryset = Signature.objects.all() if queryset is None else queryset
+    return trail_of(queryset, resource_type, int(resource_id)).order_by("signed_at", "pk")
 
 
 def signatures_for(resource_type: str, resource_id: int) -> QuerySet[Signature]:

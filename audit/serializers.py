@@ -52,6 +52,8 @@ class AuditEventSerializer(serializers.ModelSerializer):
             "action",
             "resource_type",
             "resource_id",
+            "subject_type",
+            "subject_id",
             "summary",
             "old_values",
             "new_values",
@@ -61,16 +63,38 @@ class AuditEventSerializer(serializers.ModelSerializer):
             "user_agent",
             "previous_hash",
             "hash",
+            "hash_version",
+            "key_id",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "subject_type": {"help_text": "The root record the event belongs to (e.g. the document of a version)"},
+            "hash_version": {"help_text": "1: SHA-256 (events before the chain was keyed); 2: HMAC-SHA256 with the audit key"},
+        }
+
+
+class CheckpointSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    sequence = serializers.IntegerField(help_text="Events in the chain when the checkpoint was taken")
+    head_hash = serializers.CharField(help_text="Hash of the event at that sequence")
+    created_at = serializers.CharField(help_text="ISO 8601, UTC")
+    key_id = serializers.CharField(help_text="Fingerprint of the audit key that signed it")
+    previous_signature = serializers.CharField(help_text="Signature of the checkpoint before it")
+    signature = serializers.CharField(help_text="HMAC-SHA256 over the other fields")
 
 
 class ChainVerificationSerializer(serializers.Serializer):
     valid = serializers.BooleanField()
     events = serializers.IntegerField(help_text="Events checked (the whole chain when valid)")
-    first_broken_event = serializers.IntegerField(required=False, help_text="Id of the first event that fails")
-    first_broken_sequence = serializers.IntegerField(required=False)
+    first_broken_event = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Id of the first event that fails (null: the chain's end)"
+    )
+    first_broken_sequence = serializers.IntegerField(required=False, allow_null=True)
     problem = serializers.CharField(required=False)
+    problems = serializers.ListField(child=serializers.CharField(), required=False, help_text="Every problem found")
+    checkpoint = CheckpointSerializer(
+        allow_null=True, help_text="The latest checkpoint outside the database (null: none written yet)"
+    )
     checked_at = serializers.DateTimeField()
 
 
@@ -78,6 +102,9 @@ class VerificationSerializer(serializers.Serializer):
     valid = serializers.BooleanField()
     content_hash_matches = serializers.BooleanField(help_text="The record is unchanged since it was signed")
     signature_hash_matches = serializers.BooleanField(help_text="Signer, time, meaning and record are as signed")
+    recorded_in_audit_trail = serializers.BooleanField(
+        help_text="The signature's `sign` event in the keyed audit chain names the same hashes"
+    )
     checked_at = serializers.DateTimeField()
 
 
@@ -137,6 +164,8 @@ class SignatureSerializer(serializers.ModelSerializer):
             "reason",
             "resource_type",
             "resource_id",
+            "subject_type",
+            "subject_id",
             "document_id",
             "content_hash",
             "signature_hash",
@@ -147,7 +176,8 @@ class SignatureSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_document_id(self, obj) -> int | None:
-        return obj.resource_id if obj.resource_type == "document" else None
+        """The document the signed record belongs to (the document itself or one of its versions)."""
+        return obj.subject_id if obj.subject_type == "document" else None
 
 
 class SignatureDetailSerializer(SignatureSerializer):

@@ -4,29 +4,48 @@ Call it inside the same transaction as the change it describes: a rolled-back ch
 event, a committed change always has one. The acting request's IP, request id and user agent
 come from qms.request_context.
 
-Appends are serialised by locking the chain head row, so concurrent writers never fork the
-chain: each event's `previous_hash` is the hash of the event committed just before it.
+The event is appended to the hash chain at the end of its transaction, just before the commit
+(audit.chain), so the chain head is locked only for that moment: concurrent writers never fork
+the chain, and one long transaction does not hold up everyone else. The returned event gets its
+`sequence` and `hash` then (immediately when record() is called outside a transaction).
+
+Also here: `export_trail(...)` (the export use case for the API and `manage.py
+export_audit_trail`), `write_checkpoint(...)` and `verify_chain(...)`.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from qms import request_context
-from qms.errors import InvalidInput
+from qms.errors import Conflict, InvalidInput
+from qms.permissions import require
 
+from . import chain, checkpoints, selectors, subjects
+from .actions import AuditTrailAction
 from .canonical import json_safe
-from .changes import diff, resource_type_of, snapshot
-from .models import GENESIS_HASH, AuditEvent, ChainHead
+from .chain import ChainVerification
+from .changes import diff, snapshot
+from .exports import csv_stream, pdf_report
+from .filters import AuditEventFilter, applied_filters
+from .models import AuditEvent
 
 logger = logging.getLogger("qms.audit")
 
-HEAD_PK = 1
+__all__ = [
+    "ChainVerification",
+    "ReasonRequired",
+    "export_trail",
+    "record",
+    "record_change",
+    "require_reason",
+    "verify_chain",
+    "write_checkpoint",
+]
 
 
 class ReasonRequired(InvalidInput):
@@ -65,64 +84,41 @@ def record(
     new_values: dict | None = None,
     reason: str = "",
     actor_username: str = "",
+    subject=None,
+    instance=None,
 ) -> AuditEvent:
-    """Appends one event to the chain. `actor` is a User or None (the system).
+    """Records one event (appended to the chain when the transaction commits). `actor` is a user
+    or None (the system); `action` a member of an app's AuditAction enum (or its string).
 
-    `actor_username` names an actor who is not an authenticated user (a failed sign-in with an
-    unknown or wrong account) when `actor` is None.
+    `subject` is the root record the event belongs to (a model instance or a (type, id) pair);
+    without it the subject rules registered for `resource_type` find it (audit.subjects), from
+    `instance` (the audited model instance, no query) or from the id. `actor_username` names an actor who
+    is not an authenticated user (a failed sign-in with an unknown or wrong account).
     """
     ctx = request_context.get()
-    with transaction.atomic():
-        head = _lock_head()
-        event = AuditEvent(
-            sequence=head.length + 1,
-            timestamp=timezone.now(),
-            actor_id=getattr(actor, "pk", None),
-            actor_username=(actor.username if actor is not None else actor_username)[:150],
-            actor_full_name=(getattr(actor, "full_name", "") or "")[:200] if actor is not None else "",
-            action=action[:50],
-            resource_type=resource_type[:50],
-            resource_id=int(resource_id) if resource_id not in (None, "") else None,
-            summary=summary,
-            old_values=json_safe(old_values) if old_values else None,
-            new_values=json_safe(new_values) if new_values else None,
-            reason=reason or "",
-            ip_address=ctx.ip_address or None,
-            request_id=ctx.request_id[:128],
-            user_agent=ctx.user_agent[:500],
-            previous_hash=head.last_hash,
-        )
-        event.hash = event.compute_hash()
-        event.save()
-        ChainHead.objects.filter(pk=HEAD_PK).update(length=event.sequence, last_hash=event.hash, last_event_id=event.pk)
+    resource_id = int(resource_id) if resource_id not in (None, "") else None
+    resource_type = str(resource_type)[:50]
+    subject_type, subject_id = subjects.resolve(resource_type, resource_id, record=instance, subject=subject)
+    event = AuditEvent(
+        timestamp=timezone.now(),
+        actor_id=getattr(actor, "pk", None),
+        actor_username=(actor.username if actor is not None else actor_username)[:150],
+        actor_full_name=(getattr(actor, "full_name", "") or "")[:200] if actor is not None else "",
+        action=str(action)[:50],
+        resource_type=resource_type,
+        resource_id=resource_id,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        summary=summary,
+        old_values=json_safe(old_values) if old_values else None,
+        new_values=json_safe(new_values) if new_values else None,
+        reason=reason or "",
+        ip_address=ctx.ip_address or None,
+        request_id=ctx.request_id[:128],
+        user_agent=ctx.user_agent[:500],
+    )
+    chain.append(event)
     return event
-
-
-def _lock_head() -> ChainHead:
-    """Locks the chain head for the rest of the transaction and returns it.
-
-    The UPDATE takes the row lock on PostgreSQL and the write lock on SQLite before the head is
-    read, so two writers can never read the same head.
-    """
-    if not ChainHead.objects.filter(pk=HEAD_PK).update(length=F("length")):
-        _create_head()
-        ChainHead.objects.filter(pk=HEAD_PK).update(length=F("length"))
-    return ChainHead.objects.get(pk=HEAD_PK)
-
-
-def _create_head() -> None:
-    """The first append (or the first after a test database flush) starts the head at the last event."""
-    last = AuditEvent.objects.order_by("-sequence").only("sequence", "hash", "pk").first()
-    try:
-        with transaction.atomic():
-            ChainHead.objects.create(
-                pk=HEAD_PK,
-                length=last.sequence if last else 0,
-                last_hash=last.hash if last else GENESIS_HASH,
-                last_event_id=last.pk if last else None,
-            )
-    except IntegrityError:
-        pass  # another writer created it first
 
 
 def record_change(
@@ -134,80 +130,181 @@ def record_change(
     fields: list[str] | None = None,
     action: str = "update",
     reason: str = "",
+    subject=None,
 ) -> AuditEvent | None:
-    """Records the changed fields of `obj` since `before` (a snapshot); None when nothing changed."""
+    """Records the changed fields of `obj` since `before` (a snapshot); None when nothing changed.
+    The subject is found from `obj` (see record()) unless given."""
     fields = fields if fields is not None else (list(getattr(obj, "audit_fields", [])) or list(before))
     old, new = diff(before, snapshot(obj, fields))
     if not old and not new:
         return None
     return record(
         action=action,
-        resource_type=resource_type_of(obj),
+        resource_type=subjects.type_name_of(obj),
         resource_id=obj.pk,
         summary=summary,
         actor=actor,
         old_values=old,
         new_values=new,
         reason=reason,
+        subject=subject,
+        instance=obj,
     )
 
 
-# --- verification ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChainVerification:
-    valid: bool
-    events: int
-    first_broken_event: int | None = None
-    first_broken_sequence: int | None = None
-    problem: str = ""
-
-    def as_dict(self) -> dict:
-        out = {"valid": self.valid, "events": self.events}
-        if not self.valid:
-            out.update(
-                first_broken_event=self.first_broken_event,
-                first_broken_sequence=self.first_broken_sequence,
-                problem=self.problem,
-            )
-        return out
+# --- verification and checkpoints ---------------------------------------------------------------
 
 
 def verify_chain(*, chunk_size: int = 2000) -> ChainVerification:
-    """Walks the whole chain in order, recomputing every hash; stops at the first broken event."""
-    expected_previous, expected_sequence, count = GENESIS_HASH, 1, 0
-    for event in AuditEvent.objects.order_by("sequence").iterator(chunk_size=chunk_size):
-        problem = ""
-        if event.sequence != expected_sequence:
-            problem = f"sequence {event.sequence} follows {expected_sequence - 1}: events are missing"
-        elif event.previous_hash != expected_previous:
-            problem = "previous_hash does not match the hash of the event before it"
-        elif event.compute_hash() != event.hash:
-            problem = "hash does not match the event's recorded contents (the row was altered)"
-        if problem:
-            return ChainVerification(False, count, event.pk, event.sequence, problem)
-        expected_previous, expected_sequence, count = event.hash, event.sequence + 1, count + 1
-    head = ChainHead.objects.filter(pk=HEAD_PK).first()
-    if head is not None and (head.length != count or head.last_hash != expected_previous):
-        return ChainVerification(
-            False,
-            count,
-            head.last_event_id,
-            head.length,
-            f"the chain head records {head.length} events but {count} are present: events at the end were removed",
-        )
-    return ChainVerification(True, count)
+    """Walks the whole chain, recomputing every hash, and checks it against the checkpoints kept
+    outside the database; reports the first problem (see audit.chain.verify)."""
+    return chain.verify(chunk_size=chunk_size)
 
 
-def record_export(*, actor, export_format: str, filters: dict, events: int) -> AuditEvent:
-    """Exports of the audit trail are themselves audited: who, when, which filters, how many events."""
-    filter_text = ", ".join(f"{k}={v}" for k, v in filters.items()) or "no filters"
-    return record(
-        action="export",
+class CheckpointRefused(Conflict):
+    error_code = "CHECKPOINT_REFUSED"
+
+
+def write_checkpoint(*, actor=None) -> checkpoints.Checkpoint:
+    """Appends a signed checkpoint of the chain head to the checkpoint store and records it in the trail.
+
+    The chain is verified first (from the previous checkpoint on), so a checkpoint never vouches
+    for a tampered chain: CheckpointRefused (409) names the problem instead. `actor` None is the
+    system (the beat job, the management command)."""
+    require(actor, "audit.verify")
+    with checkpoints.locked():
+        previous = chain.latest_checkpoint()
+        sequence, head_hash = chain.head()
+        result = chain.verify(since=previous) if previous is not None else chain.verify()
+        if not result.valid:
+            raise CheckpointRefused(f"No checkpoint written: the audit trail does not verify ({result.problem}).")
+        checkpoint = checkpoints.new_checkpoint(sequence=sequence, head_hash=head_hash, previous=previous)
+        path = checkpoints.append(checkpoint)
+    record(
+        action=AuditTrailAction.CHECKPOINT,
         resource_type="audit_trail",
         resource_id=None,
         actor=actor,
-        summary=f"Audit trail exported as {export_format.upper()} ({events} events; {filter_text})",
-        new_values={"format": export_format, "filters": filters, "events": events},
+        actor_username="" if actor is not None else "system",
+        summary=f"Checkpoint {checkpoint.number} of the audit chain at sequence {sequence} written to {path.name}",
+        new_values={**checkpoint.as_dict(), "file": path.name},
     )
+    logger.info("audit checkpoint %s at sequence %s", checkpoint.number, sequence)
+    return checkpoint
+
+
+# --- export -----------------------------------------------------------------------------------------
+
+EXPORT_FORMATS = ("csv", "pdf")
+PDF_MAX_EVENTS_DEFAULT = 5000
+
+
+class ExportRejected(InvalidInput):
+    """The export's format or filters are not acceptable; `errors` maps parameter names to messages."""
+
+    def __init__(self, errors: Mapping[str, list[str]]):
+        self.errors = {name: list(messages) for name, messages in errors.items()}
+        name, messages = next(iter(self.errors.items()))
+        super().__init__(" ".join(messages), field=name)
+
+
+@dataclass
+class TrailExport:
+    """An export ready to be written: `content` is an iterator of CSV text pieces or the PDF bytes."""
+
+    export_format: str
+    filename: str
+    content_type: str
+    events: int
+    filters: dict
+    statement: dict
+    content: Iterator[str] | bytes = field(repr=False)
+
+    def chunks(self) -> Iterable[bytes]:
+        if isinstance(self.content, bytes):
+            yield self.content
+        else:
+            for piece in self.content:
+                yield piece.encode("utf-8")
+
+
+def pdf_max_events() -> int:
+    from django.conf import settings
+
+    return getattr(settings, "AUDIT_PDF_MAX_EVENTS", PDF_MAX_EVENTS_DEFAULT)
+
+
+def export_trail(
+    *, actor, export_format: str = "csv", filters: Mapping[str, str] | None = None, exporter: str = ""
+) -> TrailExport:
+    """Exports the audit trail (the list's filters; `resource_type` + `resource_id` give a record's
+    whole trail, see audit.filters) as CSV or PDF, oldest first, with a signed statement of the
+    chain head. The export is itself audited. `actor` None is the system (`exporter` then names
+    who ran it, e.g. the operating-system user of a management command).
+
+    Raises ExportRejected (422) for an unknown format, invalid filters or a PDF above the limit."""
+    require(actor, "audit.export")
+    export_format = (export_format or "csv").lower()
+    if export_format not in EXPORT_FORMATS:
+        raise ExportRejected({"format": ["format must be csv or pdf."]})
+    filterset = AuditEventFilter(filters or {}, queryset=selectors.audit_events())
+    if not filterset.is_valid():
+        raise ExportRejected(filterset.errors)
+    # Export what was committed when the export started (not the export's own event).
+    sequence, head_hash = chain.head()
+    queryset = filterset.qs.filter(sequence__lte=sequence).order_by("sequence")
+    total = queryset.count()
+    if export_format == "pdf" and total > pdf_max_events():
+        raise ExportRejected(
+            {
+                "format": [
+                    f"A PDF export is limited to {pdf_max_events()} events and {total} match; narrow the filters or export CSV."
+                ]
+            }
+        )
+    applied = applied_filters(filterset)
+    statement = checkpoints.statement(sequence=sequence, head_hash=head_hash)
+    exporter = exporter or (f"{actor.display_name} ({actor.username})" if actor is not None else "system")
+    filter_text = ", ".join(f"{k}={v}" for k, v in applied.items()) or "no filters"
+    record(
+        action=AuditTrailAction.EXPORT,
+        resource_type="audit_trail",
+        resource_id=None,
+        actor=actor,
+        actor_username="" if actor is not None else exporter[:150],
+        summary=f"Audit trail exported as {export_format.upper()} ({total} events; {filter_text})",
+        new_values={"format": export_format, "filters": applied, "events": total},
+    )
+    now = timezone.now()
+    if export_format == "csv":
+        content: Iterator[str] | bytes = csv_stream(queryset, statement=statement)
+    else:
+        content = pdf_report(
+            queryset.iterator(chunk_size=500),
+            total=total,
+            filters=applied,
+            exporter=exporter,
+            generated_at=now,
+            signatures=_record_signatures(actor, applied),
+            statement=statement,
+        )
+    return TrailExport(
+        export_format=export_format,
+        filename=f"audit-trail-{now:%Y%m%d-%H%M%S}.{export_format}",
+        content_type="text/csv; charset=utf-8" if export_format == "csv" else "application/pdf",
+        events=total,
+        filters=applied,
+        statement=statement,
+        content=content,
+    )
+
+
+def _record_signatures(actor, filters: dict):
+    """The signatures of the one record a PDF export is filtered to (and of the records it is the
+    subject of), as far as the exporter may see them; none for wider exports."""
+    if "resource_type" not in filters or "resource_id" not in filters:
+        return []
+    if actor is not None and not actor.has_qms_permission("signatures.view"):
+        return []
+    visible = selectors.signatures_visible_to(actor) if actor is not None else selectors.signatures()
+    return selectors.signatures_of_record(filters["resource_type"], filters["resource_id"], queryset=visible)

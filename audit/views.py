@@ -1,6 +1,7 @@
 """Pages: the audit trail (filters, paging, exports), a record's history and signatures, signing, chain check."""
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -8,34 +9,23 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
 from qms.errors import DomainError
 from qms.pages import login_required, message_for, permission_required
 
-from . import selectors, services, signatures
+from . import actions, selectors, services, signatures
 from .filters import AuditEventFilter
 from .forms import SignatureForm
 
 PAGE_SIZE = 50
-COMMON_ACTIONS = [
-    "create",
-    "update",
-    "delete",
-    "transition",
-    "approve",
-    "reject",
-    "sign",
-    "signature_failed",
-    "download",
-    "export",
-    "login",
-    "login_failed",
-    "logout",
-    "lockout",
-    "password_change",
-    "permission_change",
-    "deactivate",
-]
+
+
+def action_choices() -> list[tuple[str, str]]:
+    """Every action of every module (the catalogue), plus any other value found in the trail."""
+    known = dict(actions.choices())
+    recorded = selectors.audit_events().order_by().values_list("action", flat=True).distinct()
+    for value in recorded:
+        known.setdefault(value, value.replace("_", " ").capitalize())
+    return sorted(known.items())
 
 
 @permission_required("audit.view")
@@ -52,8 +42,8 @@ def event_list(request):
             "filter_form": filterset.form,
             "page": page,
             "query": params.urlencode(),
-            "users": User.objects.order_by("username").values_list("pk", "username"),
-            "actions": COMMON_ACTIONS,
+            "users": get_user_model().objects.order_by("username").values_list("pk", "username"),
+            "actions": action_choices(),
             "can_export": request.user.has_qms_permission("audit.export"),
             "can_verify": request.user.has_qms_permission("audit.verify"),
         },
@@ -79,14 +69,16 @@ def record_detail(request, resource_type: str, resource_id: int):
             record = signatures.get_signable(resource_type, resource_id)
         except DomainError:
             record = None
-    can_sign = bool(
-        record is not None
-        and user.has_qms_permission("signatures.sign")
-        and (not signable.view_permission or user.has_qms_permission(signable.view_permission))
-    )
+        if record is not None and not signable.user_can_view(user, record):
+            record = None
+    meanings = signable.allowed_meanings(record) if record is not None else set()
+    can_sign = bool(record is not None and meanings and user.has_qms_permission("signatures.sign"))
     signature_rows = []
     if can_view_signatures:
-        signature_rows = [(sig, signatures.verify(sig)) for sig in selectors.signatures_for(resource_type, resource_id)]
+        visible = selectors.signatures_visible_to(user)
+        signature_rows = [
+            (sig, signatures.verify(sig)) for sig in selectors.signatures_of_record(resource_type, resource_id, queryset=visible)
+        ]
     history = selectors.record_history(resource_type, resource_id) if can_view_history else []
     return render(
         request,
@@ -101,6 +93,7 @@ def record_detail(request, resource_type: str, resource_id: int):
             "can_view_signatures": can_view_signatures,
             "signature_rows": signature_rows,
             "can_sign": can_sign,
+            "meanings": ",".join(m for m in signatures.SignatureType.values if m in meanings),
             "sign_url": reverse("audit:record-sign", args=[resource_type, resource_id]),
             "can_export": can_view_history and user.has_qms_permission("audit.export"),
             "export_query": urlencode({"resource_type": resource_type, "resource_id": resource_id}),

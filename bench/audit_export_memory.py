@@ -31,6 +31,7 @@ def setup_django(db_path: str) -> None:
     os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
     os.environ["DEBUG"] = "false"  # DEBUG would keep every SQL query in memory
     os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production-use-0123456789")
+    os.environ.setdefault("AUDIT_HMAC_KEY", "bench-audit-key-not-for-production-use-0123456789")
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ["DJANGO_SETTINGS_MODULE"] = "qms.settings"
@@ -54,7 +55,8 @@ def fill(target: int) -> None:
     """Appends events until the chain holds `target` of them (a valid chain: verify passes)."""
     from django.db import transaction
 
-    from audit.models import GENESIS_HASH, AuditEvent, ChainHead
+    from audit import keys
+    from audit.models import GENESIS_HASH, KEYED_HASH_VERSION, AuditEvent, ChainHead
 
     head = ChainHead.objects.filter(pk=1).first() or ChainHead.objects.create(pk=1, length=0, last_hash=GENESIS_HASH)
     sequence, previous = head.length, head.last_hash
@@ -73,6 +75,8 @@ def fill(target: int) -> None:
                 action=actions[sequence % len(actions)],
                 resource_type="document",
                 resource_id=sequence % 5000,
+                subject_type="document",
+                subject_id=sequence % 5000,
                 summary=f"Document {sequence % 5000} changed (event {sequence})",
                 old_values={"title": f"Title {sequence - 1}", "status": "draft"},
                 new_values={"title": f"Title {sequence}", "status": "in_review"},
@@ -81,6 +85,8 @@ def fill(target: int) -> None:
                 request_id=f"{sequence:032x}",
                 user_agent="bench/1.0",
                 previous_hash=previous,
+                hash_version=KEYED_HASH_VERSION,
+                key_id=keys.current_key_id(),
             )
             event.hash = previous = event.compute_hash()
             batch.append(event)
@@ -109,7 +115,7 @@ def measure(db_path: str) -> dict:
         rows += chunk.count(b"\n")
     response.close()
     return {
-        "rows": rows - 1,
+        "rows": rows - 4,  # minus the header and the closing chain statement (empty line, header, values)
         "bytes": size,
         "seconds": round(time.perf_counter() - started, 1),
         "baseline_rss_mb": round(baseline, 1),

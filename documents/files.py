@@ -11,6 +11,7 @@ import hashlib
 import re
 import unicodedata
 import zipfile
+from contextlib import contextmanager
 from pathlib import PurePosixPath
 
 import filetype
@@ -202,6 +203,19 @@ def delete_quietly(name: str) -> None:
         default_storage.delete(name)
     except Exception:  # noqa: BLE001 - best effort cleanup; the original error matters more
         pass
+
+
+@contextmanager
+def removing_on_failure():
+    """Collects the names of the files a use case writes (`written.append(name)`); when the block
+    raises (its transaction rolled back), they are deleted again, so no file is left orphaned."""
+    written: list[str] = []
+    try:
+        yield written
+    except BaseException:
+        for name in written:
+            delete_quietly(name)
+        raise
 
 
 def open_stored(name: str):

@@ -3,13 +3,15 @@
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
-# (label, url name, permission codename or None). A module appears once its URL exists.
+# (label, url name, permission codename, a tuple of codenames any of which is enough, or None).
+# A module appears once its URL exists.
 NAVIGATION = [
     ("Dashboard", "home", None),
     ("Documents", "documents:list", "documents.view"),
     ("Templates", "documents:template-list", "templates.view"),
-    ("Training", "training:list", "training.view"),
-    ("Deviations", "deviations:list", "deviations.view"),
+    ("Training", "training:my", "training.view"),
+    ("Deviations", "deviations:list", ("deviations.view", "deviations.create")),
+    ("Deviation forms", "deviations:form-template-list", "deviations.manage_forms"),
     ("CAPA", "capa:list", "capa.view"),
     ("Search", "search:page", "search.use"),
     ("Assistant", "ai:chat", "ai.use"),
@@ -26,7 +28,8 @@ def navigation(request):
         return {"nav_items": [], "qms_version": __version__}
     items = []
     for label, url_name, codename in NAVIGATION:
-        if codename and not user.has_qms_permission(codename):
+        codenames = (codename,) if isinstance(codename, str) else codename or ()
+        if codenames and not any(user.has_qms_permission(c) for c in codenames):
             continue
         if url_name == "ai:chat" and not (settings.AI_ENABLED and settings.OPENAI_API_KEY):
             continue  # the assistant is hidden when it is not configured

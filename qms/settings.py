@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -14,13 +15,19 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 
-SECRET_KEY = env.str("SECRET_KEY", default="")
-if not SECRET_KEY:
+
+def _secret(name: str, value: str, *, what: str) -> str:
+    """A secret from the environment: required when DEBUG is off, a throw-away value in development."""
+    if value:
+        return value
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY must be set when DEBUG is off. Set SECRET_KEY in the environment (or DEBUG=true for local development)."
+            f"{name} must be set when DEBUG is off ({what}). Set {name} in the environment (or DEBUG=true for local development)."
         )
-    SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+    return f"insecure-development-{name.lower().replace('_', '-')}-do-not-use-in-production"
+
+
+SECRET_KEY = _secret("SECRET_KEY", env.str("SECRET_KEY", default=""), what="it signs sessions and tokens")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -45,6 +52,8 @@ INSTALLED_APPS = [
     "audit",
     "workflows",
     "documents",
+    "training",
+    "deviations",
     "search",
     "ai",
 ]
@@ -91,8 +100,19 @@ TEMPLATES = [
 
 # --- Database ---------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0))
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+# The owner of the tables: `manage.py migrate` connects with it when the application itself runs as
+# a role that owns nothing (see `manage.py setup_database_roles` and the README's deployment notes).
+DATABASE_OWNER = env.db("DATABASE_OWNER_URL") if env.str("DATABASE_OWNER_URL", default="") else None
+# Django's engines plus a pre-commit hook (qms.db.before_commit): the audit trail appends a use
+# case's events at the end of its transaction, so the chain head is locked only briefly.
+_ENGINES_WITH_HOOKS = {
+    "django.db.backends.postgresql": "qms.db.backends.postgresql",
+    "django.db.backends.sqlite3": "qms.db.backends.sqlite3",
+}
+for _database in [DATABASES["default"], DATABASE_OWNER or {"ENGINE": ""}]:
+    _database["ENGINE"] = _ENGINES_WITH_HOOKS.get(_database["ENGINE"], _database["ENGINE"])
+    _database.setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"] == "qms.db.backends.sqlite3":
     # Wait for a concurrent writer instead of failing at once (dev server + eager Celery).
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 
@@ -119,6 +139,25 @@ REGISTRATION_ENABLED = env.bool("REGISTRATION_ENABLED", default=False)
 REASON_MIN_LENGTH = env.int("REASON_MIN_LENGTH", default=10)
 # Role given to self-registered users.
 REGISTRATION_DEFAULT_ROLE = env.str("REGISTRATION_DEFAULT_ROLE", default="User")
+
+# --- Audit trail ------------------------------------------------------------------------------------
+# The hash chain of the audit trail is keyed (HMAC-SHA256) with a key that is NOT stored in the
+# database, so whoever can write the database but not read this environment cannot re-hash a
+# rewritten history. Keep it apart from SECRET_KEY; rotate by moving it to AUDIT_HMAC_OLD_KEYS
+# (events keep naming the key that sealed them) and setting a new one.
+AUDIT_HMAC_KEY = _secret(
+    "AUDIT_HMAC_KEY",
+    env.str("AUDIT_HMAC_KEY", default=""),
+    what="a long random string, different from SECRET_KEY, that seals the audit trail",
+)
+if AUDIT_HMAC_KEY == SECRET_KEY:
+    raise ImproperlyConfigured("AUDIT_HMAC_KEY must differ from SECRET_KEY.")
+AUDIT_HMAC_OLD_KEYS = env.list("AUDIT_HMAC_OLD_KEYS", default=[])
+# Signed checkpoints of the chain (sequence and head hash) are appended here, outside the database.
+AUDIT_CHECKPOINT_DIR = env.str("AUDIT_CHECKPOINT_DIR", default=str(BASE_DIR / "audit-checkpoints"))
+AUDIT_CHECKPOINT_MINUTES = env.int("AUDIT_CHECKPOINT_MINUTES", default=60)
+# Who re-authenticates a signer (password, lockout counting): the accounts app.
+AUDIT_SIGNER_AUTHENTICATOR = "accounts.services.authenticate_signer"
 
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -194,6 +233,17 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=540
 CELERY_TASK_DEFAULT_RETRY_DELAY = 10
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Periodic jobs (Celery beat); each module below adds its own entries.
+CELERY_BEAT_SCHEDULE = {
+    "audit-checkpoint": {"task": "audit.tasks.write_checkpoint", "schedule": AUDIT_CHECKPOINT_MINUTES * 60.0},
+}
+
+# --- Training ---------------------------------------------------------------------------------------
+# Open assignments due within this many days are "due soon" (matrix, dashboard).
+TRAINING_DUE_SOON_DAYS = env.int("TRAINING_DUE_SOON_DAYS", default=7)
+# Retraining assignments are created this many days before a completion expires.
+TRAINING_RETRAINING_LEAD_DAYS = env.int("TRAINING_RETRAINING_LEAD_DAYS", default=30)
+
 # --- Domain events (qms.events: transactional outbox) ---------------------------------------------
 # A failing handler is retried after EVENTS_RETRY_DELAY_SECONDS, doubled per attempt (at most an
 # hour), until EVENTS_MAX_ATTEMPTS; then its delivery is failed until `manage.py redeliver_events`.
@@ -204,17 +254,30 @@ EVENTS_RETRY_DELAY_SECONDS = env.int("EVENTS_RETRY_DELAY_SECONDS", default=30)
 EVENTS_SWEEP_SECONDS = max(env.int("EVENTS_SWEEP_SECONDS", default=60), 1)
 # Delivered events older than this are deleted daily (0 keeps them); the audit trail is the record.
 EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=90)
-# A sweep no worker took before the next one was due expires (a stopped worker does not pile them up).
-CELERY_BEAT_SCHEDULE = {
-    "sweep-event-outbox": {
-        "task": "qms.events.sweep_outbox",
-        "schedule": timedelta(seconds=EVENTS_SWEEP_SECONDS),
-        "options": {"expires": EVENTS_SWEEP_SECONDS},
-    },
-    "prune-event-outbox": {"task": "qms.events.prune_outbox", "schedule": timedelta(days=1), "options": {"expires": 3600}},
-    # Records whose indexing waited for the vector store (Chroma was down when their event came).
-    "search-index-pending": {"task": "search.tasks.index_pending", "schedule": timedelta(minutes=5), "options": {"expires": 300}},
-}
+# Periodic jobs run by `celery -A qms beat` (`make beat`); each is idempotent, so a missed or
+# doubled run does no harm. A sweep no worker took before the next one was due expires (a stopped
+# worker does not pile them up).
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "sweep-event-outbox": {
+            "task": "qms.events.sweep_outbox",
+            "schedule": timedelta(seconds=EVENTS_SWEEP_SECONDS),
+            "options": {"expires": EVENTS_SWEEP_SECONDS},
+        },
+        "prune-event-outbox": {"task": "qms.events.prune_outbox", "schedule": timedelta(days=1), "options": {"expires": 3600}},
+        "training-mark-overdue": {"task": "training.tasks.mark_overdue_assignments", "schedule": crontab(minute=5)},
+        "training-create-retraining": {
+            "task": "training.tasks.create_retraining_assignments",
+            "schedule": crontab(hour=1, minute=30),
+        },
+        # Records whose indexing waited for the vector store (Chroma was down when their event came).
+        "search-index-pending": {
+            "task": "search.tasks.index_pending",
+            "schedule": timedelta(minutes=5),
+            "options": {"expires": 300},
+        },
+    }
+)
 
 # --- REST API ---------------------------------------------------------------------------------
 THROTTLE_AUTH_RATE = env.str("THROTTLE_AUTH_RATE", default="10/min")
@@ -283,7 +346,15 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ConnectionStateEnum": "qms.health.CONNECTION_STATES"},
+    # Enum component names where several fields called `status` (or `state`) have different choices.
+    "ENUM_NAME_OVERRIDES": {
+        "ConnectionStateEnum": "qms.health.CONNECTION_STATES",
+        "TrainingProgramStatusEnum": "training.models.ProgramStatus",
+        "NewTrainingProgramStatusEnum": [("DRAFT", "Draft"), ("PUBLISHED", "Published")],
+        "TrainingAssignmentStatusEnum": "training.models.AssignmentStatus",
+        "TrainingRegistrationStatusEnum": "training.models.RegistrationStatus",
+        "TrainingMatrixCellStatusEnum": "training.selectors.CellStatus.ALL",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "qms.api.schema.normalise_paths",

@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from accounts.models import Role, User
+from accounts.services import authenticate_signer
 from audit import services as audit
 from audit import signatures
 from qms.errors import Conflict, InvalidInput, InvalidInputs, InvalidTransition, NotFound, PermissionDenied
@@ -62,7 +63,7 @@ def approve_record(*, actor: User, record, password: str, comment: str = "", int
     _check_approval(record_type, record, _instance(record_type, record), actor)
     if not password:
         raise workflows.SignatureRequired("Approving applies your electronic signature: give your password.")
-    signatures.authenticate_signer(user=actor, password=password)
+    authenticate_signer(user=actor, password=password)
     with transaction.atomic():
         record = _lock(record_type, record)
         instance = _instance(record_type, record)
@@ -73,6 +74,7 @@ def approve_record(*, actor: User, record, password: str, comment: str = "", int
             signature_type=record_type.signature_type,
             intent=(intent or "").strip() or record_type.approval_intent(record),
             reason=comment,
+            via_workflow=True,
         )
         outcome = workflows.approve(instance=instance, actor=actor, signature=signature, comment=comment)
         record_type.sync(record, outcome, actor)
@@ -107,7 +109,7 @@ def transition_record(*, actor: User, record, name: str, comment: str = "", pass
     if transition_obj.requires_signature:
         if not password:
             raise workflows.SignatureRequired()
-        signatures.authenticate_signer(user=actor, password=password)
+        authenticate_signer(user=actor, password=password)
     with transaction.atomic():
         record = _lock(record_type, record)
         instance = _instance(record_type, record)
@@ -120,6 +122,7 @@ def transition_record(*, actor: User, record, name: str, comment: str = "", pass
                 signature_type=transition_obj.signature_type,
                 intent=(intent or "").strip() or record_type.transition_intent(record, transition_obj),
                 reason=comment,
+                via_workflow=True,
             )
         outcome = workflows.transition(instance=instance, name=name, actor=actor, comment=comment, signature=signature)
         record_type.sync(record, outcome, actor)

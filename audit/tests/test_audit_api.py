@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
-from audit import immutability, services
+from audit import checkpoints, immutability, services
 from audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -159,9 +159,16 @@ def test_verify_needs_audit_verify(client_for, make_user, trail):
 # --- export --------------------------------------------------------------------------------------------
 
 
-def _csv(response) -> list[dict]:
+def _csv_parts(response) -> tuple[list[dict], dict]:
+    """The event rows, and the signed statement of the chain head that closes the file."""
     body = b"".join(response.streaming_content).decode("utf-8")
-    return list(csv.DictReader(io.StringIO(body)))
+    events, statement = body.split("\r\n\r\n")
+    (statement_row,) = csv.DictReader(io.StringIO(statement))
+    return list(csv.DictReader(io.StringIO(events))), {k.removeprefix("checkpoint_"): v for k, v in statement_row.items()}
+
+
+def _csv(response) -> list[dict]:
+    return _csv_parts(response)[0]
 
 
 def test_csv_export_is_streamed_with_every_event_and_is_itself_audited(client_for, auditor, trail):
@@ -170,8 +177,12 @@ def test_csv_export_is_streamed_with_every_event_and_is_itself_audited(client_fo
     assert response.streaming
     assert response["Content-Type"].startswith("text/csv")
     assert 'attachment; filename="audit-trail-' in response["Content-Disposition"]
-    rows = _csv(response)
+    rows, statement = _csv_parts(response)
     assert [int(r["id"]) for r in rows] == [e.pk for e in trail]  # oldest first, not the export event itself
+    # The file ends with the chain head when the export started, signed with the audit key.
+    assert (int(statement["sequence"]), statement["head_hash"]) == (trail[-1].sequence, trail[-1].hash)
+    assert checkpoints.statement_valid({**statement, "sequence": int(statement["sequence"])})
+    assert response["X-Audit-Chain-Sequence"] == str(trail[-1].sequence)
     first = rows[0]
     assert first["username"] == "qa1" and first["summary"] == "Created SOP-001" and first["hash"] == trail[0].hash
     assert first["timestamp"] == "2025-03-01T09:00:00+00:00"
@@ -262,14 +273,14 @@ def test_a_single_record_pdf_prints_its_signature_manifestations(client_for, aud
 
     group = account_services.create_group(actor=admin_user, name="Filling line", description="Line 4")
     signatures.sign(
-        signer=qa_manager, password=DEFAULT_PASSWORD, record=group, signature_type="approval", intent="Membership approved for Q3"
+        signer=qa_manager, password=DEFAULT_PASSWORD, record=group, signature_type="review", intent="Membership reviewed for Q3"
     )
 
     response = client_for(auditor).get(f"/api/audit/export?format=pdf&resource_type=group&resource_id={group.pk}")
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
 
     assert "Electronic signatures" in text
-    assert "Max Manager (qam1)" in text and "Meaning: Approval - Membership approved for Q3" in text
+    assert "Max Manager (qam1)" in text and "Meaning: Review - Membership reviewed for Q3" in text
     assert "UTC" in text and "Group Filling line created" in text
 
     wide = client_for(auditor).get("/api/audit/export?format=pdf&resource_type=group")

@@ -29,8 +29,11 @@ def test_sign_a_record_through_the_dialog_and_see_the_manifestation(live_server,
     page.get_by_test_id("signature-open").click()
     assert dialog.is_visible()
     assert page.get_by_test_id("signature-printed-name").inner_text() == "Sigrid Signer"
-    page.get_by_test_id("signature-meaning").select_option("approval")
-    page.get_by_test_id("signature-intent").fill("I approve the Grade B operator list")
+    # Approval is given only through a workflow: the dialog does not offer it.
+    offered = page.get_by_test_id("signature-meaning").locator("option").evaluate_all("options => options.map(o => o.value)")
+    assert offered == ["review", "authorship", "responsibility"]
+    page.get_by_test_id("signature-meaning").select_option("review")
+    page.get_by_test_id("signature-intent").fill("I reviewed the Grade B operator list")
     page.get_by_test_id("signature-password").fill(DEFAULT_PASSWORD)
     page.get_by_test_id("signature-reason").fill("Annual requalification")
     page.get_by_test_id("signature-submit").click()
@@ -38,13 +41,13 @@ def test_sign_a_record_through_the_dialog_and_see_the_manifestation(live_server,
     manifestation = page.get_by_test_id("signature-manifestation")
     manifestation.wait_for()
     assert manifestation.get_by_test_id("manifestation-name").inner_text() == "Sigrid Signer"
-    assert manifestation.get_by_test_id("manifestation-meaning").inner_text() == "Approval"
+    assert manifestation.get_by_test_id("manifestation-meaning").inner_text() == "Review"
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", manifestation.get_by_test_id("manifestation-time").inner_text())
     text = manifestation.inner_text()
-    assert "I approve the Grade B operator list" in text and "Annual requalification" in text and "verified" in text
+    assert "I reviewed the Grade B operator list" in text and "Annual requalification" in text and "verified" in text
 
     signature = Signature.objects.get()
-    assert (signature.signer_username, signature.signature_type, signature.resource_id) == ("signer", "approval", group.pk)
+    assert (signature.signer_username, signature.signature_type, signature.resource_id) == ("signer", "review", group.pk)
     assert AuditEvent.objects.filter(action="sign", resource_id=group.pk).exists()
 
 

@@ -126,6 +126,18 @@ def test_verify_page(client, auditor, qa_manager):
     client.force_login(auditor)
     page = client.get(reverse("audit:verify")).content.decode()
     assert "intact" in page and "All 1 events verify" in page
+    assert "No checkpoint has been written outside the database yet." in page
+
+
+def test_verify_page_names_a_deleted_checkpoint(client, auditor, qa_manager, _audit_checkpoint_dir):
+    services.record(action="create", resource_type="document", resource_id=1, summary="x", actor=qa_manager)
+    services.write_checkpoint()
+    for path in _audit_checkpoint_dir.glob("checkpoints-*.jsonl"):
+        path.unlink()
+    client.force_login(auditor)
+    page = client.get(reverse("audit:verify")).content.decode()
+    assert "broken" in page and "The chain breaks at its end (sequence 3)" in page
+    assert "checkpoint 1, recorded in the audit trail at sequence 2, is missing" in page
 
 
 def test_navigation_shows_the_audit_trail_to_auditors_only(client, auditor, basic_user):

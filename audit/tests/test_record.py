@@ -3,11 +3,11 @@
 import datetime
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from accounts import services as account_services
 from accounts.tests.factories import GroupFactory
-from audit import services
+from audit import immutability, keys, services
 from audit.canonical import canonical_json, sha256_hex
 from audit.changes import AuditedFieldsMixin, diff, snapshot
 from audit.models import GENESIS_HASH, AuditEvent, ChainHead, ImmutableRecordError
@@ -39,8 +39,10 @@ def test_record_links_each_event_to_the_previous_one(qa_manager):
     )
     assert second.sequence == first.sequence + 1
     assert second.previous_hash == first.hash
-    expected = sha256_hex(first.hash + canonical_json(second.hashed_content()))
-    assert second.hash == expected
+    # Sealed with the audit key (HMAC-SHA256), which the database does not hold.
+    assert (second.hash_version, second.key_id) == (2, keys.current_key_id())
+    assert second.hash == keys.seal(first.hash + canonical_json(second.hashed_content()))
+    assert second.hash != sha256_hex(first.hash + canonical_json(second.hashed_content()))
     head = ChainHead.objects.get()
     assert (head.length, head.last_hash, head.last_event_id) == (second.sequence, second.hash, second.pk)
 
@@ -120,7 +122,8 @@ def test_orm_updates_and_deletes_are_refused(qa_manager):
 
 def test_chain_head_is_rebuilt_from_the_last_event_when_missing(qa_manager):
     first = services.record(action="create", resource_type="thing", resource_id=1, summary="x", actor=qa_manager)
-    ChainHead.objects.all().delete()
+    with immutability.suspended(connection):
+        ChainHead.objects.all().delete()
     second = services.record(action="update", resource_type="thing", resource_id=1, summary="y", actor=qa_manager)
     assert second.previous_hash == first.hash and second.sequence == first.sequence + 1
     assert services.verify_chain().valid

@@ -49,8 +49,8 @@ def test_seed_request_with_the_right_password_creates_the_signature(client_for, 
         "/api/signatures/",
         {
             "document_id": group.pk,
-            "signature_type": "approval",
-            "intent": "I approve this document for release",
+            "signature_type": "review",
+            "intent": "I reviewed this document for release",
             "password": DEFAULT_PASSWORD,
         },
         HTTP_X_REQUEST_ID="sig-1",
@@ -60,15 +60,15 @@ def test_seed_request_with_the_right_password_creates_the_signature(client_for, 
     body = response.data
     assert body["printed_name"] == "Max Manager" and body["signer_full_name"] == "Max Manager"
     assert body["signer_id"] == qa_manager.pk and body["signer_username"] == "qam1"
-    assert body["meaning"] == "Approval" and body["signature_type"] == "approval"
-    assert body["intent"] == "I approve this document for release"
+    assert body["meaning"] == "Review" and body["signature_type"] == "review"
+    assert body["intent"] == "I reviewed this document for release"
     assert body["document_id"] == group.pk and body["resource_type"] == "document" and body["resource_id"] == group.pk
     signed_at = datetime.datetime.fromisoformat(body["signed_at"].replace("Z", "+00:00"))
     assert abs(signed_at - datetime.datetime.now(datetime.UTC)) < datetime.timedelta(minutes=1)
     assert body["manifestation"].startswith("Electronically signed by Max Manager (qam1) on ")
-    assert "UTC. Meaning: Approval - I approve this document for release" in body["manifestation"]
+    assert "UTC. Meaning: Review - I reviewed this document for release" in body["manifestation"]
     assert len(body["content_hash"]) == 64 and len(body["signature_hash"]) == 64
-    assert body["verification"]["valid"] is True
+    assert body["verification"]["valid"] is True and body["verification"]["recorded_in_audit_trail"] is True
     assert "password" not in body
     signature = Signature.objects.get(pk=body["id"])
     assert (signature.ip_address, signature.request_id) == ("198.51.100.4", "sig-1")
@@ -130,7 +130,7 @@ def test_a_deactivated_user_cannot_sign(admin_user, qa_manager, group):
 
 def test_a_successful_signature_resets_the_failure_count(qa_manager, group):
     with pytest.raises(signatures.SignatureAuthFailed):
-        signatures.authenticate_signer(user=qa_manager, password="wrong")
+        account_services.authenticate_signer(user=qa_manager, password="wrong")
     signatures.sign(signer=qa_manager, password=DEFAULT_PASSWORD, record=group, signature_type="review", intent="ok")
     qa_manager.refresh_from_db()
     assert qa_manager.failed_login_count == 0
@@ -163,9 +163,7 @@ def test_a_signature_cannot_be_re_pointed_to_another_record(client_for, qa_manag
 
 def test_a_copied_signature_does_not_verify_on_another_record(qa_manager, group):
     """Copying every field (and hash) onto a new row for another record fails verification too."""
-    original = signatures.sign(
-        signer=qa_manager, password=DEFAULT_PASSWORD, record=group, signature_type="approval", intent="approve"
-    )
+    original = signatures.sign(signer=qa_manager, password=DEFAULT_PASSWORD, record=group, signature_type="review", intent="ok")
     other = GroupFactory()
     copy = Signature.objects.get(pk=original.pk)
     copy.pk, copy._state.adding, copy.resource_id, copy.signature_hash = None, True, other.pk, "f" * 64
@@ -206,7 +204,7 @@ def test_signing_a_missing_record_is_404(client_for, qa_manager):
 def test_list_filters(client_for, qa_manager, admin_user, group, documents_signable):
     other = GroupFactory()
     first = signatures.sign(signer=qa_manager, password=DEFAULT_PASSWORD, record=group, signature_type="review", intent="a")
-    second = signatures.sign(signer=admin_user, password=DEFAULT_PASSWORD, record=other, signature_type="approval", intent="b")
+    second = signatures.sign(signer=admin_user, password=DEFAULT_PASSWORD, record=other, signature_type="authorship", intent="b")
     with immutability.suspended(connection), connection.cursor() as cursor:
         cursor.execute(
             "UPDATE audit_signature SET signed_at = %s WHERE id = %s",
@@ -225,13 +223,13 @@ def test_list_filters(client_for, qa_manager, admin_user, group, documents_signa
     assert ids("signature_type=review") == [first.pk]
     assert ids("date_to=2024-01-10") == [first.pk]
     assert ids("date_from=2024-01-11") == [second.pk]
-    assert ids(f"signer_id={qa_manager.pk}&signature_type=approval") == []
+    assert ids(f"signer_id={qa_manager.pk}&signature_type=authorship") == []
     assert ids(f"document_id={group.pk}") == []  # the group signatures are not document signatures
     doc_sig = signatures.sign(
         signer=qa_manager,
         password=DEFAULT_PASSWORD,
         record=group,
-        signature_type="approval",
+        signature_type="responsibility",
         intent="c",
         resource_type="document",
     )
@@ -304,8 +302,8 @@ def test_the_manifestation_block_renders_in_a_pdf(qa_manager, group):
         signer=qa_manager,
         password=DEFAULT_PASSWORD,
         record=group,
-        signature_type="approval",
-        intent="Approved for use",
+        signature_type="responsibility",
+        intent="Responsible for the line",
         reason="Initial release",
     )
     buffer = io.BytesIO()
@@ -313,7 +311,7 @@ def test_the_manifestation_block_renders_in_a_pdf(qa_manager, group):
     text = PdfReader(io.BytesIO(buffer.getvalue())).pages[0].extract_text()
     assert "Max Manager (qam1)" in text
     assert f"Signed {signature.signed_at:%Y-%m-%d %H:%M:%S} UTC" in text
-    assert "Meaning: Approval - Approved for use" in text and "Reason: Initial release" in text
+    assert "Meaning: Responsibility - Responsible for the line" in text and "Reason: Initial release" in text
 
 
 def test_signatures_are_visible_only_to_those_who_may_view_the_signed_record(client_for, qa_manager, basic_user, auditor, group):

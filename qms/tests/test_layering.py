@@ -28,16 +28,10 @@ LAYERS = [
     "deviations",
     "capa",
     "search",
+    "ai",
     "notifications",
     "dashboard",
 ]
-# Being removed: signer re-authentication moves from audit.signatures to accounts.services, and the
-# audit pages stop reading accounts' models directly. Until then these (and only these) edges stand.
-ALLOWED_EXCEPTIONS = {
-    ("audit/signatures.py", "accounts.models"),
-    ("audit/signatures.py", "accounts.services"),
-    ("audit/views.py", "accounts.models"),
-}
 
 
 def project_apps() -> list[str]:
@@ -79,7 +73,7 @@ def test_apps_import_only_the_apps_below_them():
     for app in project_apps():
         for path, module in imports_of(app):
             target = module.split(".")[0]
-            if rank(target) >= rank(app) and (path, module) not in ALLOWED_EXCEPTIONS:
+            if rank(target) >= rank(app):
                 violations.append(f"{path} imports {module} ({app} may not depend on {target})")
 
     assert violations == []
@@ -88,9 +82,8 @@ def test_apps_import_only_the_apps_below_them():
 def test_there_are_no_import_cycles_between_apps():
     graph: dict[str, set[str]] = {app: set() for app in project_apps()}
     for app in graph:
-        for path, module in imports_of(app):
-            if (path, module) not in ALLOWED_EXCEPTIONS:
-                graph[app].add(module.split(".")[0])
+        for _path, module in imports_of(app):
+            graph[app].add(module.split(".")[0])
 
     def reaches(start: str, goal: str, seen: set[str]) -> bool:
         for nxt in graph[start] - seen:

@@ -29,6 +29,9 @@ print(json.dumps({
     "rates": settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
     "lockout": [settings.LOGIN_MAX_FAILED_ATTEMPTS, settings.LOGIN_LOCKOUT_MINUTES],
     "debug": settings.DEBUG,
+    "databases": [[db["ENGINE"], db["USER"]] for db in (settings.DATABASES["default"], settings.DATABASE_OWNER) if db],
+    "audit_checkpoint_dir": settings.AUDIT_CHECKPOINT_DIR,
+    "beat": sorted(conf.beat_schedule),
 }))
 """
 
@@ -46,6 +49,10 @@ _CLEARED = (
     "LOGIN_MAX_FAILED_ATTEMPTS",
     "LOGIN_LOCKOUT_MINUTES",
     "CELERY_TASK_ALWAYS_EAGER",
+    "AUDIT_HMAC_KEY",
+    "AUDIT_HMAC_OLD_KEYS",
+    "AUDIT_CHECKPOINT_DIR",
+    "DATABASE_OWNER_URL",
 )
 
 
@@ -75,7 +82,7 @@ def test_defaults_for_a_single_machine(tmp_path):
 
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout)
-    assert values["engine"] == "django.db.backends.sqlite3"
+    assert values["engine"] == "qms.db.backends.sqlite3"
     assert values["db_name"] == str(BASE_DIR / "db.sqlite3")
     assert values["cache"].endswith("LocMemCache")
     assert values["eager"] is True
@@ -93,7 +100,10 @@ def test_everything_is_configurable_from_the_environment(tmp_path):
         tmp_path,
         DEBUG="false",
         SECRET_KEY="x" * 50,
-        DATABASE_URL="postgres://qms:secret@db.internal:5432/qms",
+        AUDIT_HMAC_KEY="y" * 50,
+        AUDIT_CHECKPOINT_DIR="/var/lib/qms/audit-checkpoints",
+        DATABASE_URL="postgres://qms_app:secret@db.internal:5432/qms",
+        DATABASE_OWNER_URL="postgres://qms_owner:secret@db.internal:5432/qms",
         REDIS_URL="redis://cache.internal:6379/2",
         BACKEND_CORS_ORIGINS="https://qms.example.com,https://portal.example.com",
         REGISTRATION_ENABLED="true",
@@ -105,7 +115,7 @@ def test_everything_is_configurable_from_the_environment(tmp_path):
 
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout)
-    assert values["engine"] == "django.db.backends.postgresql"
+    assert values["engine"] == "qms.db.backends.postgresql"
     assert values["db_name"] == "qms"
     assert values["cache"].endswith("RedisCache")
     assert values["eager"] is False
@@ -116,6 +126,18 @@ def test_everything_is_configurable_from_the_environment(tmp_path):
     assert values["rates"]["user"] == "100/min"
     assert values["lockout"] == [3, 30]
     assert values["debug"] is False
+    # The application runs as a role that owns nothing; migrations use the owner's connection.
+    assert values["databases"] == [["qms.db.backends.postgresql", "qms_app"], ["qms.db.backends.postgresql", "qms_owner"]]
+    assert values["audit_checkpoint_dir"] == "/var/lib/qms/audit-checkpoints"
+    assert "audit-checkpoint" in values["beat"]
+
+
+def test_audit_key_is_required_when_debug_is_off_and_differs_from_the_secret_key(tmp_path):
+    missing = probe(tmp_path, DEBUG="false", SECRET_KEY="x" * 50)
+    same = probe(tmp_path, DEBUG="false", SECRET_KEY="x" * 50, AUDIT_HMAC_KEY="x" * 50)
+
+    assert missing.returncode != 0 and "AUDIT_HMAC_KEY must be set when DEBUG is off" in missing.stderr
+    assert same.returncode != 0 and "AUDIT_HMAC_KEY must differ from SECRET_KEY" in same.stderr
 
 
 def test_secret_key_is_required_when_debug_is_off(tmp_path):
@@ -171,6 +193,7 @@ def test_a_production_configuration_passes_check_deploy(tmp_path):
         PYTHONPATH=str(BASE_DIR),
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(50),
+        AUDIT_HMAC_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="qms.example.com",
     )
     result = subprocess.run(
@@ -194,7 +217,9 @@ def test_https_settings_follow_debug_and_the_environment(tmp_path):
 
     def values(**env):
         environment = {k: v for k, v in os.environ.items() if k not in _CLEARED}
-        environment.update(DJANGO_SETTINGS_MODULE="qms.settings", PYTHONPATH=str(BASE_DIR), SECRET_KEY="x" * 50, **env)
+        environment.update(
+            DJANGO_SETTINGS_MODULE="qms.settings", PYTHONPATH=str(BASE_DIR), SECRET_KEY="x" * 50, AUDIT_HMAC_KEY="y" * 50, **env
+        )
         result = subprocess.run(
             [sys.executable, "-c", f"import django; django.setup()\n{code}"],
             cwd=tmp_path,

@@ -1,0 +1,16 @@
+"""What the accounts app records in the audit trail (sign-in, lockout, access changes)."""
+
+from audit.actions import AuditAction
+
+
+class AccountAction(AuditAction):
+    LOGIN = "login", "Sign-in"
+    LOGIN_FAILED = "login_failed", "Failed sign-in"
+    LOGOUT = "logout", "Sign-out"
+    LOCKOUT = "lockout", "Account locked"
+    PASSWORD_CHANGE = "password_change", "Password change"
+    SIGNATURE_FAILED = "signature_failed", "Failed signature (re-authentication)"
+    PERMISSION_CHANGE = "permission_change", "Access change"
+    DEACTIVATE = "deactivate", "Account deactivated"
+    REAUTHENTICATION_FAILED = "reauthentication_failed", "Failed re-authentication for an access change"
+    TOKEN_REUSE = "token_reuse", "Reuse of a revoked refresh token (token family revoked)"
