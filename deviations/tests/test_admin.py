@@ -71,7 +71,7 @@ def test_changing_the_active_form_saves_a_new_draft_and_publishing_needs_a_reaso
             "description": standard.description,
             "sections": json.dumps(changed),
             "publish": "on",
-            "reason": "Notes",
+            "reason": "Notes for the record",
         },
     )
     assert response.status_code == 302
@@ -106,10 +106,14 @@ def test_categories_areas_and_due_rules_are_saved_through_the_services(admin_cli
     area = Area.objects.get(name="Warehouse")
     admin_client.post(
         reverse("admin:deviations_area_change", args=[area.pk]),
-        {"name": "Warehouse", "site": "North site", "description": "", "is_active": "on", "reason": "Moved"},
+        {"name": "Warehouse", "site": "North site", "description": "", "is_active": "on", "reason": "Moved for the record"},
     )
     changed = AuditEvent.objects.get(resource_type="deviation_area", resource_id=area.pk)
-    assert (changed.old_values, changed.new_values, changed.reason) == ({"site": "Main site"}, {"site": "North site"}, "Moved")
+    assert (changed.old_values, changed.new_values, changed.reason) == (
+        {"site": "Main site"},
+        {"site": "North site"},
+        "Moved for the record",
+    )
 
     rule = SeverityDueRule.objects.get(severity="High")
     refused = admin_client.post(

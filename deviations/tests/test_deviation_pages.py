@@ -98,7 +98,7 @@ def test_qa_investigates_on_the_edit_page(qa_user):
     event = AuditEvent.objects.get(resource_type="deviation", resource_id=deviation.pk, action="update")
     assert event.reason == "Investigation done" and "root_cause" in event.new_values
     # The same (now stale) page again: refused, nothing overwritten.
-    stale = client.post(reverse("deviations:edit", args=[deviation.pk]), {**data, "title": "Other", "reason": "x"})
+    stale = client.post(reverse("deviations:edit", args=[deviation.pk]), {**data, "title": "Other", "reason": "x for the record"})
     assert stale.status_code == 200 and "changed by someone else" in stale.content.decode()
     assert Deviation.objects.get(pk=deviation.pk).title == deviation.title
 
@@ -122,9 +122,9 @@ def test_links_and_attachments_from_the_detail_page(qa_user, effective_document)
     assert download.status_code == 200 and download["X-Content-SHA256"] == attachment.sha256
     no_reason = client.post(reverse("deviations:unlink", args=[deviation.pk, link.pk]), {"reason": ""}, follow=True)
     assert "a reason is required" in no_reason.content.decode()
-    client.post(reverse("deviations:unlink", args=[deviation.pk, link.pk]), {"reason": "Wrong SOP"})
+    client.post(reverse("deviations:unlink", args=[deviation.pk, link.pk]), {"reason": "Wrong SOP for the record"})
     link.refresh_from_db()
-    assert link.removal_reason == "Wrong SOP"
+    assert link.removal_reason == "Wrong SOP for the record"
 
 
 def test_the_qa_manager_closes_from_the_workflow_panel(qa_manager):

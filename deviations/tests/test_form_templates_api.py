@@ -124,7 +124,7 @@ def test_publishing_makes_the_one_active_reporting_form(manager_api, draft, qa_m
     retire = events_for(standard.pk)[-1]
     assert retire.action == "retire" and retire.new_values["status"] == "retired"
 
-    again = manager_api.post(f"{URL}{draft['id']}/publish", {"reason": "again"}, format="json")
+    again = manager_api.post(f"{URL}{draft['id']}/publish", {"reason": "again for the record"}, format="json")
     assert again.status_code == 409 and again.json()["error_code"] == "ALREADY_ACTIVE"
 
     # A retired version can be brought back.
@@ -135,7 +135,7 @@ def test_publishing_makes_the_one_active_reporting_form(manager_api, draft, qa_m
 
 def test_a_form_without_fields_cannot_be_published(manager_api):
     empty = manager_api.post(URL, body(sections=[section("event")]), format="json").json()
-    response = manager_api.post(f"{URL}{empty['id']}/publish", {"reason": "Try"}, format="json")
+    response = manager_api.post(f"{URL}{empty['id']}/publish", {"reason": "Try for the record"}, format="json")
     assert response.status_code == 422
     assert response.json()["detail"][0] == {
         "loc": ["body", "sections"],
@@ -149,7 +149,7 @@ def test_a_form_without_fields_cannot_be_published(manager_api):
 
 
 def test_a_published_version_is_never_changed_in_place(manager_api, draft):
-    published = manager_api.post(f"{URL}{draft['id']}/publish", {"reason": "Go live"}, format="json").json()
+    published = manager_api.post(f"{URL}{draft['id']}/publish", {"reason": "Go live for the record"}, format="json").json()
     changed = body(sections=[*body()["sections"], section("product", field("batch"))])
 
     response = manager_api.put(f"{URL}{draft['id']}", {**changed, "reason": "Ask for the batch"}, format="json")
@@ -222,7 +222,7 @@ def test_writes_need_manage_forms_and_reads_need_a_deviation_permission(client_f
     standard = FormTemplate.objects.get(name="Standard deviation report")
     denied = reporter.put(f"{URL}{standard.pk}", body(), format="json")
     assert denied.status_code == 403 and denied.json()["error_code"] == "PERMISSION_DENIED"
-    assert reporter.post(f"{URL}{standard.pk}/publish", {"reason": "x"}, format="json").status_code == 403
+    assert reporter.post(f"{URL}{standard.pk}/publish", {"reason": "x for the record"}, format="json").status_code == 403
     nobody = client_for(make_user(None, username="norole"))
     assert nobody.get(URL).status_code == 403
     assert nobody.get(f"{URL}active").status_code == 403
@@ -231,7 +231,7 @@ def test_writes_need_manage_forms_and_reads_need_a_deviation_permission(client_f
 def test_ids_that_are_not_numbers_or_unknown_are_404(manager_api):
     assert manager_api.get(f"{URL}abc").status_code == 404
     assert manager_api.get(f"{URL}999999").json()["error_code"] == "NOT_FOUND"
-    assert manager_api.post(f"{URL}abc/publish", {"reason": "x"}, format="json").status_code == 404
+    assert manager_api.post(f"{URL}abc/publish", {"reason": "x for the record"}, format="json").status_code == 404
 
 
 def test_no_active_form_is_404_with_its_code(manager_api):
@@ -349,6 +349,6 @@ def test_services_check_the_permission_themselves(basic_user):
     with pytest.raises(PermissionDenied):
         services.update_form_template(actor=basic_user, template=standard, definition=body())
     with pytest.raises(PermissionDenied):
-        services.publish_form_template(actor=basic_user, template=standard, reason="x")
+        services.publish_form_template(actor=basic_user, template=standard, reason="x for the record")
     created = services.create_form_template(actor=None, definition=body())  # the system (data migrations, jobs)
     assert created.created_by is None and events_for(created.pk)[0].actor_id is None

@@ -76,7 +76,8 @@ def test_unlinking_needs_a_reason_and_keeps_the_link_on_record(client_for, qa_us
     )
     assert qa.get(f"{URL}{first.pk}").json()["linked_from"] == []
     assert (
-        qa.delete(f"{URL}{second.pk}/links/{link_id}", {"reason": "again"}, format="json").json()["error_code"] == "LINK_REMOVED"
+        qa.delete(f"{URL}{second.pk}/links/{link_id}", {"reason": "again for the record"}, format="json").json()["error_code"]
+        == "LINK_REMOVED"
     )
     event = AuditEvent.objects.get(resource_type="deviation", resource_id=second.pk, action="unlink")
     assert event.reason == "Linked by mistake" and event.old_values["target"] == f"deviation {first.number}"
@@ -136,7 +137,11 @@ def test_with_the_capa_module_a_required_capa_must_be_linked_to_close(client_for
     )
     deviation.refresh_from_db()
     services.update_deviation(
-        actor=qa_user, deviation=deviation, changes={"capa_required": True}, reason="Recurring", row_version=deviation.row_version
+        actor=qa_user,
+        deviation=deviation,
+        changes={"capa_required": True},
+        reason="Recurring for the record",
+        row_version=deviation.row_version,
     )
     client_for(qa_user).post(f"{URL}{deviation.pk}/transition", {"transition": "submit_for_review"}, format="json")
     refused = manager.post(f"{URL}{deviation.pk}/approve", {"password": PASSWORD}, format="json")

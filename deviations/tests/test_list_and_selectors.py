@@ -85,12 +85,18 @@ def test_the_detail_does_not_grow_with_links_and_attachments(client_for, qa_user
             assert qa.get(f"{URL}{deviation.pk}").status_code == 200
         return len(captured.captured_queries)
 
-    services.link_record(actor=qa_user, deviation=deviation, target_type="deviation", target=others[0].pk, reason="Same line")
+    services.link_record(
+        actor=qa_user, deviation=deviation, target_type="deviation", target=others[0].pk, reason="Same line for the record"
+    )
     services.add_attachments(actor=qa_user, deviation=deviation, uploads=[pdf_upload("a.pdf")])
     few = detail_queries()
     for other in others[1:]:
-        services.link_record(actor=qa_user, deviation=deviation, target_type="deviation", target=other.pk, reason="Same line")
-        services.link_record(actor=qa_user, deviation=other, target_type="deviation", target=deviation.pk, reason="Same line")
+        services.link_record(
+            actor=qa_user, deviation=deviation, target_type="deviation", target=other.pk, reason="Same line for the record"
+        )
+        services.link_record(
+            actor=qa_user, deviation=other, target_type="deviation", target=deviation.pk, reason="Same line for the record"
+        )
     services.add_attachments(actor=qa_user, deviation=deviation, uploads=[pdf_upload("b.pdf"), pdf_upload("c.pdf")])
     assert detail_queries() == few
 

@@ -193,9 +193,11 @@ def test_the_auditor_reads_but_cannot_report_change_or_link(client_for, auditor)
     deviation = DeviationFactory()
     client = client_for(auditor)
     assert client.post(URL, {"form_data": report_answers()}, format="json").status_code == 403
-    change = client.put(f"{URL}{deviation.pk}", {"title": "x", "reason": "x", "row_version": 1}, format="json")
+    change = client.put(f"{URL}{deviation.pk}", {"title": "x", "reason": "x for the record", "row_version": 1}, format="json")
     assert change.status_code == 403
-    link = client.post(f"{URL}{deviation.pk}/links", {"target_type": "deviation", "target": "1", "reason": "x"}, format="json")
+    link = client.post(
+        f"{URL}{deviation.pk}/links", {"target_type": "deviation", "target": "1", "reason": "x for the record"}, format="json"
+    )
     assert link.status_code == 403
     assert client.post(f"{URL}{deviation.pk}/transition", {"transition": "start_investigation"}, format="json").status_code == 403
 

@@ -99,17 +99,28 @@ def test_updates_need_a_reason_and_the_row_version_read(client_for, qa_user):
     qa = client_for(qa_user)
     no_reason = qa.put(f"{URL}{deviation.pk}", {"title": "New", "row_version": deviation.row_version}, format="json")
     assert no_reason.status_code == 422 and no_reason.json()["detail"][0]["loc"] == ["body", "reason"]
-    no_version = qa.put(f"{URL}{deviation.pk}", {"title": "New", "reason": "Clearer"}, format="json")
+    no_version = qa.put(f"{URL}{deviation.pk}", {"title": "New", "reason": "Clearer for the record"}, format="json")
     assert no_version.status_code == 422 and no_version.json()["error_code"] == "ROW_VERSION_REQUIRED"
     ok = qa.put(
-        f"{URL}{deviation.pk}", {"title": "New", "reason": "Clearer"}, format="json", HTTP_IF_MATCH=f'"{deviation.row_version}"'
+        f"{URL}{deviation.pk}",
+        {"title": "New", "reason": "Clearer for the record"},
+        format="json",
+        HTTP_IF_MATCH=f'"{deviation.row_version}"',
     )
     assert ok.status_code == 200 and ok.json()["title"] == "New"
-    stale = qa.put(f"{URL}{deviation.pk}", {"title": "Newer", "reason": "x", "row_version": deviation.row_version}, format="json")
+    stale = qa.put(
+        f"{URL}{deviation.pk}",
+        {"title": "Newer", "reason": "x for the record", "row_version": deviation.row_version},
+        format="json",
+    )
     assert stale.status_code == 409 and stale.json()["error_code"] == "VERSION_CONFLICT"
     assert stale.json()["current_row_version"] == ok.json()["row_version"]
     event = AuditEvent.objects.filter(resource_type="deviation", resource_id=deviation.pk, action="update").get()
-    assert event.old_values == {"title": deviation.title} and event.new_values == {"title": "New"} and event.reason == "Clearer"
+    assert (
+        event.old_values == {"title": deviation.title}
+        and event.new_values == {"title": "New"}
+        and event.reason == "Clearer for the record"
+    )
 
 
 def test_every_bad_value_of_an_update_is_listed_at_once(client_for, qa_user, basic_user):
@@ -148,7 +159,9 @@ def test_closed_deviations_are_read_only_until_reopened_with_a_signed_reason(cli
     deviation = DeviationFactory(state="closed", investigator=qa_user)
     qa, manager = client_for(qa_user), client_for(qa_manager)
     assert put(qa, deviation, title="Late change").status_code == 409
-    link = qa.post(f"{URL}{deviation.pk}/links", {"target_type": "deviation", "target": "x", "reason": "y"}, format="json")
+    link = qa.post(
+        f"{URL}{deviation.pk}/links", {"target_type": "deviation", "target": "x", "reason": "y for the record"}, format="json"
+    )
     assert link.status_code in (409, 422)
     assert transition(manager, deviation, "reopen", password=PASSWORD).status_code == 422  # a reason is needed
     reopened = transition(manager, deviation, "reopen", password=PASSWORD, comment="New information from the customer")
@@ -183,7 +196,9 @@ def test_a_form_encoded_update_changes_only_the_fields_sent(client_for, qa_user)
     assert put(qa, deviation, capa_required=True).json()["capa_required"] is True
     row_version = Deviation.objects.get(pk=deviation.pk).row_version
     response = qa.put(
-        f"{URL}{deviation.pk}", {"title": "Form-encoded", "reason": "x", "row_version": row_version}, format="multipart"
+        f"{URL}{deviation.pk}",
+        {"title": "Form-encoded", "reason": "x for the record", "row_version": row_version},
+        format="multipart",
     )
     assert response.status_code == 200, response.json()
     assert response.json()["title"] == "Form-encoded" and response.json()["capa_required"] is True

@@ -215,7 +215,7 @@ def test_records_that_follow_no_workflow_have_no_requirements(qa_user, admin_use
 @pytest.fixture
 def deviation_workflow():
     """A deviation-like workflow: `review` (one QA Manager approves) → `approved`."""
-    return WorkflowTemplateFactory(name="Deviation handling")
+    return WorkflowTemplateFactory(name="Sample review")
 
 
 @pytest.fixture
