@@ -15,13 +15,13 @@ from .models import Conversation
 from .serializers import (
     AnalyzeRequestSerializer,
     AnalyzeResponseSerializer,
+    ChatMessageSerializer,
     ChatRequestSerializer,
     ChatResponseSerializer,
     ConversationDetailSerializer,
     ConversationSerializer,
     GenerateRequestSerializer,
     GenerateResponseSerializer,
-    MessageSerializer,
 )
 
 
@@ -68,7 +68,7 @@ class ChatView(_AIView):
         return Response(
             {
                 "conversation_id": outcome.conversation.pk,
-                "message": MessageSerializer(outcome.message).data,
+                "message": ChatMessageSerializer(outcome.message).data,
                 "citations": outcome.citations,
                 "suggestion": True,
                 "notice": services.NOTICE,

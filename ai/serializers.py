@@ -27,7 +27,7 @@ class CitationSerializer(serializers.Serializer):
     excerpt = serializers.CharField()
 
 
-class MessageSerializer(serializers.ModelSerializer):
+class ChatMessageSerializer(serializers.ModelSerializer):
     citations = CitationSerializer(many=True)
     context_documents = serializers.ListField(child=serializers.IntegerField())
 
@@ -38,7 +38,7 @@ class MessageSerializer(serializers.ModelSerializer):
 
 class ChatResponseSerializer(serializers.Serializer):
     conversation_id = serializers.IntegerField()
-    message = MessageSerializer()
+    message = ChatMessageSerializer()
     citations = CitationSerializer(many=True)
     suggestion = serializers.BooleanField(help_text="Always true: AI output is a suggestion")
     notice = serializers.CharField()
@@ -77,9 +77,12 @@ class LocationSerializer(serializers.Serializer):
     section = serializers.CharField(allow_blank=True)
 
 
+FINDING_SEVERITIES = [("low", "Low"), ("medium", "Medium"), ("high", "High"), ("critical", "Critical")]
+
+
 class FindingSerializer(serializers.Serializer):
     finding = serializers.CharField()
-    severity = serializers.ChoiceField(choices=["low", "medium", "high", "critical"])
+    severity = serializers.ChoiceField(choices=FINDING_SEVERITIES)
     location = LocationSerializer()
     excerpt = serializers.CharField(allow_blank=True)
 
@@ -102,7 +105,7 @@ class ConversationSerializer(serializers.ModelSerializer):
 
 
 class ConversationDetailSerializer(ConversationSerializer):
-    messages = MessageSerializer(many=True, read_only=True)
+    messages = ChatMessageSerializer(many=True, read_only=True)
 
     class Meta(ConversationSerializer.Meta):
         fields = [*ConversationSerializer.Meta.fields, "messages"]

@@ -354,6 +354,9 @@ SPECTACULAR_SETTINGS = {
         "TrainingAssignmentStatusEnum": "training.models.AssignmentStatus",
         "TrainingRegistrationStatusEnum": "training.models.RegistrationStatus",
         "TrainingMatrixCellStatusEnum": "training.selectors.CellStatus.ALL",
+        # Deviation severities ("High") and the assistant's finding severities ("high") differ.
+        "DeviationSeverityEnum": "deviations.models.Severity",
+        "FindingSeverityEnum": "ai.serializers.FINDING_SEVERITIES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
