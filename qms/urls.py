@@ -17,6 +17,8 @@ api_patterns = [
     path("", include("documents.urls_api")),
     path("", include("training.urls_api")),
     path("", include("deviations.urls_api")),
+    path("", include("search.urls_api")),
+    path("", include("ai.urls_api")),
 ]
 
 urlpatterns = [
@@ -37,6 +39,8 @@ urlpatterns = [
     path("training/", include("training.urls")),
     path("deviations/", include("deviations.urls")),
     path("validation/", include("validation.urls")),
+    path("search/", include("search.urls")),
+    path("assistant/", include("ai.urls")),
 ]
 
 handler404 = "qms.views.page_not_found"
