@@ -11,7 +11,6 @@ import importlib.metadata
 import platform
 import sys
 import tomllib
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -226,25 +225,16 @@ def check_worker() -> Iterator[Result]:
 
 def check_chroma() -> Iterator[Result]:
     item = "Chroma vector store reachable"
-    if settings.CHROMA_URL:
-        url = settings.CHROMA_URL.rstrip("/")
-        for path in ("/api/v2/heartbeat", "/api/v1/heartbeat"):
-            try:
-                with urllib.request.urlopen(url + path, timeout=5) as response:  # noqa: S310 - the configured server
-                    if response.status == 200:
-                        yield Result(item, PASS, f"{url}{path} answered")
-                        return
-            except OSError as exc:
-                error = exc
-        yield Result(item, FAIL, f"{url}: {error}")
-        return
     if not apps.is_installed("search"):
-        yield Result(item, SKIP, "not configured (no search module installed, CHROMA_URL unset)")
+        yield Result(item, SKIP, "not configured (no search module installed)")
         return
-    path = Path(settings.CHROMA_PATH)
-    yield Result(
-        item, PASS if path.is_dir() else FAIL, f"embedded store at {path}" + ("" if path.is_dir() else " does not exist")
-    )
+    from search import vectorstore
+
+    where = vectorstore.where()
+    if vectorstore.heartbeat():
+        yield Result(item, PASS, f"{where} answered")
+    else:
+        yield Result(item, FAIL, f"{where} did not answer (search falls back to keywords only)")
 
 
 def check_time() -> Iterator[Result]:

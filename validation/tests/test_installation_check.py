@@ -100,7 +100,7 @@ def test_a_correct_installation_passes_every_item(production_settings, tmp_path,
         assert status_of(output, item) == "PASS", item
     assert status_of(output, "database role separation") == ("PASS" if POSTGRES else "SKIP")
     assert status_of(output, "Celery worker reachable") == "SKIP"  # tasks run in-process in the tests
-    assert status_of(output, "Chroma vector store reachable") == "SKIP"
+    assert status_of(output, "Chroma vector store reachable") == "PASS"  # the embedded store of the tests
     assert "Result: PASS" in output
 
 
@@ -115,6 +115,7 @@ def test_a_broken_installation_fails_item_by_item(settings, tmp_path, make_user)
     settings.SECURE_HSTS_SECONDS = 0
     (tmp_path / "not-a-folder").write_text("a file where the media folder should be")
     settings.MEDIA_ROOT = tmp_path / "not-a-folder"
+    settings.CHROMA_URL = "http://127.0.0.1:9"  # nothing listens there
 
     output, error = run_check(tmp_path)
 
@@ -125,6 +126,7 @@ def test_a_broken_installation_fails_item_by_item(settings, tmp_path, make_user)
     assert status_of(output, "file storage writable") == "FAIL"
     assert status_of(output, "latest audit checkpoint") == "FAIL"
     assert status_of(output, "times in UTC") == "FAIL" and "TIME_ZONE is Europe/Berlin" in output
+    assert status_of(output, "Chroma vector store reachable") == "FAIL"
     assert status_of(output, "database migrations") == "PASS"
     assert "Result: FAIL" in output
 
