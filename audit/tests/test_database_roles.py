@@ -123,7 +123,7 @@ def test_migrations_run_as_the_owner_named_by_database_owner_url(roles, settings
     with connected_as(app, password):
         out = StringIO()
         call_command("migrate", "audit", "0005", stdout=out)  # drops the chain head's guard
-        call_command("migrate", "audit", stdout=out)  # and installs it again
+        call_command("migrate", stdout=out)  # installs it again (and what depends on it)
         assert f"Migrating as the owner '{owner}'" in out.getvalue()
         with connection.cursor() as cursor:
             cursor.execute("SELECT current_user")
