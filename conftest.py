@@ -2,6 +2,7 @@
 and headless Chromium (Playwright) for the browser tests."""
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,19 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-for-the-test-suite-only-012
 # Playwright's sync API runs an event loop in the test thread; Django would otherwise refuse
 # database access from that thread.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+# Search runs on an embedded Chroma in a throw-away folder with the offline model, and the AI
+# assistant is off unless a test points it at the fake OpenAI-compatible server (ai/tests).
+os.environ["CHROMA_PATH"] = tempfile.mkdtemp(prefix="qms-test-chroma-")
+os.environ["CHROMA_URL"] = ""
+os.environ["EMBEDDING_BACKEND"] = "local"
+os.environ["OPENAI_API_KEY"] = ""
+os.environ["OPENAI_BASE_URL"] = ""
 
 PASSWORD = "Correct-Horse-9"
+
+# The `requirement` marker: ids checked against validation/requirements.toml and written into the
+# JUnit XML for `manage.py validation_report`.
+pytest_plugins = ["validation.pytest_plugin"]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -129,6 +141,33 @@ def client_for(db):
         return client
 
     return make
+
+
+# --- the AI provider --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def fake_openai_server():
+    """A local OpenAI-compatible HTTP server (ai/tests/fake_openai.py), one per session."""
+    from ai.tests.fake_openai import FakeOpenAI
+
+    server = FakeOpenAI().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_openai(fake_openai_server, settings):
+    """The AI assistant enabled against the fake server (the real `openai` client over HTTP), with a
+    short time budget; its requests and scripted replies start empty."""
+    fake_openai_server.requests.clear()
+    fake_openai_server._replies.clear()
+    settings.OPENAI_API_KEY = "sk-test-not-a-real-key"
+    settings.OPENAI_BASE_URL = fake_openai_server.url
+    settings.OPENAI_MODEL = "fake-model"
+    settings.AI_TIMEOUT_SECONDS = 5.0
+    settings.AI_MAX_RETRIES = 2
+    return fake_openai_server
 
 
 # --- browser tests ---------------------------------------------------------------------------------

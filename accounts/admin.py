@@ -94,9 +94,19 @@ class UserAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
     list_display = ["username", "full_name", "email", "role", "department", "is_active", "is_staff", "last_login"]
     list_filter = ["role", "is_active", "is_staff", "department"]
     search_fields = ["username", "full_name", "email"]
-    readonly_fields = ["last_login", "date_joined", "deactivated_at", "failed_login_count", "locked_until", "row_version"]
+    readonly_fields = [
+        "last_login",
+        "date_joined",
+        "deactivated_at",
+        "reactivated_at",
+        "failed_login_count",
+        "locked_until",
+        "password_changed_at",
+        "password_change_required",
+        "row_version",
+    ]
     inlines = [PermissionOverrideInline]
-    actions = ["unlock_accounts", "deactivate_accounts"]
+    actions = ["unlock_accounts", "deactivate_accounts", "require_password_changes"]
 
     def get_form(self, request, obj=None, **kwargs):
         kwargs["form"] = UserCreationAdminForm if obj is None else UserAdminForm
@@ -157,6 +167,15 @@ class UserAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
             queryset,
             "Deactivate accounts",
             lambda user, reason: services.deactivate_user(actor=request.user, user=user, reason=reason),
+        )
+
+    @admin.action(description="Require a password change at next use", permissions=["change"])
+    def require_password_changes(self, request, queryset):
+        return self._apply_with_reason(
+            request,
+            queryset,
+            "Require a password change",
+            lambda user, reason: services.require_password_change(actor=request.user, user=user, reason=reason),
         )
 
     def _apply_with_reason(self, request, queryset, title, apply):

@@ -33,6 +33,7 @@ from .serializers import (
     RoleDetailSerializer,
     RolePermissionsSerializer,
     RoleSerializer,
+    SetPasswordSerializer,
     TokenRequestSerializer,
     TokenResponseSerializer,
     UserCreateSerializer,
@@ -102,6 +103,7 @@ class RefreshView(APIView):
 
 class LogoutView(APIView):
     required_permissions = {"post": None}
+    allowed_while_password_change_due = True
 
     @extend_schema(
         tags=["auth"],
@@ -119,8 +121,16 @@ class LogoutView(APIView):
 
 class MeView(APIView):
     required_permissions = {"get": None}
+    allowed_while_password_change_due = True
 
-    @extend_schema(tags=["auth"], responses={200: MeSerializer, **error_responses(401)})
+    @extend_schema(
+        tags=["auth"],
+        responses={200: MeSerializer, **error_responses(401)},
+        description="The signed-in user with role, permissions and groups, and the password's state: "
+        "`password_change_required` (then every other endpoint but change-password and logout answers 403 "
+        "PASSWORD_CHANGE_REQUIRED), `password_expires_at` (null when PASSWORD_MAX_AGE_DAYS is 0) and "
+        "`password_expiry_warning` (within PASSWORD_EXPIRY_WARNING_DAYS of it).",
+    )
     def get(self, request):
         user = selectors.user_list().get(pk=request.user.pk)
         return Response(MeSerializer(user).data)
@@ -128,12 +138,15 @@ class MeView(APIView):
 
 class ChangePasswordView(APIView):
     required_permissions = {"post": None}
+    allowed_while_password_change_due = True
 
     @extend_schema(
         tags=["auth"],
         request=ChangePasswordSerializer,
         responses={200: TokenResponseSerializer, **error_responses(401, 422)},
-        description="Changes the password, revokes every refresh and access token of the user and returns fresh tokens.",
+        description="Changes the password, revokes every refresh and access token of the user and returns fresh tokens. "
+        "The new password must meet the strength rules and differ from the last PASSWORD_HISTORY passwords (422). "
+        "This also ends a required change (first use, expiry).",
     )
     def post(self, request):
         data = validated(ChangePasswordSerializer, request)
@@ -189,6 +202,7 @@ class UserViewSet(ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericVie
         "grant_permission": "roles.manage",
         "remove_permission": "roles.manage",
         "unlock": "users.manage",
+        "set_password": "users.manage",
     }
 
     def get_queryset(self):
@@ -299,6 +313,23 @@ class UserViewSet(ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericVie
         user = self.get_object()
         data = validated(ReasonSerializer, request)
         services.unlock_user(user=user, actor=request.user, reason=data["reason"])
+        return Response(UserSerializer(selectors.user_list().get(pk=user.pk)).data)
+
+    @extend_schema(
+        request=SetPasswordSerializer,
+        responses={200: UserSerializer, **error_responses(401, 403, 404, 409, 422)},
+        description="Sets another user's password (e.g. a forgotten one). Its holder must change it at first use "
+        "(until then their other requests answer 403 PASSWORD_CHANGE_REQUIRED) and every token of theirs is revoked. "
+        "`reason` and your own `password` are required (401 REAUTHENTICATION_FAILED when wrong); your own password "
+        "is changed with POST /api/auth/change-password instead (409 OWN_PASSWORD).",
+    )
+    @action(detail=True, methods=["post"], url_path="set-password")
+    def set_password(self, request, pk=None):
+        user = self.get_object()
+        data = validated(SetPasswordSerializer, request)
+        services.set_password(
+            actor=request.user, user=user, new_password=data["new_password"], reason=data["reason"], password=data["password"]
+        )
         return Response(UserSerializer(selectors.user_list().get(pk=user.pk)).data)
 
 

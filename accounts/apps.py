@@ -6,6 +6,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and access control"
 
     def ready(self):
-        from . import schema, signables  # noqa: F401  (schema registers the OpenAPI auth extension)
+        from . import handlers, schema, signables  # noqa: F401  (schema registers the OpenAPI auth extension)
 
         signables.register()

@@ -14,3 +14,8 @@ class AccountAction(AuditAction):
     DEACTIVATE = "deactivate", "Account deactivated"
     REAUTHENTICATION_FAILED = "reauthentication_failed", "Failed re-authentication for an access change"
     TOKEN_REUSE = "token_reuse", "Reuse of a revoked refresh token (token family revoked)"
+    PASSWORD_RESET = "password_reset", "Password set by an administrator (to be changed at first use)"
+    PASSWORD_CHANGE_REQUIRED = "password_change_required", "Password change required at next use"
+    SESSION_TIMEOUT = "session_timeout", "Page session ended after inactivity"
+    INACTIVITY_DEACTIVATION = "inactivity_deactivation", "Account disabled after a period without use"
+    FAILED_ATTEMPTS_ALERT = "failed_attempts_alert", "Administrators alerted of repeated failed attempts"

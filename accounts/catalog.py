@@ -13,26 +13,19 @@ from django.conf import settings
 # Codenames of the modules that are planned but not installed yet; each moves into its app's
 # permissions.py when the app lands (a codename declared by an app wins over this list).
 PLANNED_PERMISSIONS: dict[str, str] = {
-    # Training
-    "training.view": "View training programs and assignments",
-    "training.manage": "Create and change training programs",
-    "training.assign": "Assign training to users and groups",
-    "training.complete": "Complete own training assignments",
     # Deviations
     "deviations.view": "View deviations",
     "deviations.create": "Report deviations",
     "deviations.edit": "Investigate and update deviations",
     "deviations.approve": "Approve and close deviations",
-    "deviations.manage_forms": "Configure deviation form templates",
+    "deviations.manage_forms": "Configure deviation report forms, categories, areas and due-date rules",
     # CAPA
     "capa.view": "View CAPAs",
     "capa.create": "Create CAPAs",
     "capa.edit": "Update CAPAs and their actions",
     "capa.approve_draft": "Approve draft CAPAs",
     "capa.effectiveness": "Record CAPA effectiveness reviews",
-    # Search, AI, dashboard
-    "search.use": "Search documents and records",
-    "ai.use": "Use the AI assistant",
+    # Dashboard
     "dashboard.view": "View dashboards and KPIs",
     # Notifications and webhooks
     "notifications.view": "Receive and read notifications",
@@ -91,8 +84,6 @@ ROLES: dict[str, tuple[str, list[str]]] = {
             "documents.approve",
             "documents.download",
             "templates.use",
-            "training.assign",
-            "training.complete",
             "deviations.create",
             "deviations.edit",
             "capa.create",
@@ -109,9 +100,7 @@ ROLES: dict[str, tuple[str, list[str]]] = {
             "documents.view",
             "documents.download",
             "templates.view",
-            "training.view",
-            "training.complete",
-            "deviations.view",
+            # Reporters see the deviations they reported; deviations.view (all of them) is QA's.
             "deviations.create",
             "capa.view",
             "signatures.view",

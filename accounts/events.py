@@ -19,6 +19,7 @@ class UserEvent(EventName):
     CREATED = "user.created"
     DEACTIVATED = "user.deactivated"
     REACTIVATED = "user.reactivated"
+    FAILED_ATTEMPTS_ALERT = "user.failed_attempts_alert"
 
 
 def _resource(subject) -> tuple[str, int | None]:

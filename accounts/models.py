@@ -39,7 +39,20 @@ class Role(AuditedFieldsMixin, models.Model):
         return self.name
 
 
-class UserManager(BaseUserManager):
+class UserQuerySet(models.QuerySet):
+    def delete(self):
+        raise UserDeletionRefused()
+
+
+class UserDeletionRefused(Exception):
+    """Accounts are deactivated, never deleted: their ids and usernames stay taken for good, so a
+    record in the audit trail always names one person (21 CFR 11.300(a))."""
+
+    def __init__(self):
+        super().__init__("User accounts are never deleted; deactivate the account instead.")
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def _create_user(self, username, email, password, **extra):
@@ -57,18 +70,22 @@ class UserManager(BaseUserManager):
         return self._create_user(username, email, password, **extra)
 
     def create_superuser(self, username, email=None, password=None, **extra):
-        """Used by `manage.py createsuperuser`; the new superuser is recorded in the audit trail."""
+        """Used by `manage.py createsuperuser`; the new superuser is recorded in the audit trail.
+        `password_change_required=True` (createsuperuser --for-someone-else) makes its holder choose
+        their own password at first use."""
         from django.db import transaction
 
         from audit.actions import RecordAction
 
         from .events import account_event
+        from .passwords import remember_password
 
         extra.update(is_staff=True, is_superuser=True)
         if "role" not in extra:
             extra["role"] = Role.objects.filter(name="Admin").first()
         with transaction.atomic(using=self._db):
             user = self._create_user(username, email, password, **extra)
+            remember_password(user)
             account_event(
                 RecordAction.CREATE,
                 subject=user,
@@ -80,6 +97,7 @@ class UserManager(BaseUserManager):
                     "role": user.role.name if user.role_id else None,
                     "is_staff": True,
                     "is_superuser": True,
+                    "password_change_required": user.password_change_required,
                 },
             )
         return user
@@ -92,7 +110,17 @@ class User(AuditedFieldsMixin, AbstractBaseUser):
     """A person who signs in. Never deleted: deactivation keeps the row for the audit trail."""
 
     # What an update records (the role by its name).
-    audit_fields = ["username", "email", "full_name", "role", "department", "office_location", "is_active", "is_staff"]
+    audit_fields = [
+        "username",
+        "email",
+        "full_name",
+        "role",
+        "department",
+        "office_location",
+        "is_active",
+        "is_staff",
+        "password_change_required",
+    ]
 
     username = models.CharField(max_length=150, unique=True, validators=[UnicodeUsernameValidator()])
     email = models.EmailField(unique=True, null=True, blank=True)
@@ -106,6 +134,11 @@ class User(AuditedFieldsMixin, AbstractBaseUser):
     date_joined = models.DateTimeField(default=timezone.now)
     deactivated_at = models.DateTimeField(null=True, blank=True)
     password_changed_at = models.DateTimeField(null=True, blank=True)
+    # Set when someone else chose the password (an administrator, an import, createsuperuser for
+    # another person): until its holder changes it, the account can do nothing else (11.300).
+    password_change_required = models.BooleanField(default=False)
+    # Reactivation restarts the clock of ACCOUNT_INACTIVITY_DAYS (accounts.inactivity).
+    reactivated_at = models.DateTimeField(null=True, blank=True)
     failed_login_count = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
     row_version = models.PositiveIntegerField(default=1)
@@ -133,6 +166,17 @@ class User(AuditedFieldsMixin, AbstractBaseUser):
 
     def get_short_name(self) -> str:
         return self.username
+
+    def delete(self, *args, **kwargs):
+        raise UserDeletionRefused()
+
+    # --- password policy (accounts.passwords) ----------------------------------------------------
+    def password_change_reason(self, now=None) -> str | None:
+        """Why the holder must change their password before doing anything else: "first_use",
+        "expired", or None."""
+        from .passwords import change_reason
+
+        return change_reason(self, now)
 
     # --- lockout -----------------------------------------------------------------------------
     def is_locked(self, now=None) -> bool:
@@ -200,6 +244,21 @@ class UserPermissionOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.effect} {self.permission} for {self.user}"
+
+
+class PasswordHistory(models.Model):
+    """A password hash the user had (PASSWORD_HISTORY: the latest ones may not be chosen again)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "password history"
+
+    def __str__(self) -> str:
+        return f"password of {self.user_id} set {self.created_at:%Y-%m-%d}"
 
 
 class Group(AuditedFieldsMixin, models.Model):

@@ -1,9 +1,13 @@
 """Reads about users and access that the API, pages and admin share."""
 
+import datetime
 import functools
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
 
 from .models import Group, Permission, Role, User, UserPermissionOverride
 
@@ -99,3 +103,19 @@ def permission_overrides_for(user: User) -> dict[str, list[str]]:
     ):
         out["grants" if effect == UserPermissionOverride.GRANT else "revocations"].append(codename)
     return out
+
+
+def last_use_expression():
+    """The later of the last sign-in, the creation and the last reactivation of an account."""
+    joined = "date_joined"
+    return Greatest(Coalesce("last_login", joined), Coalesce("reactivated_at", joined), joined)
+
+
+def inactive_accounts(*, now: datetime.datetime | None = None) -> QuerySet[User]:
+    """Active accounts unused for ACCOUNT_INACTIVITY_DAYS, annotated with `last_use` (none when the
+    rule is off, ACCOUNT_INACTIVITY_DAYS=0)."""
+    days = settings.ACCOUNT_INACTIVITY_DAYS
+    if days <= 0:
+        return User.objects.none()
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
+    return User.objects.filter(is_active=True).annotate(last_use=last_use_expression()).filter(last_use__lt=cutoff).order_by("pk")

@@ -1,12 +1,14 @@
 """Request and response shapes for the accounts API (shape only; rules live in services)."""
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from audit.serializers import ReasonField
 from qms.api import limits
 
 from .models import Group, Permission, Role, User
+from .passwords import status_of as password_status_of
 
 
 class UserSummarySerializer(serializers.ModelSerializer):
@@ -45,6 +47,8 @@ class UserSerializer(serializers.ModelSerializer):
             "date_joined",
             "deactivated_at",
             "is_locked",
+            "password_change_required",
+            "password_changed_at",
             "row_version",
         ]
         read_only_fields = fields
@@ -55,13 +59,50 @@ class UserSerializer(serializers.ModelSerializer):
 
 class MeSerializer(UserSerializer):
     permissions = serializers.SerializerMethodField()
+    password_change_required = serializers.SerializerMethodField(
+        help_text="A password set by someone else, or an expired one: change it before anything else"
+    )
+    password_change_reason = serializers.SerializerMethodField(help_text="first_use, expired or null")
+    password_expires_at = serializers.SerializerMethodField(help_text="null when passwords do not age")
+    password_expires_in_days = serializers.SerializerMethodField()
+    password_expiry_warning = serializers.SerializerMethodField(help_text="The expiry is within PASSWORD_EXPIRY_WARNING_DAYS")
 
     class Meta(UserSerializer.Meta):
-        fields = UserSerializer.Meta.fields + ["permissions"]
+        fields = UserSerializer.Meta.fields + [
+            "permissions",
+            "password_change_reason",
+            "password_expires_at",
+            "password_expires_in_days",
+            "password_expiry_warning",
+        ]
         read_only_fields = fields
+
+    def _status(self, obj):
+        if not hasattr(obj, "_password_status"):
+            obj._password_status = password_status_of(obj)
+        return obj._password_status
 
     def get_permissions(self, obj) -> list[str]:
         return sorted(obj.effective_permissions)
+
+    def get_password_change_required(self, obj) -> bool:
+        return self._status(obj).change_required
+
+    @extend_schema_field(serializers.ChoiceField(choices=["first_use", "expired"], allow_null=True))
+    def get_password_change_reason(self, obj):
+        return self._status(obj).change_reason
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_password_expires_at(self, obj):
+        expiry = self._status(obj).expires_at
+        return serializers.DateTimeField().to_representation(expiry) if expiry else None
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_password_expires_in_days(self, obj):
+        return self._status(obj).expires_in_days
+
+    def get_password_expiry_warning(self, obj) -> bool:
+        return self._status(obj).expiry_warning
 
 
 def password_field(**kwargs) -> serializers.CharField:
@@ -94,6 +135,12 @@ class RefreshRequestSerializer(serializers.Serializer):
 
 class LogoutRequestSerializer(serializers.Serializer):
     refresh_token = serializers.CharField(required=False, max_length=limits.TOKEN, help_text="The refresh token to revoke")
+
+
+class SetPasswordSerializer(serializers.Serializer):
+    new_password = password_field(help_text="The password the user must change at first use")
+    reason = ReasonField()
+    password = reauthentication_field()
 
 
 class ChangePasswordSerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ REGISTRATION_ENABLED.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -29,12 +30,15 @@ from qms.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, P
 from qms.events import emit
 from qms.permissions import has, require
 
-from . import tokens
+from . import alerts, tokens
 from .audit_actions import AccountAction
 from .authentication import token_matches_password
 from .backends import find_user_by_login
 from .events import UserEvent, account_change, account_event
 from .models import Group, Permission, Role, User, UserPermissionOverride
+from .passwords import remember_password
+
+logger = logging.getLogger("qms.accounts")
 
 INVALID_CREDENTIALS = "Incorrect username or password"
 
@@ -100,6 +104,7 @@ def _check_credentials(login: str, password: str) -> tuple[User | None, Exceptio
         account_event(
             AccountAction.LOGIN_FAILED, summary=f"Failed login for unknown account {login[:150]!r}", username=login[:150]
         )
+        alerts.check_failed_attempts(login=login, now=now)
         return None, InvalidCredentials()
     if user.is_locked(now):
         account_event(
@@ -108,6 +113,7 @@ def _check_credentials(login: str, password: str) -> tuple[User | None, Exceptio
             summary=f"Login attempt on locked account {user.username}",
             username=user.username,
         )
+        alerts.check_failed_attempts(user=user, now=now)
         return None, AccountLocked(user.locked_until)
     if not user.check_password(password) or not user.is_active:
         register_failed_attempt(user=user, now=now, what="login")
@@ -136,6 +142,7 @@ def register_failed_attempt(*, user: User, now=None, what: str = "login") -> Non
         summary=f"Failed {what} for {user.username} ({user.failed_login_count} consecutive)",
         username=user.username,
     )
+    alerts.check_failed_attempts(user=user, now=now)
     if user.failed_login_count >= settings.LOGIN_MAX_FAILED_ATTEMPTS:
         user.locked_until = now + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
         user.failed_login_count = 0
@@ -230,6 +237,18 @@ def reauthenticate(*, user: User | None, password: str | None, what: str = "this
 def record_logout(*, user: User) -> None:
     with transaction.atomic():
         account_event(AccountAction.LOGOUT, actor=user, subject=user, summary=f"{user.username} signed out")
+
+
+def record_session_timeout(*, user: User, idle_seconds: float) -> None:
+    """A page session ended after SESSION_IDLE_MINUTES without a request (accounts.middleware)."""
+    with transaction.atomic():
+        account_event(
+            AccountAction.SESSION_TIMEOUT,
+            actor=user,
+            subject=user,
+            summary=f"Session of {user.username} ended after {int(idle_seconds // 60)} minutes without activity",
+            new_values={"idle_seconds": int(idle_seconds), "limit_minutes": settings.SESSION_IDLE_MINUTES},
+        )
 
 
 def log_out(*, user: User, refresh_token: str = "") -> None:
@@ -434,13 +453,78 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
         if current_password == new_password:
             raise InvalidInput("The new password must differ from the current one.", field="new_password")
         validate_new_password(new_password, user=user, field="new_password")
-        user.set_password(new_password)
-        user.password_changed_at = timezone.now().replace(microsecond=0)
+        required = user.password_change_reason()
+        _store_password(user, new_password, change_required=False)
         _reset_failures(user)
-        user.row_version += 1
-        user.save(update_fields=["password", "password_changed_at", "failed_login_count", "locked_until", "row_version"])
+        user.save(update_fields=["failed_login_count", "locked_until"])
         revoke_tokens(user=user)
-        account_event(AccountAction.PASSWORD_CHANGE, actor=user, subject=user, summary=f"{user.username} changed their password")
+        account_event(
+            AccountAction.PASSWORD_CHANGE,
+            actor=user,
+            subject=user,
+            summary=f"{user.username} changed their password"
+            + (f" (required: {required.replace('_', ' ')})" if required else ""),
+            old_values={"password_change_required": required} if required else None,
+        )
+    return user
+
+
+def _store_password(user: User, raw_password: str, *, change_required: bool) -> None:
+    """Sets, dates and remembers (PASSWORD_HISTORY) a new password; inside the caller's transaction."""
+    user.set_password(raw_password)
+    user.password_changed_at = timezone.now().replace(microsecond=0)
+    user.password_change_required = change_required
+    user.row_version += 1
+    user.save(update_fields=["password", "password_changed_at", "password_change_required", "row_version"])
+    remember_password(user)
+
+
+def set_password(*, actor: User | None, user: User, new_password: str, reason: str = "", password: str | None = None) -> User:
+    """An administrator sets another user's password (e.g. a forgotten one). The holder must change
+    it at first use; every token of theirs is revoked. Needs users.manage, a reason and the
+    administrator's own password."""
+    require(actor, "users.manage")
+    if actor is not None and actor.pk == user.pk:
+        raise Conflict("Change your own password with your current password instead.", error_code="OWN_PASSWORD")
+    reason = require_reason(reason, what="setting another user's password")
+    reauthenticate(user=actor, password=password, what="setting another user's password")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        validate_new_password(new_password, user=user, field="new_password")
+        _store_password(user, new_password, change_required=True)
+        revoke_tokens(user=user)
+        account_event(
+            AccountAction.PASSWORD_RESET,
+            actor=actor,
+            subject=user,
+            summary=f"Password of {user.username} set by {actor.username if actor else 'the system'}; to be changed at first use",
+            new_values={"password_change_required": True},
+            reason=reason,
+        )
+    return user
+
+
+def require_password_change(*, actor: User | None, user: User, reason: str = "") -> User:
+    """Makes the holder change their password at next use (e.g. accounts imported with a password
+    someone else chose, or created with createsuperuser for another person)."""
+    require(actor, "users.manage")
+    reason = require_reason(reason, what="requiring a password change")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.password_change_required:
+            return user
+        user.password_change_required = True
+        user.row_version += 1
+        user.save(update_fields=["password_change_required", "row_version"])
+        account_event(
+            AccountAction.PASSWORD_CHANGE_REQUIRED,
+            actor=actor,
+            subject=user,
+            summary=f"{user.username} must change their password at next use",
+            old_values={"password_change_required": False},
+            new_values={"password_change_required": True},
+            reason=reason,
+        )
     return user
 
 
@@ -475,7 +559,12 @@ def create_user(
     is_active: bool = True,
     is_staff: bool = False,
     via: str = "admin",
+    password_change_required: bool | None = None,
 ) -> User:
+    """A new account. A password chosen by someone else than its holder (`via` "admin" or "import")
+    must be changed at first use unless `password_change_required=False` says otherwise."""
+    if password_change_required is None:
+        password_change_required = via != "register"
     if via != "register":
         require(actor, "users.manage")
         if role or is_staff:
@@ -501,9 +590,12 @@ def create_user(
                 office_location=office_location,
                 is_active=is_active,
                 is_staff=is_staff,
+                password_change_required=password_change_required,
+                password_changed_at=timezone.now().replace(microsecond=0),
             )
         except IntegrityError as exc:
             raise Conflict("A user with that username or email already exists.", error_code="USER_EXISTS") from exc
+        remember_password(user)
         account_event(
             RecordAction.CREATE,
             actor=actor or user,
@@ -590,6 +682,8 @@ def update_user(
                 raise Conflict("You cannot deactivate your own account.", error_code="SELF_DEACTIVATION")
             user.is_active = changes["is_active"]
             user.deactivated_at = None if user.is_active else timezone.now()
+            if user.is_active:
+                user.reactivated_at = timezone.now()  # restarts the ACCOUNT_INACTIVITY_DAYS clock
         changed = set(changed_fields(user, before))
         if not changed:
             return user
@@ -620,24 +714,34 @@ def deactivate_user(*, actor: User | None, user: User, reason: str = "") -> User
     if actor is not None and user.pk == actor.pk:
         raise Conflict("You cannot deactivate your own account.", error_code="SELF_DEACTIVATION")
     reason = require_reason(reason, what="deactivating an account")
+    return _deactivate(
+        user, actor=actor, action=AccountAction.DEACTIVATE, summary=f"User {user.username} deactivated", reason=reason
+    )
+
+
+def _deactivate(
+    user: User, *, actor: User | None, action, summary: str, reason: str, now=None, details: dict | None = None
+) -> User:
+    """Deactivates in one transaction: never the last administrator (409 LAST_ADMIN), tokens revoked,
+    audited as `action`, `user.deactivated` emitted. An inactive account is left as it is."""
     with transaction.atomic():
         had_administrators = _lock_administration()
         user = User.objects.select_for_update().get(pk=user.pk)
         if not user.is_active:
             return user
         user.is_active = False
-        user.deactivated_at = timezone.now()
+        user.deactivated_at = now or timezone.now()
         user.row_version += 1
         user.save(update_fields=["is_active", "deactivated_at", "row_version"])
         _ensure_an_administrator_remains(had_administrators)
         revoke_tokens(user=user)
         account_event(
-            AccountAction.DEACTIVATE,
+            action,
             actor=actor,
             subject=user,
-            summary=f"User {user.username} deactivated",
+            summary=summary,
             old_values={"is_active": True},
-            new_values={"is_active": False},
+            new_values={"is_active": False, **(details or {})},
             reason=reason,
         )
         emit(UserEvent.DEACTIVATED, user, actor=actor, data={"reason": reason})
@@ -894,3 +998,40 @@ def _users_by_ids(ids: list[int], field: str = "member_ids") -> list[User]:
     if missing:
         raise InvalidInput(f"Unknown or inactive users: {', '.join(map(str, missing))}.", field=field)
     return users
+
+
+# --- inactivity (EU GMP Annex 11 §12, 21 CFR 11.300(b)) ------------------------------------------------
+
+
+def disable_inactive_accounts(*, now=None, dry_run: bool = False) -> list[User]:
+    """Deactivates every account unused for ACCOUNT_INACTIVITY_DAYS (the daily beat job
+    accounts.tasks.disable_inactive_accounts, or `manage.py disable_inactive_accounts`), each in its
+    own transaction, by the system (actor None) with the reason in the audit trail. An administrator
+    reactivates one with a reason (update_user `is_active`), which restarts its clock. The last
+    administrator is left active (LAST_ADMIN). Returns the accounts disabled (with dry_run: that
+    would be)."""
+    from .selectors import inactive_accounts
+
+    now = now or timezone.now()
+    days = settings.ACCOUNT_INACTIVITY_DAYS
+    candidates = list(inactive_accounts(now=now))
+    if dry_run:
+        return candidates
+    disabled = []
+    for candidate in candidates:
+        reason = f"Not used for more than {days} days (last use {candidate.last_use:%Y-%m-%d %H:%M} UTC)"
+        try:
+            user = _deactivate(
+                candidate,
+                actor=None,
+                action=AccountAction.INACTIVITY_DEACTIVATION,
+                summary=f"User {candidate.username} disabled after {days} days without use",
+                reason=reason,
+                now=now,
+                details={"last_use": candidate.last_use},
+            )
+        except Conflict as exc:
+            logger.warning("Inactive account %s left active: %s", candidate.username, exc.detail)
+            continue
+        disabled.append(user)
+    return disabled

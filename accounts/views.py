@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -12,6 +13,7 @@ from qms.pages import login_required, message_for, permission_required
 from . import selectors, services
 from .forms import ChangePasswordForm, GroupCreateForm, LoginForm, ProfileForm, UserCreateForm
 from .models import Group, User
+from .passwords import status_of as password_status_of
 
 
 def login_view(request):
@@ -60,22 +62,8 @@ def profile(request):
                 return redirect("accounts:profile")
     elif request.method == "POST" and request.POST.get("form") == "password":
         password_form = ChangePasswordForm(request.POST)
-        if password_form.is_valid():
-            try:
-                updated = services.change_password(
-                    user=user,
-                    current_password=password_form.cleaned_data["current_password"],
-                    new_password=password_form.cleaned_data["new_password"],
-                )
-            except services.PasswordRejected as exc:
-                for msg in exc.messages:
-                    password_form.add_error("new_password", msg)
-            except DomainError as exc:
-                password_form.add_error("current_password" if exc.status_code == 401 else None, message_for(exc))
-            else:
-                update_session_auth_hash(request, updated)
-                messages.success(request, "Password changed.")
-                return redirect("accounts:profile")
+        if _change_password(request, password_form):
+            return redirect("accounts:profile")
     user = selectors.user_list().get(pk=user.pk)
     return render(
         request,
@@ -87,6 +75,51 @@ def profile(request):
             "permissions": sorted(request.user.effective_permissions),
         },
     )
+
+
+def _change_password(request, form: ChangePasswordForm) -> bool:
+    """Changes the signed-in user's password from a valid form; errors go onto the form."""
+    if not form.is_valid():
+        return False
+    try:
+        updated = services.change_password(
+            user=request.user,
+            current_password=form.cleaned_data["current_password"],
+            new_password=form.cleaned_data["new_password"],
+        )
+    except services.PasswordRejected as exc:
+        for msg in exc.messages:
+            form.add_error("new_password", msg)
+        return False
+    except DomainError as exc:
+        form.add_error("current_password" if exc.status_code == 401 else None, message_for(exc))
+        return False
+    update_session_auth_hash(request, updated)
+    messages.success(request, "Password changed.")
+    return True
+
+
+@login_required
+def password_change(request):
+    """Where a user whose password must change first (set by someone else, expired) is sent; also
+    reachable from the expiry notice."""
+    form = ChangePasswordForm(request.POST or None)
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if request.method == "POST" and _change_password(request, form):
+        if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+            next_url = ""
+        return redirect(next_url or "home")
+    status = password_status_of(request.user)
+    return render(request, "accounts/password_change.html", {"form": form, "next": next_url, "status": status})
+
+
+@require_POST
+def session_keepalive(request):
+    """The idle-timeout warning's "Stay signed in": the request itself renews the session's activity
+    (accounts.middleware)."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=401)
+    return HttpResponse(status=204)
 
 
 @permission_required("users.view")

@@ -20,12 +20,14 @@ in the service (422 at body.reason), `audit.serializers.ReasonField()` in the re
 
 Signing: `accounts.services.authenticate_signer(...)` + `audit.signatures.create_signature(...,
 via_workflow=True)` in a workflow step, `audit.signatures.sign(...)` for a direct signature; register
-signable models with `register_signable(...)` in AppConfig.ready(). Pages reuse
+signable models with `register_signable(...)` in AppConfig.ready(); other apps add checks every
+direct signature passes with `register_signature_check(...)` (the workflow kit's approval checks). Pages reuse
 `audit/includes/signature_dialog.html`, `audit.forms.SignatureForm` and
 `audit/includes/signature_manifestation.html`; PDFs use `audit.exports.signature_manifestation_flowable`.
 
 Integrity: triggers make audit events and signatures append-only and guard the chain head
-(audit/immutability.py); the chain is keyed (audit/keys.py) and appended at commit (audit/chain.py);
+(audit/immutability.py; other apps' evidence tables too: `audit.models.AppendOnlyModel` plus the
+`AppendOnlyTriggers` migration operation); the chain is keyed (audit/keys.py) and appended at commit (audit/chain.py);
 signed checkpoints outside the database (audit/checkpoints.py). `manage.py verify_audit_trail`,
 `audit_checkpoint`, `export_audit_trail`, `setup_database_roles`; GET /api/audit/verify.
 """

@@ -1,4 +1,5 @@
-"""Database triggers that make the audit trail and the signatures append-only and guard the chain head.
+"""Database triggers that make the audit trail, the signatures and other apps' append-only records
+append-only and guard the chain head.
 
 PostgreSQL: a row trigger rejects UPDATE and DELETE and a statement trigger rejects TRUNCATE on
 the events and signatures. The chain head (one row) may only move forward onto the newest
@@ -11,11 +12,24 @@ Installed by migrations (0002, 0006). Only a table owner or superuser can get pa
 disabling or dropping the triggers; the application's database role owns nothing (`manage.py
 setup_database_roles`), and the keyed hash chain with its checkpoints outside the database
 reveals what an owner changed anyway.
+
+Other apps declare append-only tables of their own (records that are evidence, e.g. training
+completions): the model subclasses `audit.models.AppendOnlyModel` and a migration of the app adds
+
+    from audit.immutability import AppendOnlyTriggers
+
+    operations = [AppendOnlyTriggers(["training_completion", "training_completionrevocation"])]
+
+Its table then gets the same triggers, `setup_database_roles` gives the application role only
+INSERT and SELECT on it, and the test-database flush lifts them (`append_only_tables()` lists every
+append-only table). On SQLite a migration that rebuilds such a table (altering a column) drops its
+triggers: add the operation again after it.
 """
 
 from contextlib import contextmanager
 
 from django.db import transaction
+from django.db.migrations.operations.base import Operation
 
 PROTECTED_TABLES = ["audit_auditevent", "audit_signature"]
 HEAD_TABLE = "audit_chainhead"
@@ -62,14 +76,16 @@ def install_sql(vendor: str, tables=PROTECTED_TABLES) -> list[str]:
     return []
 
 
-def uninstall_sql(vendor: str, tables=PROTECTED_TABLES) -> list[str]:
+def uninstall_sql(vendor: str, tables=PROTECTED_TABLES, *, drop_function: bool = True) -> list[str]:
+    """Removes the triggers of `tables` (and on PostgreSQL their function, unless other tables' triggers
+    still use it: `drop_function=False`)."""
     if vendor == "postgresql":
         drops = [
             f"DROP TRIGGER IF EXISTS {table}_{name} ON {table}"
             for table in tables
             for name in ("no_update_delete", "no_truncate")
         ]
-        return drops + [f"DROP FUNCTION IF EXISTS {PG_FUNCTION}()"]
+        return drops + ([f"DROP FUNCTION IF EXISTS {PG_FUNCTION}()"] if drop_function else [])
     if vendor == "sqlite":
         return [sql for table in tables for sql in _sqlite_uninstall(table)]
     return []
@@ -137,13 +153,64 @@ def head_uninstall_sql(vendor: str) -> list[str]:
     return []
 
 
+def append_only_tables() -> list[str]:
+    """Every append-only table: the audit trail's and signatures', then those of the installed apps'
+    `audit.models.AppendOnlyModel` subclasses."""
+    from django.apps import apps
+
+    from .models import AppendOnlyModel
+
+    declared = [
+        model._meta.db_table
+        for model in apps.get_models()
+        if issubclass(model, AppendOnlyModel) and not model._meta.proxy and model._meta.managed
+    ]
+    return [*PROTECTED_TABLES, *sorted(set(declared) - set(PROTECTED_TABLES))]
+
+
+class AppendOnlyTriggers(Operation):
+    """Migration operation: the triggers that make `tables` append-only (reversed: removes them)."""
+
+    reversible = True
+    reduces_to_sql = False
+
+    def __init__(self, tables: list[str]):
+        self.tables = list(tables)
+
+    def deconstruct(self):
+        return (self.__class__.__qualname__, [self.tables], {})
+
+    def state_forwards(self, app_label, state):
+        pass  # no change to the models
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        for sql in install_sql(schema_editor.connection.vendor, self.tables):
+            schema_editor.execute(sql, params=None)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        for sql in uninstall_sql(schema_editor.connection.vendor, self.tables, drop_function=False):
+            schema_editor.execute(sql, params=None)
+
+    def describe(self) -> str:
+        return f"Make {', '.join(self.tables)} append-only (triggers)"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return "append_only_triggers"
+
+
 @contextmanager
-def suspended(connection, tables=(*PROTECTED_TABLES, HEAD_TABLE)):
-    """Lifts the triggers for the enclosed statements, in one transaction (a failure restores them).
+def suspended(connection, tables=None):
+    """Lifts the triggers (of every append-only table and the chain head, or of `tables`) for the
+    enclosed statements, in one transaction (a failure restores them).
 
     For database maintenance by the table owner, data migrations and test-database flushes only;
     the application itself never calls it.
     """
+    if tables is None:
+        existing = set(connection.introspection.table_names())
+        tables = [table for table in (*append_only_tables(), HEAD_TABLE) if table in existing]
+    tables = list(tables)
     with transaction.atomic(using=connection.alias):
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
@@ -174,9 +241,10 @@ def _sqlite_sql(builder, tables) -> list[str]:
 
 
 def allow_test_flush() -> None:
-    """Lets Django's test-database flush (transactional tests, live_server) empty the protected tables."""
+    """Lets Django's test-database flush (transactional tests, live_server) empty the append-only tables."""
     from django.db import connections
 
+    protected = (*append_only_tables(), HEAD_TABLE)
     patched = set()
     for alias in connections:
         ops_class = type(connections[alias].ops)
@@ -185,7 +253,7 @@ def allow_test_flush() -> None:
         original = ops_class.execute_sql_flush
 
         def execute_sql_flush(self, sql_list, _original=original):
-            if any(table in sql for sql in sql_list for table in (*PROTECTED_TABLES, HEAD_TABLE)):
+            if any(table in sql for sql in sql_list for table in protected):
                 with suspended(self.connection):
                     return _original(self, sql_list)
             return _original(self, sql_list)

@@ -36,6 +36,31 @@ class AppendOnlyQuerySet(models.QuerySet):
     delete.queryset_only = True
 
 
+class AppendOnlyModel(models.Model):
+    """Base of another app's records that are written once and never changed or deleted (e.g. training
+    completions): the ORM refuses to save an existing row or delete one, one by one or as a queryset.
+
+    Subclassing declares the table append-only in the database as well: add
+    `audit.immutability.AppendOnlyTriggers(["<table>", ...])` to the app's migrations (UPDATE,
+    DELETE and TRUNCATE are then rejected by triggers), and `manage.py setup_database_roles` gives
+    the application role only INSERT and SELECT on it (audit.immutability.append_only_tables).
+    """
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableRecordError(f"{self._meta.verbose_name_plural.capitalize()} cannot be changed.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecordError(f"{self._meta.verbose_name_plural.capitalize()} cannot be deleted.")
+
+
 class AuditEvent(models.Model):
     """One thing that happened: who, when, what, to which record, old and new values, why.
 

@@ -32,7 +32,10 @@ signature covers. Rules every signature obeys:
 - approval meanings are never applied directly, only by the workflow's approve
   (`create_signature(..., via_workflow=True)`); other meanings directly only when the record
   type allows them in the record's current state (409 SIGNATURE_MEANING_NOT_ALLOWED);
-- a model may also define `check_can_sign(user, signature_type)` raising a DomainError.
+- a model may also define `check_can_sign(user, signature_type)` raising a DomainError;
+- other apps add checks every direct signature passes (`register_signature_check`), e.g. the workflow
+  kit runs a controlled record's approval checks (the training gate: 403 TRAINING_REQUIRED), so a
+  direct signature cannot get past what an approval in the workflow would have to pass.
 """
 
 from __future__ import annotations
@@ -66,9 +69,11 @@ __all__ = [
     "create_signature",
     "get_signable",
     "register_signable",
+    "register_signature_check",
     "registered_types",
     "resource_type_for",
     "sign",
+    "unregister_signature_check",
     "verify",
 ]
 
@@ -251,13 +256,34 @@ def user_can_view(user, record, resource_type: str | None = None) -> bool:
     return _signable(resource_type or resource_type_for(record)).user_can_view(user, record)
 
 
+# --- checks other apps add ------------------------------------------------------------------------
+
+SignatureCheck = Callable[..., None]
+_SIGNATURE_CHECKS: list[SignatureCheck] = []
+
+
+def register_signature_check(check: SignatureCheck) -> None:
+    """Adds a check that runs before every direct signature is applied (POST /api/signatures/, a
+    record's page; not the signatures a workflow step applies, which run the step's own checks):
+    `check(signer=, record=, resource_type=, signature_type=)` raising a qms.errors.DomainError to
+    refuse. Registered from the other app's AppConfig.ready(); this app never imports it."""
+    if check not in _SIGNATURE_CHECKS:
+        _SIGNATURE_CHECKS.append(check)
+
+
+def unregister_signature_check(check: SignatureCheck) -> None:
+    if check in _SIGNATURE_CHECKS:
+        _SIGNATURE_CHECKS.remove(check)
+
+
 # --- signing ------------------------------------------------------------------------------------
 
 
 def check_can_sign(*, signer, record, signature_type: str, resource_type: str | None = None, via_workflow: bool = False):
     """Raises what create_signature would for this signer, record and meaning (without signing):
     422 for an unknown meaning, 403 when the signer may not view the record, 409 for a meaning
-    the record does not allow directly now. Returns the record's Signable."""
+    the record does not allow directly now, then what a registered signature check raises (direct
+    signatures only). Returns the record's Signable."""
     if signature_type not in SignatureType.values:
         raise InvalidInput(
             f"Unknown signature type {signature_type!r}. Choose one of: {', '.join(SignatureType.values)}.",
@@ -285,6 +311,8 @@ def check_can_sign(*, signer, record, signature_type: str, resource_type: str | 
                 + (f"; allowed: {', '.join(allowed)}." if allowed else "; it cannot be signed directly now."),
                 extra={"allowed_meanings": allowed},
             )
+        for check in list(_SIGNATURE_CHECKS):
+            check(signer=signer, record=record, resource_type=resource_type, signature_type=signature_type)
     return signable
 
 

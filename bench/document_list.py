@@ -12,34 +12,12 @@ Standalone: it creates its own data in a temporary SQLite database and media fol
 """
 
 import argparse
-import os
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import harness
 
-WORKDIR = tempfile.mkdtemp(prefix="qms-bench-")
-os.environ.update(
-    {
-        "DJANGO_SETTINGS_MODULE": "qms.settings",
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-only-secret-key-0123456789abcdef0123456789abcdef",
-        "AUDIT_HMAC_KEY": "bench-only-audit-key-0123456789abcdef0123456789",
-        "DATABASE_URL": f"sqlite:///{WORKDIR}/bench.sqlite3",
-        "MEDIA_ROOT": f"{WORKDIR}/media",
-        "REDIS_URL": "",
-        "CELERY_BROKER_URL": "",
-        "THROTTLE_USER_RATE": "100000000/min",
-        "LOG_LEVEL": "WARNING",
-    }
-)
-
-import django  # noqa: E402
-
-django.setup()
+WORKDIR = harness.configure()
 
 from django.conf import settings  # noqa: E402
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
@@ -47,25 +25,10 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings, setup_test_environment  # noqa: E402
-from django.urls import include, path  # noqa: E402
-from rest_framework.response import Response  # noqa: E402
-from rest_framework.views import APIView  # noqa: E402
 from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
 
-
-class BareView(APIView):
-    """The same authentication and renderer as the API, no database work: the framework's floor."""
-
-    required_permissions = {"get": None}
-
-    def get(self, request):
-        return Response({"items": [], "page": 1, "page_size": 20, "total": 0, "pages": 0})
-
-
-urlpatterns = [
-    path("bench/bare", BareView.as_view()),
-    path("", include("qms.urls")),
-]
+urlpatterns = harness.urlpatterns()
+rate = harness.rate
 
 
 def create_data(count: int):
@@ -87,18 +50,6 @@ def create_data(count: int):
             keywords="bench, list",
         )
     return author
-
-
-def rate(client, url: str, seconds: float, headers: dict) -> tuple[float, int]:
-    for _ in range(5):  # warm up
-        assert client.get(url, **headers).status_code == 200
-    done, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        response = client.get(url, **headers)
-        if response.status_code != 200:
-            raise SystemExit(f"{url} answered {response.status_code}: {response.content[:200]!r}")
-        done += 1
-    return done / (time.perf_counter() - start), done
 
 
 def main():

@@ -18,6 +18,7 @@ from qms.errors import NotFound
 from workflows.api import ControlledRecordActionsMixin
 
 from . import files, selectors, services
+from .copies_api import COPY_PERMISSIONS, ControlledCopyActionsMixin
 from .downloads import download_response
 from .filters import DocumentFilter, DocumentTemplateFilter
 from .models import Document, DocumentTemplate
@@ -49,7 +50,7 @@ def detail_response(document, request, status_code=status.HTTP_200_OK) -> Respon
     list=extend_schema(responses={200: DocumentListSerializer(many=True), **error_responses(401, 403, 422)}),
 )
 @extend_schema(tags=["documents"])
-class DocumentViewSet(ControlledRecordActionsMixin, ListModelMixin, viewsets.GenericViewSet):
+class DocumentViewSet(ControlledRecordActionsMixin, ControlledCopyActionsMixin, ListModelMixin, viewsets.GenericViewSet):
     record_type = "document"
     record_response_serializer = DocumentDetailSerializer
     serializer_class = DocumentListSerializer
@@ -73,6 +74,7 @@ class DocumentViewSet(ControlledRecordActionsMixin, ListModelMixin, viewsets.Gen
         "versions": "documents.view",
         "add_version": "documents.create",
         "download": "documents.download",
+        **COPY_PERMISSIONS,
         # approve, transition, configure_approval, workflow: the record type's (ControlledRecordActionsMixin)
     }
 

@@ -9,6 +9,7 @@ class DocumentsConfig(AppConfig):
         from audit.signatures import register_signable
 
         from . import checks, handlers, records, signables  # noqa: F401 - the storage system checks and the event handlers
+        from .indexing import register_documents
         from .models import DocumentVersion
 
         # Documents are a controlled record type of the workflow kit; this also makes them signable
@@ -25,3 +26,4 @@ class DocumentsConfig(AppConfig):
             direct_meanings=signables.version_meanings,
             subject="document",
         )
+        register_documents()

@@ -45,7 +45,8 @@ def _pdf(fileobj) -> Extracted:
     if reader.is_encrypted:
         raise ExtractionFailed("The PDF is encrypted; its text cannot be extracted.")
     pages = [page.extract_text() or "" for page in reader.pages]
-    return Extracted(text="\n\n".join(p.strip() for p in pages).strip(), page_count=len(pages))
+    # Pages are separated by a form feed (as pdftotext does), so search can tell the page of a passage.
+    return Extracted(text="\f".join(p.strip() for p in pages), page_count=len(pages))
 
 
 def _docx(fileobj) -> Extracted:

@@ -11,6 +11,7 @@ import hashlib
 import re
 import unicodedata
 import zipfile
+from contextlib import contextmanager
 from pathlib import PurePosixPath
 
 import filetype
@@ -204,5 +205,37 @@ def delete_quietly(name: str) -> None:
         pass
 
 
+@contextmanager
+def removing_on_failure():
+    """Collects the names of the files a use case writes (`written.append(name)`); when the block
+    raises (its transaction rolled back), they are deleted again, so no file is left orphaned."""
+    written: list[str] = []
+    try:
+        yield written
+    except BaseException:
+        for name in written:
+            delete_quietly(name)
+        raise
+
+
 def open_stored(name: str):
     return default_storage.open(name, "rb")
+
+
+def checksum_problem(version) -> str | None:
+    """None when the version's stored file still has its recorded SHA-256 and size, else what is wrong."""
+    label = f"{version.document.number} v{version.version} ({version.file.name})"
+    digest, size = hashlib.sha256(), 0
+    try:
+        with open_stored(version.file.name) as handle:
+            while chunk := handle.read(_CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+    except OSError as exc:
+        return f"{label}: missing or unreadable ({exc})"
+    if digest.hexdigest() != version.sha256 or size != version.file_size:
+        return (
+            f"{label}: content changed (sha256 {digest.hexdigest()[:12]}…, {size} bytes; "
+            f"recorded {version.sha256[:12]}…, {version.file_size} bytes)"
+        )
+    return None

@@ -225,3 +225,32 @@ def split_keywords(raw) -> list[str]:
             seen.add(word.lower())
             out.append(word)
     return out
+
+
+class CopyKind(models.TextChoices):
+    CONTROLLED = "controlled", "Controlled copy"
+    UNCONTROLLED = "uncontrolled", "Uncontrolled copy"
+
+
+class ControlledCopy(models.Model):
+    """A numbered printed copy of a document version (EU GMP Annex 11 §8, ISO 13485 4.2.4): who
+    printed which version when, until when it is valid, and the SHA-256 of the PDF issued.
+    Controlled copies are of the effective version; any other version prints as uncontrolled."""
+
+    number = models.CharField(max_length=40, unique=True, editable=False)
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="copies", editable=False)
+    version = models.ForeignKey(DocumentVersion, on_delete=models.PROTECT, related_name="copies", editable=False)
+    kind = models.CharField(max_length=20, choices=CopyKind.choices, editable=False)
+    issued_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
+    issued_to_name = models.CharField(max_length=200, editable=False, help_text="Printed name at issue")
+    issued_at = models.DateTimeField(db_index=True, editable=False)
+    valid_until = models.DateTimeField(null=True, blank=True, editable=False, help_text="None for uncontrolled copies")
+    page_count = models.PositiveIntegerField(editable=False)
+    sha256 = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        verbose_name_plural = "controlled copies"
+
+    def __str__(self) -> str:
+        return self.number

@@ -11,7 +11,10 @@ approval configuration, the workflow status, the pages):
 - readers (without authoring, reviewing or audit permissions) see only effective documents, not
   their workflow history, and only the effective version's signatures;
 - `documents.services.follow_workflow` keeps the versions and the document in line with the
-  workflow (supersedes the previous effective version, hands a withdrawn revision back).
+  workflow (supersedes the previous effective version, hands a withdrawn revision back);
+- the workflow events of a document name the cycle's version (`version_id`, `version`) and the
+  version that was effective when the step began, if another (`previous_effective_version_id`: on
+  `document.effective`, the version it supersedes).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ def register() -> None:
         can_sign=signables.can_view_document,
         signatures_visible_filter=signables.visible_document_signatures,
         direct_meanings=signables.document_meanings,
+        event_data=_event_data,
     )
 
 
@@ -75,3 +79,15 @@ def _signature_visible(user, document: Document, label: str | None) -> bool:
     if selectors.sees_all_versions(user):
         return True
     return label is not None and label == (document.effective_version.version if document.effective_version_id else None)
+
+
+def _event_data(document: Document, instance) -> dict:
+    """Called as the engine emits, before follow_workflow: the document is as it was when the step
+    began, so its effective version is the one a version becoming effective supersedes."""
+    version = DocumentVersion.objects.filter(workflow_instance=instance).order_by("-major", "-minor").first()
+    previous = document.effective_version_id
+    return {
+        "version_id": version.pk if version else None,
+        "version": version.version if version else None,
+        "previous_effective_version_id": previous if previous and (version is None or previous != version.pk) else None,
+    }

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-from contextlib import contextmanager
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -59,18 +58,6 @@ TEMPLATE_FIELDS = ["name", "description", "category", "document_type", "body", "
 
 class NotEditable(Conflict):
     error_code = ErrorCode.NOT_EDITABLE
-
-
-@contextmanager
-def _removing_file_on_failure():
-    """Collects names of files written inside the block; deletes them if the block raises."""
-    written: list[str] = []
-    try:
-        yield written
-    except BaseException:
-        for name in written:
-            files.delete_quietly(name)
-        raise
 
 
 # --- upload and new versions --------------------------------------------------------------------
@@ -129,7 +116,7 @@ def _create_document(
     if not document_type.is_active:
         raise InvalidInput(f"Document type {document_type.code} is inactive.", field="document_type")
     sha256 = files.sha256_of(content)
-    with _removing_file_on_failure() as written, transaction.atomic():
+    with files.removing_on_failure() as written, transaction.atomic():
         # Locked so its code (the number prefix) cannot change while the number is taken.
         doc_type = DocumentType.objects.select_for_update().get(pk=document_type.pk)
         number = next_number(doc_type.code, yearly=False)
@@ -200,7 +187,7 @@ def add_version(
     if not change_summary:
         raise InvalidInput("Describe what changed in this version.", field="change_summary", error_type="value_error.missing")
     sha256 = files.sha256_of(file)
-    with _removing_file_on_failure() as written, transaction.atomic():
+    with files.removing_on_failure() as written, transaction.atomic():
         document = _lock(document)
         check_row_version(document, row_version)
         instance = document.workflow_instance

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.document_edit, name="edit"),
     path("<int:pk>/versions/new/", views.version_new, name="version-new"),
     path("<int:pk>/download/", views.document_download, name="download"),
+    path("<int:pk>/controlled-copy/", views.document_controlled_copy, name="controlled-copy"),
     # approve, transition, configure-approval, workflow: the workflow kit's pages
     *record_urlpatterns("document"),
     path("templates/", views.template_list, name="template-list"),

@@ -4,17 +4,18 @@ configuration are the workflow kit's pages (workflows.urls.record_urlpatterns). 
 through the services, like the API."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from qms.errors import DomainError, InvalidInputs
-from qms.pages import message_for, permission_required
+from qms.pages import filtered_page, message_for, permission_required
 from workflows.models import EDITABLE_KINDS, StateKind
+from workflows.related import related_records
 from workflows.views import workflow_panel
 
-from . import files, selectors, services
+from . import copies, files, selectors, services
+from .copies_api import copy_response
 from .downloads import download_response
 from .filters import DocumentFilter, DocumentTemplateFilter
 from .forms import DocumentFilterForm, MetadataForm, NewVersionForm, TemplateUseForm, UploadForm
@@ -34,19 +35,15 @@ def _form_error(form, exc: DomainError):
 
 @permission_required("documents.view")
 def document_list(request):
-    params = request.GET.copy()
-    params.pop("page", None)
-    filter_form = DocumentFilterForm(request.GET or None)
-    filterset = DocumentFilter(params, queryset=selectors.document_list(request.user).order_by("-created_at", "-pk"))
-    documents = filterset.qs if filterset.is_valid() else selectors.document_list(request.user).none()
-    page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
+    queryset = selectors.document_list(request.user).order_by("-created_at", "-pk")
+    page, query = filtered_page(request, DocumentFilter, queryset, page_size=PAGE_SIZE)
     return render(
         request,
         "documents/list.html",
         {
             "page": page,
-            "filter_form": filter_form,
-            "query": params.urlencode(),
+            "filter_form": DocumentFilterForm(request.GET or None),
+            "query": query,
             "can_upload": request.user.has_qms_permission("documents.create"),
         },
     )
@@ -92,6 +89,7 @@ def document_detail(request, pk):
             "revisable": revisable,
             "can_download": user.has_qms_permission("documents.download"),
             "can_view_audit": user.has_qms_permission("audit.view"),
+            "related": related_records("document", document, user),
         },
     )
 
@@ -103,6 +101,18 @@ def document_download(request, pk):
     if version is None:
         raise Http404("No such version.")
     return download_response(actor=request.user, document=document, version=version)
+
+
+@permission_required("documents.download")
+def document_controlled_copy(request, pk):
+    """The "Print controlled copy" button: the stamped, numbered PDF, opened in the browser."""
+    document = _document(request, pk)
+    try:
+        copy, pdf = copies.issue_copy(actor=request.user, document=document, version_label=request.GET.get("version"))
+    except DomainError as exc:
+        messages.error(request, message_for(exc))
+        return redirect("documents:detail", pk=pk)
+    return copy_response(copy, pdf, inline=True)
 
 
 @permission_required("documents.create")

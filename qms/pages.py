@@ -14,6 +14,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
 
 from qms.errors import DomainError
 
@@ -51,3 +52,13 @@ class PermissionRequiredMixin:
 
 def message_for(exc: DomainError) -> str:
     return str(exc.detail)
+
+
+def filtered_page(request, filterset_class, queryset, *, page_size: int) -> tuple[Page, str]:
+    """A list page: `queryset` filtered by the query string with the API's filter set (no rows when
+    a filter value is invalid) and paginated; with the query string without `page`, for the pager's links."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    filterset = filterset_class(params, queryset=queryset)
+    rows = filterset.qs if filterset.is_valid() else queryset.none()
+    return Paginator(rows, page_size).get_page(request.GET.get("page")), params.urlencode()

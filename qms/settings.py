@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -32,6 +33,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # First, so that its `createsuperuser` (with --for-someone-else) overrides Django's.
+    "accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -47,10 +50,14 @@ INSTALLED_APPS = [
     "corsheaders",
     "django_htmx",
     "qms",
-    "accounts",
     "audit",
     "workflows",
     "documents",
+    "training",
+    "deviations",
+    "validation",
+    "search",
+    "ai",
 ]
 # A test run (pytest sets PYTEST_VERSION) also installs a test-only app: a minimal controlled record
 # type proving the workflow kit works for any model (workflows/tests/testapp).
@@ -70,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "accounts.middleware.AccountControlsMiddleware",
     "qms.middleware.RateLimitHeadersMiddleware",
 ]
 
@@ -88,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "qms.context_processors.navigation",
+                "accounts.context_processors.account_controls",
             ],
         },
     },
@@ -124,6 +133,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "accounts.validators.CharacterClassValidator"},
+    {"NAME": "accounts.passwords.PasswordHistoryValidator"},
 ]
 
 # Account lockout (failed logins and failed signature re-authentication both count).
@@ -134,6 +144,20 @@ REGISTRATION_ENABLED = env.bool("REGISTRATION_ENABLED", default=False)
 REASON_MIN_LENGTH = env.int("REASON_MIN_LENGTH", default=10)
 # Role given to self-registered users.
 REGISTRATION_DEFAULT_ROLE = env.str("REGISTRATION_DEFAULT_ROLE", default="User")
+
+# Account controls (21 CFR 11.300, EU GMP Annex 11 §12; accounts.passwords, accounts.sessions,
+# accounts.inactivity, accounts.alerts). 0 turns an ageing, history, idle or inactivity rule off.
+PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=90)
+PASSWORD_EXPIRY_WARNING_DAYS = env.int("PASSWORD_EXPIRY_WARNING_DAYS", default=14)
+PASSWORD_HISTORY = env.int("PASSWORD_HISTORY", default=5)
+SESSION_IDLE_MINUTES = env.float("SESSION_IDLE_MINUTES", default=15)
+SESSION_IDLE_WARNING_SECONDS = env.int("SESSION_IDLE_WARNING_SECONDS", default=120)
+ACCOUNT_INACTIVITY_DAYS = env.int("ACCOUNT_INACTIVITY_DAYS", default=90)
+FAILED_ATTEMPTS_ALERT_THRESHOLD = env.int("FAILED_ATTEMPTS_ALERT_THRESHOLD", default=5)
+FAILED_ATTEMPTS_ALERT_WINDOW_MINUTES = env.int("FAILED_ATTEMPTS_ALERT_WINDOW_MINUTES", default=60)
+# Who tells the administrators (called after commit through the event outbox; a dotted path, so the
+# accounts app imports no module above it). The default emails every active user administrator.
+ACCOUNT_ALERT_NOTIFIER = env.str("ACCOUNT_ALERT_NOTIFIER", default="accounts.alerts.email_administrators")
 
 # --- Audit trail ------------------------------------------------------------------------------------
 # The hash chain of the audit trail is keyed (HMAC-SHA256) with a key that is NOT stored in the
@@ -167,6 +191,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
 MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=50)
+# A printed controlled copy is valid until the next periodic review, at most this many hours (0: until the review).
+CONTROLLED_COPY_VALID_HOURS = env.int("CONTROLLED_COPY_VALID_HOURS", default=24)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -231,7 +257,18 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic jobs (Celery beat); each module below adds its own entries.
 CELERY_BEAT_SCHEDULE = {
     "audit-checkpoint": {"task": "audit.tasks.write_checkpoint", "schedule": AUDIT_CHECKPOINT_MINUTES * 60.0},
+    "disable-inactive-accounts": {
+        "task": "accounts.tasks.disable_inactive_accounts",
+        "schedule": timedelta(hours=24),
+        "options": {"expires": 3600},
+    },
 }
+
+# --- Training ---------------------------------------------------------------------------------------
+# Open assignments due within this many days are "due soon" (matrix, dashboard).
+TRAINING_DUE_SOON_DAYS = env.int("TRAINING_DUE_SOON_DAYS", default=7)
+# Retraining assignments are created this many days before a completion expires.
+TRAINING_RETRAINING_LEAD_DAYS = env.int("TRAINING_RETRAINING_LEAD_DAYS", default=30)
 
 # --- Domain events (qms.events: transactional outbox) ---------------------------------------------
 # A failing handler is retried after EVENTS_RETRY_DELAY_SECONDS, doubled per attempt (at most an
@@ -243,7 +280,9 @@ EVENTS_RETRY_DELAY_SECONDS = env.int("EVENTS_RETRY_DELAY_SECONDS", default=30)
 EVENTS_SWEEP_SECONDS = max(env.int("EVENTS_SWEEP_SECONDS", default=60), 1)
 # Delivered events older than this are deleted daily (0 keeps them); the audit trail is the record.
 EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=90)
-# A sweep no worker took before the next one was due expires (a stopped worker does not pile them up).
+# Periodic jobs run by `celery -A qms beat` (`make beat`); each is idempotent, so a missed or
+# doubled run does no harm. A sweep no worker took before the next one was due expires (a stopped
+# worker does not pile them up).
 CELERY_BEAT_SCHEDULE.update(
     {
         "sweep-event-outbox": {
@@ -252,6 +291,17 @@ CELERY_BEAT_SCHEDULE.update(
             "options": {"expires": EVENTS_SWEEP_SECONDS},
         },
         "prune-event-outbox": {"task": "qms.events.prune_outbox", "schedule": timedelta(days=1), "options": {"expires": 3600}},
+        "training-mark-overdue": {"task": "training.tasks.mark_overdue_assignments", "schedule": crontab(minute=5)},
+        "training-create-retraining": {
+            "task": "training.tasks.create_retraining_assignments",
+            "schedule": crontab(hour=1, minute=30),
+        },
+        # Records whose indexing waited for the vector store (Chroma was down when their event came).
+        "search-index-pending": {
+            "task": "search.tasks.index_pending",
+            "schedule": timedelta(minutes=5),
+            "options": {"expires": 300},
+        },
     }
 )
 
@@ -259,6 +309,8 @@ CELERY_BEAT_SCHEDULE.update(
 THROTTLE_AUTH_RATE = env.str("THROTTLE_AUTH_RATE", default="10/min")
 THROTTLE_USER_RATE = env.str("THROTTLE_USER_RATE", default="1000/min")
 THROTTLE_ANON_RATE = env.str("THROTTLE_ANON_RATE", default="120/min")
+# AI assistant calls per user (chat, generate, analyze).
+AI_RATE_LIMIT = env.str("AI_RATE_LIMIT", default="20/min")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -280,6 +332,7 @@ REST_FRAMEWORK = {
         "auth": THROTTLE_AUTH_RATE,
         "user": THROTTLE_USER_RATE,
         "anon": THROTTLE_ANON_RATE,
+        "ai": AI_RATE_LIMIT,
     },
     "DEFAULT_PARSER_CLASSES": [
         "qms.api.parsers.JSONParser",
@@ -319,7 +372,18 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ConnectionStateEnum": "qms.health.CONNECTION_STATES"},
+    # Enum component names where several fields called `status` (or `state`) have different choices.
+    "ENUM_NAME_OVERRIDES": {
+        "ConnectionStateEnum": "qms.health.CONNECTION_STATES",
+        "TrainingProgramStatusEnum": "training.models.ProgramStatus",
+        "NewTrainingProgramStatusEnum": [("DRAFT", "Draft"), ("PUBLISHED", "Published")],
+        "TrainingAssignmentStatusEnum": "training.models.AssignmentStatus",
+        "TrainingRegistrationStatusEnum": "training.models.RegistrationStatus",
+        "TrainingMatrixCellStatusEnum": "training.selectors.CellStatus.ALL",
+        # Deviation severities ("High") and the assistant's finding severities ("high") differ.
+        "DeviationSeverityEnum": "deviations.models.Severity",
+        "FindingSeverityEnum": "ai.serializers.FINDING_SEVERITIES",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "qms.api.schema.normalise_paths",
@@ -373,12 +437,36 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="qms@localhost")
 
-# --- Search and AI (used by the search app) --------------------------------------------------------
+# --- Search and AI ------------------------------------------------------------------------------------
 CHROMA_PATH = env.str("CHROMA_PATH", default=str(BASE_DIR / "chroma"))
 CHROMA_URL = env.str("CHROMA_URL", default="")
+# Embeddings: "local" (the offline ONNX model) or "openai" (OPENAI_EMBEDDING_MODEL at OPENAI_BASE_URL).
+EMBEDDING_BACKEND = env.str("EMBEDDING_BACKEND", default="local")
+# A folder with model.onnx and tokenizer.json; empty: the installed model packages (requirements-model.txt).
+EMBEDDING_MODEL_DIR = env.str("EMBEDDING_MODEL_DIR", default="")
+EMBEDDING_MODEL_SHA256 = env.str(
+    "EMBEDDING_MODEL_SHA256", default="8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+)
+# Stored with the vectors: changing the model (name) makes `manage.py reindex` necessary.
+EMBEDDING_MODEL_NAME = env.str("EMBEDDING_MODEL_NAME", default="all-MiniLM-L6-v2-int8")
+EMBEDDING_THREADS = env.int("EMBEDDING_THREADS", default=0)
+EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=32)
+OPENAI_EMBEDDING_MODEL = env.str("OPENAI_EMBEDDING_MODEL", default="text-embedding-3-small")
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
 OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4o-mini")
+# The assistant is on when a key is set, unless AI_ENABLED=false.
+AI_ENABLED = env.bool("AI_ENABLED", default=True)
+AI_TIMEOUT_SECONDS = env.float("AI_TIMEOUT_SECONDS", default=30.0)
+AI_MAX_RETRIES = env.int("AI_MAX_RETRIES", default=2)
+# Characters of document text per model call; longer documents are analysed part by part.
+AI_CONTEXT_CHARS = env.int("AI_CONTEXT_CHARS", default=12000)
+
+# --- Validation package (manage.py validation_report, installation_check) ------------------------
+# Where `make validation` and CI keep the report; the Validation page shows the latest one from here.
+VALIDATION_REPORT_DIR = env.str("VALIDATION_REPORT_DIR", default=str(BASE_DIR / "reports"))
+# The commit the reports name when the installation has no .git (e.g. a container image).
+QMS_COMMIT = env.str("QMS_COMMIT", default="")
 
 # --- Logging ----------------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

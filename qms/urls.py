@@ -15,6 +15,10 @@ api_patterns = [
     path("", include("audit.urls_api")),
     path("", include("workflows.urls_api")),
     path("", include("documents.urls_api")),
+    path("", include("training.urls_api")),
+    path("", include("deviations.urls_api")),
+    path("", include("search.urls_api")),
+    path("", include("ai.urls_api")),
 ]
 
 urlpatterns = [
@@ -32,6 +36,11 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("audit/", include("audit.urls")),
     path("documents/", include("documents.urls")),
+    path("training/", include("training.urls")),
+    path("deviations/", include("deviations.urls")),
+    path("validation/", include("validation.urls")),
+    path("search/", include("search.urls")),
+    path("assistant/", include("ai.urls")),
 ]
 
 handler404 = "qms.views.page_not_found"

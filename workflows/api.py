@@ -97,12 +97,14 @@ _DESCRIPTIONS = {
     "approve": "Approves the record in its approval state with an electronic signature (password re-entered; 422 "
     "without it, 401 SIGNATURE_AUTH_FAILED when wrong). 403 when you lack the approve permission of its workflow, "
     "are not one of the required approvers (NOT_AN_APPROVER), are its author (SELF_APPROVAL_NOT_ALLOWED) or fail an "
-    "approval check such as a training requirement; 409 ALREADY_APPROVED, or INVALID_TRANSITION when nothing awaits "
+    "approval check such as a training requirement (TRAINING_REQUIRED, with `missing_programs` [{id, title}]), all "
+    "before the password is checked; 409 ALREADY_APPROVED, or INVALID_TRANSITION when nothing awaits "
     "approval; 422 TRANSITION_BLOCKED naming what the record still lacks. When the rules are met the workflow moves "
     "on automatically.",
     "transition": "Performs a transition from available_transitions. 409 INVALID_TRANSITION when it is not possible "
     "from the current state; 403 without the transition's permission; `password` is required when the transition "
-    "requires a signature and `comment` when it requires one; 422 TRANSITION_BLOCKED names what the record lacks.",
+    "requires a signature and `comment` when it requires one; a signed transition passes the same approval checks as "
+    "an approval (403 TRAINING_REQUIRED); 422 TRANSITION_BLOCKED names what the record lacks.",
     "configure_approval": "Sets this record's own approvers and rules for an approval state (overriding its workflow "
     "template's), or with reset=true restores the template's; `reason` is required. Rules nobody could satisfy are "
     "422 APPROVER_CANNOT_APPROVE (a named approver without the approve permission or who is an author, a role with "

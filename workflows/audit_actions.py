@@ -1,9 +1,10 @@
-"""The actions the workflow engine writes to the audit trail (`audit.services.record(action=...)`)."""
+"""The actions the workflow engine writes to the audit trail (`audit.services.record(action=...)`), listed
+in the audit catalogue (audit.actions.catalogue)."""
 
-from enum import StrEnum
+from audit import actions
 
 
-class AuditAction(StrEnum):
+class AuditAction(actions.AuditAction):
     CREATE = "create"  # a workflow template, or a new version of one
     UPDATE = "update"  # a template changed in place; a record's approval rules configured
     DELETE = "delete"  # an unused template version deleted

@@ -5,12 +5,17 @@ For a record type `<rt>` (e.g. `document`): `<rt>.transitioned` on every state c
 `document.effective`, `deviation.closed`, ...) when a change enters a state of another kind.
 `workflow_events(rt)` is the enum of those names; an app declares its own in its events.py
 (`DocumentWorkflowEvent = workflow_events("document")`) so they are in the catalogue.
+
+Each event's data is the engine's (workflow instance, transition, states, approval) plus what the
+record type's `event_data(record, instance)` hook adds (e.g. a document's `version_id`); the
+engine's keys win.
 """
 
 from __future__ import annotations
 
 from qms.events import EventName, emit
 
+from . import records
 from .models import Approval, StateKind, WorkflowHistory, WorkflowInstance
 
 _ENUMS: dict[str, type[EventName]] = {}
@@ -40,6 +45,7 @@ def emit_state_change(resource_type: str, instance: WorkflowInstance, entry: Wor
         "signature_id": entry.signature_id,
         "comment": entry.comment,
     }
+    data = {**_record_data(instance), **data}
     record = (resource_type, instance.object_id)
     emit(events.TRANSITIONED, record, data=data, actor=entry.actor)
     if from_kind != to_kind:
@@ -51,6 +57,7 @@ def emit_approval(resource_type: str, instance: WorkflowInstance, approval: Appr
         workflow_events(resource_type).APPROVAL_GIVEN,
         (resource_type, instance.object_id),
         data={
+            **_record_data(instance),
             "workflow_instance": instance.pk,
             "approval_id": approval.pk,
             "state": approval.state.name,
@@ -60,3 +67,12 @@ def emit_approval(resource_type: str, instance: WorkflowInstance, approval: Appr
         },
         actor=approval.approver,
     )
+
+
+def _record_data(instance: WorkflowInstance) -> dict:
+    """What the record type adds to its events (nothing unless it declares `event_data`)."""
+    record_type = records.record_type_of_instance(instance)
+    if record_type is None or record_type.event_data is None:
+        return {}
+    record = record_type.model._default_manager.get(pk=instance.object_id)
+    return record_type.event_data(record, instance)

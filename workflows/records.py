@@ -17,8 +17,8 @@ it without further code.
                 configure_permission="deviations.edit",
                 number_prefix="DEV",                           # DEV-2026-0001 (workflows.numbering)
                 workflow_template="Deviation handling",        # started by records_services.start_record
-                state_guards={"closed": [root_cause_and_capa_decision_given]},
-                visible=selectors.deviations_visible_to,
+                state_guards={"closed": [closing_problems]},
+                visible=selectors.visible_deviations,
             )
 
 Hooks are plain functions; every one has a default:
@@ -32,6 +32,9 @@ Hooks are plain functions; every one has a default:
   approval or a signed transition is signed, and raise a qms.errors.DomainError to refuse.
 - `sync(record, outcome, actor)` brings the record in line with the engine's Outcome inside the
   transaction (default: `status` = the state's name, `row_version` + 1).
+- `event_data(record, instance)` adds what the record knows to the events the engine emits about it
+  (`<rt>.transitioned`, `<rt>.<state kind>`, `<rt>.approval_given`), e.g. a document's version. It is
+  called when the engine emits, before the record's sync: the record is as it was when the step began.
 """
 
 from __future__ import annotations
@@ -98,6 +101,7 @@ class RecordType:
     cycle_labels: Callable[[Any, list[WorkflowInstance]], dict[int, str]]
     signature_targets: Callable[[Any], list[SignatureTarget]]
     signature_visible: Callable[[Any, Any, str | None], bool]
+    event_data: Callable[[Any, WorkflowInstance], dict] | None = None
 
     def approve_permission_for(self, instance: WorkflowInstance) -> str:
         """The codename an approver needs: the workflow template's own, else the record type's."""
@@ -164,6 +168,7 @@ def register_record_type(
     can_sign: Callable[[Any, Any], bool] | None = None,
     signatures_visible_filter: Callable | None = None,
     direct_meanings: Callable | None = None,
+    event_data: Callable[[Any, WorkflowInstance], dict] | None = None,
 ) -> RecordType:
     """Registers `model` as a controlled record type (call it from AppConfig.ready(); calling it
     again for the same model replaces the registration).
@@ -186,6 +191,7 @@ def register_record_type(
       signatures_visible_filter(user): signatures of the records in `visible(user)` are listed;
       direct_meanings(record): audit.signatures' default (review, authorship, responsibility; never
       approval, which is given only through `approve_record`)
+    - event_data(record, instance): none (the engine's events carry the workflow's data only)
     """
     from audit.signatures import register_signable
 
@@ -223,6 +229,7 @@ def register_record_type(
         cycle_labels=cycle_labels or _no_labels,
         signature_targets=signature_targets or partial(_the_record, resource_type),
         signature_visible=signature_visible or _always,
+        event_data=event_data,
     )
     register_signable(
         resource_type,

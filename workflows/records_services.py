@@ -21,6 +21,7 @@ from accounts.models import Role, User
 from accounts.services import authenticate_signer
 from audit import services as audit
 from audit import signatures
+from audit import subjects as audit_subjects
 from qms.errors import Conflict, InvalidInput, InvalidInputs, InvalidTransition, NotFound, PermissionDenied
 from qms.permissions import has, require
 
@@ -28,7 +29,7 @@ from . import selectors
 from . import services as workflows
 from .error_codes import ErrorCode
 from .models import RuleKind, StateKind, WorkflowInstance, WorkflowTemplate, WorkflowTransition
-from .records import RecordType, SignatureTarget, record_type_for
+from .records import RecordType, SignatureTarget, record_type_for, record_type_of_model, registered
 
 
 class TransitionBlocked(InvalidInputs):
@@ -113,6 +114,40 @@ def check_can_approve(*, actor: User, record) -> None:
     password; for pages deciding whether to offer the approve button."""
     record_type = record_type_for(record)
     _check_approval(record_type, record, _instance(record_type, record), actor)
+
+
+def check_direct_signature(*, signer: User, record, resource_type: str, signature_type: str) -> None:
+    """A direct signature (POST /api/signatures/, a record's page) on a controlled record, or on an
+    object it signs (its `signature_targets`, e.g. a document's version), passes the approval checks
+    an approval in the record's current state passes (e.g. 403 TRAINING_REQUIRED): signing directly
+    is no way around them. Registered with audit.signatures.register_signature_check (WorkflowsConfig)."""
+    found = _controlled_record_signed_by(record, resource_type)
+    if found is None:
+        return
+    record_type, controlled = found
+    instance = record_type.instance_of(controlled)
+    if instance is not None:
+        _run_checks(record_type, controlled, instance, signer)
+
+
+def _controlled_record_signed_by(record, resource_type: str) -> tuple[RecordType, object] | None:
+    """The controlled record a signature on `record` is about: the record itself, or the record that
+    is its audit subject and lists it among its signature targets; None for anything else (e.g. a
+    training completion, whose subject may be a document but which the document does not sign)."""
+    record_type = record_type_of_model(type(record))
+    if record_type is not None:
+        return record_type, record
+    subject_type, subject_id = audit_subjects.resolve(resource_type, record.pk, record=record)
+    record_type = registered().get(subject_type)
+    if record_type is None or subject_id is None:
+        return None
+    owner = record_type.model._default_manager.filter(pk=subject_id).first()
+    if owner is None:
+        return None
+    targets = record_type.signature_targets(owner)
+    if any(target.resource_type == resource_type and target.obj.pk == record.pk for target in targets):
+        return record_type, owner
+    return None
 
 
 def approve_record(*, actor: User, record, password: str, comment: str = "", intent: str = ""):

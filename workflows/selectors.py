@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from .models import (
     Approval,
@@ -371,3 +372,73 @@ def _signature_rows(record_type, record, user) -> list[dict]:
             }
         )
     return rows
+
+
+# --- records waiting for a user's approval (dashboards) -----------------------------------------------------
+
+
+def records_awaiting_approval(record_type, user) -> QuerySet:
+    """The records of a registered type (with a `workflow_instance` foreign key) that `user` may see
+    and whose current workflow state waits for an approval `user` can give now under the rules:
+    they hold the approve permission of the record's workflow, match a rule of the state (the
+    record's own rules when configured) that still needs approvers, have not approved in this round
+    and are not its author unless the state allows it. In a fixed number of queries (one), whatever
+    the number of records. Approval checks other modules add (workflows.records.register_approval_check,
+    e.g. training) and a type's own `authors` hook are checked when approving, not here."""
+    qs = record_type.visible(user)
+    if user is None or not getattr(user, "is_active", False):
+        return qs.none()
+    if user.is_superuser:
+        allowed = Q()
+    else:
+        perms = user.effective_permissions
+        allowed = Q(workflow_instance__template__approve_permission__in=perms)
+        if record_type.approve_permission in perms:
+            allowed |= Q(workflow_instance__template__approve_permission="")
+    state = OuterRef("workflow_instance__current_state")
+    instance = OuterRef("workflow_instance")
+    counted = (
+        Approval.objects.filter(
+            rule=OuterRef("pk"),
+            instance=OuterRef(OuterRef("workflow_instance")),
+            state_entry=OuterRef(OuterRef("workflow_instance__state_entry")),
+        )
+        .order_by()
+        .values("rule")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    mine = Q(kind=RuleKind.USERS, users=user)
+    if user.role_id:
+        mine |= Q(kind=RuleKind.ROLE, role_id=user.role_id)
+
+    def open_rules(rules):
+        return (
+            rules.filter(mine)
+            .annotate(given=Coalesce(Subquery(counted, output_field=IntegerField()), 0))
+            .filter(Q(kind=RuleKind.USERS) | Q(given__lt=F("required_approvals")))
+        )
+
+    override = ApprovalOverride.objects.filter(instance=instance, state=state)
+    return (
+        qs.filter(allowed)
+        .filter(Exists(WorkflowTransition.objects.filter(from_state=state, trigger=TransitionTrigger.APPROVAL)))
+        .annotate(awaiting_override=Exists(override))
+        .filter(
+            Q(awaiting_override=False) & Exists(open_rules(ApprovalRule.objects.filter(state=state, override__isnull=True)))
+            | Q(awaiting_override=True)
+            & Exists(open_rules(ApprovalRule.objects.filter(override__instance=instance, override__state=state)))
+        )
+        .exclude(
+            Exists(
+                Approval.objects.filter(instance=instance, state_entry=OuterRef("workflow_instance__state_entry"), approver=user)
+            )
+        )
+        .exclude(
+            Q(workflow_instance__author=user)
+            & ~(
+                Q(awaiting_override=False, workflow_instance__current_state__author_may_approve=True)
+                | Q(awaiting_override=True) & Exists(override.filter(author_may_approve=True))
+            )
+        )
+    )

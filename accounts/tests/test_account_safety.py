@@ -22,6 +22,7 @@ def refused_as_last_admin(response):
 # --- the last administrator ------------------------------------------------------------------------
 
 
+@pytest.mark.requirement("QMS-ACC-ADMIN")
 def test_the_last_admin_cannot_demote_themself(admin_user, client_for):
     response = client_for(admin_user).put(
         f"/api/users/{admin_user.pk}/role", {"role": "QA", "reason": "Handing over the system", "password": PASSWORD}
@@ -32,6 +33,7 @@ def test_the_last_admin_cannot_demote_themself(admin_user, client_for):
     assert not AuditEvent.objects.filter(action="permission_change").exists()
 
 
+@pytest.mark.requirement("QMS-ACC-ADMIN")
 def test_the_admin_role_cannot_be_emptied(admin_user, client_for):
     role = Role.objects.get(name="Admin")
     before = role.permissions.count()
@@ -249,6 +251,7 @@ SERVICE_CALLS = {
 
 
 @pytest.mark.parametrize("name", sorted(SERVICE_CALLS))
+@pytest.mark.requirement("21CFR11.10(g)", "QMS-ACC-RBAC")
 def test_each_service_checks_its_own_permission(name, auditor, basic_user):
     with pytest.raises(PermissionDenied):
         SERVICE_CALLS[name](auditor, basic_user)

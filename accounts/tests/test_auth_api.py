@@ -96,6 +96,7 @@ def test_successful_login_records_last_login(api_client, qa_user):
 # --- lockout ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.requirement("21CFR11.10(d)", "21CFR11.300(d)", "ANNEX11.12")
 def test_five_failures_lock_the_account_for_fifteen_minutes(api_client, qa_user):
     from django.utils import timezone
 
@@ -177,6 +178,7 @@ def test_deactivated_user_cannot_log_in(api_client, qa_user):
     assert response.json()["detail"] == "Incorrect username or password"
 
 
+@pytest.mark.requirement("21CFR11.10(d)")
 def test_deactivated_user_cannot_use_an_existing_access_token(api_client, admin_user, qa_user, client_for):
     tokens = login(api_client, "qa1").json()
     assert bearer(tokens["access_token"]).get("/api/auth/me").status_code == 200
@@ -208,6 +210,7 @@ def test_refresh_rotates_and_the_old_refresh_token_is_rejected(api_client, qa_us
     assert third.status_code == 200
 
 
+@pytest.mark.requirement("21CFR11.300(c)")
 def test_a_rotated_refresh_token_presented_again_revokes_its_whole_sign_in(api_client, qa_user):
     """Two parties hold the same refresh token (it was stolen): the family and the access tokens go."""
     first = login(api_client, "qa1").json()
@@ -294,6 +297,7 @@ def test_logout_revokes_the_access_tokens_at_once(api_client, qa_user):
     assert bearer(renewed.json()["access_token"]).get("/api/auth/me").status_code == 200
 
 
+@pytest.mark.requirement("21CFR11.300(c)")
 def test_logout_everywhere_revokes_every_access_token_even_with_redis_down(api_client, qa_user):
     from django.test import override_settings
 
@@ -308,6 +312,7 @@ def test_logout_everywhere_revokes_every_access_token_even_with_redis_down(api_c
         assert bearer(one["access_token"]).get("/api/auth/me").status_code == 401
 
 
+@pytest.mark.requirement("21CFR11.300(c)")
 def test_deactivation_and_password_change_revoke_access_tokens(api_client, admin_user, qa_user, basic_user, client_for):
     qa_tokens = login(api_client, "qa1").json()
     user_tokens = login(api_client, "user1").json()
@@ -434,6 +439,7 @@ def test_five_wrong_current_passwords_lock_the_account(api_client, qa_user, clie
         ("Password1", "too common"),
     ],
 )
+@pytest.mark.requirement("21CFR11.300(b)")
 def test_change_password_policy_violations_are_422_with_the_rule(qa_user, client_for, new_password, rule):
     response = change_password(client_for(qa_user), PASSWORD, new_password)
 

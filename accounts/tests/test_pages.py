@@ -64,6 +64,7 @@ def test_page_sign_in_uses_the_same_lockout(client, api_client, qa_user):
     assert api.json()["error_code"] == "ACCOUNT_LOCKED"
 
 
+@pytest.mark.requirement("21CFR11.10(d)")
 def test_deactivated_user_cannot_sign_in_and_loses_their_session(client, admin_user, qa_user):
     client.force_login(qa_user)
     User.objects.filter(pk=qa_user.pk).update(is_active=False)

@@ -79,6 +79,7 @@ def test_effective_permissions_are_the_role_permissions(make_user):
     assert user.effective_permissions == frozenset(ROLES["User"][1])
 
 
+@pytest.mark.requirement("QMS-ACC-RBAC")
 def test_a_grant_adds_and_a_revocation_removes(make_user):
     user = make_user("User")
     override(user, "documents.approve", UserPermissionOverride.GRANT)
@@ -162,6 +163,7 @@ PROTECTED = [
 
 
 @pytest.mark.parametrize(("method", "path", "body", "codename", "ok"), PROTECTED, ids=[p[3] for p in PROTECTED])
+@pytest.mark.requirement("21CFR11.10(d)")
 def test_anonymous_requests_are_401(api_client, basic_user, method, path, body, codename, ok):
     response = getattr(api_client, method)(path.format(target=basic_user.pk), body, format="json")
 
@@ -172,6 +174,7 @@ def test_anonymous_requests_are_401(api_client, basic_user, method, path, body, 
 
 @pytest.mark.parametrize("role", ROLE_NAMES)
 @pytest.mark.parametrize(("method", "path", "body", "codename", "ok"), PROTECTED, ids=[p[3] for p in PROTECTED])
+@pytest.mark.requirement("ANNEX11.12", "QMS-ACC-RBAC")
 def test_each_role_gets_the_endpoint_or_a_403(make_user, client_for, role, method, path, body, codename, ok):
     actor = make_user(role)
     target = make_user("User")

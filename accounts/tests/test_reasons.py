@@ -33,6 +33,7 @@ def _reason_error(response):
         ("put", "/api/roles/{role}/permissions", {"permissions": ["documents.view"]}),
     ],
 )
+@pytest.mark.requirement("ANNEX11.9", "ANNEX11.12")
 def test_access_changes_without_a_reason_are_422_and_change_nothing(client_for, admin_user, basic_user, method, path, body):
     before = AuditEvent.objects.count()
     role = Role.objects.get(name="User")

@@ -37,6 +37,7 @@ def test_only_user_administrators_create_users(make_user, client_for, role):
     assert not User.objects.filter(username="jdoe").exists()
 
 
+@pytest.mark.requirement("21CFR11.300(a)")
 def test_create_user_validation(admin_user, basic_user, client_for):
     client = client_for(admin_user)
 
@@ -205,6 +206,7 @@ def test_put_on_a_user_is_not_allowed(admin_user, client_for):
 # --- delete = deactivate ------------------------------------------------------------------------------
 
 
+@pytest.mark.requirement("21CFR11.100", "21CFR11.300(a)")
 def test_delete_deactivates_and_keeps_the_row(admin_user, basic_user, client_for, api_client):
     response = client_for(admin_user).delete(f"/api/users/{basic_user.pk}", {"reason": "Left the company"}, format="json")
 

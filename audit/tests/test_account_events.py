@@ -51,6 +51,7 @@ def test_failed_login_for_a_known_account_is_audited(basic_user):
     _assert_context(event, "bad-1")
 
 
+@pytest.mark.requirement("21CFR11.300(d)")
 def test_failed_login_for_an_unknown_account_records_the_attempted_username(db):
     response = _client().post("/api/auth/token", {"username": "mallory", "password": "guess"}, HTTP_X_REQUEST_ID="bad-2")
     assert response.status_code == 401
@@ -59,6 +60,7 @@ def test_failed_login_for_an_unknown_account_records_the_attempted_username(db):
     _assert_context(event, "bad-2")
 
 
+@pytest.mark.requirement("21CFR11.300(d)")
 def test_lockout_is_audited(basic_user):
     client = _client()
     for attempt in range(settings.LOGIN_MAX_FAILED_ATTEMPTS):
@@ -90,6 +92,7 @@ def test_password_change_is_audited(basic_user):
     _assert_context(event, "pw-1")
 
 
+@pytest.mark.requirement("21CFR11.10(e)", "ANNEX11.9")
 def test_user_creation_update_role_change_and_deactivation_are_audited(admin_user):
     client = _client(admin_user)
     response = client.post(
@@ -150,6 +153,7 @@ def test_user_creation_update_role_change_and_deactivation_are_audited(admin_use
     assert User.objects.get(pk=user_id).is_active is False
 
 
+@pytest.mark.requirement("ANNEX11.10", "ANNEX11.12")
 def test_role_permission_changes_are_audited(admin_user):
     from accounts.models import Role
 

@@ -81,6 +81,7 @@ def test_list_is_newest_first_with_the_envelope_and_every_field(client_for, audi
         assert key in item
 
 
+@pytest.mark.requirement("ANNEX11.9")
 def test_filters_combine(client_for, auditor, qa_manager, qa_user, trail):
     client = client_for(auditor)
     e = trail
@@ -171,6 +172,7 @@ def _csv(response) -> list[dict]:
     return _csv_parts(response)[0]
 
 
+@pytest.mark.requirement("21CFR11.10(b)", "ANNEX11.9", "QMS-AUDIT-EXPORT")
 def test_csv_export_is_streamed_with_every_event_and_is_itself_audited(client_for, auditor, trail):
     response = client_for(auditor).get("/api/audit/export?format=csv", HTTP_X_REQUEST_ID="exp-1")
     assert response.status_code == 200
@@ -202,6 +204,7 @@ def test_csv_export_applies_the_list_filters(client_for, auditor, qa_user, trail
     assert export.new_values["events"] == 2
 
 
+@pytest.mark.requirement("21CFR11.10(b)", "ANNEX11.8")
 def test_pdf_export_opens_and_lists_the_events(client_for, auditor, trail):
     response = client_for(auditor).get("/api/audit/export?format=pdf&resource_type=document")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
@@ -219,6 +222,7 @@ def test_pdf_export_opens_and_lists_the_events(client_for, auditor, trail):
     assert AuditEvent.objects.get(action="export").new_values["format"] == "pdf"
 
 
+@pytest.mark.requirement("ANNEX11.8")
 def test_pdf_export_numbers_every_page(client_for, auditor, qa_manager):
     for i in range(150):
         services.record(action="update", resource_type="document", resource_id=i, summary=f"Edit number {i}", actor=qa_manager)
@@ -266,6 +270,7 @@ def test_chain_verification_is_for_admins_and_auditors(client_for, make_user, ro
         assert response.json()["error_code"] == "PERMISSION_DENIED"
 
 
+@pytest.mark.requirement("21CFR11.50")
 def test_a_single_record_pdf_prints_its_signature_manifestations(client_for, auditor, admin_user, qa_manager):
     from accounts import services as account_services
     from accounts.tests.factories import DEFAULT_PASSWORD

@@ -11,6 +11,7 @@ from audit.models import AuditEvent, Signature
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
+@pytest.mark.requirement("21CFR11.50")
 def test_sign_a_record_through_the_dialog_and_see_the_manifestation(live_server, audit_browser_page, make_user):
     admin = make_user("Admin", username="admin9", full_name="Ada Admin")
     make_user("QA Manager", username="signer", full_name="Sigrid Signer")

@@ -27,6 +27,7 @@ def stored_lines(directory) -> list[dict]:
     return [json.loads(line) for path in sorted(directory.glob("checkpoints-*.jsonl")) for line in path.read_text().splitlines()]
 
 
+@pytest.mark.requirement("21CFR11.10(e)")
 def test_the_command_appends_a_signed_checkpoint_and_records_it_in_the_trail(events, _audit_checkpoint_dir):
     out = io.StringIO()
     call_command("audit_checkpoint", stdout=out)
@@ -49,6 +50,7 @@ def test_the_command_appends_a_signed_checkpoint_and_records_it_in_the_trail(eve
     assert out.getvalue().splitlines() == ["OK: 5 events", f"Latest checkpoint 2: sequence 4 at {second['created_at']}"]
 
 
+@pytest.mark.requirement("ANNEX11.11")
 def test_the_beat_job_writes_a_checkpoint(events, _audit_checkpoint_dir):
     from audit.tasks import write_checkpoint
 

@@ -23,6 +23,7 @@ def trail(qa_manager):
     ]
 
 
+@pytest.mark.requirement("QMS-AUDIT-EXPORT")
 def test_csv_with_filters_to_a_file(trail, tmp_path):
     out = tmp_path / "trail.csv"
     stdout = io.StringIO()
@@ -41,6 +42,7 @@ def test_csv_with_filters_to_a_file(trail, tmp_path):
     assert services.verify_chain().valid
 
 
+@pytest.mark.requirement("21CFR11.10(b)")
 def test_pdf_of_one_record_for_a_named_user(trail, tmp_path, auditor):
     out = tmp_path / "record.pdf"
     call_command(

@@ -30,12 +30,14 @@ def _raw(sql, params=None):
         cursor.execute(sql, params)
 
 
+@pytest.mark.requirement("21CFR11.10(c)", "ANNEX11.7")
 def test_raw_sql_update_of_an_audit_row_fails(events):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         _raw("UPDATE audit_auditevent SET summary = 'rewritten' WHERE id = %s", [events[1].pk])
     assert AuditEvent.objects.get(pk=events[1].pk).summary == "event 2"
 
 
+@pytest.mark.requirement("21CFR11.10(c)")
 def test_raw_sql_delete_of_an_audit_row_fails(events):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         _raw("DELETE FROM audit_auditevent WHERE id = %s", [events[1].pk])
@@ -123,6 +125,37 @@ def test_verify_detects_a_rewritten_and_rehashed_event(events):
     assert "previous_hash" in result.problem
 
 
+def _triggers_of(table: str) -> set[str]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal", [table])
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [table])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_every_append_only_table_has_its_triggers():
+    """Every table declared append-only (the audit trail's, and other apps' AppendOnlyModel subclasses)
+    got its triggers from a migration (audit.immutability.AppendOnlyTriggers)."""
+    tables = immutability.append_only_tables()
+    assert tables[:2] == ["audit_auditevent", "audit_signature"]
+    expected = ("no_update_delete", "no_truncate") if connection.vendor == "postgresql" else ("no_update", "no_delete")
+    for table in tables:
+        assert {f"{table}_{name}" for name in expected} <= _triggers_of(table), table
+
+
+def test_suspending_lifts_the_triggers_of_every_append_only_table_and_restores_them():
+    tables = immutability.append_only_tables()
+    before = {table: _triggers_of(table) for table in tables}
+
+    with immutability.suspended(connection):
+        if connection.vendor == "sqlite":  # PostgreSQL disables them in place
+            assert all(not _triggers_of(table) for table in tables)
+
+    assert {table: _triggers_of(table) for table in tables} == before
+
+
+@pytest.mark.requirement("ANNEX11.11")
 def test_command_prints_ok_with_the_event_count(events):
     out = io.StringIO()
     call_command("verify_audit_trail", stdout=out)

@@ -74,6 +74,7 @@ def test_a_rotated_key_keeps_verifying_what_it_sealed_while_it_is_listed_as_old(
         assert "unknown key" in result.problem and "AUDIT_HMAC_OLD_KEYS" in result.problem
 
 
+@pytest.mark.requirement("21CFR11.10(e)")
 def test_a_database_writer_without_the_key_cannot_forge_an_event(qa_manager):
     """Someone who can insert rows (the application's own database role, or an SQL injection) but
     does not hold the key appends an event with a plain hash: verification rejects it."""

@@ -25,6 +25,7 @@ def in_request():
     request_context.reset(token)
 
 
+@pytest.mark.requirement("21CFR11.10(e)", "ANNEX11.9")
 def test_record_links_each_event_to_the_previous_one(qa_manager):
     first = services.record(action="create", resource_type="document", resource_id=7, summary="created", actor=qa_manager)
     second = services.record(
@@ -52,6 +53,7 @@ def test_first_event_starts_from_the_genesis_hash(qa_manager):
     assert event.sequence == 1 and event.previous_hash == GENESIS_HASH
 
 
+@pytest.mark.requirement("21CFR11.10(e)")
 def test_record_snapshots_actor_and_takes_ip_and_request_id_from_the_request(qa_manager, in_request):
     event = services.record(
         action="approve", resource_type="capa", resource_id=3, summary="approved", actor=qa_manager, reason="all actions done"
@@ -69,6 +71,7 @@ def test_system_events_have_no_actor():
     assert event.actor_id is None and event.actor_username == "" and event.actor_display == "system"
 
 
+@pytest.mark.requirement("21CFR11.10(e)")
 def test_a_rolled_back_change_leaves_no_event_and_the_chain_continues(qa_manager):
     services.record(action="create", resource_type="thing", resource_id=1, summary="kept", actor=qa_manager)
     with pytest.raises(RuntimeError), transaction.atomic():
@@ -106,6 +109,7 @@ def test_deleting_a_record_keeps_its_audit_events(admin_user):
     assert events[1].reason == "line closed"
 
 
+@pytest.mark.requirement("21CFR11.10(c)")
 def test_orm_updates_and_deletes_are_refused(qa_manager):
     event = services.record(action="create", resource_type="thing", resource_id=1, summary="x", actor=qa_manager)
     event.summary = "changed"

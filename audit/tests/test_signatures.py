@@ -44,6 +44,7 @@ def _sign(client, **body):
     return client.post("/api/signatures/", payload)
 
 
+@pytest.mark.requirement("ANNEX11.14")
 def test_seed_request_with_the_right_password_creates_the_signature(client_for, qa_manager, group, documents_signable):
     response = client_for(qa_manager).post(
         "/api/signatures/",
@@ -90,6 +91,7 @@ def test_generic_form_signs_any_registered_record(client_for, qa_manager, group)
     }
 
 
+@pytest.mark.requirement("21CFR11.200(a)")
 def test_wrong_password_is_401_counts_toward_lockout_and_is_audited(client_for, qa_manager, group):
     response = _sign(client_for(qa_manager), resource_type="group", resource_id=group.pk, password="not-my-password")
     assert response.status_code == 401
@@ -101,6 +103,7 @@ def test_wrong_password_is_401_counts_toward_lockout_and_is_audited(client_for, 
     assert (event.actor_id, event.resource_type, event.resource_id) == (qa_manager.pk, "user", qa_manager.pk)
 
 
+@pytest.mark.requirement("21CFR11.300(d)")
 def test_repeated_wrong_passwords_lock_the_account_and_a_locked_account_cannot_sign(client_for, qa_manager, group):
     client = client_for(qa_manager)
     for _ in range(settings.LOGIN_MAX_FAILED_ATTEMPTS):
@@ -114,6 +117,7 @@ def test_repeated_wrong_passwords_lock_the_account_and_a_locked_account_cannot_s
     assert not Signature.objects.exists()
 
 
+@pytest.mark.requirement("21CFR11.100")
 def test_a_deactivated_user_cannot_sign(admin_user, qa_manager, group):
     account_services.deactivate_user(actor=admin_user, user=qa_manager, reason="Left the company")
     with pytest.raises(signatures.SignatureAuthFailed, match="deactivated"):
@@ -136,6 +140,7 @@ def test_a_successful_signature_resets_the_failure_count(qa_manager, group):
     assert qa_manager.failed_login_count == 0
 
 
+@pytest.mark.requirement("21CFR11.70", "ANNEX11.14")
 def test_verification_turns_false_when_the_signed_record_changes(client_for, qa_manager, admin_user, group):
     client = client_for(qa_manager)
     signature_id = _sign(client, resource_type="group", resource_id=group.pk).data["id"]
@@ -150,6 +155,7 @@ def test_verification_turns_false_when_the_signed_record_changes(client_for, qa_
     assert verification == {**verification, "valid": False, "content_hash_matches": False, "signature_hash_matches": True}
 
 
+@pytest.mark.requirement("21CFR11.70")
 def test_a_signature_cannot_be_re_pointed_to_another_record(client_for, qa_manager, group):
     other = GroupFactory(name="Sterile filling 2", description="Line 1")
     client = client_for(qa_manager)
@@ -161,6 +167,7 @@ def test_a_signature_cannot_be_re_pointed_to_another_record(client_for, qa_manag
     assert verification["valid"] is False
 
 
+@pytest.mark.requirement("21CFR11.70")
 def test_a_copied_signature_does_not_verify_on_another_record(qa_manager, group):
     """Copying every field (and hash) onto a new row for another record fails verification too."""
     original = signatures.sign(signer=qa_manager, password=DEFAULT_PASSWORD, record=group, signature_type="review", intent="ok")
@@ -172,6 +179,7 @@ def test_a_copied_signature_does_not_verify_on_another_record(qa_manager, group)
     assert result["valid"] is False and result["signature_hash_matches"] is False and result["content_hash_matches"] is False
 
 
+@pytest.mark.requirement("21CFR11.10(g)")
 def test_signing_needs_the_sign_permission_and_the_record_view_permission(client_for, auditor, basic_user, group):
     assert _sign(client_for(auditor), resource_type="group", resource_id=group.pk).status_code == 403  # no signatures.sign
     response = _sign(client_for(basic_user), resource_type="group", resource_id=group.pk)  # no groups.view
@@ -290,6 +298,7 @@ def test_list_query_count_does_not_grow_with_the_page(client_for, qa_manager, ad
     assert counts[0] == counts[1]
 
 
+@pytest.mark.requirement("21CFR11.50")
 def test_the_manifestation_block_renders_in_a_pdf(qa_manager, group):
     import io
 
@@ -328,3 +337,46 @@ def test_signatures_are_visible_only_to_those_who_may_view_the_signed_record(cli
     assert user_list.status_code == 200 and user_list.json()["total"] == 0
     assert user_detail.status_code == 404
     assert auditor_detail.status_code == 200 and auditor_detail.json()["signed_content"]["members"] == ["user1"]
+
+
+# --- checks other apps add ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def refusing_check():
+    """A check another app registers: refuses review signatures on groups (a DomainError, 403)."""
+    from qms.errors import PermissionDenied
+
+    calls = []
+
+    def check(*, signer, record, resource_type, signature_type):
+        calls.append((signer.username, resource_type, record.pk, signature_type))
+        if resource_type == "group" and signature_type == "review":
+            raise PermissionDenied("Not qualified to sign this group.", error_code="NOT_QUALIFIED")
+
+    signatures.register_signature_check(check)
+    yield calls
+    signatures.unregister_signature_check(check)
+
+
+def test_a_registered_check_refuses_a_direct_signature_before_the_password_is_checked(
+    client_for, qa_manager, group, refusing_check
+):
+    response = _sign(client_for(qa_manager), resource_type="group", resource_id=group.pk, password="not-my-password")
+
+    assert response.status_code == 403 and response.data["error_code"] == "NOT_QUALIFIED"
+    assert refusing_check == [(qa_manager.username, "group", group.pk, "review")]
+    qa_manager.refresh_from_db()
+    assert qa_manager.failed_login_count == 0 and not Signature.objects.exists()
+
+    authorship = _sign(client_for(qa_manager), resource_type="group", resource_id=group.pk, signature_type="authorship")
+    assert authorship.status_code == 201, authorship.data
+
+
+def test_registered_checks_do_not_run_for_a_workflow_step(qa_manager, group, refusing_check):
+    """A workflow's approve signs with via_workflow=True after running its own checks."""
+    signatures.create_signature(
+        signer=qa_manager, record=group, signature_type="review", intent="Reviewed in the workflow", via_workflow=True
+    )
+
+    assert refusing_check == [] and Signature.objects.count() == 1

@@ -66,6 +66,7 @@ def test_truncating_the_tail_and_the_chain_head_is_reported_against_the_checkpoi
     assert body["checkpoint"]["sequence"] == 4
 
 
+@pytest.mark.requirement("21CFR11.10(e)")
 def test_a_history_rewritten_and_rehashed_without_the_key_is_reported(client_for, auditor, qa_manager):
     """The insider uses the application's own hashing, but only with a key of their own (they cannot
     read the application's environment): every hash they recompute is unknown to the real key."""

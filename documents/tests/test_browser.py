@@ -44,6 +44,7 @@ def approve(page, username, detail_url):
     sign_out(page)
 
 
+@pytest.mark.requirement("QMS-DOC-WORKFLOW")
 def test_document_life_cycle_in_the_browser(documents_browser_page, make_user, tmp_path):
     page = documents_browser_page
     make_user("QA", username="author", full_name="Ann Author")

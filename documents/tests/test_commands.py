@@ -23,6 +23,7 @@ def version(author):
     return document.current_version
 
 
+@pytest.mark.requirement("21CFR11.10(c)", "ANNEX11.7")
 def test_check_document_files_detects_altered_and_missing_files(version, capsys):
     call_command("check_document_files")
     assert "All 1 document files match" in capsys.readouterr().out

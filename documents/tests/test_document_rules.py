@@ -38,6 +38,7 @@ def in_review(document, author):
 # --- metadata and optimistic concurrency ----------------------------------------------------------
 
 
+@pytest.mark.requirement("21CFR11.10(e)", "ANNEX11.9")
 def test_metadata_update_needs_a_reason_and_the_current_row_version(client_for, author, document):
     client = client_for(author)
     current = client.get(f"/api/documents/{document.pk}")
@@ -94,6 +95,7 @@ def test_metadata_update_needs_a_reason_and_the_current_row_version(client_for, 
     assert event.reason == "Line number was missing"
 
 
+@pytest.mark.requirement("21CFR11.70")
 def test_signature_verification_turns_false_when_signed_content_changes_behind_the_services(
     client_for, manager, author, in_review
 ):
@@ -195,12 +197,14 @@ def test_document_signature_via_the_signatures_api_covers_the_current_version(cl
 # --- approvals through the API ---------------------------------------------------------------------------
 
 
+@pytest.mark.requirement("21CFR11.200(a)")
 def test_approve_without_password_is_422(client_for, manager, in_review):
     response = client_for(manager).post(f"/api/documents/{in_review.pk}/approve", {"comment": "ok"}, format="json")
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "password"]
 
 
+@pytest.mark.requirement("21CFR11.200(a)")
 def test_wrong_password_is_401_and_counts_toward_lockout(client_for, manager, in_review):
     response = approve(client_for(manager), in_review.pk, "wrong-password")
     assert response.status_code == 401 and response.json()["error_code"] == "SIGNATURE_AUTH_FAILED"
@@ -209,6 +213,7 @@ def test_wrong_password_is_401_and_counts_toward_lockout(client_for, manager, in
     assert not Signature.objects.exists()
 
 
+@pytest.mark.requirement("21CFR11.10(g)")
 def test_author_cannot_approve_their_own_document(client_for, make_user, pdf_bytes):
     qam_author = make_user("QA Manager", username="qam_author")
     document = services.upload_document(
@@ -232,6 +237,7 @@ def test_uploader_of_a_later_version_cannot_approve_it_either(client_for, author
     assert response.status_code == 403 and response.json()["error_code"] == "SELF_APPROVAL_NOT_ALLOWED"
 
 
+@pytest.mark.requirement("21CFR11.10(g)")
 def test_approver_without_a_matching_rule_is_403(client_for, make_user, in_review):
     admin = make_user("Admin", username="admin_x")
     response = approve(client_for(admin), in_review.pk, PASSWORD)
@@ -248,6 +254,7 @@ def test_approving_twice_is_409_already_approved(client_for, manager, in_review)
     assert Signature.objects.filter(signer=manager).count() == 1
 
 
+@pytest.mark.requirement("21CFR11.10(f)")
 def test_approving_a_draft_and_invalid_transitions_are_409(client_for, manager, author, document):
     assert approve(client_for(manager), document.pk, PASSWORD).json()["error_code"] == "INVALID_TRANSITION"
     response = transition(client_for(author), document.pk, "make_effective")
@@ -290,6 +297,7 @@ def test_transition_permission_is_checked(client_for, author, document):
     assert "documents.obsolete" in response.json()["detail"]
 
 
+@pytest.mark.requirement("21CFR11.10(f)")
 def test_new_versions_only_from_editable_states(client_for, author, in_review):
     response = client_for(author).post(
         f"/api/documents/{in_review.pk}/versions",
@@ -414,6 +422,7 @@ def _make_effective(document, author, manager, reviewer):
     return Document.objects.get(pk=document.pk)
 
 
+@pytest.mark.requirement("21CFR11.10(k)")
 def test_withdrawing_a_revision_keeps_the_effective_version(author, manager, reviewer, qa_manager, document):
     document = _make_effective(document, author, manager, reviewer)
     services.add_version(actor=author, document=document, file=SimpleUploadedFile("r.pdf", make_pdf(["r"])), change_summary="Rev")
@@ -426,6 +435,7 @@ def test_withdrawing_a_revision_keeps_the_effective_version(author, manager, rev
     assert list(document.versions.values_list("version", "status")) == [("1.0", "effective"), ("2.0", "obsolete")]
 
 
+@pytest.mark.requirement("QMS-DOC-WORKFLOW")
 def test_obsoleting_an_effective_document(client_for, author, manager, reviewer, qa_manager, document):
     document = _make_effective(document, author, manager, reviewer)
     response = transition(client_for(qa_manager), document.pk, "obsolete", comment="Process retired", password=PASSWORD)

@@ -19,6 +19,7 @@ def _body(response) -> bytes:
     return b"".join(response.streaming_content)
 
 
+@pytest.mark.requirement("21CFR11.10(b)")
 def test_download_of_each_version_returns_the_exact_bytes(api, author, pdf_bytes):
     client = api(author)
     doc_id = upload(client, pdf_bytes, name="Cleaning SOP.pdf").json()["id"]
@@ -65,6 +66,7 @@ def test_download_of_each_version_returns_the_exact_bytes(api, author, pdf_bytes
     assert client.get(f"/api/documents/{doc_id}/download?version=9.9").status_code == 404
 
 
+@pytest.mark.requirement("21CFR11.10(k)")
 def test_readers_only_get_the_effective_version(client_for, basic_user, author, pdf_bytes):
     document = services.upload_document(
         actor=author,

@@ -10,7 +10,7 @@ from documents.models import Document, DocumentType
 from qms.events import OutboxEvent
 from qms.events.testing import handler_registered
 
-from .conftest import approve, transition, upload
+from .conftest import approve, make_pdf, transition, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +100,39 @@ def test_a_metadata_change_emits_the_changed_fields_and_no_change_emits_nothing(
 
     [event] = OutboxEvent.objects.filter(name="document.metadata_updated")
     assert (event.resource_id, event.actor_username, event.data) == (document.pk, "author", {"fields": ["title"]})
+
+
+def make_effective(author_api, manager_api, reviewer_api, doc_id: int) -> None:
+    transition(author_api, doc_id, "submit")
+    approve(manager_api, doc_id, PASSWORD)
+    approve(reviewer_api, doc_id, PASSWORD)
+    assert transition(author_api, doc_id, "make_effective").json()["status"] == "effective"
+
+
+def test_workflow_events_name_the_version_and_the_one_a_new_effective_version_supersedes(
+    api, author, manager, reviewer, pdf_bytes
+):
+    effective, superseded = Subscriber(), Subscriber()
+    a, m, r = api(author), api(manager), api(reviewer)
+    with (
+        handler_registered("document.effective", effective, name="test.effective"),
+        handler_registered("document.superseded", superseded, name="test.superseded"),
+    ):
+        doc_id = upload(a, pdf_bytes).json()["id"]
+        make_effective(a, m, r, doc_id)
+        revised = a.post(
+            f"/api/documents/{doc_id}/versions",
+            {"file": SimpleUploadedFile("v2.pdf", make_pdf(["Revised"])), "change_summary": "Revised"},
+            format="multipart",
+        )
+        assert revised.json()["version"] == "2.0"
+        make_effective(a, m, r, doc_id)
+
+    first, second = Document.objects.get(pk=doc_id).versions.order_by("major")
+    assert [(e.data["version_id"], e.data["version"], e.data["previous_effective_version_id"]) for e in effective.received] == [
+        (first.pk, "1.0", None),
+        (second.pk, "2.0", first.pk),
+    ]
+    [gone] = superseded.received
+    assert (gone.data["version_id"], gone.data["version"], gone.data["previous_effective_version_id"]) == (first.pk, "1.0", None)
+    assert gone.data["to_state"] == "superseded" and gone.data["automatic"] is True

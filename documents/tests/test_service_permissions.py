@@ -23,6 +23,7 @@ def a_file(name="a.pdf"):
     return SimpleUploadedFile(name, pdf_content("x"))
 
 
+@pytest.mark.requirement("21CFR11.10(g)")
 def test_every_document_service_refuses_an_actor_without_its_permission(make_user):
     reader, qa, nobody = make_user("User"), make_user("QA"), make_user(None)
     effective = DocumentFactory(state="effective")
@@ -58,6 +59,7 @@ def test_the_system_may_configure_what_a_command_configures():
     assert doc_type.pk and doc_type.default_workflow.name == "Document approval"
 
 
+@pytest.mark.requirement("QMS-DOC-NUMBERING")
 def test_document_numbers_come_from_the_running_sequence_of_their_type(make_user):
     author = make_user("QA")
     doc_type = DocumentTypeFactory(code="BR", name="Batch record")
@@ -75,6 +77,7 @@ def test_a_submitted_document_from_the_factory_waits_for_both_approvals(make_use
     assert document.status == "approved" and document.current_version.status == "approved"
 
 
+@pytest.mark.requirement("ANNEX11.14", "QMS-DOC-WORKFLOW")
 def test_a_document_made_effective_by_the_factory_has_its_real_approvals_and_signatures(make_user):
     reader = make_user("User")
     document = DocumentFactory(state="effective", title="Gowning")

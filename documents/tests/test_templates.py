@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db
 SEED_BODY = {"template_id": 1, "variables": {"title": "Quality Manual", "version": "1.0", "author": "John Doe"}}
 
 
+@pytest.mark.requirement("QMS-DOC-TEMPLATES")
 def test_seed_template_use_works_verbatim(api, qa_user):
     client = api(qa_user)
     listed = client.get("/api/templates/").json()
@@ -115,6 +116,7 @@ def test_number_and_email_types():
         rendering.resolve_values(spec, {"dose": True, "contact": "a@b.io"})
 
 
+@pytest.mark.requirement("QMS-DOC-TEMPLATES")
 def test_rendering_is_sandboxed():
     body = (
         "{{ title }} {% load static %}{% include 'base.html' %} {{ title.__class__ }} {{ settings.SECRET_KEY }}"

@@ -76,6 +76,7 @@ def test_seed_curl_upload_works_verbatim(client_for, qa_user, pdf_bytes):
     assert AuditEvent.objects.filter(resource_type="document", resource_id=body["id"], action="create").exists()
 
 
+@pytest.mark.requirement("QMS-DOC-UPLOAD")
 def test_a_51_mb_upload_is_413_before_anything_is_read_or_stored(client_for, qa_user, media_root):
     boundary = "qmsboundary51mb"
     body = LazyMultipart(boundary, {"title": "Huge", "document_type": "1"}, "huge.pdf", 51 * 1024 * 1024)
@@ -123,6 +124,7 @@ def test_service_refuses_oversized_file_before_storing(qa_user, settings, media_
         ("report.pdf", b"just some text, not a PDF"),
     ],
 )
+@pytest.mark.requirement("QMS-DOC-UPLOAD")
 def test_disguised_file_types_are_rejected(client_for, qa_user, media_root, name, content):
     response = upload(client_for(qa_user), content, name=name)
     assert response.status_code == 415, response.json()
@@ -177,6 +179,7 @@ def test_path_traversal_filename_cannot_escape_the_document_folder(client_for, q
     assert stored_files(media_root) == [f"documents/{body['id']}/evil-v1.0.txt"]
 
 
+@pytest.mark.requirement("21CFR11.10(c)", "ANNEX11.7")
 def test_stored_files_are_never_overwritten(media_root):
     from django.core.files.storage import default_storage
 
@@ -188,6 +191,7 @@ def test_stored_files_are_never_overwritten(media_root):
         assert f.read() == b"the approved file"
 
 
+@pytest.mark.requirement("QMS-DOC-UPLOAD")
 def test_failed_transaction_removes_the_file_it_wrote(qa_user, media_root, monkeypatch):
     from audit import services as audit_services
 

@@ -61,10 +61,15 @@ def _use_broker(url: str) -> None:
 
 
 def wait_for(predicate, timeout: float = 30.0):
+    from django.db import OperationalError
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if predicate():
-            return True
+        try:
+            if predicate():
+                return True
+        except OperationalError:
+            pass  # SQLite's shared-cache test database: a table the worker is writing is locked; look again
         time.sleep(0.1)
     return False
 

@@ -7,6 +7,10 @@ The key is the ViewSet action (`list`, `retrieve`, `create`, a custom @action na
 APIViews, the lower-case HTTP method. A view without an entry for the current action requires
 only authentication; `"*"` is the fallback entry. The value `None` means "any authenticated user";
 `PUBLIC` means anonymous clients are allowed too.
+
+A signed-in user whose password must be changed first (`user.password_change_reason()`: set by
+someone else, or expired; accounts.passwords) gets 403 PASSWORD_CHANGE_REQUIRED from every view
+except those with `allowed_while_password_change_due = True` (change-password, me, logout).
 """
 
 from rest_framework import exceptions
@@ -19,6 +23,17 @@ class _Public:
 
 
 PUBLIC = _Public()
+
+
+class PasswordChangeRequired(exceptions.PermissionDenied):
+    error_code = "PASSWORD_CHANGE_REQUIRED"
+    reasons = {
+        "first_use": "it was set by someone else and must be changed at first use",
+        "expired": "it has expired",
+    }
+
+    def __init__(self, reason: str):
+        super().__init__(f"Change your password first (POST /api/auth/change-password): {self.reasons.get(reason, reason)}.")
 
 
 def required_codename(view, request):
@@ -44,6 +59,11 @@ class HasPermission(BasePermission):
         user = request.user
         if not user or not user.is_authenticated:
             raise exceptions.NotAuthenticated()
+        due = getattr(user, "password_change_reason", None)
+        if callable(due) and not getattr(view, "allowed_while_password_change_due", False):
+            reason = due()
+            if reason:
+                raise PasswordChangeRequired(reason)
         if codename is None:
             return True
         codenames = [codename] if isinstance(codename, str) else list(codename)

@@ -29,5 +29,11 @@ class Router(SimpleRouter):
         return f"(?P<{lookup_prefix}{lookup_url_kwarg}>{lookup_value})"
 
 
+def publish_with_slash(path: str) -> None:
+    """A non-router endpoint whose schema path keeps its trailing slash, as the contract writes it
+    (e.g. `/api/search/`)."""
+    _COLLECTIONS.add(path)
+
+
 def collection_paths() -> set[str]:
     return set(_COLLECTIONS)

@@ -80,7 +80,7 @@ def error_responses(*codes: int) -> dict:
 _ERROR_DESCRIPTIONS = {
     "400": "Malformed request (error_code MALFORMED_REQUEST)",
     "401": "Not authenticated, or the token is invalid or revoked",
-    "403": "Permission denied (error_code PERMISSION_DENIED)",
+    "403": "Permission denied (error_code PERMISSION_DENIED; PASSWORD_CHANGE_REQUIRED until a due password change is made)",
     "404": "Not found (error_code NOT_FOUND)",
     "413": "Request body too large (error_code REQUEST_TOO_LARGE)",
     "415": "Unsupported media type (error_code UNSUPPORTED_MEDIA_TYPE)",

@@ -97,6 +97,7 @@ def test_unknown_sort_field_or_direction_is_a_422(admin_client):
 # --- errors -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.requirement("QMS-API-CONVENTIONS")
 def test_validation_errors_are_422_with_loc_msg_type(admin_client):
     response = admin_client.post("/api/users/", {"username": "", "email": "nope"}, format="json")
 

@@ -202,6 +202,7 @@ def test_unknown_api_paths_are_json_404_and_pages_stay_html(client, settings, de
 
 
 @pytest.mark.parametrize("debug", [True, False])
+@pytest.mark.requirement("QMS-API-CONVENTIONS")
 def test_a_server_error_under_api_is_json(admin_client, settings, monkeypatch, debug):
     from accounts import selectors
 

@@ -59,6 +59,7 @@ def later(seconds: float):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.requirement("QMS-EVENTS")
 def test_an_event_is_delivered_once_after_its_transaction_commits(make_user):
     user = make_user("QA", username="emitter")
     recorder = Recorder()
@@ -82,6 +83,7 @@ def test_an_event_is_delivered_once_after_its_transaction_commits(make_user):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.requirement("QMS-EVENTS")
 def test_a_rolled_back_change_emits_nothing(make_user):
     user = make_user("QA", username="emitter")
     recorder = Recorder()
@@ -182,6 +184,7 @@ def test_names_and_patterns_are_checked_when_declared():
 
 
 @pytest.mark.django_db
+@pytest.mark.requirement("QMS-EVENTS")
 def test_a_failing_handler_is_retried_later_and_the_others_are_not_affected(make_user, django_capture_on_commit_callbacks):
     user = make_user("QA", username="emitter")
     flaky, steady = Recorder(failures=1), Recorder()

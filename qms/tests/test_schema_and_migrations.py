@@ -46,6 +46,7 @@ def schema(tmp_path_factory):
     return yaml.safe_load(target.read_text())
 
 
+@pytest.mark.requirement("QMS-API-CONVENTIONS")
 def test_the_schema_is_generated_without_warnings_and_validates(schema):
     assert schema["openapi"].startswith("3.")
     assert schema["info"]["version"] == "1.0.0"
@@ -116,6 +117,7 @@ def test_swagger_ui_does_not_call_the_online_validator(client):
     assert json.loads(settings_json.group(1))["validatorUrl"] is None
 
 
+@pytest.mark.requirement("21CFR11.10(a)", "ANNEX11.4", "ANNEX11.10")
 def test_models_and_migrations_are_in_sync():
     # Exits non-zero (SystemExit) when a model change has no migration.
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)

@@ -145,6 +145,7 @@ def test_a_version_in_use_cannot_be_deleted(make_user):
     assert WorkflowTemplate.objects.filter(pk=template.pk, is_current=True).exists()
 
 
+@pytest.mark.requirement("ANNEX11.10")
 def test_changing_approval_rules_in_the_admin_is_audited_with_before_and_after(admin_client):
     template = WorkflowTemplate.objects.get(name="Document approval")
     state = template.states.get(name="in_review")

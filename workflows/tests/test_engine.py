@@ -171,6 +171,7 @@ def test_a_filled_slot_does_not_take_another_approval(make_user):
     assert Approval.objects.filter(instance=instance).count() == 1
 
 
+@pytest.mark.requirement("21CFR11.10(f)")
 def test_invalid_transitions_are_409(make_user):
     author = make_user("QA Manager")
     rules = [{"kind": "role", "role": "QA Manager", "required_approvals": 1}]
@@ -199,6 +200,7 @@ def test_transition_checks_permission_comment_and_signature(make_user):
         services.transition(instance=instance, name="cancel", actor=author)
 
 
+@pytest.mark.requirement("21CFR11.10(f)")
 def test_approvals_count_only_within_the_current_entry_into_the_state(make_user):
     author = make_user("QA")
     qam1, qam2 = make_user("QA Manager"), make_user("QA Manager")
@@ -217,6 +219,7 @@ def test_approvals_count_only_within_the_current_entry_into_the_state(make_user)
     assert state_of(instance) == "approved"
 
 
+@pytest.mark.requirement("21CFR11.10(e)")
 def test_history_and_audit_record_every_step(make_user):
     author = make_user("QA")
     qam = make_user("QA Manager")

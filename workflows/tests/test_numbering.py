@@ -29,6 +29,7 @@ def test_yearly_numbers_restart_each_year_and_running_numbers_do_not():
     assert last_number("DEV") == 3 and last_number("WI", yearly=False) == 3 and last_number("NONE") == 0
 
 
+@pytest.mark.requirement("QMS-DOC-NUMBERING")
 def test_a_rolled_back_transaction_gives_its_number_back():
     year = timezone.localdate().year
     assert number("DEV") == f"DEV-{year}-0001"
@@ -48,6 +49,7 @@ def test_numbers_are_taken_inside_the_creating_transaction():
 @pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: SQLite has no concurrent row locks")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.requirement("QMS-DOC-NUMBERING")
 def test_concurrent_callers_get_consecutive_numbers_without_gaps_or_duplicates():
     """Eight threads, each taking numbers in its own transactions (one in five rolled back) while the
     sequence row does not exist yet: every committed number is distinct and together they are

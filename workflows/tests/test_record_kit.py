@@ -163,6 +163,7 @@ def test_a_registered_record_moves_through_its_workflow_by_the_api(client_for, a
     assert sorted(actions) == sorted(["transition", "transition", "sign", "approve", "transition"])
 
 
+@pytest.mark.requirement("21CFR11.200(a)")
 def test_a_signed_transition_needs_a_comment_and_the_password(client_for, manager, make_sample):
     record = make_sample()
     client = client_for(manager)
@@ -275,9 +276,10 @@ def test_an_approval_check_also_guards_signed_transitions(client_for, make_user,
 # --- the services called directly (as a command would) --------------------------------------------------------
 
 
+@pytest.mark.requirement("21CFR11.10(g)")
 def test_the_kit_services_check_their_own_permissions(make_user, make_sample):
     record = make_sample(root_cause="Known")
-    reader, nobody = make_user("User"), make_user(None)
+    reader, nobody = make_user("Auditor"), make_user(None)  # the auditor reads (deviations.view), nothing more
     with pytest.raises(PermissionDenied, match="deviations.edit"):
         records_services.transition_record(actor=reader, record=record, name="submit")
     with pytest.raises(PermissionDenied, match="deviations.edit"):
@@ -407,3 +409,55 @@ def test_the_mixin_documents_the_actions_in_the_schema():
     assert {"401", "403", "404", "409", "422"} <= set(approve["responses"])
     assert "post" in schema["paths"]["/api/samples/{id}/configure-approval"]
     assert "get" in schema["paths"]["/api/samples/{id}/workflow"]
+
+
+# --- records awaiting a user's approval (dashboards) ---------------------------------------------------------
+
+
+def test_records_awaiting_a_users_approval_follow_the_rules_in_one_query(
+    make_sample, author, manager, make_user, django_assert_num_queries
+):
+    kind = records.record_type("sample_record")
+    other_manager = make_user("QA Manager", username="qam2")
+    waiting = make_sample(root_cause="Worn feeder")
+    records_services.transition_record(actor=author, record=waiting, name="submit")
+    still_open = make_sample()
+    named = make_sample(root_cause="Wrong label")
+    records_services.configure_record_approval(
+        actor=author, record=named, state="review", rules=[{"kind": "users", "users": [other_manager.pk]}], reason="Line 2 expert"
+    )
+    records_services.transition_record(actor=author, record=named, name="submit")
+    with transaction.atomic():  # a QA Manager's own record: they may not approve it
+        own = SampleRecord.objects.create(number="SMP-OWN", title="Own", root_cause="x", created_by=manager)
+        records_services.start_record(actor=manager, record=own)
+    records_services.transition_record(actor=manager, record=own, name="submit")
+
+    selectors.records_awaiting_approval(kind, manager).count()  # the user's permissions, read once
+    with django_assert_num_queries(1):
+        assert list(selectors.records_awaiting_approval(kind, manager)) == [waiting]
+    assert set(selectors.records_awaiting_approval(kind, other_manager)) == {waiting, named, own}
+    assert list(selectors.records_awaiting_approval(kind, author)) == []  # QA: no rule for them, no approve permission
+    assert still_open not in selectors.records_awaiting_approval(kind, other_manager)
+
+    records_services.approve_record(actor=manager, record=waiting, password=PASSWORD)
+    assert list(selectors.records_awaiting_approval(kind, manager)) == []
+    assert waiting not in selectors.records_awaiting_approval(kind, other_manager)
+
+
+def test_records_of_other_modules_referring_to_a_record_are_collected_per_type(make_sample, author):
+    from workflows import related
+
+    record = make_sample()
+
+    def citing(target, user):
+        return [{"kind": "Sample", "number": f"REF-{target.pk}", "title": user.username, "url": "/", "status": "", "reason": "x"}]
+
+    related.register_related("sample_record", "test", citing)
+    try:
+        assert related.related_records("sample_record", record, author) == [
+            {"kind": "Sample", "number": f"REF-{record.pk}", "title": author.username, "url": "/", "status": "", "reason": "x"}
+        ]
+        assert related.related_records("document", record, author) == []
+    finally:
+        related.unregister_related("sample_record", "test")
+    assert related.related_records("sample_record", record, author) == []

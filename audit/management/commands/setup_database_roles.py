@@ -10,7 +10,8 @@ is idempotent. Afterwards:
 
 - the owner owns the database, every table, sequence and the audit trigger functions; `manage.py
   migrate` connects as the owner (DATABASE_OWNER_URL);
-- the application role (DATABASE_URL) may only INSERT and SELECT audit events and signatures,
+- the application role (DATABASE_URL) may only INSERT and SELECT audit events, signatures and
+  the other append-only tables (audit.immutability.append_only_tables: e.g. training completions),
   SELECT, INSERT and UPDATE the chain head (whose trigger lets it only move forward), and use
   SELECT, INSERT, UPDATE, DELETE on every other table. It cannot TRUNCATE, create or change
   triggers, or alter or drop tables: those need the owner.
@@ -23,7 +24,7 @@ import re
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from audit.immutability import HEAD_TABLE, PG_FUNCTION, PG_HEAD_FUNCTION, PROTECTED_TABLES
+from audit.immutability import HEAD_TABLE, PG_FUNCTION, PG_HEAD_FUNCTION, append_only_tables
 
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -43,8 +44,19 @@ def _if_table(table: str, sql: str) -> str:
     return f"DO $$ BEGIN IF to_regclass({_literal('public.' + table)}) IS NOT NULL THEN EXECUTE {_literal(sql)}; END IF; END $$"
 
 
-def role_setup_sql(*, database: str, owner: str, app_role: str, owner_password: str = "", app_password: str = "") -> list[str]:
-    """The statements, in order. Role creation is conditional (a DO block) so the script can be re-run."""
+def role_setup_sql(
+    *,
+    database: str,
+    owner: str,
+    app_role: str,
+    owner_password: str = "",
+    app_password: str = "",
+    append_only: list[str] | None = None,
+) -> list[str]:
+    """The statements, in order. Role creation is conditional (a DO block) so the script can be re-run.
+    `append_only`: the tables the application may only INSERT into and SELECT from (default: every
+    append-only table, audit.immutability.append_only_tables)."""
+    append_only = append_only_tables() if append_only is None else append_only
     owner_q, app_q, database_q = _role(owner), _role(app_role), '"' + database.replace('"', '""') + '"'
 
     def ensure_role(name: str, quoted: str, password: str) -> list[str]:
@@ -79,7 +91,7 @@ def role_setup_sql(*, database: str, owner: str, app_role: str, owner_password: 
         f"GRANT USAGE ON SCHEMA public TO {app_q}",
         f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {app_q}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {app_q}",
-        *[_if_table(table, f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {app_q}") for table in PROTECTED_TABLES],
+        *[_if_table(table, f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {app_q}") for table in append_only],
         _if_table(HEAD_TABLE, f"REVOKE DELETE, TRUNCATE ON {HEAD_TABLE} FROM {app_q}"),
         f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {app_q}",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {app_q}",
@@ -93,7 +105,7 @@ def role_setup_sql(*, database: str, owner: str, app_role: str, owner_password: 
 class Command(BaseCommand):
     help = (
         "Create or update the PostgreSQL owner and application roles: the application may only INSERT and "
-        "SELECT the audit trail and signatures; migrations run as the owner."
+        "SELECT the audit trail, signatures and other append-only tables; migrations run as the owner."
     )
 
     def add_arguments(self, parser):
@@ -126,5 +138,5 @@ class Command(BaseCommand):
                 cursor.execute(sql)
         self.stdout.write(
             f"Roles ready on {connection.settings_dict['NAME']}: {options['owner']} owns the schema; "
-            f"{options['app_role']} may INSERT/SELECT {', '.join(PROTECTED_TABLES)} and move {HEAD_TABLE} forward."
+            f"{options['app_role']} may INSERT/SELECT {', '.join(append_only_tables())} and move {HEAD_TABLE} forward."
         )

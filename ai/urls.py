@@ -1,0 +1,12 @@
+"""Pages of the AI assistant."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "ai"
+
+urlpatterns = [
+    path("", views.chat_page, name="chat"),
+    path("<int:pk>/", views.chat_page, name="conversation"),
+]
