@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from qms.api.lists import ListModelMixin
 from qms.api.permissions import PUBLIC
 from qms.api.request_data import REASON_QUERY_PARAMETER, reason_from, validated
 from qms.api.schema import error_responses
@@ -185,7 +186,7 @@ class RegisterView(APIView):
     ),
 )
 @extend_schema(tags=["users"])
-class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class UserViewSet(ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = UserSerializer
     filterset_class = UserFilter
     sort_fields = ["username", "email", "full_name", "date_joined", "last_login"]
@@ -357,7 +358,7 @@ def _permissions_payload(user: User) -> dict:
     ),
 )
 @extend_schema(tags=["roles"])
-class RoleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class RoleViewSet(ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     required_permissions = {"*": "roles.view", "set_permissions": "roles.manage"}
     sort_fields = ["name"]
     default_sort = ["name"]
@@ -392,7 +393,7 @@ class RoleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     )
 )
 @extend_schema(tags=["roles"])
-class PermissionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class PermissionViewSet(ListModelMixin, viewsets.GenericViewSet):
     """The catalogue of permission codenames."""
 
     queryset = Permission.objects.all()
@@ -406,7 +407,7 @@ class PermissionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 @extend_schema(tags=["groups"])
-class GroupViewSet(viewsets.GenericViewSet):
+class GroupViewSet(ListModelMixin, viewsets.GenericViewSet):
     serializer_class = GroupSerializer
     sort_fields = ["name", "created_at"]
     default_sort = ["name"]
@@ -431,9 +432,7 @@ class GroupViewSet(viewsets.GenericViewSet):
         description="Administrators (groups.view) see every group, others the groups they belong to.",
     )
     def list(self, request):
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(GroupSerializer(page, many=True).data)
+        return super().list(request)
 
     @extend_schema(responses={200: GroupSerializer, **error_responses(401, 404)})
     def retrieve(self, request, pk=None):

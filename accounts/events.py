@@ -1,10 +1,11 @@
 """Account events: for the audit trail (login, failed login, lockout, logout, password and access
 changes) and the domain events other apps may subscribe to (`UserEvent`, see qms.events).
 
-Services call `account_event(...)` inside their transaction; this module is the one place that
-turns those calls into audit records (audit.services.record): the actor is snapshotted, the
-subject (a user, role or group) is the audited record, and IP and request id come from the
-request context.
+Services call `account_event(...)` (or `account_change(...)` for an update of a user, role or
+group) inside their transaction; this module is the one place that turns those calls into audit
+records (audit.services.record, and record_change for updates: the one diff-and-record helper of
+every app): the actor is snapshotted, the subject (a user, role or group) is the audited record,
+and IP and request id come from the request context.
 """
 
 import logging
@@ -57,3 +58,12 @@ def account_event(
         actor_username=username if actor is None else "",
     )
     logger.info("%s: %s", action, summary)
+
+
+def account_change(action: str, *, actor, subject, before: dict, summary: str, reason: str = "") -> None:
+    """Records the update of `subject` (a user, role or group) since the snapshot `before`
+    (`subject.audit_snapshot()` taken before the change) with its old and new values."""
+    from audit import services
+
+    if services.record_change(obj=subject, before=before, actor=actor, summary=summary, action=action, reason=reason):
+        logger.info("%s: %s", action, summary)

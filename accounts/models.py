@@ -6,6 +6,8 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.db import models
 from django.utils import timezone
 
+from audit.changes import AuditedFieldsMixin
+
 
 class Permission(models.Model):
     """A named capability such as `documents.approve`."""
@@ -21,7 +23,9 @@ class Permission(models.Model):
         return self.codename
 
 
-class Role(models.Model):
+class Role(AuditedFieldsMixin, models.Model):
+    audit_fields = ["name", "description"]
+
     name = models.CharField(max_length=100, unique=True)
     description = models.CharField(max_length=255, blank=True)
     permissions = models.ManyToManyField(Permission, related_name="roles", blank=True)
@@ -102,8 +106,21 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
 
 
-class User(AbstractBaseUser):
+class User(AuditedFieldsMixin, AbstractBaseUser):
     """A person who signs in. Never deleted: deactivation keeps the row for the audit trail."""
+
+    # What an update records (the role by its name).
+    audit_fields = [
+        "username",
+        "email",
+        "full_name",
+        "role",
+        "department",
+        "office_location",
+        "is_active",
+        "is_staff",
+        "password_change_required",
+    ]
 
     username = models.CharField(max_length=150, unique=True, validators=[UnicodeUsernameValidator()])
     email = models.EmailField(unique=True, null=True, blank=True)
@@ -244,8 +261,10 @@ class PasswordHistory(models.Model):
         return f"password of {self.user_id} set {self.created_at:%Y-%m-%d}"
 
 
-class Group(models.Model):
+class Group(AuditedFieldsMixin, models.Model):
     """A set of users, for training assignments and reporting (not a permission carrier)."""
+
+    audit_fields = ["name", "description"]
 
     name = models.CharField(max_length=150, unique=True)
     description = models.TextField(blank=True)

@@ -23,7 +23,7 @@ from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from audit.actions import RecordAction
-from audit.changes import diff
+from audit.changes import changed_fields
 from audit.services import require_reason
 from audit.signatures import SignatureAuthFailed
 from qms.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied, check_row_version
@@ -34,7 +34,7 @@ from . import alerts, tokens
 from .audit_actions import AccountAction
 from .authentication import token_matches_password
 from .backends import find_user_by_login
-from .events import UserEvent, account_event
+from .events import UserEvent, account_change, account_event
 from .models import Group, Permission, Role, User, UserPermissionOverride
 from .passwords import remember_password
 
@@ -158,50 +158,59 @@ def register_failed_attempt(*, user: User, now=None, what: str = "login") -> Non
     user.save(update_fields=fields)
 
 
+def _password_checked(*, user: User, password: str | None, what: str) -> tuple[User, str | None]:
+    """Checks the password of `user` again, in its own transaction with the user's row locked.
+    Returns the user as stored and why it failed: None (it did not), "inactive", "locked" (before
+    this attempt), "wrong" or "wrong_now_locked". A wrong password counts toward lockout and is
+    audited as a failed `what`; a right one resets the count. Call it OUTSIDE any atomic block, so
+    the failed attempt stays recorded when the caller raises."""
+    with transaction.atomic():
+        checked = User.objects.select_for_update().get(pk=user.pk)
+        now = timezone.now()
+        if not checked.is_active:
+            return checked, "inactive"
+        if checked.is_locked(now):
+            return checked, "locked"
+        if not checked.check_password(password or ""):
+            register_failed_attempt(user=checked, now=now, what=what)
+            return checked, "wrong_now_locked" if checked.is_locked(now) else "wrong"
+        if checked.failed_login_count:
+            checked.failed_login_count = 0
+            checked.save(update_fields=["failed_login_count"])
+    return checked, None
+
+
 def authenticate_signer(*, user: User, password: str) -> None:
     """Re-authenticates a signer with their password (21 CFR 11.200) before an electronic signature.
     Call it OUTSIDE any atomic block.
 
     A wrong password counts toward lockout and is audited; that is committed before
     SignatureAuthFailed (401 SIGNATURE_AUTH_FAILED) is raised. Locked and deactivated accounts
-    cannot sign."""
-    error = None
-    with transaction.atomic():
-        signer = User.objects.select_for_update().get(pk=user.pk)
-        now = timezone.now()
-        if not signer.is_active:
-            error = SignatureAuthFailed("Signature not applied: the account is deactivated.")
+    cannot sign (the attempt is audited)."""
+    signer, failure = _password_checked(user=user, password=password, what="signature")
+    if failure is None:
+        return
+    locked_until = {"locked_until": signer.locked_until.isoformat().replace("+00:00", "Z")} if signer.locked_until else {}
+    if failure in ("inactive", "locked"):
+        attempt = "by deactivated account" if failure == "inactive" else "on locked account"
+        with transaction.atomic():
             account_event(
                 AccountAction.SIGNATURE_FAILED,
                 actor=signer,
                 subject=signer,
-                summary=f"Signature attempt by deactivated account {signer.username}",
+                summary=f"Signature attempt {attempt} {signer.username}",
             )
-        elif signer.is_locked(now):
-            error = SignatureAuthFailed(
-                "Signature not applied: the account is locked after too many failed attempts.",
-                extra={"locked_until": signer.locked_until.isoformat().replace("+00:00", "Z")},
-            )
-            account_event(
-                AccountAction.SIGNATURE_FAILED,
-                actor=signer,
-                subject=signer,
-                summary=f"Signature attempt on locked account {signer.username}",
-            )
-        elif not signer.check_password(password or ""):
-            register_failed_attempt(user=signer, now=now, what="signature")
-            if signer.is_locked(now):
-                error = SignatureAuthFailed(
-                    "Signature not applied: the password is incorrect and the account is now locked.",
-                    extra={"locked_until": signer.locked_until.isoformat().replace("+00:00", "Z")},
-                )
-            else:
-                error = SignatureAuthFailed()
-        elif signer.failed_login_count:
-            signer.failed_login_count = 0
-            signer.save(update_fields=["failed_login_count"])
-    if error is not None:
-        raise error
+    if failure == "inactive":
+        raise SignatureAuthFailed("Signature not applied: the account is deactivated.")
+    if failure == "locked":
+        raise SignatureAuthFailed(
+            "Signature not applied: the account is locked after too many failed attempts.", extra=locked_until
+        )
+    if failure == "wrong_now_locked":
+        raise SignatureAuthFailed(
+            "Signature not applied: the password is incorrect and the account is now locked.", extra=locked_until
+        )
+    raise SignatureAuthFailed()
 
 
 def _reset_failures(user: User) -> None:
@@ -212,21 +221,17 @@ def _reset_failures(user: User) -> None:
 def reauthenticate(*, user: User | None, password: str | None, what: str = "this change") -> None:
     """Asks the acting user for their password again before a sensitive change (the system, None,
     is not asked). Call it OUTSIDE any transaction: a wrong password counts toward lockout and is
-    audited, and that stays recorded although the caller gets 401 REAUTHENTICATION_FAILED."""
+    audited, and that stays recorded although the caller gets 401 REAUTHENTICATION_FAILED (or
+    ACCOUNT_LOCKED)."""
     if user is None:
         return
     if not password:
         raise InvalidInput(f"Your password is required for {what}.", field="password", error_type="value_error.missing")
-    if user.is_locked():
-        raise AccountLocked(user.locked_until)
-    if user.check_password(password):
-        return
-    with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
-        register_failed_attempt(user=locked, what="re-authentication")
-    if locked.is_locked():
-        raise AccountLocked(locked.locked_until)
-    raise ReauthenticationFailed()
+    checked, failure = _password_checked(user=user, password=password, what="re-authentication")
+    if failure in ("locked", "wrong_now_locked"):
+        raise AccountLocked(checked.locked_until)
+    if failure is not None:
+        raise ReauthenticationFailed()
 
 
 def record_logout(*, user: User) -> None:
@@ -596,7 +601,7 @@ def create_user(
             actor=actor or user,
             subject=user,
             summary=f"User {user.username} created" + (" by self-registration" if via == "register" else ""),
-            new_values=_user_snapshot(user),
+            new_values=user.audit_snapshot(),
         )
         emit(
             UserEvent.CREATED,
@@ -632,20 +637,6 @@ ADMIN_FIELDS = ("role", "is_active", "is_staff")
 ACCESS_FIELDS = ("role", "is_staff")  # changing these needs roles.manage and is a permission_change
 
 
-def _user_snapshot(user: User) -> dict:
-    return {
-        "username": user.username,
-        "email": user.email,
-        "full_name": user.full_name,
-        "role": user.role.name if user.role_id else None,
-        "department": user.department,
-        "office_location": user.office_location,
-        "is_active": user.is_active,
-        "is_staff": user.is_staff,
-        "password_change_required": user.password_change_required,
-    }
-
-
 def update_user(
     *,
     actor: User | None,
@@ -675,7 +666,7 @@ def update_user(
         had_administrators = _lock_administration() if set(changes) & {"role", "is_active"} else False
         user = User.objects.select_for_update(of=("self",)).select_related("role").get(pk=user.pk)
         check_row_version(user, row_version)
-        before = _user_snapshot(user)
+        before = user.audit_snapshot()
         if "email" in changes and changes["email"]:
             if User.objects.filter(email__iexact=changes["email"]).exclude(pk=user.pk).exists():
                 raise Conflict(f"A user with email {changes['email']!r} already exists.", error_code="EMAIL_TAKEN")
@@ -693,8 +684,7 @@ def update_user(
             user.deactivated_at = None if user.is_active else timezone.now()
             if user.is_active:
                 user.reactivated_at = timezone.now()  # restarts the ACCOUNT_INACTIVITY_DAYS clock
-        old, new = diff(before, _user_snapshot(user))
-        changed = set(new)
+        changed = set(changed_fields(user, before))
         if not changed:
             return user
         if changed & set(REASON_REQUIRED_USER_FIELDS):
@@ -706,13 +696,12 @@ def update_user(
         if not user.is_active:
             revoke_tokens(user=user)
         action = AccountAction.PERMISSION_CHANGE if changed & set(ACCESS_FIELDS) else RecordAction.UPDATE
-        account_event(
+        account_change(
             action,
             actor=actor,
             subject=user,
+            before=before,
             summary=f"User {user.username} updated ({', '.join(sorted(changed))})",
-            old_values=old,
-            new_values=new,
             reason=reason,
         )
         if "is_active" in changed:
@@ -851,22 +840,21 @@ def update_role(*, actor: User, role: Role, changes: dict, reason: str = "") -> 
     require(actor, "roles.manage")
     with transaction.atomic():
         role = Role.objects.select_for_update().get(pk=role.pk)
-        before = {"name": role.name, "description": role.description}
+        before = role.audit_snapshot()
         name = changes.get("name", role.name)
         _check_name_free(Role, name, exclude_pk=role.pk)
         for field in ("name", "description"):
             if field in changes:
                 setattr(role, field, changes[field])
-        old, new = diff(before, {"name": role.name, "description": role.description})
-        if new:
-            role.save(update_fields=[*sorted(new), "updated_at"])
-            account_event(
+        changed = changed_fields(role, before)
+        if changed:
+            role.save(update_fields=[*changed, "updated_at"])
+            account_change(
                 RecordAction.UPDATE,
                 actor=actor,
                 subject=role,
-                summary=f"Role {before['name']} updated ({', '.join(sorted(new))})",
-                old_values=old,
-                new_values=new,
+                before=before,
+                summary=f"Role {before['name']} updated ({', '.join(changed)})",
                 reason=reason,
             )
     return role
@@ -929,22 +917,20 @@ def update_group(*, actor: User, group: Group, changes: dict, reason: str = "") 
     require(actor, "groups.manage")
     with transaction.atomic():
         group = Group.objects.select_for_update().get(pk=group.pk)
-        before = {"name": group.name, "description": group.description}
+        before = group.audit_snapshot()
         if "name" in changes:
             _check_name_free(Group, changes["name"], exclude_pk=group.pk)
         for field in ("name", "description"):
             if field in changes:
                 setattr(group, field, changes[field])
-        old, new = diff(before, {"name": group.name, "description": group.description})
-        if new:
+        if changed_fields(group, before):
             group.save()
-            account_event(
+            account_change(
                 RecordAction.UPDATE,
                 actor=actor,
                 subject=group,
+                before=before,
                 summary=f"Group {group.name} updated",
-                old_values=old,
-                new_values=new,
                 reason=reason,
             )
     return group

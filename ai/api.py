@@ -1,11 +1,12 @@
 """POST /api/ai/chat, /api/ai/generate, /api/ai/analyze; GET /api/ai/conversations/ (your own)."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import viewsets
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from qms.api.lists import ListModelMixin
 from qms.api.request_data import validated
 from qms.api.schema import ErrorSerializer, error_responses
 from qms.api.throttling import UserRateThrottle
@@ -132,7 +133,7 @@ class AnalyzeView(_AIView):
 
 
 @extend_schema(tags=["ai"])
-class ConversationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ConversationViewSet(ListModelMixin, viewsets.GenericViewSet):
     serializer_class = ConversationSerializer
     required_permissions = {"list": "ai.use", "retrieve": "ai.use"}
     sort_fields = ["updated_at", "created_at"]

@@ -10,6 +10,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from qms.api.exceptions import RequestValidationError
+from qms.api.lists import ListModelMixin
 from qms.api.request_data import validated
 from qms.api.schema import error_responses
 from qms.errors import InvalidInput
@@ -62,7 +63,7 @@ _FILTER_PARAMETERS = [
     retrieve=extend_schema(responses={200: AuditEventSerializer, **error_responses(401, 403, 404)}),
 )
 @extend_schema(tags=["audit"])
-class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AuditEventViewSet(ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The audit trail: read-only, filterable, exportable, verifiable."""
 
     serializer_class = AuditEventSerializer
@@ -147,7 +148,7 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     ),
 )
 @extend_schema(tags=["signatures"])
-class SignatureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class SignatureViewSet(ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Electronic signatures (21 CFR Part 11): apply with password re-authentication, list, verify."""
 
     serializer_class = SignatureSerializer
@@ -160,7 +161,9 @@ class SignatureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return selectors.signatures().none()
-        return selectors.signatures_visible_to(self.request.user)
+        visible = selectors.signatures_visible_to(self.request.user)
+        # A list row does not show the signed content (the detail does).
+        return visible.defer("signed_content") if self.action == "list" else visible
 
     @extend_schema(
         responses={200: SignatureDetailSerializer, **error_responses(401, 403, 404)},

@@ -75,6 +75,14 @@ def diff(before: dict, after: dict) -> tuple[dict, dict]:
     return old, new
 
 
+def changed_fields(obj, before: dict, fields: list[str] | None = None) -> list[str]:
+    """The names of the audited fields of `obj` whose value differs from the snapshot `before`
+    (sorted), for services that decide something on them before audit.services.record_change
+    records the change."""
+    fields = fields if fields is not None else (list(getattr(obj, "audit_fields", [])) or list(before))
+    return sorted(diff(before, snapshot(obj, fields))[1])
+
+
 class AuditedFieldsMixin:
     """Declares which fields of a model the audit trail tracks: `audit_fields = ["title", ...]`."""
 

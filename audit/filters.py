@@ -22,18 +22,17 @@ from .models import AuditEvent, Signature, SignatureType
 class RecordTrailFilterSet(django_filters.FilterSet):
     """`resource_type`/`resource_id` select a record's whole trail: the record or its subject."""
 
-    resource_type = django_filters.CharFilter(method="filter_nothing", label="Record type (the record or its subject)")
-    resource_id = IdFilter(method="filter_nothing", label="Record id (the record or its subject)")
+    resource_type = django_filters.CharFilter(method="filter_trail", label="Record type (the record or its subject)")
+    resource_id = IdFilter(method="filter_trail", label="Record id (the record or its subject)")
     subject_type = django_filters.CharFilter(field_name="subject_type", label="Subject (root record) type")
     subject_id = IdFilter(field_name="subject_id", label="Subject (root record) id")
 
-    def filter_nothing(self, queryset, name, value):
-        return queryset  # applied together in filter_queryset
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
+    def filter_trail(self, queryset, name, value):
+        """Type and id apply together (by the first of them that is given)."""
         resource_type = self.form.cleaned_data.get("resource_type") or None
         resource_id = self.form.cleaned_data.get("resource_id")
+        if name == "resource_id" and resource_type:
+            return queryset  # applied with resource_type
         return trail_of(queryset, resource_type, int(resource_id) if resource_id is not None else None)
 
 

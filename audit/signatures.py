@@ -232,6 +232,16 @@ def content_of(record, resource_type: str | None = None) -> dict:
     return json_safe(signable.content_of(record))
 
 
+def signed_objects(keys: list[tuple[str, int]]) -> set[tuple[str, int]]:
+    """Which of the (resource_type, resource_id) records carry at least one signature (one query)."""
+    if not keys:
+        return set()
+    condition = Q()
+    for resource_type, resource_id in keys:
+        condition |= Q(resource_type=resource_type, resource_id=resource_id)
+    return set(Signature.objects.filter(condition).values_list("resource_type", "resource_id").distinct())
+
+
 def content_hash_of(content: dict) -> str:
     return sha256_hex(canonical_json(content))
 

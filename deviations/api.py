@@ -25,6 +25,7 @@ from rest_framework.response import Response
 
 from documents import files
 from qms.api.filters import QueryFilterBackend
+from qms.api.lists import ListModelMixin
 from qms.api.renderers import AnyMediaRenderer
 from qms.api.request_data import pop_reason_and_row_version, validated
 from qms.api.schema import error_responses
@@ -115,7 +116,7 @@ def deviation_response(deviation, request, status_code=status.HTTP_200_OK) -> Re
         responses={200: DeviationListSerializer(many=True), **error_responses(401, 403, 422)},
     ),
 )
-class DeviationViewSet(ControlledRecordActionsMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class DeviationViewSet(ControlledRecordActionsMixin, ListModelMixin, viewsets.GenericViewSet):
     record_type = "deviation"
     record_response_serializer = DeviationDetailSerializer
     serializer_class = DeviationListSerializer
@@ -350,7 +351,7 @@ def form_template_data(templates, *, many: bool = False):
     ),
     retrieve=extend_schema(responses={200: FormTemplateSerializer, **error_responses(401, 403, 404)}),
 )
-class FormTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class FormTemplateViewSet(ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = FormTemplateSerializer
     filterset_class = FormTemplateFilter
     sort_fields = ["name", "version", "status", "created_at", "published_at"]

@@ -6,23 +6,12 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from qms.admin_services import SavedThroughServices
+from qms.admin_services import ReadOnly, SavedThroughServices
 from qms.errors import DomainError, InvalidInputs
 from workflows.numbering import last_number
 
 from . import rendering, services
 from .models import Document, DocumentTemplate, DocumentType, DocumentVersion
-
-
-class _ReadOnly:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _raise_as_validation_error(exc: DomainError):
@@ -91,7 +80,7 @@ class DocumentTemplateAdmin(SavedThroughServices, admin.ModelAdmin):
         obj.pk, obj.row_version = saved.pk, saved.row_version
 
 
-class VersionInline(_ReadOnly, admin.TabularInline):
+class VersionInline(ReadOnly, admin.TabularInline):
     model = DocumentVersion
     extra = 0
     fields = [
@@ -109,7 +98,7 @@ class VersionInline(_ReadOnly, admin.TabularInline):
 
 
 @admin.register(Document)
-class DocumentAdmin(_ReadOnly, admin.ModelAdmin):
+class DocumentAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["number", "title", "document_type", "status", "current_version", "effective_version", "owner", "updated_at"]
     list_filter = ["document_type", "status", "category"]
     search_fields = ["number", "title"]
@@ -138,7 +127,7 @@ class DocumentAdmin(_ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(DocumentVersion)
-class DocumentVersionAdmin(_ReadOnly, admin.ModelAdmin):
+class DocumentVersionAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["document", "version", "status", "original_filename", "processing_status", "created_at"]
     list_filter = ["processing_status", "status", "mime_type"]
     search_fields = ["document__number", "original_filename", "sha256"]

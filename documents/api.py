@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from qms.api.lists import ListModelMixin
 from qms.api.renderers import AnyMediaRenderer
 from qms.api.request_data import if_match_version, pop_reason_and_row_version, validated
 from qms.api.schema import error_responses
@@ -49,7 +50,7 @@ def detail_response(document, request, status_code=status.HTTP_200_OK) -> Respon
     list=extend_schema(responses={200: DocumentListSerializer(many=True), **error_responses(401, 403, 422)}),
 )
 @extend_schema(tags=["documents"])
-class DocumentViewSet(ControlledRecordActionsMixin, ControlledCopyActionsMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class DocumentViewSet(ControlledRecordActionsMixin, ControlledCopyActionsMixin, ListModelMixin, viewsets.GenericViewSet):
     record_type = "document"
     record_response_serializer = DocumentDetailSerializer
     serializer_class = DocumentListSerializer
@@ -80,6 +81,8 @@ class DocumentViewSet(ControlledRecordActionsMixin, ControlledCopyActionsMixin, 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Document.objects.none()
+        if self.action == "list":
+            return selectors.documents_visible_to(self.request.user)
         return selectors.document_list(self.request.user)
 
     def get_object(self):
@@ -113,7 +116,10 @@ class DocumentViewSet(ControlledRecordActionsMixin, ControlledCopyActionsMixin, 
         responses={200: DocumentDetailSerializer, **error_responses(401, 403, 404, 409, 422)},
         parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, description='The row_version, e.g. "3"')],
         description="Changes metadata (only the fields sent). `reason` is required; `row_version` (or If-Match) "
-        "must be the one you read, else 409 VERSION_CONFLICT.",
+        "must be the one you read, else 409 VERSION_CONFLICT. `title`, `category`, `description` and `keywords` are "
+        "part of what electronic signatures on the document cover: once a version carries signatures or the document "
+        "is approved (or effective), changing them is 409 SIGNED_CONTENT_LOCKED (with `locked_fields`; signed content "
+        "changes only with a new revision). `owner` and `next_review_date` stay editable.",
     )
     def update(self, request, pk=None):
         document = self.get_object()
@@ -131,9 +137,7 @@ class DocumentViewSet(ControlledRecordActionsMixin, ControlledCopyActionsMixin, 
     @action(detail=True, methods=["get"])
     def versions(self, request, pk=None):
         document = self.get_object()
-        qs = selectors.versions_visible_to(request.user, document)
-        page = self.paginate_queryset(qs)
-        return self.get_paginated_response(DocumentVersionSerializer(page, many=True).data)
+        return self.paginated_rows(selectors.versions_visible_to(request.user, document), DocumentVersionSerializer)
 
     @extend_schema(
         request={"multipart/form-data": NewVersionSerializer},
@@ -180,7 +184,7 @@ class DocumentViewSet(ControlledRecordActionsMixin, ControlledCopyActionsMixin, 
     retrieve=extend_schema(responses={200: DocumentTypeSerializer, **error_responses(401, 403, 404)}),
 )
 @extend_schema(tags=["document types"])
-class DocumentTypeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class DocumentTypeViewSet(ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = DocumentTypeSerializer
     sort_fields = ["code", "name", "created_at"]
     default_sort = ["code"]
@@ -221,7 +225,7 @@ class DocumentTypeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     retrieve=extend_schema(responses={200: DocumentTemplateSerializer, **error_responses(401, 403, 404)}),
 )
 @extend_schema(tags=["templates"])
-class DocumentTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class DocumentTemplateViewSet(ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = DocumentTemplateSerializer
     filterset_class = DocumentTemplateFilter
     sort_fields = ["name", "category", "created_at", "usage_count"]

@@ -22,18 +22,28 @@ def sees_all_versions(user) -> bool:
     return any(user.has_qms_permission(c) for c in CONTROLLED_ACCESS)
 
 
-def document_list(user) -> QuerySet[Document]:
-    """Documents visible to `user`, with what a list row shows joined in (constant query count)."""
-    qs = Document.objects.select_related("document_type", "owner", "current_version", "effective_version").defer(
-        # Extracted and source text can be megabytes; rows never show them.
-        "current_version__extracted_text",
-        "current_version__source_text",
-        "effective_version__extracted_text",
-        "effective_version__source_text",
-    )
+def documents_visible_to(user) -> QuerySet[Document]:
+    """Documents visible to `user`, nothing joined (the API list reads its columns itself, see
+    qms.api.lists)."""
+    qs = Document.objects.all()
     if not sees_all_versions(user):
         qs = qs.filter(effective_version__isnull=False)
     return qs
+
+
+def document_list(user) -> QuerySet[Document]:
+    """Documents visible to `user`, with what a list row shows joined in (constant query count)."""
+    return (
+        documents_visible_to(user)
+        .select_related("document_type", "owner", "current_version", "effective_version")
+        .defer(
+            # Extracted and source text can be megabytes; rows never show them.
+            "current_version__extracted_text",
+            "current_version__source_text",
+            "effective_version__extracted_text",
+            "effective_version__source_text",
+        )
+    )
 
 
 def versions_visible_to(user, document: Document) -> QuerySet[DocumentVersion]:

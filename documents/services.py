@@ -354,7 +354,10 @@ def process_version(*, version_id: int, force: bool = False) -> DocumentVersion:
 
 def update_metadata(*, actor: User, document: Document, changes: dict, reason: str, row_version: int | None) -> Document:
     """Title, category, description, keywords, owner, next review date; with a reason and the
-    row_version the client read (stale → 409 VERSION_CONFLICT)."""
+    row_version the client read (stale → 409 VERSION_CONFLICT). Title, category, description and
+    keywords are part of what electronic signatures on the document's versions cover: once a
+    version carries signatures or the document is approved, they cannot change (409
+    SIGNED_CONTENT_LOCKED); owner and next review date stay editable."""
     require(actor, "documents.edit")
     reason = audit.require_reason(reason, what="a change to a controlled document")
     if row_version is None:
@@ -373,16 +376,17 @@ def update_metadata(*, actor: User, document: Document, changes: dict, reason: s
         if document.workflow_instance.current_state.is_terminal:
             raise NotEditable(f"{document.number} is {document.status}; its metadata can no longer change.")
         before = document.audit_snapshot()
-        for field, value in changes.items():
-            if field == "keywords":
-                value = ", ".join(split_keywords(value))
-            elif field == "title":
-                value = (value or "").strip()
-                if not value:
-                    raise InvalidInput("The title cannot be empty.", field="title")
-            elif field == "owner" and not value.is_active:
-                raise InvalidInput("The owner must be an active user.", field="owner")
-            setattr(document, field, value)
+        with records_services.signed_content_kept(document):
+            for field, value in changes.items():
+                if field == "keywords":
+                    value = ", ".join(split_keywords(value))
+                elif field == "title":
+                    value = (value or "").strip()
+                    if not value:
+                        raise InvalidInput("The title cannot be empty.", field="title")
+                elif field == "owner" and not value.is_active:
+                    raise InvalidInput("The owner must be an active user.", field="owner")
+                setattr(document, field, value)
         changed = _save_changes(
             document, before=before, actor=actor, summary=f"Metadata of {document.number} changed", reason=reason
         )

@@ -1,4 +1,5 @@
-"""Admin pages that save through services: what a service refuses is shown on the form.
+"""Admin pages that save through services (what a service refuses is shown on the form), and
+read-only admin pages (`ReadOnly`) for records only services write: audit trail, outbox, history.
 
     class WorkflowTemplateAdmin(SavedThroughServices, admin.ModelAdmin):
         def save_related(self, request, form, formsets, change):
@@ -52,3 +53,16 @@ class SavedThroughServices:
     def construct_change_message(self, request, form, formsets, add=False):
         # The services saved the related rows (and audited them); the formsets saved nothing.
         return [{"added": {}}] if add else [{"changed": {"fields": sorted(form.changed_data) or ["related"]}}]
+
+
+class ReadOnly:
+    """ModelAdmin or inline mixin: the records are shown, never added, changed or deleted here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

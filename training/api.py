@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from accounts.models import Group, User
 from qms.api.exceptions import RequestValidationError
 from qms.api.filters import QueryFilterBackend
+from qms.api.lists import ListModelMixin
 from qms.api.pagination import EnvelopePagination
 from qms.api.request_data import REASON_QUERY_PARAMETER, pop_reason_and_row_version, reason_from, validated
 from qms.api.schema import error_responses
@@ -92,7 +93,7 @@ def _require_scope(user) -> None:
     ),
 )
 @extend_schema(tags=["training"])
-class TrainingProgramViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class TrainingProgramViewSet(ListModelMixin, viewsets.GenericViewSet):
     """Programs (`/api/training/`), assignment, my training, completion and the matrix."""
 
     serializer_class = ProgramSerializer
@@ -379,7 +380,7 @@ def _matrix_csv(users, programs) -> Iterator[str]:
 
 
 @extend_schema(tags=["training"])
-class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class AssignmentViewSet(ListModelMixin, viewsets.GenericViewSet):
     """Assignments: one's own, or everyone's with training.view and users.view."""
 
     serializer_class = AssignmentSerializer
@@ -425,7 +426,7 @@ class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     retrieve=extend_schema(responses={200: CompletionSerializer, **error_responses(401, 403, 404)}),
 )
 @extend_schema(tags=["training"])
-class CompletionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CompletionViewSet(ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Completions (never changed or deleted); a mistaken one is revoked with a reason."""
 
     serializer_class = CompletionSerializer
@@ -463,7 +464,7 @@ class CompletionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     retrieve=extend_schema(responses={200: RegistrationSerializer, **error_responses(401, 403, 404)}),
 )
 @extend_schema(tags=["training"])
-class RegistrationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class RegistrationViewSet(ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Registrations for program sessions (seats: the program's max_participants)."""
 
     serializer_class = RegistrationSerializer

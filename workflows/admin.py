@@ -14,7 +14,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
-from qms.admin_services import SavedThroughServices
+from qms.admin_services import ReadOnly, SavedThroughServices
 from qms.errors import DomainError
 
 from . import selectors, services
@@ -296,18 +296,7 @@ def _rule_definition(row: dict) -> dict:
     return {"kind": row.get("kind"), "role": role.name if role else None, "required_approvals": row.get("required_approvals")}
 
 
-class _ReadOnly:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class HistoryInline(_ReadOnly, admin.TabularInline):
+class HistoryInline(ReadOnly, admin.TabularInline):
     model = WorkflowHistory
     fields = [
         "created_at",
@@ -324,7 +313,7 @@ class HistoryInline(_ReadOnly, admin.TabularInline):
     extra = 0
 
 
-class ApprovalInline(_ReadOnly, admin.TabularInline):
+class ApprovalInline(ReadOnly, admin.TabularInline):
     model = Approval
     fields = [
         "created_at",
@@ -341,7 +330,7 @@ class ApprovalInline(_ReadOnly, admin.TabularInline):
 
 
 @admin.register(WorkflowInstance)
-class WorkflowInstanceAdmin(_ReadOnly, admin.ModelAdmin):
+class WorkflowInstanceAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["pk", "record_link", "template", "current_state", "started_at", "completed_at"]
     list_filter = ["template", "content_type"]
     readonly_fields = [
@@ -365,7 +354,7 @@ class WorkflowInstanceAdmin(_ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(NumberSequence)
-class NumberSequenceAdmin(_ReadOnly, admin.ModelAdmin):
+class NumberSequenceAdmin(ReadOnly, admin.ModelAdmin):
     """The numbers handed out per prefix and year (gap-free; changed only by workflows.numbering)."""
 
     list_display = ["prefix", "year", "last"]

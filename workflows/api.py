@@ -9,6 +9,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from qms.api.lists import ListModelMixin
 from qms.api.request_data import pop_reason_and_row_version, validated
 from qms.api.schema import error_responses
 from qms.errors import PermissionDenied
@@ -39,7 +40,7 @@ class WorkflowTemplateFilter(django_filters.FilterSet):
     retrieve=extend_schema(responses={200: WorkflowTemplateSerializer, **error_responses(401, 403, 404)}),
 )
 @extend_schema(tags=["workflows"])
-class WorkflowTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class WorkflowTemplateViewSet(ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = WorkflowTemplateSerializer
     filterset_class = WorkflowTemplateFilter
     sort_fields = ["name", "created_at", "version"]

@@ -132,22 +132,34 @@ def _reachable(start: str, outgoing: dict[str, list[dict]]) -> set[str]:
 
 def definition_of(template) -> dict:
     """The definition of a stored template version (role names, user ids), for copies and output."""
-    states = []
-    for state in template.states.all():
-        rules = [rule for rule in state.approval_rules.all() if rule.override_id is None]
-        states.append(
-            {
-                "name": state.name,
-                "label": state.label,
-                "kind": state.kind,
-                "is_initial": state.is_initial,
-                "is_terminal": state.is_terminal,
-                "approval_mode": state.approval_mode,
-                "author_may_approve": state.author_may_approve,
-                "approval_rules": [rule_definition(rule) for rule in rules],
-            }
-        )
-    transitions = [
+    return {
+        "name": template.name,
+        "description": template.description,
+        "approve_permission": template.approve_permission,
+        "states": state_definitions(template),
+        "transitions": transition_definitions(template),
+    }
+
+
+def state_definitions(template) -> list[dict]:
+    """The template's states with their approval rules (the template's own, not a record's overrides)."""
+    return [
+        {
+            "name": state.name,
+            "label": state.label,
+            "kind": state.kind,
+            "is_initial": state.is_initial,
+            "is_terminal": state.is_terminal,
+            "approval_mode": state.approval_mode,
+            "author_may_approve": state.author_may_approve,
+            "approval_rules": [rule_definition(rule) for rule in state.approval_rules.all() if rule.override_id is None],
+        }
+        for state in template.states.all()
+    ]
+
+
+def transition_definitions(template) -> list[dict]:
+    return [
         {
             "name": t.name,
             "label": t.label,
@@ -161,13 +173,6 @@ def definition_of(template) -> dict:
         }
         for t in template.transitions.all()
     ]
-    return {
-        "name": template.name,
-        "description": template.description,
-        "approve_permission": template.approve_permission,
-        "states": states,
-        "transitions": transitions,
-    }
 
 
 def rule_definition(rule) -> dict:

@@ -18,3 +18,4 @@ class ErrorCode(StrEnum):
     NOT_EDITABLE = "NOT_EDITABLE"  # 409: the record's state does not allow the change
     APPROVER_CANNOT_APPROVE = "APPROVER_CANNOT_APPROVE"  # 422: configured rules nobody could satisfy
     TRANSITION_BLOCKED = "TRANSITION_BLOCKED"  # 422: a record type's guard refused (located problems)
+    SIGNED_CONTENT_LOCKED = "SIGNED_CONTENT_LOCKED"  # 409: the change would alter what signatures cover

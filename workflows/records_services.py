@@ -13,6 +13,8 @@ Each carries the whole sequence so no app repeats it:
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from django.db import transaction
 
 from accounts.models import Role, User
@@ -26,8 +28,8 @@ from qms.permissions import has, require
 from . import selectors
 from . import services as workflows
 from .error_codes import ErrorCode
-from .models import RuleKind, WorkflowInstance, WorkflowTemplate, WorkflowTransition
-from .records import RecordType, record_type_for, record_type_of_model, registered
+from .models import RuleKind, StateKind, WorkflowInstance, WorkflowTemplate, WorkflowTransition
+from .records import RecordType, SignatureTarget, record_type_for, record_type_of_model, registered
 
 
 class TransitionBlocked(InvalidInputs):
@@ -42,6 +44,66 @@ class ApproversCannotApprove(InvalidInputs):
 
 class RecordNotEditable(Conflict):
     error_code = ErrorCode.NOT_EDITABLE
+
+
+class SignedContentLocked(Conflict):
+    """A change to what an electronic signature covers, on a signed or approved object."""
+
+    error_code = ErrorCode.SIGNED_CONTENT_LOCKED
+
+
+# --- signed content ------------------------------------------------------------------------------------
+
+# Once a record reaches one of these, its signed object's content is what was approved.
+APPROVED_KINDS = frozenset({StateKind.APPROVED, StateKind.EFFECTIVE, StateKind.SUPERSEDED, StateKind.OBSOLETE, StateKind.CLOSED})
+
+
+@contextmanager
+def signed_content_kept(record):
+    """Refuses (409 SIGNED_CONTENT_LOCKED, nothing saved) a change made inside the block that alters
+    the signature content of a signed object of `record` that carries electronic signatures or,
+    for the record's current signed object, whose record is approved or beyond. Services make
+    their changes on the objects in memory inside the block and save after it:
+
+        with signed_content_kept(document):
+            document.title = "New title"
+        document.save()
+
+    Fields outside the signature content stay editable. A change to signed content needs a new
+    revision (a new signed object), never an edit in place: the signatures would no longer verify.
+    """
+    locked = _locked_content(record)
+    yield
+    changed = {}
+    for target, before in locked:
+        after = signatures.content_of(target.obj, target.resource_type)
+        fields = sorted(key for key in before.keys() | after.keys() if before.get(key) != after.get(key))
+        if fields:
+            changed[target] = fields
+    if changed:
+        target, fields = next(iter(changed.items()))
+        what = record_type_for(record).display(record) + (f" version {target.label}" if target.label else "")
+        raise SignedContentLocked(
+            f"{', '.join(fields)} {'is' if len(fields) == 1 else 'are'} part of the signed content of {what}, which "
+            "carries electronic signatures or is approved: signed content never changes in place, a change to it "
+            "needs a new revision.",
+            extra={"locked_fields": sorted({field for fields in changed.values() for field in fields})},
+        )
+
+
+def _locked_content(record) -> list[tuple[SignatureTarget, dict]]:
+    """(target, its signature content now) for each signed object of the record that must not change."""
+    record_type = record_type_for(record)
+    targets = record_type.signature_targets(record)
+    signed = signatures.signed_objects([(t.resource_type, t.obj.pk) for t in targets])
+    current = record_type.signed_object(record)
+    instance = record_type.instance_of(record)
+    approved = instance is not None and instance.current_state.kind in APPROVED_KINDS
+    return [
+        (target, signatures.content_of(target.obj, target.resource_type))
+        for target in targets
+        if (target.resource_type, target.obj.pk) in signed or (approved and target.obj == current)
+    ]
 
 
 # --- approve -------------------------------------------------------------------------------------------

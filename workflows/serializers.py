@@ -9,7 +9,7 @@ from accounts.models import User
 from audit.models import SignatureType
 from qms.api import limits
 
-from .definition import rule_definition
+from .definition import state_definitions, transition_definitions
 from .models import ApprovalMode, RuleKind, StateKind, TransitionTrigger, WorkflowTemplate
 
 
@@ -93,36 +93,11 @@ class WorkflowTemplateSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(StateSerializer(many=True))
     def get_states(self, obj):
-        return [
-            {
-                "name": s.name,
-                "label": s.label,
-                "kind": s.kind,
-                "is_initial": s.is_initial,
-                "is_terminal": s.is_terminal,
-                "approval_mode": s.approval_mode,
-                "author_may_approve": s.author_may_approve,
-                "approval_rules": [rule_definition(r) for r in s.approval_rules.all() if r.override_id is None],
-            }
-            for s in obj.states.all()
-        ]
+        return state_definitions(obj)
 
     @extend_schema_field(TransitionSerializer(many=True))
     def get_transitions(self, obj):
-        return [
-            {
-                "name": t.name,
-                "label": t.label,
-                "from_state": t.from_state.name,
-                "to_state": t.to_state.name,
-                "trigger": t.trigger,
-                "required_permission": t.required_permission,
-                "requires_signature": t.requires_signature,
-                "signature_type": t.signature_type,
-                "requires_comment": t.requires_comment,
-            }
-            for t in obj.transitions.all()
-        ]
+        return transition_definitions(obj)
 
 
 # --- the controlled-record kit: requests -----------------------------------------------------------------

@@ -124,7 +124,7 @@ def test_superusers_hold_every_permission_and_inactive_users_none(make_user):
 def test_effective_permissions_are_computed_once_per_user_object(make_user, django_assert_num_queries):
     user = User.objects.get(pk=make_user("QA").pk)
 
-    with django_assert_num_queries(2):  # role permissions, then grants and revocations
+    with django_assert_num_queries(1):  # role permissions, grants and revocations together
         for codename in ("documents.view", "documents.approve", "audit.view", "roles.manage"):
             user.has_qms_permission(codename)
 

@@ -1,4 +1,4 @@
-"""Metadata updates with optimistic concurrency, signatures that stop verifying when metadata changes,
+"""Metadata updates with optimistic concurrency, signed content that cannot change, signatures that stop verifying when it does,
 approval rules and conflicts through the documents API, configure-approval, revisions."""
 
 import pytest
@@ -9,6 +9,8 @@ from audit.signatures import verify
 from conftest import PASSWORD
 from documents import services
 from documents.models import Document, DocumentType
+from documents.tests.factories import DocumentFactory
+from workflows.records_services import SignedContentLocked
 
 from .conftest import approve, make_pdf, transition, upload
 
@@ -94,7 +96,10 @@ def test_metadata_update_needs_a_reason_and_the_current_row_version(client_for, 
 
 
 @pytest.mark.requirement("21CFR11.70")
-def test_signature_verification_turns_false_when_metadata_changes_after_signing(client_for, manager, author, in_review):
+def test_signature_verification_turns_false_when_signed_content_changes_behind_the_services(
+    client_for, manager, author, in_review
+):
+    """The services refuse such a change (below); verification catches one made in the database."""
     response = approve(client_for(manager), in_review.pk, PASSWORD)
     assert response.status_code == 200
     signature = Signature.objects.get(signer=manager)
@@ -102,30 +107,68 @@ def test_signature_verification_turns_false_when_metadata_changes_after_signing(
     assert verify(signature)["valid"] is True
     assert response.json()["signatures"][0]["valid"] is True
 
-    document = Document.objects.get(pk=in_review.pk)
-    services.update_metadata(
-        actor=author,
-        document=document,
-        changes={"title": "Cleaning (changed after signing)"},
-        reason="Retitled after review",
-        row_version=document.row_version,
-    )
-
+    Document.objects.filter(pk=in_review.pk).update(title="Cleaning (changed after signing)")
     result = verify(signature)
     assert result["valid"] is False and result["content_hash_matches"] is False and result["signature_hash_matches"] is True
     detail = client_for(author).get(f"/api/documents/{in_review.pk}").json()
     assert detail["signatures"][0]["valid"] is False
 
     # Changing it back restores the signed content: verification is about content, not timing.
-    document.refresh_from_db()
-    services.update_metadata(
-        actor=author,
-        document=document,
-        changes={"title": "Cleaning"},
-        reason="Reverted the previous change",
-        row_version=document.row_version,
-    )
+    Document.objects.filter(pk=in_review.pk).update(title="Cleaning")
     assert verify(signature)["valid"] is True
+
+
+def test_signed_content_of_a_signed_version_cannot_change_but_the_rest_can(client_for, manager, author, in_review):
+    assert approve(client_for(manager), in_review.pk, PASSWORD).status_code == 200
+    signature = Signature.objects.get(signer=manager)
+    client = client_for(author)
+    row_version = client.get(f"/api/documents/{in_review.pk}").json()["row_version"]
+    events = AuditEvent.objects.count()
+
+    refused = client.put(
+        f"/api/documents/{in_review.pk}",
+        {
+            "title": "Cleaning (changed after signing)",
+            "owner": manager.pk,
+            "reason": "Retitled after review",
+            "row_version": row_version,
+        },
+        format="json",
+    )
+    assert refused.status_code == 409, refused.json()
+    body = refused.json()
+    assert body["error_code"] == "SIGNED_CONTENT_LOCKED" and body["locked_fields"] == ["title"]
+    assert "new revision" in body["detail"]
+    document = Document.objects.get(pk=in_review.pk)
+    assert (document.title, document.owner_id, document.row_version) == ("Cleaning", author.pk, row_version)
+    assert AuditEvent.objects.count() == events  # nothing half-written
+
+    allowed = client.put(
+        f"/api/documents/{in_review.pk}",
+        {"owner": manager.pk, "next_review_date": "2030-01-31", "reason": "New process owner", "row_version": row_version},
+        format="json",
+    )
+    assert allowed.status_code == 200, allowed.json()
+    assert verify(signature)["valid"] is True
+    assert all(s["valid"] for s in allowed.json()["signatures"])
+
+
+def test_an_effective_document_keeps_its_approval_signatures_valid_through_every_allowed_edit(client_for, qa_user, admin_user):
+    effective = DocumentFactory(state="effective", author=admin_user, title="Line clearance")
+    client = client_for(qa_user)
+    url = f"/api/documents/{effective.pk}"
+    for change in ({"owner": qa_user.pk}, {"next_review_date": "2031-06-30"}, {"next_review_date": None}):
+        row_version = client.get(url).json()["row_version"]
+        response = client.put(url, {**change, "reason": "Periodic review planning", "row_version": row_version}, format="json")
+        assert response.status_code == 200, response.json()
+        approvals = [s for s in response.json()["signatures"] if s["signature_type"] == "approval"]
+        assert len(approvals) == 2 and all(s["valid"] for s in approvals)
+    for change in ({"title": "Line clearance v2"}, {"category": "Packaging"}, {"description": "Reworded"}, {"keywords": ["x"]}):
+        row_version = client.get(url).json()["row_version"]
+        response = client.put(url, {**change, "reason": "Editorial change", "row_version": row_version}, format="json")
+        assert (response.status_code, response.json()["error_code"]) == (409, "SIGNED_CONTENT_LOCKED"), change
+        assert response.json()["locked_fields"] == list(change)
+    assert all(verify(signature)["valid"] for signature in Signature.objects.filter(subject_id=effective.pk))
 
 
 def test_document_signature_via_the_signatures_api_covers_the_current_version(client_for, qa_manager, document):
@@ -139,14 +182,16 @@ def test_document_signature_via_the_signatures_api_covers_the_current_version(cl
     assert signature.resource_type == "document"
     assert signature.signed_content["file_sha256"] == document.current_version.sha256
     assert verify(signature)["valid"] is True
-    services.update_metadata(
-        actor=qa_manager,
-        document=Document.objects.get(pk=document.pk),
-        changes={"keywords": "other"},
-        reason="Keywords completed",
-        row_version=Document.objects.get(pk=document.pk).row_version,
-    )
-    assert verify(signature)["valid"] is False
+    with pytest.raises(SignedContentLocked) as refused:
+        services.update_metadata(
+            actor=qa_manager,
+            document=Document.objects.get(pk=document.pk),
+            changes={"keywords": "other", "description": "More words"},
+            reason="Keywords completed",
+            row_version=Document.objects.get(pk=document.pk).row_version,
+        )
+    assert refused.value.extra["locked_fields"] == ["description", "keywords"]
+    assert verify(signature)["valid"] is True
 
 
 # --- approvals through the API ---------------------------------------------------------------------------

@@ -111,15 +111,36 @@ class CommaListFilter(django_filters.CharFilter):
 
 
 class QueryFilterBackend(DjangoFilterBackend):
-    """django-filter, with invalid values reported as 422 at loc ["query", name]."""
+    """django-filter, with invalid values reported as 422 at loc ["query", name].
+
+    A request that names none of the filter set's parameters is not filtered at all (building
+    and validating the filter form costs as much as reading a page), unless the filter set
+    changes how filtering works (its own `filter_queryset`, `qs` or form), which then always runs.
+    """
 
     def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None or not _asked_for(filterset_class, request.query_params):
+            return queryset
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset
         if not filterset.is_valid():
             raise RequestValidationError(filterset.errors, location="query")
         return filterset.qs
+
+
+_FILTERING = ("filter_queryset", "qs", "form", "get_form_class", "is_valid", "errors")
+
+
+def _asked_for(filterset_class, params) -> bool:
+    """Whether filtering can change anything: a parameter names one of the filters (or starts like
+    one: range filters take `<name>_min`, ...), or the filter set filters in its own way."""
+    if filterset_class._meta.form is not forms.Form or any(
+        getattr(filterset_class, name) is not getattr(django_filters.FilterSet, name) for name in _FILTERING
+    ):
+        return True
+    return any(param.startswith(name) for param in params for name in filterset_class.base_filters)
 
 
 def validated_filterset(filterset_class, request, queryset):

@@ -1,4 +1,8 @@
-"""The list envelope: {"items", "page", "page_size", "total", "pages"}."""
+"""The list envelope: {"items", "page", "page_size", "total", "pages"}.
+
+A page is read with LIMIT/OFFSET; the total needs a COUNT only when the page does not tell it (a
+full page, or one past the end): short lists and last pages cost one query less. Lists served by
+`qms.api.lists` read the total with the page, in the same query."""
 
 import math
 
@@ -14,7 +18,9 @@ class EnvelopePagination(PageNumberPagination):
     max_page_size = 100
     page_query_param = "page"
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def page_request(self, request) -> tuple[int, int]:
+        """The page number and page size the request asks for (422 when they are not integers in range)."""
+        values = {"page": 1, "page_size": self.page_size}
         for name, minimum in (("page", 1), ("page_size", 1)):
             raw = request.query_params.get(name)
             if raw is None:
@@ -27,17 +33,30 @@ class EnvelopePagination(PageNumberPagination):
                 raise RequestValidationError({name: [f"{name} must be at least {minimum}."]})
             if name == "page_size" and value > self.max_page_size:
                 raise RequestValidationError({name: [f"page_size must be at most {self.max_page_size}."]})
+            values[name] = value
         self.request = request
-        page_size = self.get_page_size(request)
+        return values["page"], values["page_size"]
+
+    def set_page(self, queryset, *, page: int, page_size: int, rows: int, total: int | None = None) -> None:
+        """Records the page that was read (`rows` rows of `queryset` from page `page`) and the total:
+        `total` when the caller read it with the page, else what a page that is neither full nor past
+        the end tells, otherwise the rows are counted."""
+        offset = (page - 1) * page_size
+        if total is not None:
+            self.total = total
+        elif 0 < rows < page_size or (page == 1 and rows == 0):
+            self.total = offset + rows
+        else:
+            self.total = queryset.count()
+        self.page_number = page
         self.page_size_used = page_size
-        paginator = self.django_paginator_class(queryset, page_size)
-        page_number = int(request.query_params.get(self.page_query_param, 1))
-        self.total = paginator.count
-        self.page_number = page_number
-        if page_number > paginator.num_pages:
-            # Past the last page: an empty page with the real totals, not an error.
-            return []
-        return list(paginator.page(page_number))
+
+    def paginate_queryset(self, queryset, request, view=None):
+        page, page_size = self.page_request(request)
+        offset = (page - 1) * page_size
+        rows = list(queryset[offset : offset + page_size])
+        self.set_page(queryset, page=page, page_size=page_size, rows=len(rows))
+        return rows
 
     def get_paginated_response(self, data):
         return Response(

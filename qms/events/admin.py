@@ -3,20 +3,13 @@
 from django.contrib import admin
 from django.db.models import Count, Q
 
+from qms.admin_services import ReadOnly
+
 from .models import DeliveryStatus, EventDelivery, OutboxEvent
 
 
-class _ReadOnly(admin.ModelAdmin):
+class _ReadOnly(ReadOnly, admin.ModelAdmin):
     actions = None
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class EventDeliveryInline(admin.TabularInline):
