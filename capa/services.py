@@ -920,8 +920,8 @@ def _field_problems(values: dict, *, today: datetime.date, past_due_allowed: boo
         owner = values["owner"]
         if owner is None:
             problems.append((["owner"], "A CAPA needs an owner.", "value_error.missing"))
-        elif not (owner.is_active and (has(owner, VIEW) or has(owner, WORK))):
-            problems.append((["owner"], f"{owner.display_name} cannot own CAPAs (an active user who works on CAPAs).", "value_error"))
+        elif not (owner.is_active and has(owner, WORK)):
+            problems.append((["owner"], f"{owner.display_name} cannot own CAPAs (an active user with capa.work).", "value_error"))
     if "due_date" in values:
         due = values["due_date"]
         if not isinstance(due, datetime.date):
