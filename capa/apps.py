@@ -21,6 +21,7 @@ class CapaConfig(AppConfig):
         # never import capa).
         pickers.register_picker("capa_picker", CapaPicker())
         links.register_backlinks("capa", selectors.capas_of_deviation)
+        links.register_raise_action("capa", selectors.raise_capa_action)
         # A document's page lists the CAPAs referring to its versions.
         related.register_related("document", "capas", selectors.capas_citing_document)
         # Search indexes CAPAs on their events, permission-aware.

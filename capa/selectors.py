@@ -315,3 +315,13 @@ def capas_citing_document(document, user) -> list[dict]:
         }
         for link in links
     ]
+
+
+def raise_capa_action(deviation, user) -> dict | None:
+    """"Raise CAPA" on a deviation's page (deviations.links.register_raise_action), for users who
+    create CAPAs, while the deviation is not cancelled."""
+    from django.urls import reverse
+
+    if not has(user, "capa.create") or deviation.status == "cancelled":
+        return None
+    return {"name": "capa", "label": "Raise CAPA", "url": f"{reverse('capa:create')}?deviation={deviation.pk}"}
