@@ -51,7 +51,9 @@ def create_data(total: int, created: int):
     from capa.models import Capa
 
     def user(name, role):
-        return User.objects.create_user(name, f"{name}@example.com", "Bench-Pass-123", role=Role.objects.get(name=role), full_name=name)
+        return User.objects.create_user(
+            name, f"{name}@example.com", "Bench-Pass-123", role=Role.objects.get(name=role), full_name=name
+        )
 
     qa, manager = user("bench-qa", "QA"), user("bench-manager", "QA Manager")
     today = timezone.localdate()
@@ -102,7 +104,9 @@ def grow(capa, qa, deviations, *, actions: int, reviews: int) -> None:
         services.link_deviation(actor=qa, capa=capa, deviation=deviation, reason="Same line, same failure")
     today = timezone.localdate()
     for n in range(actions):
-        services.add_action(actor=qa, capa=capa, description=f"Action {n}", owner=qa, due_date=today + datetime.timedelta(days=n + 1))
+        services.add_action(
+            actor=qa, capa=capa, description=f"Action {n}", owner=qa, due_date=today + datetime.timedelta(days=n + 1)
+        )
     for n in range(reviews):
         services.create_review(actor=qa, capa=capa, planned_date=today + datetime.timedelta(days=90 + n), method=f"Check {n}")
 
@@ -113,7 +117,12 @@ def make_deviations(count: int):
 
     reporter = User.objects.create_user("bench-reporter", "r@example.com", "Bench-Pass-123", role=Role.objects.get(name="User"))
     answers = {
-        "event": {"title": "Seal torn", "description": "At the in-process check.", "occurred_at": "2025-03-01", "area": "Packaging"},
+        "event": {
+            "title": "Seal torn",
+            "description": "At the in-process check.",
+            "occurred_at": "2025-03-01",
+            "area": "Packaging",
+        },
         "classification": {"category": "Process", "severity": "High"},
         "product": {"product": "", "batch": ""},
         "immediate_action": {"immediate_action": "Line stopped", "product_quarantined": False},
@@ -157,7 +166,8 @@ def main():
             counts = [queries(client, f"/api/capa/?page_size={size}{params}", headers) for size in (20, 100)]
             same = counts[0] == counts[1]
             ok &= same
-            print(f"  {label or 'default sort':<20} page_size=20: {counts[0]}  page_size=100: {counts[1]}  constant: {'yes' if same else 'NO'}")
+            verdict = "yes" if same else "NO"
+            print(f"  {label or 'default sort':<20} page_size=20: {counts[0]}  page_size=100: {counts[1]}  constant: {verdict}")
 
         detail = [queries(client, f"/api/capa/{c.pk}", headers) for c in (few, many)]
         same = detail[0] == detail[1]
@@ -174,7 +184,9 @@ def main():
         print(f"  GET /api/capa/?page_size=20   {list_rps:8.1f} req/s  ({list_n} requests)")
         print(f"  GET /api/capa/{{id}} (many)    {detail_rps:8.1f} req/s  ({detail_n} requests)")
         print(f"  GET bare DRF endpoint         {bare_rps:8.1f} req/s  ({bare_n} requests)")
-        print(f"  list/bare ratio: {list_rps / bare_rps:.2f} (the list costs {bare_rps / list_rps:.1f}× the bare endpoint's time)")
+        print(
+            f"  list/bare ratio: {list_rps / bare_rps:.2f} (the list costs {bare_rps / list_rps:.1f}× the bare endpoint's time)"
+        )
     return 0 if ok else 1
 
 

@@ -207,7 +207,7 @@ class CapaViewSet(ControlledRecordActionsMixin, ListModelMixin, viewsets.Generic
         request=ApproveDraftSerializer,
         responses={200: CapaDetailSerializer, **error_responses(401, 403, 404, 409, 422)},
         description="The CAPA plan approval (seed 000): a QA Manager or Admin (capa.approve_draft; anyone else 403) "
-        "approves a draft with an electronic signature (password re-entered; meaning approval, intent \"CAPA plan "
+        'approves a draft with an electronic signature (password re-entered; meaning approval, intent "CAPA plan '
         'approval: ..."), and the CAPA becomes `open` at once. 409 NOT_DRAFT when it is not a draft (of two '
         "approvals at the same moment, exactly one succeeds); 401 SIGNATURE_AUTH_FAILED for a wrong password.",
     )
@@ -227,7 +227,9 @@ class CapaViewSet(ControlledRecordActionsMixin, ListModelMixin, viewsets.Generic
     @action(detail=True, methods=["get"], filter_backends=[])
     def actions(self, request, pk=None):
         capa = self.get_object()
-        return self.paginated_rows(capa.actions.select_related("owner", "completed_by", "created_by").order_by("sequence"), ActionSerializer)
+        return self.paginated_rows(
+            capa.actions.select_related("owner", "completed_by", "created_by").order_by("sequence"), ActionSerializer
+        )
 
     @extend_schema(
         request=ActionCreateSerializer,
@@ -266,7 +268,9 @@ class CapaViewSet(ControlledRecordActionsMixin, ListModelMixin, viewsets.Generic
         else:
             if "completion_evidence" in data:
                 raise InvalidInputs([(["completion_evidence"], "Evidence is given with status done.", "value_error")])
-            updated = services.update_action(actor=request.user, action=found, changes=data, reason=reason, row_version=row_version)
+            updated = services.update_action(
+                actor=request.user, action=found, changes=data, reason=reason, row_version=row_version
+            )
         return Response(ActionSerializer(updated).data)
 
     @extend_schema(
@@ -312,7 +316,9 @@ class CapaViewSet(ControlledRecordActionsMixin, ListModelMixin, viewsets.Generic
     @action(detail=True, methods=["get"], filter_backends=[])
     def effectiveness(self, request, pk=None):
         capa = self.get_object()
-        return self.paginated_rows(capa.effectiveness_reviews.select_related("reviewer", "created_by").order_by("sequence"), ReviewSerializer)
+        return self.paginated_rows(
+            capa.effectiveness_reviews.select_related("reviewer", "created_by").order_by("sequence"), ReviewSerializer
+        )
 
     @extend_schema(
         request=ReviewCreateSerializer,
@@ -358,7 +364,9 @@ class CapaViewSet(ControlledRecordActionsMixin, ListModelMixin, viewsets.Generic
             )
         else:
             _only(data, {"planned_date", "method", "reviewer"}, "changing a review's plan")
-            review = services.update_review(actor=request.user, review=review, changes=data, reason=reason, row_version=row_version)
+            review = services.update_review(
+                actor=request.user, review=review, changes=data, reason=reason, row_version=row_version
+            )
         return Response(ReviewSerializer(review).data)
 
     # --- deviations -------------------------------------------------------------------------------------------

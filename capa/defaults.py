@@ -60,7 +60,13 @@ CAPA_HANDLING = {
             "requires_signature": True,
             "signature_type": "approval",
         },
-        {"name": ACTIVATE, "label": "Activate (linked documents)", "from_state": "draft", "to_state": "open", "trigger": "system"},
+        {
+            "name": ACTIVATE,
+            "label": "Activate (linked documents)",
+            "from_state": "draft",
+            "to_state": "open",
+            "trigger": "system",
+        },
         _cancel("draft"),
         {
             "name": "start_work",

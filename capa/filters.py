@@ -61,4 +61,3 @@ class CapaFilter(django_filters.FilterSet):
             | Q(root_cause__icontains=value)
             | Exists(in_actions)
         )
-

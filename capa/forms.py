@@ -38,7 +38,9 @@ class CapaFilterForm(forms.Form):
 
 class CapaForm(forms.Form):
     title = forms.CharField(max_length=limits.TITLE)
-    description = forms.CharField(max_length=limits.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 4}), label="Problem statement")
+    description = forms.CharField(
+        max_length=limits.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 4}), label="Problem statement"
+    )
     capa_type = forms.ChoiceField(choices=CapaType.choices, label="Type")
     source = forms.ChoiceField(choices=CapaSource.choices)
     source_reference = forms.CharField(max_length=limits.SOURCE_REFERENCE, required=False, label="Source reference")
@@ -110,9 +112,7 @@ class ReviewPlanForm(forms.Form):
 class ReviewRecordForm(forms.Form):
     result = forms.ChoiceField(choices=[c for c in ReviewResult.choices if c[0] != ReviewResult.PENDING])
     evidence = forms.CharField(max_length=limits.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 2}))
-    new_action_description = forms.CharField(
-        required=False, max_length=limits.LONG_TEXT, label="New action (when not effective)"
-    )
+    new_action_description = forms.CharField(required=False, max_length=limits.LONG_TEXT, label="New action (when not effective)")
     new_action_owner = UserChoiceField(queryset=User.objects.none(), required=False, label="Its owner")
     new_action_due_date = forms.DateField(required=False, widget=DATE, label="Its due date")
     intent = forms.CharField(required=False, max_length=2000)

@@ -125,8 +125,9 @@ def register() -> None:
         transition_guards={defaults.SUBMIT_FOR_EFFECTIVENESS: [actions_problems]},
         state_guards={"closed": [closing_problems]},
         lock_related=LOCK_RELATED,
-        approval_intent=lambda capa: f"I approve the closure of {capa.number} ({capa.title}): its actions are done and "
-        "found effective.",
+        approval_intent=lambda capa: (
+            f"I approve the closure of {capa.number} ({capa.title}): its actions are done and found effective."
+        ),
         transition_intent=_transition_intent,
         sync=follow_workflow,
         visible=selectors.visible_capas,

@@ -58,9 +58,7 @@ def capa_list(user) -> QuerySet[Capa]:
 
 
 def capa_detail_queryset(user) -> QuerySet[Capa]:
-    return visible_capas(user).select_related(
-        "created_by", "workflow_instance__current_state", "workflow_instance__template"
-    )
+    return visible_capas(user).select_related("created_by", "workflow_instance__current_state", "workflow_instance__template")
 
 
 def is_overdue(capa: Capa, today: datetime.date | None = None) -> bool:
@@ -318,7 +316,7 @@ def capas_citing_document(document, user) -> list[dict]:
 
 
 def raise_capa_action(deviation, user) -> dict | None:
-    """"Raise CAPA" on a deviation's page (deviations.links.register_raise_action), for users who
+    """ "Raise CAPA" on a deviation's page (deviations.links.register_raise_action), for users who
     create CAPAs, while the deviation is not cancelled."""
     from django.urls import reverse
 

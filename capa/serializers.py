@@ -62,7 +62,18 @@ class CapaAttachmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Attachment
-        fields = ["id", "action_id", "name", "description", "size", "mime_type", "sha256", "uploaded_by", "uploaded_at", "download_url"]
+        fields = [
+            "id",
+            "action_id",
+            "name",
+            "description",
+            "size",
+            "mime_type",
+            "sha256",
+            "uploaded_by",
+            "uploaded_at",
+            "download_url",
+        ]
         read_only_fields = fields
 
     def get_download_url(self, obj) -> str:
@@ -237,7 +248,11 @@ class CapaCreateSerializer(serializers.Serializer):
     owner_id = _user(source="owner", help_text="User id of the CAPA's owner")
     due_date = serializers.DateField()
     deviation_ids = serializers.ListField(
-        child=IdField(), required=False, default=list, max_length=limits.MAX_LINKS_PER_REQUEST, help_text="Deviations it addresses"
+        child=IdField(),
+        required=False,
+        default=list,
+        max_length=limits.MAX_LINKS_PER_REQUEST,
+        help_text="Deviations it addresses",
     )
     document_version_ids = serializers.ListField(
         child=IdField(),

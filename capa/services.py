@@ -147,7 +147,9 @@ def create_capa(
                 **values,
             )
             for deviation in deviations:
-                CapaDeviation.objects.create(capa=capa, deviation=deviation, reason=reason or "Addressed by this CAPA", created_by=actor)
+                CapaDeviation.objects.create(
+                    capa=capa, deviation=deviation, reason=reason or "Addressed by this CAPA", created_by=actor
+                )
             for version in versions:
                 CapaDocument.objects.create(capa=capa, version=version, created_by=actor)
             records_services.start_record(actor=actor, record=capa, author=actor)
@@ -284,7 +286,12 @@ def update_capa(
         capa.row_version += 1
         capa.save()
         fields = sorted(event.new_values or {}) if event else []
-        emit(CapaEvent.UPDATED, capa, actor=actor, data={**_data(capa), "fields": fields + (["documents"] if documents_changed else []), "reason": reason})
+        emit(
+            CapaEvent.UPDATED,
+            capa,
+            actor=actor,
+            data={**_data(capa), "fields": fields + (["documents"] if documents_changed else []), "reason": reason},
+        )
     return capa
 
 
@@ -382,7 +389,9 @@ def _link_changed(capa: Capa, link: CapaDeviation, *, actor, reason: str, remove
 # --- actions -------------------------------------------------------------------------------------------------
 
 
-def add_action(*, actor: User, capa: Capa, description: str, owner: User, due_date: datetime.date, reason: str = "") -> CapaAction:
+def add_action(
+    *, actor: User, capa: Capa, description: str, owner: User, due_date: datetime.date, reason: str = ""
+) -> CapaAction:
     """A new open action of the CAPA's plan (while draft, open or in progress), owned by someone who
     can work on CAPAs; `capa.action_assigned` tells the owner."""
     require(actor, EDIT)
@@ -643,7 +652,9 @@ def update_review(
     if row_version is None:
         raise RowVersionRequired()
     unknown = sorted(set(changes) - {"planned_date", "method", "reviewer"})
-    problems = [([name], "This field cannot be changed here (record a result with its signature).", "value_error") for name in unknown]
+    problems = [
+        ([name], "This field cannot be changed here (record a result with its signature).", "value_error") for name in unknown
+    ]
     problems += _review_problems(changes, partial=True)
     if problems:
         raise InvalidInputs(problems)
@@ -708,12 +719,18 @@ def record_effectiveness(
     if result == ReviewResult.NOT_EFFECTIVE:
         if not new_action:
             problems.append(
-                (["new_action"], "A CAPA found not effective needs a new action: describe it, its owner and due date.", "value_error.missing")
+                (
+                    ["new_action"],
+                    "A CAPA found not effective needs a new action: describe it, its owner and due date.",
+                    "value_error.missing",
+                )
             )
         else:
             problems += [
                 (["new_action", *loc], msg, kind)
-                for loc, msg, kind in _action_problems(new_action.get("description"), new_action.get("owner"), new_action.get("due_date"))
+                for loc, msg, kind in _action_problems(
+                    new_action.get("description"), new_action.get("owner"), new_action.get("due_date")
+                )
             ]
     if problems:
         raise InvalidInputs(problems)
@@ -846,7 +863,11 @@ def add_attachments(*, actor: User, capa: Capa, uploads: list, description: str 
             capa,
             actor,
             f"{len(rows)} file(s) attached to {capa.number}: {', '.join(a.name for a in rows)}",
-            new={"attachments": [{"name": a.name, "size": a.size, "sha256": a.sha256, "storage_name": a.storage_name} for a in rows]},
+            new={
+                "attachments": [
+                    {"name": a.name, "size": a.size, "sha256": a.sha256, "storage_name": a.storage_name} for a in rows
+                ]
+            },
         )
         emit(CapaEvent.ATTACHMENT_ADDED, capa, actor=actor, data={**_data(capa), "attachments": [a.pk for a in rows]})
     return rows
@@ -940,7 +961,9 @@ def _action_problems(description, owner, due_date) -> list[tuple]:
     if owner is None:
         problems.append((["owner"], "An action needs an owner.", "value_error.missing"))
     elif not (owner.is_active and has(owner, WORK)):
-        problems.append((["owner"], f"{owner.display_name} cannot own CAPA actions (an active user with capa.work).", "value_error"))
+        problems.append(
+            (["owner"], f"{owner.display_name} cannot own CAPA actions (an active user with capa.work).", "value_error")
+        )
     if due_date is not None or owner is None or description is None:
         if not isinstance(due_date, datetime.date):
             problems.append((["due_date"], "A due date is required.", "value_error.missing"))
@@ -1010,7 +1033,9 @@ def _visible_versions(actor, ids) -> tuple[list, list]:
     for index, pk in enumerate(ids):
         version = found.get(pk)
         if version is None:
-            problems.append((["document_version_ids", index], f"No document version {pk} that you may read.", "value_error.reference"))
+            problems.append(
+                (["document_version_ids", index], f"No document version {pk} that you may read.", "value_error.reference")
+            )
         elif pk not in seen:
             seen.add(pk)
             out.append(version)
@@ -1051,7 +1076,9 @@ def _check_state(capa: Capa, allowed_kinds, what: str) -> None:
     """409 NOT_EDITABLE unless the CAPA's state allows the change (`allowed_kinds` None: any state but
     closed and cancelled)."""
     state = capa.workflow_instance.current_state
-    if (allowed_kinds is None and state.kind not in READ_ONLY_KINDS) or (allowed_kinds is not None and state.kind in allowed_kinds):
+    if (allowed_kinds is None and state.kind not in READ_ONLY_KINDS) or (
+        allowed_kinds is not None and state.kind in allowed_kinds
+    ):
         return
     if state.kind in READ_ONLY_KINDS:
         hint = f"{state.label.lower()} CAPAs are read-only"
@@ -1059,7 +1086,9 @@ def _check_state(capa: Capa, allowed_kinds, what: str) -> None:
         hint = "its plan is approved first (approve the draft)"
     else:
         hint = "return it to in progress to change it"
-    raise NotEditable(f"{capa.number} is {state.label.lower()} and cannot be {what}: {hint}.", extra={"current_state": state.name})
+    raise NotEditable(
+        f"{capa.number} is {state.label.lower()} and cannot be {what}: {hint}.", extra={"current_state": state.name}
+    )
 
 
 def _touch(capa: Capa) -> None:

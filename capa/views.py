@@ -103,7 +103,9 @@ def capa_create(request):
     deviation = None
     deviation_id = request.GET.get("deviation") or request.POST.get("deviation")
     if deviation_id:
-        deviation = get_object_or_404(visible_deviations(request.user), pk=int(deviation_id) if str(deviation_id).isdigit() else 0)
+        deviation = get_object_or_404(
+            visible_deviations(request.user), pk=int(deviation_id) if str(deviation_id).isdigit() else 0
+        )
     initial = {"owner": request.user.pk, "priority": "medium", "capa_type": "corrective"}
     if deviation is not None:
         priority = defaults.PRIORITY_FOR_SEVERITY.get(deviation.severity, "medium")
@@ -121,9 +123,24 @@ def capa_create(request):
         data = dict(form.cleaned_data)
         try:
             versions = _versions_for(request.user, form.document_numbers())
-            fields = {name: data[name] for name in ("title", "description", "capa_type", "source", "source_reference", "priority", "root_cause", "owner", "due_date")}
+            fields = {
+                name: data[name]
+                for name in (
+                    "title",
+                    "description",
+                    "capa_type",
+                    "source",
+                    "source_reference",
+                    "priority",
+                    "root_cause",
+                    "owner",
+                    "due_date",
+                )
+            }
             if deviation is not None:
-                capa = services.raise_from_deviation(actor=request.user, deviation=deviation, document_version_ids=versions, **fields)
+                capa = services.raise_from_deviation(
+                    actor=request.user, deviation=deviation, document_version_ids=versions, **fields
+                )
             else:
                 capa = services.create_capa(actor=request.user, document_version_ids=versions, **fields)
         except DomainError as exc:
@@ -217,7 +234,10 @@ def capa_detail(request, pk):
 @permission_required(EDIT)
 def capa_edit(request, pk):
     capa = _capa(request, pk)
-    initial = {name: getattr(capa, name) for name in ("title", "description", "capa_type", "source", "source_reference", "priority", "root_cause", "due_date")}
+    initial = {
+        name: getattr(capa, name)
+        for name in ("title", "description", "capa_type", "source", "source_reference", "priority", "root_cause", "due_date")
+    }
     initial.update(owner=capa.owner_id, row_version=capa.row_version)
     form = CapaEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -226,7 +246,9 @@ def capa_edit(request, pk):
         if data["owner"].pk != capa.owner_id:
             changes["owner"] = data["owner"]
         try:
-            services.update_capa(actor=request.user, capa=capa, changes=changes, reason=data["reason"], row_version=data["row_version"])
+            services.update_capa(
+                actor=request.user, capa=capa, changes=changes, reason=data["reason"], row_version=data["row_version"]
+            )
         except DomainError as exc:
             for loc, msg in _located(exc):
                 form.add_error(loc if loc in form.fields else None, msg)
@@ -438,7 +460,10 @@ def capa_attach(request, pk):
         form = AttachmentsForm(request.POST, request.FILES)
         form.is_valid()
         services.add_attachments(
-            actor=request.user, capa=capa, uploads=request.FILES.getlist("files"), description=form.cleaned_data.get("description") or ""
+            actor=request.user,
+            capa=capa,
+            uploads=request.FILES.getlist("files"),
+            description=form.cleaned_data.get("description") or "",
         )
     except DomainError as exc:
         messages.error(request, f"Not attached: {_problems_text(exc)}")

@@ -389,6 +389,9 @@ SPECTACULAR_SETTINGS = {
         # Deviation severities ("High") and the assistant's finding severities ("high") differ.
         "DeviationSeverityEnum": "deviations.models.Severity",
         "FindingSeverityEnum": "ai.serializers.FINDING_SEVERITIES",
+        "CapaTypeEnum": "capa.models.CapaType",
+        "CapaSourceEnum": "capa.models.CapaSource",
+        "CapaActionStatusEnum": "capa.models.ActionStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

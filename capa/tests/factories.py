@@ -59,7 +59,9 @@ def make_capa(
         services.complete_action(actor=owner, action=action, evidence="Training records TR-17 attached")
         records_services.transition_record(actor=author, record=Capa.objects.get(pk=capa.pk), name="submit_for_effectiveness")
     if steps >= 4:
-        review = services.create_review(actor=author, capa=capa, planned_date=timezone.localdate(), method="No torn seal in 3 months")
+        review = services.create_review(
+            actor=author, capa=capa, planned_date=timezone.localdate(), method="No torn seal in 3 months"
+        )
         services.record_effectiveness(actor=author, review=review, result="effective", evidence="0 torn seals", password=PASSWORD)
         records_services.approve_record(actor=manager, record=Capa.objects.get(pk=capa.pk), password=PASSWORD)
     return Capa.objects.get(pk=capa.pk)

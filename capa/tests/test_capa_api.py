@@ -123,11 +123,21 @@ def test_qa_cannot_approve_a_draft_and_the_qa_manager_activates_it_with_a_bound_
 def test_the_plan_signed_at_approval_no_longer_changes_but_the_owner_and_due_date_do(client_for, qa_user, qa_manager, basic_user):
     capa = make_capa(state="open", author=qa_user, manager=qa_manager)
     qa = client_for(qa_user)
-    locked = qa.put(f"{URL}{capa.pk}", {"title": "Another title", "reason": "Clarify the title", "row_version": capa.row_version}, format="json")
+    locked = qa.put(
+        f"{URL}{capa.pk}",
+        {"title": "Another title", "reason": "Clarify the title", "row_version": capa.row_version},
+        format="json",
+    )
     assert locked.status_code == 409 and locked.json()["error_code"] == "SIGNED_CONTENT_LOCKED"
     changed = qa.put(
         f"{URL}{capa.pk}",
-        {"owner_id": basic_user.pk, "due_date": due(60).isoformat(), "root_cause": "Seal roll loaded upside down", "reason": "Owner moved", "row_version": capa.row_version},
+        {
+            "owner_id": basic_user.pk,
+            "due_date": due(60).isoformat(),
+            "root_cause": "Seal roll loaded upside down",
+            "reason": "Owner moved",
+            "row_version": capa.row_version,
+        },
         format="json",
     )
     assert changed.status_code == 200, changed.json()
@@ -135,7 +145,9 @@ def test_the_plan_signed_at_approval_no_longer_changes_but_the_owner_and_due_dat
     update = AuditEvent.objects.filter(resource_type="capa", resource_id=capa.pk, action="update").latest("pk")
     assert update.old_values["owner.username"] == qa_user.username and update.new_values["owner.username"] == basic_user.username
     assert update.reason == "Owner moved"
-    stale = qa.put(f"{URL}{capa.pk}", {"root_cause": "x" * 20, "reason": "Stale edit here", "row_version": capa.row_version}, format="json")
+    stale = qa.put(
+        f"{URL}{capa.pk}", {"root_cause": "x" * 20, "reason": "Stale edit here", "row_version": capa.row_version}, format="json"
+    )
     assert stale.status_code == 409 and stale.json()["error_code"] == "VERSION_CONFLICT"
     no_reason = qa.put(f"{URL}{capa.pk}", {"root_cause": "y" * 20, "row_version": changed.json()["row_version"]}, format="json")
     assert no_reason.status_code == 422 and no_reason.json()["detail"][0]["loc"] == ["body", "reason"]
@@ -148,7 +160,11 @@ def test_the_plan_signed_at_approval_no_longer_changes_but_the_owner_and_due_dat
 def test_an_owner_completes_their_own_action_and_nobody_else_can(client_for, qa_user, qa_manager, basic_user, make_user):
     capa = make_capa(state="open", author=qa_user, manager=qa_manager)
     qa = client_for(qa_user)
-    added = qa.post(f"{URL}{capa.pk}/actions", {"description": "Fix the seal roll holder", "owner_id": basic_user.pk, "due_date": due(7).isoformat()}, format="json")
+    added = qa.post(
+        f"{URL}{capa.pk}/actions",
+        {"description": "Fix the seal roll holder", "owner_id": basic_user.pk, "due_date": due(7).isoformat()},
+        format="json",
+    )
     assert added.status_code == 201, added.json()
     action_id = added.json()["id"]
     assigned = OutboxEvent.objects.get(name="capa.action_assigned", resource_id=capa.pk)
@@ -157,22 +173,29 @@ def test_an_owner_completes_their_own_action_and_nobody_else_can(client_for, qa_
     listed = client_for(basic_user).get(f"{URL}{capa.pk}/actions")
     assert listed.status_code == 200 and listed.json()["total"] == 1 and listed.json()["items"][0]["status"] == "open"
     other = make_user("User", username="someone")
-    foreign = client_for(qa_user).put(f"{URL}{capa.pk}/actions/{action_id}", {"status": "done", "completion_evidence": "Done by QA"}, format="json")
+    foreign = client_for(qa_user).put(
+        f"{URL}{capa.pk}/actions/{action_id}", {"status": "done", "completion_evidence": "Done by QA"}, format="json"
+    )
     assert foreign.status_code == 403 and foreign.json()["error_code"] == "NOT_ACTION_OWNER"
     assert client_for(other).get(f"{URL}{capa.pk}").status_code == 404  # not theirs: not visible
     done = client_for(basic_user).put(
-        f"{URL}{capa.pk}/actions/{action_id}", {"status": "done", "completion_evidence": "Holder replaced, photo on file"}, format="json"
+        f"{URL}{capa.pk}/actions/{action_id}",
+        {"status": "done", "completion_evidence": "Holder replaced, photo on file"},
+        format="json",
     )
     assert done.status_code == 200, done.json()
     assert done.json()["status"] == "done" and done.json()["completed_by"]["username"] == basic_user.username
-    twice = client_for(basic_user).put(f"{URL}{capa.pk}/actions/{action_id}", {"status": "done", "completion_evidence": "again"}, format="json")
+    twice = client_for(basic_user).put(
+        f"{URL}{capa.pk}/actions/{action_id}", {"status": "done", "completion_evidence": "again"}, format="json"
+    )
     assert twice.status_code == 409 and twice.json()["error_code"] == "ACTION_NOT_OPEN"
     assert OutboxEvent.objects.filter(name="capa.action_completed", resource_id=capa.pk).count() == 1
 
 
 def test_completion_evidence_files_are_kept_with_the_action(client_for, qa_user, qa_manager):
-    from documents.tests.conftest import make_pdf
     from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from documents.tests.conftest import make_pdf
 
     capa = make_capa(state="in_progress", author=qa_user, manager=qa_manager)
     action = capa.actions.get()
@@ -201,7 +224,9 @@ def test_extending_a_due_date_needs_a_reason_and_is_audited_with_both_dates(clie
     assert extended.json()["due_date"] == due(20).isoformat() and extended.json()["original_due_date"] == due(10).isoformat()
     event = AuditEvent.objects.get(resource_type="capa_action", resource_id=action.pk, action="extend_due_date")
     assert event.old_values == {"due_date": due(10).isoformat()} and event.new_values == {"due_date": due(20).isoformat()}
-    assert event.reason == "Supplier delivers the new holder late" and event.subject_type == "capa" and event.subject_id == capa.pk
+    assert (
+        event.reason == "Supplier delivers the new holder late" and event.subject_type == "capa" and event.subject_id == capa.pk
+    )
     emitted = OutboxEvent.objects.get(name="capa.action_due_extended", resource_id=capa.pk)
     assert emitted.data["old_due_date"] == due(10).isoformat() and emitted.data["due_date"] == due(20).isoformat()
 
@@ -214,7 +239,9 @@ def test_a_capa_cannot_leave_in_progress_while_an_action_is_open(client_for, qa_
     assert blocked.json()["detail"][0]["loc"] == ["body", "actions"] and "open actions (1)" in blocked.json()["detail"][0]["msg"]
     action = capa.actions.get()
     cancelled = client_for(qa_user).put(
-        f"{URL}{capa.pk}/actions/{action.pk}", {"status": "cancelled", "reason": "Replaced by a better action", "row_version": action.row_version}, format="json"
+        f"{URL}{capa.pk}/actions/{action.pk}",
+        {"status": "cancelled", "reason": "Replaced by a better action", "row_version": action.row_version},
+        format="json",
     )
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     nothing_done = transition(client_for(qa_user), capa, "submit_for_effectiveness")
@@ -248,16 +275,24 @@ def test_closing_is_blocked_by_an_open_action_and_by_a_missing_effective_review(
 def test_an_effective_review_signed_by_the_reviewer_lets_the_qa_manager_close(client_for, qa_user, qa_manager):
     capa = make_capa(state="pending_effectiveness", author=qa_user, manager=qa_manager)
     qa = client_for(qa_user)
-    planned = qa.post(f"{URL}{capa.pk}/effectiveness", {"planned_date": timezone.localdate().isoformat(), "method": "No recurrence in 3 months"}, format="json")
+    planned = qa.post(
+        f"{URL}{capa.pk}/effectiveness",
+        {"planned_date": timezone.localdate().isoformat(), "method": "No recurrence in 3 months"},
+        format="json",
+    )
     assert planned.status_code == 201, planned.json()
     review_id = planned.json()["id"]
     assert OutboxEvent.objects.filter(name="capa.effectiveness_planned", resource_id=capa.pk).exists()
     listed = qa.get(f"{URL}{capa.pk}/effectiveness").json()
     assert listed["total"] == 1 and listed["items"][0]["result"] == "pending"
-    unsigned = qa.put(f"{URL}{capa.pk}/effectiveness/{review_id}", {"result": "effective", "evidence": "0 torn seals"}, format="json")
+    unsigned = qa.put(
+        f"{URL}{capa.pk}/effectiveness/{review_id}", {"result": "effective", "evidence": "0 torn seals"}, format="json"
+    )
     assert unsigned.status_code == 422
     recorded = qa.put(
-        f"{URL}{capa.pk}/effectiveness/{review_id}", {"result": "effective", "evidence": "0 torn seals in 3 months", "password": PASSWORD}, format="json"
+        f"{URL}{capa.pk}/effectiveness/{review_id}",
+        {"result": "effective", "evidence": "0 torn seals in 3 months", "password": PASSWORD},
+        format="json",
     )
     assert recorded.status_code == 200, recorded.json()
     assert recorded.json()["result"] == "effective" and recorded.json()["reviewer"]["username"] == qa_user.username
@@ -266,7 +301,11 @@ def test_an_effective_review_signed_by_the_reviewer_lets_the_qa_manager_close(cl
     assert signature.subject_type == "capa" and signature.subject_id == capa.pk and verify(signature)["valid"] is True
     emitted = OutboxEvent.objects.get(name="capa.effectiveness_recorded", resource_id=capa.pk)
     assert emitted.data["review_id"] == review_id and emitted.data["result"] == "effective"
-    locked = qa.put(f"{URL}{capa.pk}/effectiveness/{review_id}", {"method": "changed later", "reason": "Try to change it", "row_version": 2}, format="json")
+    locked = qa.put(
+        f"{URL}{capa.pk}/effectiveness/{review_id}",
+        {"method": "changed later", "reason": "Try to change it", "row_version": 2},
+        format="json",
+    )
     assert locked.status_code == 409 and locked.json()["error_code"] == "REVIEW_RECORDED"
     assert client_for(qa_user).post(f"{URL}{capa.pk}/approve", {"password": PASSWORD}, format="json").status_code == 403
     closed = client_for(qa_manager).post(f"{URL}{capa.pk}/approve", {"password": PASSWORD}, format="json")
@@ -275,7 +314,9 @@ def test_an_effective_review_signed_by_the_reviewer_lets_the_qa_manager_close(cl
     assert body["status"] == "closed" and body["closed_at"]
     assert {s["signature_type"] for s in body["signatures"]} >= {"approval", "effectiveness"}
     assert OutboxEvent.objects.filter(name="capa.closed", resource_id=capa.pk).exists()
-    read_only = qa.post(f"{URL}{capa.pk}/actions", {"description": "late", "owner_id": qa_user.pk, "due_date": due().isoformat()}, format="json")
+    read_only = qa.post(
+        f"{URL}{capa.pk}/actions", {"description": "late", "owner_id": qa_user.pk, "due_date": due().isoformat()}, format="json"
+    )
     assert read_only.status_code == 409 and read_only.json()["error_code"] == "NOT_EDITABLE"
 
 
@@ -283,7 +324,9 @@ def test_an_effective_review_signed_by_the_reviewer_lets_the_qa_manager_close(cl
 def test_not_effective_reopens_the_capa_and_requires_a_new_action(client_for, qa_user, qa_manager, basic_user):
     capa = make_capa(state="pending_effectiveness", author=qa_user, manager=qa_manager)
     qa = client_for(qa_user)
-    review_id = qa.post(f"{URL}{capa.pk}/effectiveness", {"planned_date": timezone.localdate().isoformat(), "method": "Trend"}, format="json").json()["id"]
+    review_id = qa.post(
+        f"{URL}{capa.pk}/effectiveness", {"planned_date": timezone.localdate().isoformat(), "method": "Trend"}, format="json"
+    ).json()["id"]
     url = f"{URL}{capa.pk}/effectiveness/{review_id}"
     without_action = qa.put(url, {"result": "not_effective", "evidence": "2 torn seals", "password": PASSWORD}, format="json")
     assert without_action.status_code == 422 and without_action.json()["detail"][0]["loc"] == ["body", "new_action"]
@@ -311,12 +354,16 @@ def test_not_effective_reopens_the_capa_and_requires_a_new_action(client_for, qa
     assert list(effectiveness_problems(actor=None, record=capa, instance=None, transition=None))
 
 
-def test_results_are_recorded_only_when_the_capa_awaits_them_and_by_the_assigned_reviewer(client_for, qa_user, qa_manager, make_user):
+def test_results_are_recorded_only_when_the_capa_awaits_them_and_by_the_assigned_reviewer(
+    client_for, qa_user, qa_manager, make_user
+):
     capa = make_capa(state="in_progress", author=qa_user, manager=qa_manager)
     other_qa = make_user("QA", username="qa2")
     qa = client_for(qa_user)
     review_id = qa.post(
-        f"{URL}{capa.pk}/effectiveness", {"planned_date": due(90).isoformat(), "method": "Audit", "reviewer_id": other_qa.pk}, format="json"
+        f"{URL}{capa.pk}/effectiveness",
+        {"planned_date": due(90).isoformat(), "method": "Audit", "reviewer_id": other_qa.pk},
+        format="json",
     ).json()["id"]
     body = {"result": "effective", "evidence": "fine", "password": PASSWORD}
     too_early = client_for(other_qa).put(f"{URL}{capa.pk}/effectiveness/{review_id}", body, format="json")
@@ -332,7 +379,9 @@ def test_results_are_recorded_only_when_the_capa_awaits_them_and_by_the_assigned
 
 def test_the_list_filters_sorts_and_pages_in_the_envelope(client_for, qa_user, qa_manager):
     draft = make_capa(author=qa_user, title="Label mix-up")
-    started = make_capa(state="in_progress", author=qa_user, manager=qa_manager, title="Temperature excursions", priority="critical")
+    started = make_capa(
+        state="in_progress", author=qa_user, manager=qa_manager, title="Temperature excursions", priority="critical"
+    )
     late = make_capa(author=qa_user, title="Old finding", legacy_number="L-1", due_date=datetime.date(2020, 1, 1))
     qa = client_for(qa_user)
     page = qa.get(URL, {"page_size": 2, "sort": "number asc"}).json()

@@ -65,9 +65,13 @@ def test_many_to_many_links_are_visible_from_both_sides(client_for, qa_user):
     assert not [r for r in qa.get(f"/api/deviations/{second.pk}/links").json()["linked_from"] if r["type"] == "capa"]
     again = qa.delete(f"{URL}{capa.pk}/deviations/{link.pk}", {"reason": "Not related after all"}, format="json")
     assert again.status_code == 409 and again.json()["error_code"] == "LINK_REMOVED"
-    relinked = qa.post(f"{URL}{capa.pk}/deviations", {"deviation_id": second.pk, "reason": "Related again after review"}, format="json")
+    relinked = qa.post(
+        f"{URL}{capa.pk}/deviations", {"deviation_id": second.pk, "reason": "Related again after review"}, format="json"
+    )
     assert relinked.status_code == 201
-    twice = qa.post(f"{URL}{capa.pk}/deviations", {"deviation_id": second.pk, "reason": "Related again after review"}, format="json")
+    twice = qa.post(
+        f"{URL}{capa.pk}/deviations", {"deviation_id": second.pk, "reason": "Related again after review"}, format="json"
+    )
     assert twice.status_code == 409 and twice.json()["error_code"] == "ALREADY_LINKED"
     assert AuditEvent.objects.filter(resource_type="capa", resource_id=capa.pk, action="unlink").count() == 1
 
@@ -80,7 +84,9 @@ def test_a_deviations_capa_decision_points_to_an_existing_capa_found_by_the_pick
     assert picker.available and [r["number"] for r in picker.search(qa_user, "supplier")] == [capa.number]
     qa = client_for(qa_user)
     linked = qa.post(
-        f"/api/deviations/{deviation.pk}/links", {"target_type": "capa", "target": capa.number, "reason": "CAPA raised for it"}, format="json"
+        f"/api/deviations/{deviation.pk}/links",
+        {"target_type": "capa", "target": capa.number, "reason": "CAPA raised for it"},
+        format="json",
     )
     assert linked.status_code == 201, linked.json()
     [row] = qa.get(f"{URL}{capa.pk}").json()["deviations"]
@@ -114,12 +120,22 @@ def test_dashboard_selectors_find_assigned_overdue_due_soon_and_pending_items(qa
     draft = make_capa(author=qa_user, owner=basic_user, title="Draft one")
     running = make_capa(state="in_progress", author=qa_user, manager=qa_manager, title="Running")
     late = CapaAction.objects.create(
-        capa=running, sequence=5, description="Late", owner=basic_user, due_date=today - datetime.timedelta(days=2),
-        original_due_date=today, created_by=qa_user,
+        capa=running,
+        sequence=5,
+        description="Late",
+        owner=basic_user,
+        due_date=today - datetime.timedelta(days=2),
+        original_due_date=today,
+        created_by=qa_user,
     )
     soon = CapaAction.objects.create(
-        capa=running, sequence=6, description="Tomorrow", owner=basic_user, due_date=today + datetime.timedelta(days=1),
-        original_due_date=today, created_by=qa_user,
+        capa=running,
+        sequence=6,
+        description="Tomorrow",
+        owner=basic_user,
+        due_date=today + datetime.timedelta(days=1),
+        original_due_date=today,
+        created_by=qa_user,
     )
     Capa.objects.filter(pk=draft.pk).update(due_date=today - datetime.timedelta(days=1))
     assert list(selectors.assigned_to(basic_user)) == [draft]
@@ -147,8 +163,12 @@ def test_the_list_and_detail_read_in_a_fixed_number_of_queries(client_for, qa_us
 
     list_one, detail_one = count(URL), count(f"{URL}{first.pk}")
     for n in range(3):
-        make_capa(state="in_progress", author=qa_user, manager=qa_manager, deviation_ids=[DeviationFactory().pk for _ in range(n + 1)])
-    bigger = make_capa(state="in_progress", author=qa_user, manager=qa_manager, deviation_ids=[DeviationFactory().pk for _ in range(3)])
+        make_capa(
+            state="in_progress", author=qa_user, manager=qa_manager, deviation_ids=[DeviationFactory().pk for _ in range(n + 1)]
+        )
+    bigger = make_capa(
+        state="in_progress", author=qa_user, manager=qa_manager, deviation_ids=[DeviationFactory().pk for _ in range(3)]
+    )
     services.add_action(actor=qa_user, capa=bigger, description="Second", owner=qa_user, due_date=due())
     assert count(URL) == list_one
     assert count(f"{URL}{bigger.pk}") == detail_one
@@ -168,13 +188,17 @@ def test_due_reviews_are_flagged_once_by_the_daily_job(qa_user, qa_manager):
     assert flag_due_effectiveness_reviews.delay().get() == 1
     assert flag_due_effectiveness_reviews.delay().get() == 0
     [event] = OutboxEvent.objects.filter(name="capa.effectiveness_due")
-    assert event.data["review_id"] == due_review.pk and event.data["number"] == capa.number and event.data["owner_id"] == qa_user.pk
+    assert (
+        event.data["review_id"] == due_review.pk and event.data["number"] == capa.number and event.data["owner_id"] == qa_user.pk
+    )
     assert AuditEvent.objects.filter(resource_type="capa_effectiveness_review", action="flag_review_due").count() == 1
 
 
 def test_search_indexes_capas_with_their_actions_for_those_who_may_see_them(qa_user, basic_user):
     capa = make_capa(author=qa_user, title="Seal failures", root_cause="Holder worn")
-    services.add_action(actor=qa_user, capa=capa, description="Replace the holder with stainless steel", owner=qa_user, due_date=due())
+    services.add_action(
+        actor=qa_user, capa=capa, description="Replace the holder with stainless steel", owner=qa_user, due_date=due()
+    )
     indexable = searchable("capa")
     assert indexable.permission == "capa.view"
     text = "\n".join(piece.text for piece in pieces(Capa.objects.get(pk=capa.pk)))

@@ -24,7 +24,9 @@ def test_the_list_and_detail_show_what_each_role_may_do(qa_user, qa_manager, aud
     listing = client_of(auditor).get("/capa/?status=draft")
     assert listing.status_code == 200 and draft.number in listing.content.decode()
     page = client_of(auditor).get(f"/capa/{draft.pk}/").content.decode()
-    assert "data-testid=\"workflow-panel\"" in page and "approve-draft-dialog" not in page and 'data-testid="action-form"' not in page
+    assert (
+        'data-testid="workflow-panel"' in page and "approve-draft-dialog" not in page and 'data-testid="action-form"' not in page
+    )
     manager_page = client_of(qa_manager).get(f"/capa/{draft.pk}/").content.decode()
     assert "approve-draft-dialog" in manager_page and "CAPA plan approval" in manager_page
     assert "transition-approve_draft" not in manager_page  # offered once, through the plan approval dialog
@@ -54,8 +56,16 @@ def test_creating_on_the_page_with_linked_documents_starts_open(qa_user, effecti
     assert capa.status == "open" and capa.document_links.get().version == effective_document.effective_version
     unknown = client_of(qa_user).post(
         "/capa/new/",
-        {"title": "x", "description": "y", "capa_type": "corrective", "source": "other", "priority": "low", "owner": qa_user.pk,
-         "due_date": due().isoformat(), "documents": "SOP-9999"},
+        {
+            "title": "x",
+            "description": "y",
+            "capa_type": "corrective",
+            "source": "other",
+            "priority": "low",
+            "owner": qa_user.pk,
+            "due_date": due().isoformat(),
+            "documents": "SOP-9999",
+        },
     )
     assert unknown.status_code == 422 and "SOP-9999" in unknown.content.decode()
 
@@ -69,7 +79,9 @@ def test_only_the_owner_sees_the_completion_form_and_plan_approval_needs_the_pas
     assert "Only the owner" in refused.content.decode()
     draft = make_capa(author=qa_user)
     wrong = client_of(qa_manager).post(
-        f"/capa/{draft.pk}/approve-draft/", {"signature_type": "approval", "intent": "CAPA plan approval", "password": "nope"}, follow=True
+        f"/capa/{draft.pk}/approve-draft/",
+        {"signature_type": "approval", "intent": "CAPA plan approval", "password": "nope"},
+        follow=True,
     )
     assert "Not approved" in wrong.content.decode() and Capa.objects.get(pk=draft.pk).status == "draft"
     assert client_of(qa_user).post(f"/capa/{draft.pk}/approve-draft/", {}).status_code == 403
