@@ -31,7 +31,7 @@ from audit.changes import snapshot
 from audit.models import SignatureType
 from documents import files
 from documents.models import DocumentVersion
-from qms.errors import DomainError, InvalidInputs, InvalidTransition, NotFound, check_row_version
+from qms.errors import InvalidInputs, InvalidTransition, NotFound, check_row_version
 from qms.events import emit
 from qms.permissions import has, require
 from workflows import records_services
@@ -888,16 +888,7 @@ def record_attachment_download(*, actor: User, capa: Capa, attachment: Attachmen
 
 
 def _checked_uploads(uploads: list, *, field: str) -> list[tuple]:
-    if len(uploads) > limits.MAX_ATTACHMENTS_PER_REQUEST:
-        raise InvalidInputs([([field], f"Attach at most {limits.MAX_ATTACHMENTS_PER_REQUEST} files at once.", "value_error")])
-    checked = []
-    for index, upload in enumerate(uploads):
-        try:
-            name, mime = files.validate_upload(upload)
-        except DomainError as exc:
-            raise type(exc)(exc.detail, error_code=exc.error_code, extra={**exc.extra, "loc": [field, index]}) from exc
-        checked.append((upload, name, mime, files.sha256_of(upload)))
-    return checked
+    return files.checked_uploads(uploads, field=field, max_files=limits.MAX_ATTACHMENTS_PER_REQUEST)
 
 
 def _store_attachments(capa: Capa, checked: list, *, actor, written: list, action=None, description: str = "") -> list:

@@ -2,10 +2,8 @@
 same moment: exactly one succeeds (one signature, one approve step), the other gets 409 NOT_DRAFT;
 CAPAs created at the same moment get consecutive numbers."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
@@ -13,6 +11,7 @@ from audit.models import Signature
 from capa import services
 from capa.models import Capa
 from conftest import PASSWORD
+from deviations.tests.test_record_concurrency import run_together
 from qms.errors import Conflict
 from workflows.models import WorkflowHistory
 
@@ -23,27 +22,6 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: SQLite has no concurrent row locks"),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def run_together(work, arguments) -> list:
-    barrier = threading.Barrier(len(arguments))
-    results: list = [None] * len(arguments)
-
-    def run(index, args):
-        try:
-            barrier.wait()
-            results[index] = work(*args)
-        except BaseException as exc:  # noqa: BLE001 - the caller asserts on it
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, args)) for i, args in enumerate(arguments)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.mark.requirement("QMS-CAPA-DRAFT")
