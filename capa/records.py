@@ -137,6 +137,13 @@ def register() -> None:
     )
 
 
+def _visible_review_ids(user):
+    reviews = EffectivenessReview.objects.all()
+    if not selectors.sees_all(user):
+        reviews = reviews.filter(capa__in=selectors.visible_capas(user).values("pk"))
+    return reviews.values("pk")
+
+
 def register_review_signatures() -> None:
     """Effectiveness reviews are signed by their reviewer (meaning: effectiveness), in the CAPA's trail."""
     from audit.signatures import register_signable
@@ -147,9 +154,7 @@ def register_review_signatures() -> None:
         view_permission=None,
         label="CAPA effectiveness review",
         can_view=lambda user, review: selectors.visible_capas(user).filter(pk=review.capa_id).exists(),
-        visible_ids=lambda user: EffectivenessReview.objects.filter(capa__in=selectors.visible_capas(user).values("pk")).values(
-            "pk"
-        ),
+        visible_ids=_visible_review_ids,
         direct_meanings={SignatureType.EFFECTIVENESS},
         subject="capa",
     )
