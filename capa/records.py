@@ -49,7 +49,8 @@ def actions_problems(*, actor, record: Capa, instance, transition):
 
 
 def effectiveness_problems(*, actor, record: Capa, instance, transition):
-    """Closing needs the latest recorded review effective, and no review still pending."""
+    """Closing needs the latest recorded review effective, no review still pending, and no action
+    completed after that review (it judged the CAPA as it was then)."""
     reviews = list(record.effectiveness_reviews.order_by("sequence").values_list("sequence", "result", "reviewed_at"))
     pending = [sequence for sequence, result, _ in reviews if result == ReviewResult.PENDING]
     recorded = [(reviewed_at, sequence, result) for sequence, result, reviewed_at in reviews if result != ReviewResult.PENDING]
@@ -62,6 +63,15 @@ def effectiveness_problems(*, actor, record: Capa, instance, transition):
         )
     elif pending:
         yield (["effectiveness"], f"{record.number} still has a pending effectiveness review ({pending[0]}).")
+    else:
+        reviewed_at = max(recorded)[0]
+        later = record.actions.filter(status=ActionStatus.DONE, completed_at__gt=reviewed_at).order_by("sequence").first()
+        if later is not None:
+            yield (
+                ["effectiveness"],
+                f"Action {later.sequence} of {record.number} was completed after the last effectiveness review: "
+                "record a new review of the CAPA as it is now.",
+            )
 
 
 def closing_problems(*, actor, record: Capa, instance, transition):

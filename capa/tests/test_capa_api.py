@@ -409,3 +409,38 @@ def test_the_auditor_reads_but_changes_nothing_and_employees_see_their_own(clien
     assert [i["id"] for i in employee.get(URL).json()["items"]] == [mine.pk]
     assert employee.get(f"{URL}{theirs.pk}").status_code == 404
     assert employee.post(URL, create_body(basic_user), format="json").status_code == 403
+
+
+def test_every_capa_event_of_a_whole_life_carries_number_title_and_owner(qa_user, qa_manager):
+    capa = make_capa(state="closed", author=qa_user, manager=qa_manager, deviation_ids=[])
+    events = list(OutboxEvent.objects.filter(name__startswith="capa.", resource_id=capa.pk))
+    names = {event.name for event in events}
+    assert {
+        "capa.created",
+        "capa.draft_approved",
+        "capa.action_assigned",
+        "capa.action_completed",
+        "capa.effectiveness_planned",
+        "capa.effectiveness_recorded",
+        "capa.transitioned",
+        "capa.closed",
+    } <= names
+    for event in events:
+        assert event.data["number"] == capa.number and event.data["title"] == capa.title, event.name
+        assert "owner_id" in event.data, event.name
+
+
+@pytest.mark.requirement("QMS-CAPA-EFFECTIVENESS")
+def test_an_effective_review_older_than_the_last_completed_action_does_not_close(client_for, qa_user, qa_manager):
+    from capa import services
+
+    capa = make_capa(state="pending_effectiveness", author=qa_user, manager=qa_manager)
+    review = services.create_review(actor=qa_user, capa=capa, planned_date=timezone.localdate(), method="Trend")
+    services.record_effectiveness(actor=qa_user, review=review, result="effective", evidence="fine", password=PASSWORD)
+    qa = client_for(qa_user)
+    assert transition(qa, capa, "return_to_progress", comment="One more improvement").status_code == 200
+    action = services.add_action(actor=qa_user, capa=capa, description="Label the holder", owner=qa_user, due_date=due())
+    services.complete_action(actor=qa_user, action=action, evidence="Labelled")
+    assert transition(qa, capa, "submit_for_effectiveness").status_code == 200
+    blocked = client_for(qa_manager).post(f"{URL}{capa.pk}/approve", {"password": PASSWORD}, format="json")
+    assert blocked.status_code == 422 and "completed after the last effectiveness review" in blocked.json()["detail"][0]["msg"]
