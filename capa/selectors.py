@@ -298,7 +298,7 @@ def capas_citing_document(document, user) -> list[dict]:
     from .models import CapaDocument
 
     links = (
-        CapaDocument.objects.filter(version__document=document, capa__in=visible_capas(user).values("pk"))
+        CapaDocument.objects.filter(version__document_id=document.pk, capa__in=visible_capas(user).values("pk"))
         .select_related("capa", "version")
         .order_by("created_at", "pk")
     )
