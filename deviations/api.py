@@ -39,6 +39,8 @@ from .filters import DeviationFilter
 from .forms_engine import validate_answers
 from .models import Deviation, FormStatus, FormTemplate
 from .options import CurrentOptions
+from .permissions import CREATE, EDIT, READ
+from .permissions import MANAGE_FORMS as MANAGE
 from .serializers import (
     AnswersCheckResultSerializer,
     AnswersCheckSerializer,
@@ -54,8 +56,6 @@ from .serializers import (
     ReasonSerializer,
 )
 
-READ = ("deviations.view", "deviations.create")
-MANAGE = "deviations.manage_forms"
 IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, description='The row_version, e.g. "3"')
 ATTACHMENTS_PART = "attachments"
 
@@ -138,12 +138,12 @@ class DeviationViewSet(ControlledRecordActionsMixin, ListModelMixin, viewsets.Ge
     required_permissions = {
         "list": READ,
         "retrieve": READ,
-        "create": "deviations.create",
-        "update": "deviations.edit",
+        "create": CREATE,
+        "update": EDIT,
         "links": READ,
-        "add_link": "deviations.edit",
-        "remove_link": "deviations.edit",
-        "add_attachments": "deviations.edit",
+        "add_link": EDIT,
+        "remove_link": EDIT,
+        "add_attachments": EDIT,
         "download_attachment": READ,
         # approve, transition, configure_approval, workflow: the record type's (ControlledRecordActionsMixin)
     }

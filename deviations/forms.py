@@ -26,7 +26,7 @@ from accounts.models import User
 from documents.files import ALLOWED_TYPES
 from qms.errors import DomainError, InvalidInputs
 
-from . import limits, pickers
+from . import limits, pickers, selectors
 from . import options as option_sources
 from .definition import SUGGESTERS
 from .forms_engine import TRUE_WORDS, max_length_of, resolve_date_bound
@@ -353,7 +353,7 @@ class DeviationEditForm(forms.Form):
         required=False, max_length=limits.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 2}), label="CAPA decision rationale"
     )
     owner = UserChoiceField(
-        User.objects.filter(is_active=True, role__permissions__codename="deviations.edit").distinct().order_by("full_name"),
+        selectors.possible_owners(),
         required=False,
         empty_label="Nobody yet",
         help_text="Who investigates",

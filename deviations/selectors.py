@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Upper
 from django.utils import timezone
 
+from accounts.models import Role, User, UserPermissionOverride
 from qms.permissions import has
 from workflows.records import record_type
 from workflows.selectors import RecordWorkflow, record_workflow, records_awaiting_approval
@@ -22,10 +23,8 @@ from workflows.selectors import RecordWorkflow, record_workflow, records_awaitin
 from . import links as link_registry
 from .defaults import STATE_LABELS
 from .models import SEVERITY_RANK, Attachment, Deviation, FormStatus, FormTemplate, Link
+from .permissions import CREATE, EDIT, MANAGE_FORMS, VIEW
 
-MANAGE_FORMS = "deviations.manage_forms"
-VIEW = "deviations.view"
-CREATE = "deviations.create"
 # States of the default workflow in which a deviation is finished (no due date applies any more).
 DONE_STATUSES = ("closed", "cancelled")
 RECURRENCE_DAYS = 365
@@ -79,6 +78,16 @@ def deviation_detail_queryset(user) -> QuerySet[Deviation]:
     return visible_deviations(user).select_related(
         "form_version", "workflow_instance__current_state", "workflow_instance__template"
     )
+
+
+def possible_owners() -> QuerySet[User]:
+    """Active users who may investigate deviations (hold deviations.edit through their role or a
+    grant, and no revocation of it), by name: the owner choices of the investigation page."""
+    overrides = UserPermissionOverride.objects.filter(user=OuterRef("pk"), permission__codename=EDIT)
+    in_role = Role.permissions.through.objects.filter(role=OuterRef("role"), permission__codename=EDIT)
+    granted = Exists(in_role) | Exists(overrides.filter(effect=UserPermissionOverride.GRANT))
+    revoked = Exists(overrides.filter(effect=UserPermissionOverride.REVOKE))
+    return User.objects.filter(Q(is_superuser=True) | (granted & ~revoked), is_active=True).order_by("full_name", "username")
 
 
 def is_overdue(deviation: Deviation, today: datetime.date | None = None) -> bool:

@@ -69,11 +69,8 @@ from .models import (
     Severity,
     SeverityDueRule,
 )
+from .permissions import CREATE, EDIT, MANAGE_FORMS, VIEW
 
-MANAGE_FORMS = "deviations.manage_forms"
-CREATE = "deviations.create"
-EDIT = "deviations.edit"
-VIEW = "deviations.view"
 AUDITED = ["name", "description", "version", "status", "sections"]
 # Workflow state kinds in which a deviation's content may change (reported, under investigation).
 CONTENT_EDITABLE_KINDS = frozenset({StateKind.OPEN, StateKind.IN_PROGRESS})

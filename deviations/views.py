@@ -42,9 +42,9 @@ from .forms import (
 from .forms_engine import validate_answers
 from .links import LINK_TYPES
 from .models import FILE_TYPES, FieldType, FormStatus, Severity
+from .permissions import CREATE, EDIT, READ, VIEW
+from .permissions import MANAGE_FORMS as MANAGE
 
-MANAGE = "deviations.manage_forms"
-VIEW, CREATE, EDIT = "deviations.view", "deviations.create", "deviations.edit"
 PAGE_SIZE = 25
 SEVERITY_BADGES = {
     Severity.LOW: "",
@@ -549,7 +549,7 @@ def picker_search(request, field_type):
     """htmx: records the user may view whose number or title contains `q`, as buttons that fill the picker `target`."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    if not any(request.user.has_qms_permission(c) for c in ("deviations.view", "deviations.create")):
+    if not any(request.user.has_qms_permission(c) for c in READ):
         raise PermissionDenied("You need the 'deviations.view' or 'deviations.create' permission to pick records.")
     if field_type not in (FieldType.DOCUMENT_PICKER, FieldType.CAPA_PICKER):
         raise Http404("No such picker.")
