@@ -322,6 +322,8 @@ class Attachment(models.Model):
     """A file kept with a deviation: from an image or file field of its report form (`field` is
     "<section>.<field>") or added to the record (`field` empty). Written once, never replaced."""
 
+    audit_resource_type = "deviation_attachment"
+
     deviation = models.ForeignKey(Deviation, on_delete=models.PROTECT, related_name="attachments")
     field = models.CharField(max_length=101, blank=True, help_text="<section>.<field> of the report form, or empty")
     name = models.CharField(max_length=255, help_text="Safe file name")
@@ -349,6 +351,8 @@ class LinkSource(models.TextChoices):
 class Link(models.Model):
     """A related record of a deviation: a document at a version, another deviation, a CAPA. Shown
     on both records. Removing a link keeps the row (who, when, why) and audits it."""
+
+    audit_resource_type = "deviation_link"
 
     deviation = models.ForeignKey(Deviation, on_delete=models.PROTECT, related_name="links")
     target_type = models.CharField(max_length=30, help_text="document, deviation, capa")

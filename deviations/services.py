@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit import services as audit
-from audit.changes import snapshot
+from audit.changes import changed_fields, snapshot
 from documents import files
 from qms.errors import Conflict, DomainError, InvalidInputs, NotFound, check_row_version
 from qms.events import emit
@@ -40,7 +40,7 @@ from workflows.records import record_type
 
 from . import limits, reporting, selectors, usage
 from . import links as link_registry
-from .audit_actions import DeviationAuditAction as Action
+from .audit_actions import DeviationAction as Action
 from .definition import definition_of, definition_problems, normalise
 from .errors import (
     AlreadyActive,
@@ -77,19 +77,8 @@ CONTENT_EDITABLE_KINDS = frozenset({StateKind.OPEN, StateKind.IN_PROGRESS})
 # Links may change until the deviation is closed or cancelled.
 READ_ONLY_KINDS = frozenset({StateKind.CLOSED, StateKind.CANCELLED})
 UPDATABLE = Deviation.UPDATABLE_FIELDS
-REPORT_SNAPSHOT = [
-    "number",
-    "title",
-    "occurred_at",
-    "discovered_at",
-    "area.name",
-    "category.name",
-    "product",
-    "batch",
-    "severity",
-    "due_date",
-    "status",
-]
+# What the audit record of a report holds besides the answers: every field the record took from them.
+REPORT_SNAPSHOT = ["number", *Deviation.audit_fields, "status", "reported_by.username"]
 
 
 # --- reporting ------------------------------------------------------------------------------------------
@@ -142,8 +131,9 @@ def report_deviation(
             new={
                 **snapshot(deviation, REPORT_SNAPSHOT),
                 "form_version": str(version),
-                "attachments": [{"name": a.name, "sha256": a.sha256, "storage_name": a.storage_name} for a in stored],
-                "links": [f"{link.target_type} {link.target_number}" for link in picked],
+                "form_answers": deviation.form_answers,
+                "attachments": [_attachment_values(a) for a in stored],
+                "links": [_link_values(link) for link in picked],
                 **({"severity_suggestion": suggestion} if suggestion else {}),
             },
         )
@@ -364,13 +354,7 @@ def add_attachments(*, actor: User, deviation: Deviation, uploads: list, descrip
             deviation,
             actor,
             f"{len(rows)} file(s) attached to {deviation.number}: {', '.join(a.name for a in rows)}",
-            new={
-                "attachments": [
-                    {"name": a.name, "size": a.size, "mime_type": a.mime_type, "sha256": a.sha256, "storage_name": a.storage_name}
-                    for a in rows
-                ],
-                "description": description.strip() or None,
-            },
+            new={"attachments": [_attachment_values(a) for a in rows], "description": description.strip() or None},
         )
         emit(DeviationEvent.ATTACHMENT_ADDED, deviation, actor=actor, data={"attachments": [a.pk for a in rows]})
     return rows
@@ -382,10 +366,10 @@ def record_attachment_download(*, actor: User, deviation: Deviation, attachment:
     with transaction.atomic():
         _audit(
             Action.DOWNLOAD,
-            deviation,
+            attachment,
             actor,
             f"{actor.display_name} downloaded {attachment.name} of {deviation.number}",
-            new={"attachment": attachment.pk, "name": attachment.name, "sha256": attachment.sha256},
+            new={"name": attachment.name, "sha256": attachment.sha256, "deviation": deviation.number},
         )
 
 
@@ -449,6 +433,7 @@ def unlink_record(*, actor: User, deviation: Deviation, link: Link, reason: str)
             raise LinkRemoved()
         _check_state(deviation, None, "unlinked from other records")
         link.removed_at, link.removed_by, link.removal_reason = timezone.now(), actor, reason
+        link.deviation = deviation
         link.save(update_fields=["removed_at", "removed_by", "removal_reason"])
         _record_link_change(deviation, link, actor=actor, reason=reason, removed=True)
     return link
@@ -457,16 +442,19 @@ def unlink_record(*, actor: User, deviation: Deviation, link: Link, reason: str)
 def _record_link_change(deviation: Deviation, link: Link, *, actor, reason: str, removed: bool) -> None:
     """The deviation's row_version moves on; the link or its removal is audited and emitted."""
     _touch(deviation)
-    version = f" v{link.target_version}" if link.target_version else ""
-    described = f"{link.target_type} {link.target_number}{version}"
-    values = {"link": link.pk, "target_type": link.target_type, "target": described, "target_id": link.target_id}
+    values = _link_values(link)
+    if removed:
+        old = {**values, "removed": False}
+        new = {"removed": True, "removed_at": link.removed_at, "removed_by": actor.username if actor else None}
+    else:
+        old, new = None, {**values, "reason": link.reason, "source": link.source}
     _audit(
         Action.UNLINK if removed else Action.LINK,
-        deviation,
+        link,
         actor,
-        f"{deviation.number} {'no longer linked' if removed else 'linked'} to {described}",
-        old=values if removed else None,
-        new=None if removed else values,
+        f"{deviation.number} {'no longer linked' if removed else 'linked'} to {values['target']}",
+        old=old,
+        new=new,
         reason=reason,
     )
     emit(
@@ -478,6 +466,30 @@ def _record_link_change(deviation: Deviation, link: Link, *, actor, reason: str,
 
 
 # --- internals ------------------------------------------------------------------------------------------------
+
+
+def _link_values(link: Link) -> dict:
+    """A link as the audit trail shows it (its deviation is the event's subject)."""
+    version = f" v{link.target_version}" if link.target_version else ""
+    return {
+        "link": link.pk,
+        "deviation": link.deviation.number,
+        "target_type": link.target_type,
+        "target_id": link.target_id,
+        "target": f"{link.target_type} {link.target_number}{version}",
+    }
+
+
+def _attachment_values(attachment: Attachment) -> dict:
+    return {
+        "attachment": attachment.pk,
+        "field": attachment.field or None,
+        "name": attachment.name,
+        "size": attachment.size,
+        "mime_type": attachment.mime_type,
+        "sha256": attachment.sha256,
+        "storage_name": attachment.storage_name,
+    }
 
 
 def _lock(deviation: Deviation) -> Deviation:
@@ -528,7 +540,8 @@ def save_due_rule(*, actor, rule: SeverityDueRule | None, data: dict, reason: st
 
 
 def _save_setting(*, actor, model, obj, data: dict, reason: str, what: str):
-    """Creates or changes a configuration row (validated, audited with old and new values)."""
+    """Creates or changes a configuration row (validated, audited with old and new values; a change
+    needs a reason, 422 at `reason` otherwise)."""
     require(actor, MANAGE_FORMS)
     fields = [f for f in model.audit_fields if f in data]
     with transaction.atomic():
@@ -543,6 +556,8 @@ def _save_setting(*, actor, model, obj, data: dict, reason: str, what: str):
         for field in fields:
             setattr(obj, field, data[field])
         _full_clean(obj)
+        if changed_fields(obj, before):
+            reason = audit.require_reason(reason, what=f"a change to a {what.lower()}")
         if audit.record_change(obj=obj, before=before, actor=actor, summary=f"{what} {obj} changed", reason=reason):
             obj.row_version += 1
             obj.save()
@@ -696,7 +711,8 @@ def _values(template: FormTemplate) -> dict:
 
 
 def _audit(action: Action, obj, actor, summary: str, *, old=None, new=None, reason: str = "") -> None:
-    """The audit record of a use case on a deviation or a form version (its audit_resource_type)."""
+    """The audit record of a use case on a deviation, one of its parts (attachment, link: their
+    subject is the deviation, see deviations/subjects.py), a form version or a configuration row."""
     audit.record(
         action=action,
         resource_type=obj.audit_resource_type,
@@ -706,4 +722,5 @@ def _audit(action: Action, obj, actor, summary: str, *, old=None, new=None, reas
         old_values=old,
         new_values=new,
         reason=reason,
+        instance=obj,
     )

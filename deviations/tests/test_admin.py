@@ -120,9 +120,20 @@ def test_categories_areas_and_due_rules_are_saved_through_the_services(admin_cli
         reverse("admin:deviations_severityduerule_change", args=[rule.pk]), {"severity": "High", "due_days": 0}
     )
     assert refused.status_code == 200 and SeverityDueRule.objects.get(pk=rule.pk).due_days == 15
-    admin_client.post(reverse("admin:deviations_severityduerule_change", args=[rule.pk]), {"severity": "High", "due_days": 10})
+    # A change of a rule needs its reason (the form shows the service's refusal, nothing is saved).
+    unexplained = admin_client.post(
+        reverse("admin:deviations_severityduerule_change", args=[rule.pk]), {"severity": "High", "due_days": 10}
+    )
+    assert unexplained.status_code == 200 and "reason is required" in unexplained.content.decode()
+    assert SeverityDueRule.objects.get(pk=rule.pk).due_days == 15
+    admin_client.post(
+        reverse("admin:deviations_severityduerule_change", args=[rule.pk]),
+        {"severity": "High", "due_days": 10, "reason": "Shorter deadline agreed in the quality council"},
+    )
     assert SeverityDueRule.objects.get(pk=rule.pk).due_days == 10
-    assert AuditEvent.objects.filter(resource_type="deviation_due_rule", resource_id=rule.pk, action="update").exists()
+    event = AuditEvent.objects.get(resource_type="deviation_due_rule", resource_id=rule.pk, action="update")
+    assert (event.old_values, event.new_values) == ({"due_days": 15}, {"due_days": 10})
+    assert event.reason == "Shorter deadline agreed in the quality council"
     assert admin_client.get(reverse("admin:deviations_category_delete", args=[category.pk])).status_code == 403
 
 

@@ -77,7 +77,11 @@ def _upload():
 def _calls(deviation, link):
     """(name, codename it needs, call(actor)) for every service of the app."""
     return [
-        ("report_deviation", "deviations.create", lambda actor: services.report_deviation(actor=actor, form_data=report_answers())),
+        (
+            "report_deviation",
+            "deviations.create",
+            lambda actor: services.report_deviation(actor=actor, form_data=report_answers()),
+        ),
         (
             "update_deviation",
             "deviations.edit",
