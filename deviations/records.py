@@ -19,7 +19,7 @@ from django.utils import timezone
 from workflows.models import StateKind
 from workflows.records import register_record_type
 
-from . import links, permissions, selectors
+from . import links, permissions, selectors, signing
 from .models import Deviation, Link
 
 RESOURCE_TYPE = "deviation"
@@ -76,4 +76,5 @@ def register() -> None:
         transition_intent=_transition_intent,
         sync=follow_workflow,
         visible=selectors.visible_deviations,
+        direct_meanings=signing.direct_meanings,
     )
