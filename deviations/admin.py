@@ -100,7 +100,7 @@ class FormTemplateAdminForm(forms.ModelForm):
     publish = forms.BooleanField(required=False, help_text="Make this version the deviation report form once saved.")
     reason = forms.CharField(
         required=False,
-        max_length=2000,
+        max_length=limits.REASON,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Why the form changes or is published (audit trail). Required to publish.",
     )

@@ -23,6 +23,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from audit.serializers import ReasonSerializer
 from documents import files
 from qms.api.filters import QueryFilterBackend
 from qms.api.lists import ListModelMixin
@@ -53,7 +54,6 @@ from .serializers import (
     LinkCreateSerializer,
     LinksSerializer,
     PublishSerializer,
-    ReasonSerializer,
 )
 
 IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, description='The row_version, e.g. "3"')

@@ -220,7 +220,7 @@ def _links_from_answers(deviation: Deviation, actor) -> list[Link]:
                     target_type=ref["type"],
                     target_id=ref["id"],
                     target_number=ref["number"],
-                    target_title=ref["title"][:255],
+                    target_title=ref["title"][: limits.TITLE],
                     target_version=ref.get("version") or "",
                     reason=f"Named on the report form ({labels.get(field_key, field_key)})",
                     source=LinkSource.REPORT_FORM,
@@ -239,14 +239,13 @@ def _checked_suggestion(suggestion: dict | None) -> dict | None:
     number = isinstance(confidence, (int, float)) and not isinstance(confidence, bool)
     if confidence is not None and not (number and 0 <= confidence <= 1):
         problems.append((["severity_suggestion", "confidence"], "A number from 0 to 1.", "value_error.number"))
+    texts = {name: str(suggestion.get(name) or "") for name in ("rationale", "method")}
+    problems += limits.too_long(
+        texts, {"rationale": limits.REASON, "method": limits.SUGGESTION_METHOD}, loc=("severity_suggestion",)
+    )
     if problems:
         raise InvalidInputs(problems)
-    return {
-        "severity": suggestion["severity"],
-        "confidence": confidence,
-        "rationale": str(suggestion.get("rationale") or "")[: limits.REASON],
-        "method": str(suggestion.get("method") or "")[: limits.SUGGESTION_METHOD],
-    }
+    return {"severity": suggestion["severity"], "confidence": confidence, **texts}
 
 
 # --- investigation and classification ---------------------------------------------------------------------
@@ -259,7 +258,7 @@ def update_deviation(*, actor: User, deviation: Deviation, changes: dict, reason
     by its rule unless a due date is given. Closed and cancelled deviations are read-only; in QA
     review nothing changes until it is returned to investigation."""
     require(actor, EDIT)
-    reason = audit.require_reason(reason, what="a change to a deviation")
+    reason = _reason(reason, what="a change to a deviation")
     if row_version is None:
         raise RowVersionRequired()
     unknown = sorted(set(changes) - set(UPDATABLE))
@@ -314,6 +313,11 @@ def _apply_changes(deviation: Deviation, changes: dict) -> list[tuple]:
 def _change_problem(deviation: Deviation, name: str, value, today: datetime.date) -> str | None:
     if name in ("title", "description") and not (value or "").strip():
         return "This field cannot be empty."
+    if name in limits.DEVIATION_TEXTS:
+        if not isinstance(value, str):
+            return "Enter text."
+        if len(value.strip()) > limits.DEVIATION_TEXTS[name]:
+            return f"At most {limits.DEVIATION_TEXTS[name]} characters (this has {len(value.strip())})."
     if name in ("occurred_at", "discovered_at") and value is not None and value > today:
         return "The date cannot be in the future."
     if name == "occurred_at" and value is None:
@@ -342,11 +346,14 @@ def add_attachments(*, actor: User, deviation: Deviation, uploads: list, descrip
     require(actor, EDIT)
     if not uploads:
         raise InvalidInputs([(["files"], "Attach at least one file.", "value_error.missing")])
+    description = (description or "").strip()
+    if problems := limits.too_long({"description": description}, {"description": limits.DESCRIPTION}):
+        raise InvalidInputs(problems)
     checked = _checked_uploads(uploads, field="files")
     with files.removing_on_failure() as written, transaction.atomic():
         deviation = _lock(deviation)
         _check_state(deviation, CONTENT_EDITABLE_KINDS, "given new attachments")
-        rows = _store_attachments(deviation, checked, actor=actor, written=written, description=description.strip())
+        rows = _store_attachments(deviation, checked, actor=actor, written=written, description=description)
         deviation.row_version += 1
         deviation.save(update_fields=["row_version", "updated_at"])
         _audit(
@@ -354,7 +361,7 @@ def add_attachments(*, actor: User, deviation: Deviation, uploads: list, descrip
             deviation,
             actor,
             f"{len(rows)} file(s) attached to {deviation.number}: {', '.join(a.name for a in rows)}",
-            new={"attachments": [_attachment_values(a) for a in rows], "description": description.strip() or None},
+            new={"attachments": [_attachment_values(a) for a in rows], "description": description or None},
         )
         emit(DeviationEvent.ATTACHMENT_ADDED, deviation, actor=actor, data={"attachments": [a.pk for a in rows]})
     return rows
@@ -382,12 +389,16 @@ def link_record(*, actor: User, deviation: Deviation, target_type: str, target, 
     is its id or number. With a reason; once per record (409 ALREADY_LINKED); not on closed or
     cancelled deviations."""
     require(actor, EDIT)
-    reason = audit.require_reason(reason, what="linking a record to a deviation")
+    reason = _reason(reason, what="linking a record to a deviation")
     kind = link_registry.link_type(target_type)
     if kind is None:
         raise InvalidInputs([(["target_type"], f"One of {', '.join(link_registry.LINK_TYPES)}.", "value_error.choice")])
     if not kind.available:
         raise LinkTypeUnavailable(kind.picker.unavailable_reason)
+    if problems := limits.too_long(
+        {"target": str(target).strip(), "version": version or ""}, {"target": limits.LINK_TARGET, "version": limits.VERSION}
+    ):
+        raise InvalidInputs(problems)
     token = int(target) if isinstance(target, int) or str(target).strip().isdigit() else str(target).strip().upper()
     reference = kind.picker.resolve(actor, [token]).get(token)
     if reference is None:
@@ -410,7 +421,7 @@ def link_record(*, actor: User, deviation: Deviation, target_type: str, target, 
             target_type=kind.name,
             target_id=reference["id"],
             target_number=reference["number"],
-            target_title=(reference.get("title") or "")[:255],
+            target_title=(reference.get("title") or "")[: limits.TITLE],
             target_version=reference.get("version") or "",
             reason=reason,
             created_by=actor,
@@ -422,7 +433,7 @@ def link_record(*, actor: User, deviation: Deviation, target_type: str, target, 
 def unlink_record(*, actor: User, deviation: Deviation, link: Link, reason: str) -> Link:
     """Removes a link, with a reason; the link stays on record as removed (who, when, why)."""
     require(actor, EDIT)
-    reason = audit.require_reason(reason, what="removing a deviation's link")
+    reason = _reason(reason, what="removing a deviation's link")
     with transaction.atomic():
         deviation = _lock(deviation)
         try:
@@ -466,6 +477,15 @@ def _record_link_change(deviation: Deviation, link: Link, *, actor, reason: str,
 
 
 # --- internals ------------------------------------------------------------------------------------------------
+
+
+def _reason(reason: str | None, *, what: str, required: bool = True) -> str:
+    """The stripped reason: required ones at least REASON_MIN_LENGTH characters
+    (audit.services.require_reason), every one at most limits.REASON (422 at `reason`)."""
+    reason = audit.require_reason(reason, what=what) if required else (reason or "").strip()
+    if problems := limits.too_long({"reason": reason}, {"reason": limits.REASON}):
+        raise InvalidInputs(problems)
+    return reason
 
 
 def _link_values(link: Link) -> dict:
@@ -544,11 +564,14 @@ def _save_setting(*, actor, model, obj, data: dict, reason: str, what: str):
     needs a reason, 422 at `reason` otherwise)."""
     require(actor, MANAGE_FORMS)
     fields = [f for f in model.audit_fields if f in data]
+    if problems := limits.too_long({f: data[f] for f in fields}, {"description": limits.DESCRIPTION}):
+        raise InvalidInputs(problems)
     with transaction.atomic():
         if obj is None or obj.pk is None:
             obj = model(**{f: data[f] for f in fields})
             _full_clean(obj)
             obj.save()
+            reason = _reason(reason, what=f"creating a {what.lower()}", required=False)
             _audit(Action.CREATE, obj, actor, f"{what} {obj} created", new=obj.audit_snapshot(), reason=reason)
             return obj
         obj = model.objects.select_for_update().get(pk=obj.pk)
@@ -557,7 +580,7 @@ def _save_setting(*, actor, model, obj, data: dict, reason: str, what: str):
             setattr(obj, field, data[field])
         _full_clean(obj)
         if changed_fields(obj, before):
-            reason = audit.require_reason(reason, what=f"a change to a {what.lower()}")
+            reason = _reason(reason, what=f"a change to a {what.lower()}")
         if audit.record_change(obj=obj, before=before, actor=actor, summary=f"{what} {obj} changed", reason=reason):
             obj.row_version += 1
             obj.save()
@@ -597,6 +620,7 @@ def update_form_template(
     draft, or a new draft version when `template` is published or in use. An unchanged definition
     changes nothing."""
     require(actor, MANAGE_FORMS)
+    reason = _reason(reason, what="a change to a deviation report form", required=False)
     definition = _checked(definition)
     with transaction.atomic():
         template = FormTemplate.objects.select_for_update().get(pk=template.pk)
@@ -641,7 +665,7 @@ def publish_form_template(*, actor, template: FormTemplate, reason: str, row_ver
     """Makes `template` the active reporting form (a draft, or a retired version brought back); the
     version active until now is retired. The definition must be complete (at least one field)."""
     require(actor, MANAGE_FORMS)
-    reason = audit.require_reason(reason, what="publishing a deviation report form")
+    reason = _reason(reason, what="publishing a deviation report form")
     with transaction.atomic():
         template = FormTemplate.objects.select_for_update().get(pk=template.pk)
         check_row_version(template, row_version)

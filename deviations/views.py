@@ -22,7 +22,7 @@ from qms.permissions import has
 from workflows.views import workflow_panel
 
 from . import definition as d
-from . import pickers, selectors, services, usage
+from . import limits, pickers, selectors, services, usage
 from .downloads import attachment_response
 from .filters import DeviationFilter
 from .forms import (
@@ -268,7 +268,7 @@ def link_target_search(request):
     kind = LINK_TYPES.get(request.GET.get("target_type", ""))
     if kind is None:
         raise Http404("No such kind of record.")
-    query = request.GET.get("q", "")[:100]
+    query = request.GET.get("q", "")[: limits.SEARCH]
     picker = kind.picker
     return render(
         request,
@@ -554,7 +554,7 @@ def picker_search(request, field_type):
     if field_type not in (FieldType.DOCUMENT_PICKER, FieldType.CAPA_PICKER):
         raise Http404("No such picker.")
     picker = pickers.picker_for(field_type)
-    query = request.GET.get("q", "")[:100]
+    query = request.GET.get("q", "")[: limits.SEARCH]
     return render(
         request,
         "deviations/picker_results.html",
