@@ -113,8 +113,8 @@ def grow(deviation, qa, others, *, links: int, attachments: int) -> None:
     from deviations import services
 
     for other in others[:links]:
-        services.link_record(actor=qa, deviation=deviation, target_type="deviation", target=other.pk, reason="Same line")
-        services.link_record(actor=qa, deviation=other, target_type="deviation", target=deviation.pk, reason="Same line")
+        services.link_record(actor=qa, deviation=deviation, target_type="deviation", target=other.pk, reason="Same filling line")
+        services.link_record(actor=qa, deviation=other, target_type="deviation", target=deviation.pk, reason="Same filling line")
     for n in range(attachments):
         upload = SimpleUploadedFile(f"log-{n}.txt", f"Line log {n}\n".encode())
         services.add_attachments(actor=qa, deviation=deviation, uploads=[upload])

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from deviations.models import FormStatus, FormTemplate
+from deviations.models import Deviation, FormStatus, FormTemplate
 
 from .factories import definition, field, section
 
@@ -153,3 +153,34 @@ def test_deviations_are_read_only_in_the_admin(admin_client):
     assert page.status_code == 200 and deviation.number in page.content.decode()
     assert admin_client.get(reverse("admin:deviations_deviation_add")).status_code == 403
     assert admin_client.post(reverse("admin:deviations_deviation_change", args=[deviation.pk]), {"title": "x"}).status_code == 403
+
+
+def _changelist_queries(client, name: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse(f"admin:deviations_{name}_changelist"))
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_admin_lists_read_a_fixed_number_of_queries(admin_client, admin_user):
+    from deviations import services
+    from deviations.models import Area, Category
+
+    from .factories import DeviationFactory, FormTemplateFactory
+
+    reporter = DeviationFactory().reported_by
+    FormTemplateFactory()
+    few = {name: _changelist_queries(admin_client, name) for name in ("deviation", "formtemplate", "category", "area")}
+    for n in range(6):
+        deviation = DeviationFactory(reporter=reporter, state="under_investigation" if n % 2 else "reported")
+        if n % 2:
+            Deviation.objects.filter(pk=deviation.pk).update(owner=admin_user)
+        FormTemplateFactory()
+        services.save_category(actor=admin_user, category=None, data={"name": f"Category {n}"})
+        services.save_area(actor=admin_user, area=None, data={"name": f"Area {n}", "site": "North"})
+    assert Deviation.objects.count() == 7 and Category.objects.count() > 10 and Area.objects.count() > 10
+    many = {name: _changelist_queries(admin_client, name) for name in few}
+    assert many == few
