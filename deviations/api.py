@@ -151,7 +151,10 @@ class DeviationViewSet(ControlledRecordActionsMixin, ListModelMixin, viewsets.Ge
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Deviation.objects.none()
-        return selectors.deviation_list(self.request.user)
+        queryset = selectors.deviation_list(self.request.user)
+        if "severity" in self.request.query_params.get("sort", ""):
+            queryset = selectors.with_severity_rank(queryset)  # ranked only when sorted by it
+        return queryset
 
     def get_object(self):
         return get_object_or_404(selectors.deviation_detail_queryset(self.request.user), pk=self.kwargs["pk"])

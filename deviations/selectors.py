@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Exists, ExpressionWrapper, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Upper
 from django.utils import timezone
 
@@ -70,8 +70,16 @@ def with_severity_rank(qs: QuerySet[Deviation]) -> QuerySet[Deviation]:
     )
 
 
+def with_overdue(qs: QuerySet[Deviation], today: datetime.date | None = None) -> QuerySet[Deviation]:
+    """Adds `overdue`: past its due date and neither closed nor cancelled (is_overdue() in SQL)."""
+    late = Q(due_date__lt=today or timezone.localdate()) & ~Q(status__in=DONE_STATUSES)
+    return qs.annotate(overdue=ExpressionWrapper(late, output_field=BooleanField()))
+
+
 def deviation_list(user) -> QuerySet[Deviation]:
-    return with_severity_rank(visible_deviations(user)).defer(*_LIST_DEFERRED)
+    """The rows of lists: what a list row shows (joined, long texts deferred) and `overdue`. Sorting
+    by severity needs `with_severity_rank()` on top (lists that offer it add it when asked)."""
+    return with_overdue(visible_deviations(user)).defer(*_LIST_DEFERRED)
 
 
 def deviation_detail_queryset(user) -> QuerySet[Deviation]:
@@ -234,7 +242,7 @@ def recurrence(deviation: Deviation, user, *, limit: int = RECURRENCE_LIMIT) -> 
 
 def open_deviations(user) -> QuerySet[Deviation]:
     """Deviations `user` may see that are not closed or cancelled, soonest due first."""
-    return deviation_list(user).exclude(status__in=DONE_STATUSES).order_by("due_date", "pk")
+    return with_severity_rank(deviation_list(user)).exclude(status__in=DONE_STATUSES).order_by("due_date", "pk")
 
 
 def assigned_to(user) -> QuerySet[Deviation]:
@@ -258,7 +266,7 @@ def due_soon(user, *, hours: int = 24, mine: bool = False, now: datetime.datetim
 def pending_approval(user) -> QuerySet[Deviation]:
     """Deviations waiting for an approval `user` can give now (e.g. QA review for a QA Manager)."""
     return (
-        with_severity_rank(records_awaiting_approval(record_type("deviation"), user))
+        with_overdue(with_severity_rank(records_awaiting_approval(record_type("deviation"), user)))
         .defer(*_LIST_DEFERRED)
         .order_by("due_date", "pk")
     )

@@ -361,7 +361,10 @@ class DeviationListSerializer(serializers.ModelSerializer):
     owner = UserRefSerializer(read_only=True, allow_null=True)
     reported_at = serializers.DateTimeField(source="created_at", read_only=True)
     severity = serializers.ChoiceField(choices=Severity.choices, read_only=True)
-    is_overdue = serializers.SerializerMethodField(help_text="Past its due date and neither closed nor cancelled")
+    # A column of the list querysets (selectors.deviation_list: `overdue`), so rows are read flat.
+    is_overdue = serializers.BooleanField(
+        source="overdue", read_only=True, help_text="Past its due date and neither closed nor cancelled"
+    )
 
     class Meta:
         model = Deviation
@@ -385,9 +388,6 @@ class DeviationListSerializer(serializers.ModelSerializer):
             "row_version",
         ]
         read_only_fields = fields
-
-    def get_is_overdue(self, obj) -> bool:
-        return is_overdue(obj)
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
@@ -469,6 +469,7 @@ class RecurrenceSerializer(serializers.Serializer):
 class DeviationDetailSerializer(DeviationListSerializer, RecordWorkflowFields):
     """context: {"detail": selectors.deviation_detail(...), "workflow": that detail's workflow}."""
 
+    is_overdue = serializers.SerializerMethodField(help_text="Past its due date and neither closed nor cancelled")
     root_cause_method = serializers.ChoiceField(choices=RootCauseMethod.choices, allow_blank=True, read_only=True)
     capa_required = serializers.BooleanField(allow_null=True, read_only=True)
     severity_suggestion = SeveritySuggestionSerializer(read_only=True, allow_null=True)
@@ -504,6 +505,9 @@ class DeviationDetailSerializer(DeviationListSerializer, RecordWorkflowFields):
             "signatures",
         ]
         read_only_fields = fields
+
+    def get_is_overdue(self, obj) -> bool:
+        return is_overdue(obj)
 
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, obj):
