@@ -80,8 +80,7 @@ def _deviation(request, pk):
 def deviation_list(request):
     queryset = selectors.deviation_list(request.user).order_by("-created_at", "-pk")
     page, query = filtered_page(request, DeviationFilter, queryset, page_size=PAGE_SIZE)
-    for deviation in page:
-        deviation.overdue = selectors.is_overdue(deviation)
+    for deviation in page:  # `overdue` comes with the rows (selectors.deviation_list)
         deviation.severity_badge = SEVERITY_BADGES.get(deviation.severity, "")
     return render(
         request,
