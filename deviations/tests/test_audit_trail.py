@@ -28,6 +28,7 @@ def test_the_actions_are_in_the_catalogue():
     assert catalogue["unlink"].label == "Link removed"
 
 
+@pytest.mark.requirement("21CFR11.10(e)", "ANNEX11.9", "QMS-DEVIATIONS")
 def test_the_trail_of_a_deviation_holds_everything_that_happened_to_it(client_for, qa_user, qa_manager, auditor):
     deviation = DeviationFactory()
     other = DeviationFactory(reporter=deviation.reported_by)
@@ -85,6 +86,7 @@ def test_the_trail_of_a_deviation_holds_everything_that_happened_to_it(client_fo
     assert unlinked.reason == "Different supplier after all"
 
 
+@pytest.mark.requirement("21CFR11.50", "QMS-DEVIATIONS")
 def test_the_closing_signature_is_an_approval_of_the_closure(qa_manager):
     deviation = DeviationFactory(state="closed", closer=qa_manager)
     [signature] = Signature.objects.filter(resource_type="deviation", resource_id=deviation.pk)

@@ -25,6 +25,7 @@ def locs(exc) -> list:
     return [loc for loc, _, _ in exc.problems]
 
 
+@pytest.mark.requirement("QMS-DEVIATIONS")
 def test_every_text_of_an_update_is_held_to_its_limit_at_once(client_for, qa_user):
     deviation = DeviationFactory(state="under_investigation")
     body = {name: over(limit) for name, limit in limits.DEVIATION_TEXTS.items()}

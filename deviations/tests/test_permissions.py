@@ -139,6 +139,7 @@ def _calls(deviation, link):
 
 
 @pytest.mark.parametrize("index", range(10))
+@pytest.mark.requirement("21CFR11.10(d)", "21CFR11.10(g)", "QMS-DEVIATIONS")
 def test_services_refuse_without_their_permission_and_write_nothing(index, make_user, qa_user):
     deviation = DeviationFactory()
     other = DeviationFactory(reporter=deviation.reported_by)

@@ -29,6 +29,7 @@ def sign(client, deviation, meaning: str, password: str = PASSWORD):
     return client.post(URL, body, format="json")
 
 
+@pytest.mark.requirement("21CFR11.10(g)", "21CFR11.200(a)")
 def test_the_reporter_signs_the_report_as_its_author(client_for, make_user, qa_user, basic_user):
     reporter = make_user("QA", username="qa-reporter")
     deviation = DeviationFactory(reporter=reporter)
@@ -62,6 +63,7 @@ def test_the_owner_signs_for_the_investigation(client_for, make_user):
     assert "owner" in refused.json()["detail"]
 
 
+@pytest.mark.requirement("21CFR11.10(g)", "21CFR11.50")
 def test_a_review_in_qa_review_is_a_second_pair_of_eyes(client_for, make_user):
     owner, reviewer = make_user("QA", username="owner"), make_user("QA", username="reviewer")
     reporter = make_user("QA", username="qa-reporter")
