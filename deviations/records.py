@@ -19,7 +19,7 @@ from django.utils import timezone
 from workflows.models import StateKind
 from workflows.records import register_record_type
 
-from . import links, selectors
+from . import links, permissions, selectors, signing
 from .models import Deviation, Link
 
 RESOURCE_TYPE = "deviation"
@@ -67,9 +67,9 @@ def register() -> None:
         Deviation,
         resource_type=RESOURCE_TYPE,
         label="Deviation",
-        view_permission="deviations.view",
-        approve_permission="deviations.approve",
-        configure_permission="deviations.edit",
+        view_permission=permissions.VIEW,
+        approve_permission=permissions.APPROVE,
+        configure_permission=permissions.EDIT,
         number_prefix="DEV",
         workflow_template=WORKFLOW_TEMPLATE,
         configurable_kinds=CONFIGURABLE_KINDS,
@@ -79,4 +79,5 @@ def register() -> None:
         transition_intent=_transition_intent,
         sync=follow_workflow,
         visible=selectors.visible_deviations,
+        direct_meanings=signing.direct_meanings,
     )

@@ -35,7 +35,8 @@ def test_a_deviation_is_linked_to_a_document_at_a_version(client_for, qa_user, e
         "Procedure not followed",
         True,
     )
-    event = AuditEvent.objects.get(resource_type="deviation", resource_id=deviation.pk, action="link")
+    event = AuditEvent.objects.get(subject_type="deviation", subject_id=deviation.pk, action="link")
+    assert (event.resource_type, event.resource_id) == ("deviation_link", row["id"])
     assert event.reason == "Procedure not followed" and event.new_values["target"] == f"document {effective_document.number} v1.0"
     # The documents that cite it can be listed from the document's side.
     listed = client_for(qa_user).get(URL, {"document": effective_document.pk}).json()["items"]
@@ -79,8 +80,11 @@ def test_unlinking_needs_a_reason_and_keeps_the_link_on_record(client_for, qa_us
         qa.delete(f"{URL}{second.pk}/links/{link_id}", {"reason": "again for the record"}, format="json").json()["error_code"]
         == "LINK_REMOVED"
     )
-    event = AuditEvent.objects.get(resource_type="deviation", resource_id=second.pk, action="unlink")
+    event = AuditEvent.objects.get(subject_type="deviation", subject_id=second.pk, action="unlink")
+    assert (event.resource_type, event.resource_id) == ("deviation_link", link_id)
     assert event.reason == "Linked by mistake" and event.old_values["target"] == f"deviation {first.number}"
+    assert event.old_values["removed"] is False and event.new_values["removed"] is True
+    assert event.new_values["removed_by"] == qa_user.username
     # Linked again after removal: a new link.
     assert link(qa, second, "deviation", first.number).status_code == 201
     assert Link.objects.filter(deviation=second).count() == 2
