@@ -35,8 +35,6 @@ def configure(database_url: str = "") -> str:
             "THROTTLE_USER_RATE": "100000000/min",
             "SECURE_SSL_REDIRECT": "false",  # in-process requests over plain HTTP
             "LOG_LEVEL": "WARNING",
-            # The in-process client speaks plain HTTP; production's HTTPS redirect would answer 301.
-            "SECURE_SSL_REDIRECT": "false",
         }
     )
     import django
