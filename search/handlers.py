@@ -10,9 +10,10 @@ from qms.events import OutboxEvent, queue_task, register_handler
 def index_on_event(event: OutboxEvent) -> None:
     from . import tasks
 
-    if event.resource_id is None or event.resource_type not in searchables.names():
+    itype = searchables.for_resource_type(event.resource_type)
+    if event.resource_id is None or itype is None:
         return
-    queue_task(tasks.index_record, event.resource_type, event.resource_id)
+    queue_task(tasks.index_record, itype.name, event.resource_id)
 
 
 def subscribe_indexing(indexable: searchables.IndexableType) -> None:
