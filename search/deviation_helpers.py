@@ -38,11 +38,11 @@ PRIOR_WEIGHT = 0.5
 CLOSED = "closed"
 
 
-def calibrated_confidence(weights: dict[str, float], winner: str) -> float:
-    """The winner's share of the vote weight, shrunk towards 1/4 by PRIOR_WEIGHT (module docstring)."""
+def calibrated_confidence(weights: dict[str, float], winner: str, *, prior_weight: float = PRIOR_WEIGHT) -> float:
+    """The winner's share of the vote weight, shrunk towards 1/4 by `prior_weight` (module docstring)."""
     total = sum(weights.values())
     labels = len(SEVERITY_RANK)
-    return round((weights.get(winner, 0.0) + PRIOR_WEIGHT / labels) / (total + PRIOR_WEIGHT), 2)
+    return round((weights.get(winner, 0.0) + prior_weight / labels) / (total + prior_weight), 2)
 
 
 @dataclass
@@ -98,10 +98,11 @@ def _closed_severities(ids: list[int]) -> dict[int, str]:
     return dict(Deviation.objects.filter(pk__in=ids, status=CLOSED).values_list("pk", "severity"))
 
 
-def severity_from_history(description: str) -> HistoryVote:
+def severity_from_history(description: str, *, exclude_id: int | None = None) -> HistoryVote:
     """The weighted k-nearest-neighbour vote of closed deviations (the system's view: every closed
-    deviation counts, whoever asks; only their numbers are shown). Raises VectorStoreUnavailable /
-    EmbeddingUnavailable when semantic search is down."""
+    deviation counts, whoever asks; only the numbers the caller may see are cited), without deviation
+    `exclude_id` (leave-one-out calibration). Raises VectorStoreUnavailable / EmbeddingUnavailable
+    when semantic search is down."""
     eligible = Q(resource_id__in=Deviation.objects.filter(status=CLOSED).values("pk"))
     vote = knn_vote(
         resource_type="deviation",
@@ -111,6 +112,7 @@ def severity_from_history(description: str) -> HistoryVote:
         eligible=eligible,
         power=POWER,
         min_similarity=MIN_SIMILARITY,
+        exclude_id=exclude_id,
     )
     neighbours = _with_records([n for n, _ in vote.neighbours])
     if vote.label is None:
