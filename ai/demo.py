@@ -65,6 +65,4 @@ def seed(stdout) -> None:
         if entry[0] not in existing:
             close_historical_deviation(reporter=reporter, qa=qa, manager=manager, entry=entry)
             made += 1
-    stdout.write(
-        f"  Deviation history for the severity suggestion: {len(HISTORY)} closed deviations ({made} made now)"
-    )
+    stdout.write(f"  Deviation history for the severity suggestion: {len(HISTORY)} closed deviations ({made} made now)")

@@ -225,3 +225,15 @@ def test_the_search_page_filters_deviations_by_status(client, qa, deviations):
     html = page.content.decode()
     assert deviations["glass"].number in html and 'value="under_investigation"' in html
     assert 'value="retired"' in html  # training statuses are offered too
+
+
+def test_the_index_status_page_shows_counts_and_lag_per_type_to_administrators(client, author, qa, deviations, programs):
+    client.force_login(author)  # an Admin
+    page = client.get("/search/status/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    for name in ("document", "deviation", "training"):
+        assert f'data-type="{name}"' in html
+    assert "reachable" in html and "Lag" in html
+    client.force_login(qa)
+    assert client.get("/search/status/").status_code == 403
