@@ -208,3 +208,52 @@ def test_similar_needs_one_of_description_or_deviation_id(client_for, people):
     assert similar(client, description="x", deviation_id=1).status_code == 422
     assert similar(client, deviation_id="abc").status_code == 422
     assert similar(client, description="x", limit=500).status_code == 422
+
+
+# --- the report form's severity field -------------------------------------------------------------------
+
+
+def test_the_report_form_asks_for_the_severity_suggestion_and_keeps_the_one_shown(
+    django_capture_on_commit_callbacks, client, people, history
+):
+    client.force_login(people["reporter"])
+    form = client.get("/deviations/report/").content.decode()
+    assert 'data-testid="suggest-severity"' in form and 'hx-post="/assistant/deviations/suggest-severity/"' in form
+
+    fragment = client.post(
+        "/assistant/deviations/suggest-severity/",
+        {"event.description": "Sterility test positive for a released batch of vials.", "target": "classification.severity"},
+    )
+    assert fragment.status_code == 200
+    html = fragment.content.decode()
+    assert 'data-testid="suggested-severity">Critical<' in html and "a suggestion, you decide" in html
+    assert 'data-suggestion-apply="Critical" data-target="classification.severity"' in html
+    assert 'name="severity_suggestion"' in html
+
+    empty = client.post("/assistant/deviations/suggest-severity/", {"event.description": " "}).content.decode()
+    assert "Describe the deviation first." in empty
+
+    shown = {"severity": "Critical", "confidence": 0.5, "rationale": "Similar history", "method": "similar_history"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/deviations/report/",
+            {
+                "event.title": "Positive sterility test",
+                "event.description": "Sterility test positive for a released batch of vials.",
+                "event.occurred_at": "2025-03-01",
+                "event.area": "Packaging",
+                "classification.category": "Process",
+                "classification.severity": "High",
+                "immediate_action.immediate_action": "Batch recalled",
+                "severity_suggestion": json.dumps(shown),
+            },
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    reported = Deviation.objects.get(title="Positive sterility test")
+    assert reported.severity == "High" and reported.severity_suggestion == shown
+
+
+def test_the_suggestion_page_is_for_those_who_report_or_investigate(client, make_user):
+    auditor = make_user("Auditor", username="auditor")
+    client.force_login(auditor)
+    assert client.post("/assistant/deviations/suggest-severity/", {"event.description": "x"}).status_code == 403
