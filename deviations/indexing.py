@@ -24,9 +24,11 @@ def pieces(deviation: Deviation) -> list[Piece]:
         part
         for part in (
             f"{deviation.number} {deviation.title}",
-            f"Category: {deviation.category.name}. Area: {deviation.area.name}. Severity: {deviation.severity}.",
-            f"Product: {deviation.product}" if deviation.product else "",
-            f"Batch: {deviation.batch}" if deviation.batch else "",
+            # The classification's names only: labels such as "Area:" in every header would match any
+            # query with that word.
+            f"{deviation.category.name}; {deviation.area.name}; {deviation.severity}",
+            deviation.product,
+            deviation.batch,
         )
         if part
     )
