@@ -59,6 +59,7 @@ def suggest(client, description):
     return client.post(URL, {"description": description}, format="json")
 
 
+@pytest.mark.requirement("QMS-AI-SUGGESTIONS")
 def test_offline_the_closed_deviations_most_like_the_description_vote(client_for, people, history):
     response = suggest(client_for(people["qa"]), "The sterility test of a released batch was positive; vials are at hospitals.")
     assert response.status_code == 200, response.content
@@ -99,6 +100,7 @@ def test_open_deviations_do_not_vote_and_without_history_there_is_no_suggestion(
     }
 
 
+@pytest.mark.requirement("QMS-AI-SUGGESTIONS")
 def test_with_the_ai_configured_the_model_answers_in_the_json_schema(client_for, people, fake_openai):
     fake_openai.queue(
         {
@@ -142,6 +144,7 @@ def test_with_the_ai_configured_the_model_answers_in_the_json_schema(client_for,
     ],
     ids=["unknown-severity", "confidence-out-of-range", "not-json"],
 )
+@pytest.mark.requirement("QMS-AI-SUGGESTIONS")
 def test_an_invalid_answer_falls_back_to_similar_history(client_for, people, history, fake_openai, reply):
     fake_openai.queue(reply)
     body = suggest(client_for(people["qa"]), "Sterility test positive for a released batch of vials.").json()
@@ -213,6 +216,7 @@ def test_similar_needs_one_of_description_or_deviation_id(client_for, people):
 # --- the report form's severity field -------------------------------------------------------------------
 
 
+@pytest.mark.requirement("QMS-AI-SUGGESTIONS")
 def test_the_report_form_asks_for_the_severity_suggestion_and_keeps_the_one_shown(
     django_capture_on_commit_callbacks, client, people, history
 ):

@@ -76,6 +76,7 @@ def test_a_reported_deviation_is_indexed_and_found_by_meaning_and_words(client_f
     assert "<mark>expiry</mark>" in by_words["items"][0]["snippet"]
 
 
+@pytest.mark.requirement("QMS-SEARCH")
 def test_reporters_find_only_their_own_deviations(client_for, reporter, qa, make_user, deviations):
     both = {deviations["glass"].pk, deviations["label"].pk}
     assert ids_of(hits(client_for(qa), q="vials cartons expiry glass", type="deviation"), "deviation") == both
@@ -100,6 +101,7 @@ def test_someone_who_neither_reports_nor_views_deviations_gets_no_deviation_hits
     assert ids_of(body, "deviation") == set() and body["total"] == 0
 
 
+@pytest.mark.requirement("QMS-SEARCH")
 def test_an_update_reindexes_the_deviation(django_capture_on_commit_callbacks, client_for, qa, deviations):
     glass = deviations["glass"]
     run_on_commit(
@@ -151,6 +153,7 @@ def programs(django_capture_on_commit_callbacks, manager):
     }
 
 
+@pytest.mark.requirement("QMS-SEARCH")
 def test_training_programs_are_found_drafts_only_by_training_managers(client_for, manager, reader, programs):
     body = hits(client_for(reader), q="first air laminar flow glove disinfection", type="training")
     top = body["items"][0]
@@ -169,6 +172,7 @@ def test_training_programs_are_found_drafts_only_by_training_managers(client_for
     }
 
 
+@pytest.mark.requirement("QMS-SEARCH")
 def test_program_changes_retirement_and_deletion_update_the_index(
     django_capture_on_commit_callbacks, client_for, manager, programs
 ):
