@@ -51,14 +51,7 @@ def visible_chunks(user, filters: SearchFilters, ids: list[int] | None = None) -
     deviations = selectors.visible_deviations(user) if user is not None else Deviation.objects.all()
     if ids is not None:
         deviations = deviations.filter(pk__in=ids)
-    if filters.category:
-        deviations = deviations.filter(category__name__iexact=filters.category)
-    if filters.status:
-        deviations = deviations.filter(status__iexact=filters.status)
-    if filters.date_from:
-        deviations = deviations.filter(created_at__date__gte=filters.date_from)
-    if filters.date_to:
-        deviations = deviations.filter(created_at__date__lte=filters.date_to)
+    deviations = filters.apply(deviations, category="category__name")
     return Q(resource_id__in=deviations.order_by().values("pk"))
 
 

@@ -60,6 +60,19 @@ class SearchFilters:
     def any(self) -> bool:
         return bool(self.category or self.status or self.document_type or self.date_from or self.date_to)
 
+    def apply(self, records: QuerySet, *, category: str, status: str = "status", created: str = "created_at") -> QuerySet:
+        """`records` narrowed by the category, status and creation-date filters, matched
+        case-insensitively on the given fields (e.g. category="category__name")."""
+        if self.category:
+            records = records.filter(**{f"{category}__iexact": self.category})
+        if self.status:
+            records = records.filter(**{f"{status}__iexact": self.status})
+        if self.date_from:
+            records = records.filter(**{f"{created}__date__gte": self.date_from})
+        if self.date_to:
+            records = records.filter(**{f"{created}__date__lte": self.date_to})
+        return records
+
 
 @dataclass
 class HitInfo:

@@ -39,14 +39,7 @@ def visible_chunks(user, filters: SearchFilters, ids: list[int] | None = None) -
     programs = selectors.program_list(user) if user is not None else TrainingProgram.objects.all()
     if ids is not None:
         programs = programs.filter(pk__in=ids)
-    if filters.category:
-        programs = programs.filter(category__iexact=filters.category)
-    if filters.status:
-        programs = programs.filter(status__iexact=filters.status)
-    if filters.date_from:
-        programs = programs.filter(created_at__date__gte=filters.date_from)
-    if filters.date_to:
-        programs = programs.filter(created_at__date__lte=filters.date_to)
+    programs = filters.apply(programs, category="category")
     return Q(resource_id__in=programs.order_by().values("pk"))
 
 
