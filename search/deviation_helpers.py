@@ -34,7 +34,7 @@ from .similarity import Neighbour, knn_vote, similar_records
 K = 10
 POWER = 2.0
 MIN_SIMILARITY = 0.2
-PRIOR_WEIGHT = 1.0
+PRIOR_WEIGHT = 0.25
 CLOSED = "closed"
 
 
