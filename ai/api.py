@@ -1,4 +1,5 @@
-"""POST /api/ai/chat, /api/ai/generate, /api/ai/analyze; GET /api/ai/conversations/ (your own)."""
+"""POST /api/ai/chat, /api/ai/generate, /api/ai/analyze; GET /api/ai/conversations/ (your own);
+POST /api/deviations/suggest-severity."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import viewsets
@@ -11,7 +12,7 @@ from qms.api.request_data import validated
 from qms.api.schema import ErrorSerializer, error_responses
 from qms.api.throttling import UserRateThrottle
 
-from . import services
+from . import provider, services, severity
 from .models import Conversation
 from .serializers import (
     AnalyzeRequestSerializer,
@@ -23,6 +24,8 @@ from .serializers import (
     ConversationSerializer,
     GenerateRequestSerializer,
     GenerateResponseSerializer,
+    SuggestSeverityRequestSerializer,
+    SuggestSeverityResponseSerializer,
 )
 
 
@@ -152,3 +155,39 @@ class ConversationViewSet(ListModelMixin, viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         conversation = get_object_or_404(self.get_queryset().prefetch_related("messages"), pk=pk)
         return Response(ConversationDetailSerializer(conversation).data)
+
+
+class SuggestionThrottle(AIRateThrottle):
+    """The AI rate limit, counted only while the AI assistant answers (the offline method is not limited)."""
+
+    def allow_request(self, request, view):
+        if not provider.enabled():
+            return True
+        return super().allow_request(request, view)
+
+
+class SuggestSeverityView(APIView):
+    required_permissions = {"post": ("deviations.create", "deviations.edit")}
+    throttle_classes = [UserRateThrottle, SuggestionThrottle]
+
+    @extend_schema(
+        tags=["deviations"],
+        operation_id="deviations_suggest_severity",
+        request=SuggestSeverityRequestSerializer,
+        responses={
+            200: SuggestSeverityResponseSerializer,
+            **error_responses(401, 403, 422, 429),
+            503: OpenApiResponse(
+                ErrorSerializer, description="SUGGESTION_UNAVAILABLE: the search index is unreachable and the AI is off"
+            ),
+        },
+        description="A severity for a deviation's description, as a suggestion for the reporter (kept as "
+        "severity_suggestion beside the severity they choose). With the AI assistant configured (and ai.use) the "
+        "provider answers in a JSON schema (method llm; only the description is sent); an invalid answer or an "
+        "unavailable provider falls back to the offline method: a weighted vote of the most similar closed "
+        "deviations (method similar_history) with a calibrated confidence.",
+    )
+    def post(self, request):
+        data = validated(SuggestSeverityRequestSerializer, request)
+        suggestion = severity.suggest_severity(actor=request.user, description=data["description"])
+        return Response(SuggestSeverityResponseSerializer(suggestion.as_dict()).data)

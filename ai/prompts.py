@@ -84,3 +84,19 @@ def split_for_context(text: str, *, paged: bool, limit: int | None = None) -> li
     if current:
         parts.append(current)
     return parts
+
+
+SEVERITY_GUIDE = (
+    "Classify the severity of a GMP deviation from its description. Critical: a risk to patients or to "
+    "sterility that reached or could reach released product. High: an impact on product quality, a batch at "
+    "risk. Medium: a GMP requirement missed with limited or no product impact. Low: a documentation or minor "
+    'slip caught by a control. Answer with a JSON object {"severity": "Low"|"Medium"|"High"|"Critical", '
+    '"confidence": a number from 0 to 1, "rationale": one sentence}.'
+)
+
+
+def severity_messages(*, description: str) -> list[dict]:
+    return [
+        {"role": "system", "content": f"{SYSTEM}\n\n{SEVERITY_GUIDE}"},
+        {"role": "user", "content": f"Deviation description:\n{description}"},
+    ]

@@ -104,15 +104,20 @@ def _retry_after(exc) -> float | None:
         return None
 
 
-def complete(messages: list[dict], *, json_mode: bool = False, temperature: float = 0.2) -> Completion:
-    """One chat completion within the time budget (see module docstring)."""
+def complete(
+    messages: list[dict], *, json_mode: bool = False, schema: dict | None = None, temperature: float = 0.2
+) -> Completion:
+    """One chat completion within the time budget (see module docstring). `json_mode` asks for a JSON
+    object; `schema` ({"name", "schema"}) for one matching a JSON schema (structured output)."""
     import openai
 
     require_enabled()
     deadline = time.monotonic() + settings.AI_TIMEOUT_SECONDS
     attempt = 0
     kwargs = {"model": settings.OPENAI_MODEL, "messages": messages, "temperature": temperature}
-    if json_mode:
+    if schema is not None:
+        kwargs["response_format"] = {"type": "json_schema", "json_schema": {**schema, "strict": True}}
+    elif json_mode:
         kwargs["response_format"] = {"type": "json_object"}
     while True:
         attempt += 1

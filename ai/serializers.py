@@ -109,3 +109,23 @@ class ConversationDetailSerializer(ConversationSerializer):
 
     class Meta(ConversationSerializer.Meta):
         fields = [*ConversationSerializer.Meta.fields, "messages"]
+
+
+class SuggestSeverityRequestSerializer(serializers.Serializer):
+    description = serializers.CharField(max_length=5000, help_text="The deviation's description (what happened)")
+
+
+class SuggestSeverityResponseSerializer(serializers.Serializer):
+    severity = serializers.ChoiceField(
+        choices=["Low", "Medium", "High", "Critical"],
+        allow_null=True,
+        help_text="The suggested severity; null when no closed deviation is similar enough (similar_history)",
+    )
+    confidence = serializers.FloatField(
+        min_value=0,
+        max_value=1,
+        help_text="llm: the model's own estimate; similar_history: the calibrated weight share of the vote "
+        "(see the README: on the demo history, suggestions stated at about this confidence were right about this often)",
+    )
+    rationale = serializers.CharField()
+    method = serializers.ChoiceField(choices=["llm", "similar_history"], help_text="How it was suggested")

@@ -69,10 +69,12 @@ def _audit(
     )
 
 
-def _complete(*, actor, endpoint: str, prompt_hash: str, records: dict, messages: list[dict], json_mode: bool = False):
+def _complete(
+    *, actor, endpoint: str, prompt_hash: str, records: dict, messages: list[dict], json_mode: bool = False, schema=None
+):
     """The provider call; a failure is audited too (with its error code) before it is raised."""
     try:
-        return provider.complete(messages, json_mode=json_mode)
+        return provider.complete(messages, json_mode=json_mode, schema=schema)
     except provider.AIUnavailable as exc:
         with transaction.atomic():
             audit.record(

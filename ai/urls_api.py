@@ -13,5 +13,7 @@ urlpatterns = [
     re_path(r"^ai/chat/?$", api.ChatView.as_view(), name="ai-chat"),
     re_path(r"^ai/generate/?$", api.GenerateView.as_view(), name="ai-generate"),
     re_path(r"^ai/analyze/?$", api.AnalyzeView.as_view(), name="ai-analyze"),
+    # A deviation helper served by the assistant (the deviations app does not depend on it).
+    re_path(r"^deviations/suggest-severity/?$", api.SuggestSeverityView.as_view(), name="deviation-suggest-severity"),
     *router.urls,
 ]

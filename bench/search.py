@@ -38,6 +38,7 @@ os.environ.update(
         "DJANGO_SETTINGS_MODULE": "qms.settings",
         "DEBUG": "false",
         "SECRET_KEY": "bench-only-secret-key-0123456789abcdef0123456789abcdef",
+        "AUDIT_HMAC_KEY": "bench-only-audit-key-0123456789abcdef0123456789",
         "MEDIA_ROOT": f"{WORKDIR}/media",
         "CHROMA_PATH": f"{WORKDIR}/chroma",
         "CHROMA_URL": "",

@@ -10,6 +10,7 @@ class DeviationsConfig(AppConfig):
         from workflows import related
 
         from . import definition, links, options, pickers, records, reporting, selectors, signing, subjects, usage
+        from .indexing import register_deviations
         from .models import Area, Category, Deviation
 
         # document_picker resolves documents; capa_picker says CAPAs are not available until the
@@ -31,6 +32,8 @@ class DeviationsConfig(AppConfig):
         links.register_backlinks("deviation", selectors.deviation_backlinks)
         # A document's page lists the deviations citing it (documents never import deviations).
         related.register_related("document", "deviations", selectors.deviations_citing_document)
+        # Deviations are searchable (qms.searchables: the search app indexes them on their events).
+        register_deviations()
 
 
 def _names(model):

@@ -32,6 +32,7 @@ from .definition import SUGGESTERS
 from .forms_engine import TRUE_WORDS, max_length_of, resolve_date_bound
 from .links import LINK_TYPES
 from .models import FILE_TYPES, PICKER_TYPES, Area, Category, Deviation, FieldType, FormTemplate, RootCauseMethod, Severity
+from .suggestions import suggestion_url
 
 # --- the renderer --------------------------------------------------------------------------------------
 
@@ -118,6 +119,8 @@ def _form_field(spec: dict, current: option_sources.CurrentOptions) -> forms.Fie
         }.get(kind, lambda: forms.TextInput(attrs=attrs))()
         field = forms.CharField(widget=widget, strip=False, initial=spec.get("default"), **common)
     field.spec = spec
+    # A field with a `suggest` hint gets a button that asks for the suggestion (deviations.suggestions).
+    field.suggest_url = suggestion_url(spec.get("suggest"))
     return field
 
 

@@ -5,6 +5,7 @@ QA Managers (sections and fields added, changed, reordered and removed; preview 
 sees it; publish), and the picker search the htmx pickers call. Every change goes through
 deviations.services, like the API; approve and transitions are the workflow kit's pages."""
 
+import json
 from functools import wraps
 
 from django.contrib import messages
@@ -95,6 +96,15 @@ def deviation_list(request):
     )
 
 
+def _shown_suggestion(raw: str | None) -> dict | None:
+    """The severity suggestion the report form showed (a JSON object in a hidden input), if any."""
+    try:
+        value = json.loads(raw) if raw else None
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
 @permission_required(CREATE)
 def deviation_report(request):
     """The active report form (plain fields work without JavaScript) and further attachments."""
@@ -113,6 +123,7 @@ def deviation_report(request):
                     form_data=answers_form.form_data(),
                     files_by_field=answers_form.files_data(),
                     attachments=request.FILES.getlist("attachments"),
+                    severity_suggestion=_shown_suggestion(request.POST.get("severity_suggestion")),
                 )
                 messages.success(request, f"{deviation.number} reported. QA has been told; you can follow it here.")
                 return redirect(deviation.get_absolute_url())

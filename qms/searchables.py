@@ -60,6 +60,19 @@ class SearchFilters:
     def any(self) -> bool:
         return bool(self.category or self.status or self.document_type or self.date_from or self.date_to)
 
+    def apply(self, records: QuerySet, *, category: str, status: str = "status", created: str = "created_at") -> QuerySet:
+        """`records` narrowed by the category, status and creation-date filters, matched
+        case-insensitively on the given fields (e.g. category="category__name")."""
+        if self.category:
+            records = records.filter(**{f"{category}__iexact": self.category})
+        if self.status:
+            records = records.filter(**{f"{status}__iexact": self.status})
+        if self.date_from:
+            records = records.filter(**{f"{created}__date__gte": self.date_from})
+        if self.date_to:
+            records = records.filter(**{f"{created}__date__lte": self.date_to})
+        return records
+
 
 @dataclass
 class HitInfo:
@@ -79,8 +92,9 @@ class IndexableType:
     name: str
     label: str
     model: type[Model]
-    # Codename a user needs to see hits of this type at all.
-    permission: str
+    # Codename a user needs to see hits of this type at all (a tuple: any one of them, e.g. reporters
+    # who see only their own deviations and holders of deviations.view who see all).
+    permission: str | tuple[str, ...]
     pieces: Callable[[Model], list[Piece]]
     # (user or None for the system, filters, resource ids or None) -> Q over SearchChunk.
     visible_chunks: Callable[[object, SearchFilters, list[int] | None], Q]
@@ -95,10 +109,23 @@ class IndexableType:
     summary: Callable[[Model], str] | None = None
     # Domain events after which a record is re-indexed (default: every `<name>.*` event).
     index_on: tuple[str, ...] = ()
+    # The records' type as their events and audit records name it, when other than `name`
+    # (training programs: "training_program"); events about other records are not this type's.
+    resource_type: str = ""
+    # Statuses the search page offers as a filter for this type: (value, label) pairs.
+    statuses: tuple[tuple[str, str], ...] = ()
 
     @property
     def index_events(self) -> tuple[str, ...]:
         return self.index_on or (f"{self.name}.*",)
+
+    @property
+    def event_resource_type(self) -> str:
+        return self.resource_type or self.name
+
+    @property
+    def permissions(self) -> tuple[str, ...]:
+        return (self.permission,) if isinstance(self.permission, str) else tuple(self.permission)
 
 
 _TYPES: dict[str, IndexableType] = {}
@@ -130,6 +157,11 @@ def get(name: str) -> IndexableType:
         return _TYPES[name]
     except KeyError:
         raise LookupError(f"No searchable record type {name!r}; known: {', '.join(sorted(_TYPES)) or 'none'}.") from None
+
+
+def for_resource_type(resource_type: str) -> IndexableType | None:
+    """The searchable type whose records' events name them `resource_type`, if any."""
+    return next((t for t in _TYPES.values() if t.event_resource_type == resource_type), None)
 
 
 def names() -> list[str]:

@@ -1,14 +1,30 @@
-"""GET /api/search/: hybrid (semantic + keyword), permission-aware search; GET /api/search/status."""
+"""GET /api/search/: hybrid (semantic + keyword), permission-aware search; GET /api/search/status;
+GET /api/deviations/similar."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qms.api.exceptions import RequestValidationError
-from qms.api.schema import error_responses
+from qms.api.schema import ErrorSerializer, error_responses
+from qms.errors import DomainError
 
-from . import selectors
-from .serializers import IndexStatusSerializer, SearchQuerySerializer, SearchResultSerializer
+from . import deviation_helpers, selectors, vectorstore
+from .embedding import EmbeddingUnavailable
+from .error_codes import ErrorCode
+from .serializers import (
+    IndexStatusSerializer,
+    SearchQuerySerializer,
+    SearchResultSerializer,
+    SimilarDeviationsSerializer,
+    SimilarQuerySerializer,
+)
+
+
+class SemanticSearchUnavailable(DomainError):
+    status_code = 503
+    error_code = ErrorCode.SEMANTIC_SEARCH_UNAVAILABLE
+    default_detail = "Similarity needs the vector store, which is unreachable; try again later."
 
 
 def result_body(result: selectors.SearchResult) -> dict:
@@ -66,3 +82,37 @@ class SearchStatusView(APIView):
     )
     def get(self, request):
         return Response(IndexStatusSerializer(selectors.status(resource_type=request.query_params.get("type")), many=True).data)
+
+
+class SimilarDeviationsView(APIView):
+    required_permissions = {"get": ("deviations.view", "deviations.create")}
+
+    @extend_schema(
+        tags=["deviations"],
+        operation_id="deviations_similar",
+        parameters=[SimilarQuerySerializer],
+        responses={
+            200: SimilarDeviationsSerializer,
+            **error_responses(401, 403, 422, 429),
+            404: OpenApiResponse(ErrorSerializer, description="deviation_id unknown or not visible to you"),
+            503: OpenApiResponse(ErrorSerializer, description="SEMANTIC_SEARCH_UNAVAILABLE: the vector store is unreachable"),
+        },
+        description="Earlier deviations most similar to a description (or to deviation_id, which is left out), best "
+        "first, with the cosine similarity of their best-matching passage. Only deviations you may see: reporters "
+        "their own, holders of deviations.view all.",
+    )
+    def get(self, request):
+        params = SimilarQuerySerializer(data=request.query_params)
+        if not params.is_valid():
+            raise RequestValidationError(params.errors)
+        data = params.validated_data
+        try:
+            found = deviation_helpers.similar_deviations(
+                actor=request.user,
+                description=data.get("description"),
+                deviation_id=data.get("deviation_id"),
+                limit=data["limit"],
+            )
+        except (vectorstore.VectorStoreUnavailable, EmbeddingUnavailable) as exc:
+            raise SemanticSearchUnavailable() from exc
+        return Response(SimilarDeviationsSerializer({"items": found, "total": len(found)}).data)

@@ -2,7 +2,17 @@
 
 from django import forms
 
+from qms import searchables as registry
 from qms.searchables import SearchFilters
+
+# Statuses of document versions (the states of the document workflow).
+DOCUMENT_STATUSES = [
+    ("draft", "Draft"),
+    ("in_review", "In review"),
+    ("approved", "Approved"),
+    ("effective", "Effective"),
+    ("obsolete", "Obsolete"),
+]
 
 
 class DateInput(forms.DateInput):
@@ -22,20 +32,19 @@ class SearchForm(forms.Form):
         ],
     )
     category = forms.CharField(required=False, max_length=100)
-    status = forms.ChoiceField(
-        required=False,
-        choices=[
-            ("", "Any status"),
-            ("draft", "Draft"),
-            ("in_review", "In review"),
-            ("approved", "Approved"),
-            ("effective", "Effective"),
-            ("obsolete", "Obsolete"),
-        ],
-    )
+    status = forms.ChoiceField(required=False)
     document_type = forms.CharField(required=False, max_length=20, label="Document type code")
     date_from = forms.DateField(required=False, widget=DateInput, label="Created from")
     date_to = forms.DateField(required=False, widget=DateInput, label="Created to")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Statuses grouped by record type: those of documents and those each searchable type offers.
+        self.fields["status"].choices = [
+            ("", "Any status"),
+            ("Documents", DOCUMENT_STATUSES),
+            *[(f"{itype.label}s", list(itype.statuses)) for itype in registry.all_types() if itype.statuses],
+        ]
 
     def filters(self) -> SearchFilters:
         data = self.cleaned_data

@@ -1,7 +1,9 @@
 """The search index's event handlers: the domain events after which a record of a searchable type
-changes in the index (for documents: `document.version_processed`, `document.metadata_updated`,
-`document.transitioned`) queue re-indexing of that record. Delivery is at least once; indexing is
-idempotent."""
+changes in the index (its type's `index_events`, e.g. `document.version_processed`,
+`deviation.updated`, `training.program_deleted`) queue re-indexing of that record. An event names
+its record as the audit trail does (`training_program`), which maps to the searchable type
+(`training`); events about other records of the same app are ignored. Delivery is at least once;
+indexing is idempotent (a deleted record is removed)."""
 
 from qms import searchables
 from qms.events import OutboxEvent, queue_task, register_handler
@@ -10,9 +12,10 @@ from qms.events import OutboxEvent, queue_task, register_handler
 def index_on_event(event: OutboxEvent) -> None:
     from . import tasks
 
-    if event.resource_id is None or event.resource_type not in searchables.names():
+    itype = searchables.for_resource_type(event.resource_type)
+    if event.resource_id is None or itype is None:
         return
-    queue_task(tasks.index_record, event.resource_type, event.resource_id)
+    queue_task(tasks.index_record, itype.name, event.resource_id)
 
 
 def subscribe_indexing(indexable: searchables.IndexableType) -> None:

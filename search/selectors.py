@@ -96,7 +96,7 @@ def searchable_types(user, types: list[str] | None, filters: SearchFilters) -> l
     for itype in registry.all_types():
         if types and itype.name not in types:
             continue
-        if not has(user, itype.permission) or not used <= set(itype.filters):
+        if not any(has(user, codename) for codename in itype.permissions) or not used <= set(itype.filters):
             continue
         out.append(itype)
     return out

@@ -84,3 +84,32 @@ class IndexStatusSerializer(serializers.Serializer):
     vectors = serializers.IntegerField(allow_null=True, help_text="null when the vector store is unreachable")
     lag_seconds = serializers.FloatField(help_text="Age of the oldest record waiting to be indexed")
     embedding_model = serializers.CharField()
+
+
+class SimilarQuerySerializer(serializers.Serializer):
+    description = serializers.CharField(required=False, max_length=5000, help_text="Text to compare (what happened)")
+    deviation_id = serializers.IntegerField(required=False, min_value=1, help_text="Or a deviation to compare (left out)")
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=50, default=5)
+
+    def validate(self, attrs):
+        if bool((attrs.get("description") or "").strip()) == (attrs.get("deviation_id") is not None):
+            raise serializers.ValidationError({"description": ["Give either description or deviation_id."]})
+        return attrs
+
+
+class SimilarDeviationSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="deviation.pk")
+    number = serializers.CharField(source="deviation.number")
+    title = serializers.CharField(source="deviation.title")
+    status = serializers.CharField(source="deviation.status")
+    severity = serializers.CharField(source="deviation.severity")
+    category = serializers.CharField(source="deviation.category.name")
+    area = serializers.CharField(source="deviation.area.name")
+    reported_at = serializers.DateTimeField(source="deviation.created_at")
+    similarity = serializers.FloatField(help_text="Cosine similarity of the best-matching passage, -1..1 (higher: closer)")
+    url = serializers.CharField(source="deviation.get_absolute_url")
+
+
+class SimilarDeviationsSerializer(serializers.Serializer):
+    items = SimilarDeviationSerializer(many=True)
+    total = serializers.IntegerField()

@@ -96,13 +96,20 @@ def knn_vote(
     eligible: Q | None = None,
     power: float = 2.0,
     min_similarity: float = 0.2,
+    exclude_id: int | None = None,
 ) -> Vote:
     """A weighted vote of the `k` most similar labelled records: each neighbour votes for its label
     with weight similarity**power (closer neighbours count more). `labels(ids)` returns the label of
     each id that has one (others do not vote). The confidence is the winning label's share of the
-    total weight; how it maps to a probability is for the caller to calibrate on its data."""
+    total weight; how it maps to a probability is for the caller to calibrate on its data. Record
+    `exclude_id` does not vote (leave-one-out calibration)."""
     neighbours = similar_records(
-        resource_type=resource_type, text=text, limit=k * 2, eligible=eligible, min_similarity=min_similarity
+        resource_type=resource_type,
+        text=text,
+        resource_id=exclude_id,
+        limit=k * 2,
+        eligible=eligible,
+        min_similarity=min_similarity,
     )
     labelled = labels([n.resource_id for n in neighbours]) if neighbours else {}
     voters = [(n, labelled[n.resource_id]) for n in neighbours if n.resource_id in labelled][:k]

@@ -6,4 +6,7 @@ from . import views
 
 app_name = "search"
 
-urlpatterns = [path("", views.search_page, name="page")]
+urlpatterns = [
+    path("", views.search_page, name="page"),
+    path("status/", views.status_page, name="status"),
+]

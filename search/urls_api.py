@@ -20,4 +20,6 @@ urlpatterns = [
     re_path(r"^search/$", api.SearchView.as_view(), name="search"),
     re_path(r"^search$", SearchWithoutSlashView.as_view()),
     re_path(r"^search/status/?$", api.SearchStatusView.as_view(), name="search-status"),
+    # A deviation helper served by search (the deviations app does not depend on it).
+    re_path(r"^deviations/similar/?$", api.SimilarDeviationsView.as_view(), name="deviation-similar"),
 ]

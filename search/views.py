@@ -1,10 +1,12 @@
-"""The search page: a query with filters, hits with highlighted passages linking to the records."""
+"""The search page: a query with filters, hits with highlighted passages linking to the records; the
+index status page for administrators (counts and lag per record type, where the vector store is)."""
 
+from django.conf import settings
 from django.shortcuts import render
 
 from qms.pages import permission_required
 
-from . import selectors
+from . import selectors, vectorstore
 from .forms import SearchForm
 
 
@@ -29,3 +31,19 @@ def search_page(request):
     params = request.GET.copy()
     params.pop("page", None)
     return render(request, "search/search.html", {"form": form, "result": result, "query": params.urlencode()})
+
+
+@permission_required("system.admin")
+def status_page(request):
+    """What manage.py search_status prints, for administrators."""
+    return render(
+        request,
+        "search/status.html",
+        {
+            "rows": selectors.status(),
+            "mode": "server" if settings.CHROMA_URL else "embedded",
+            "where": vectorstore.where(),
+            "reachable": vectorstore.heartbeat(),
+            "backend": settings.EMBEDDING_BACKEND,
+        },
+    )

@@ -11,6 +11,7 @@ class TrainingConfig(AppConfig):
         from workflows.records import register_approval_check
 
         from . import handlers, selectors, subjects  # noqa: F401 - handlers subscribes the event handlers
+        from .indexing import register_programs
         from .models import Completion
         from .services import check_qualified_to_approve
 
@@ -31,3 +32,5 @@ class TrainingConfig(AppConfig):
         # Approving or signing a controlled record (documents, deviations, CAPA, ...) in a state whose
         # configuration requires training is refused with 403 TRAINING_REQUIRED.
         register_approval_check(check_qualified_to_approve)
+        # Training programs are searchable (qms.searchables: the search app indexes them on their events).
+        register_programs()

@@ -3,7 +3,7 @@
 It speaks POST /v1/chat/completions (plain and JSON mode) and POST /v1/embeddings. A test scripts
 its behaviour with `server.queue(...)`: each queued reply is used once, in order ("error" with a
 status, "slow" sleeping past the client's timeout, "json" with an object, "text"); without one it
-answers with a default text (chat), a default JSON object (JSON mode) or deterministic vectors
+answers with a default text (chat), a default JSON object (JSON mode or a JSON schema) or deterministic vectors
 (embeddings). Every request body is kept in `server.requests`.
 """
 
@@ -51,7 +51,7 @@ class FakeOpenAI:
                     return self._json(200, fake.completion(body, json.dumps(reply["value"])))
                 if kind == "raw":
                     return self._json(200, fake.completion(body, reply["text"]))
-                if "text" not in reply and (body.get("response_format") or {}).get("type") == "json_object":
+                if "text" not in reply and (body.get("response_format") or {}).get("type") in ("json_object", "json_schema"):
                     return self._json(200, fake.completion(body, json.dumps(fake.default_json)))
                 return self._json(200, fake.completion(body, reply.get("text", fake.default_text)))
 

@@ -12,7 +12,7 @@ def test_healthy(api_client, settings):
     response = api_client.get("/api/health")
 
     assert response.status_code == 200
-    expected = {"status": "healthy", "database": "connected", "version": "1.0.0"}
+    expected = {"status": "healthy", "database": "connected", "version": "1.0.0", "vector_store": "connected"}
     if settings.REDIS_URL:
         expected["redis"] = "connected"
     assert response.json() == expected
@@ -44,7 +44,12 @@ def test_503_when_the_database_is_unreachable(api_client, unreachable_database, 
     response = api_client.get("/api/health")
 
     assert response.status_code == 503
-    assert response.json() == {"status": "unhealthy", "database": "disconnected", "version": "1.0.0"}
+    body = response.json()
+    assert {k: body[k] for k in ("status", "database", "version")} == {
+        "status": "unhealthy",
+        "database": "disconnected",
+        "version": "1.0.0",
+    }
 
 
 def test_503_when_redis_is_configured_but_down(api_client, settings):
@@ -62,3 +67,17 @@ def test_redis_is_not_reported_when_not_configured(api_client, settings):
     settings.REDIS_URL = ""
 
     assert "redis" not in api_client.get("/api/health").json()
+
+
+def test_an_unreachable_vector_store_is_reported_but_leaves_the_service_healthy(api_client, settings):
+    from search import vectorstore
+
+    settings.CHROMA_URL = "http://127.0.0.1:9"
+    vectorstore.reset_client()
+    try:
+        response = api_client.get("/api/health")
+    finally:
+        vectorstore.reset_client()
+
+    assert response.status_code == 200
+    assert response.json()["vector_store"] == "disconnected" and response.json()["status"] == "healthy"

@@ -1,7 +1,8 @@
-"""A labelled search set: test documents on distinct GMP topics (beside the demo documents from
-seed_demo) and questions a QA person would type, each with the document that answers it.
+"""A labelled search set: test documents on distinct GMP topics (beside the demo documents, deviations
+and training programs from seed_demo) and questions a QA person would type, each with the record
+that answers it: a document title, or (record type, title) for deviations and training programs.
 
-Queries are of three kinds: the words of the document (keyword), paraphrases sharing few or no
+Queries are of three kinds: the words of the record (keyword), paraphrases sharing few or no
 words with it (semantic), and short topic names.
 """
 
@@ -107,4 +108,17 @@ QUERIES = [
     ("complaints", "Handling of customer complaints"),
     ("water for injection", "Water system sampling"),
     ("quality manual", "Quality Manual"),
+    # deviations (the demo deviations and the closed history of ai/severity_history.py)
+    ("torn seal filling line", ("deviation", "Torn seal on filling line 1")),
+    ("pallet without batch label", ("deviation", "Pallet without batch label in the warehouse")),
+    ("microbes grew in the sterility test after release", ("deviation", "Sterility test failure of a released batch")),
+    ("tablets labelled with the wrong strength", ("deviation", "Mix-up of labels between two strengths")),
+    ("refrigerated goods got warm on the truck", ("deviation", "Cold chain break during shipment")),
+    ("pressure cascade between rooms dropped", ("deviation", "Differential pressure alarm in the corridor")),
+    ("someone worked before being trained on the new procedure", ("deviation", "Operator not trained on the revised SOP")),
+    ("weighing scale used after its calibration expired", ("deviation", "Balance calibration overdue")),
+    # training programs (seed_demo)
+    ("ALCOA+ records", ("training", "Good documentation practice")),
+    ("course on coaching and escalation for team leads", ("training", "Leading quality teams")),
+    ("introduction to EU GMP and 21 CFR 211", ("training", "GMP basics")),
 ]

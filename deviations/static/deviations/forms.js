@@ -30,4 +30,14 @@
       event.preventDefault();
     }
   });
+
+  // A suggestion's "Use" button chooses the suggested value in its field (the reporter decides).
+  document.addEventListener("click", function (event) {
+    var apply = event.target.closest("[data-suggestion-apply]");
+    if (!apply) return;
+    var field = document.querySelector('[name="' + CSS.escape(apply.dataset.target) + '"]');
+    if (!field) return;
+    field.value = apply.dataset.suggestionApply;
+    field.dispatchEvent(new Event("change", { bubbles: true }));
+  });
 })();
