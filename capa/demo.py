@@ -66,7 +66,6 @@ def seed(stdout) -> None:
         else:
             capa = services.create_capa(actor=qa, description="Torn seals after format changes.", source="deviation", **fields)
         services.approve_draft(actor=manager, capa=capa, password=PASSWORD, comment="Plan approved.")
-        records_services.transition_record(actor=qa, record=Capa.objects.get(pk=capa.pk), name="start_work")
         done = services.add_action(
             actor=qa, capa=capa, description="Retrain the operators on loading the seal roll", owner=employee, due_date=_days(7)
         )

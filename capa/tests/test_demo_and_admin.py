@@ -20,7 +20,7 @@ def test_seed_demo_makes_the_demo_capas_once(settings):
     call_command("seed_demo", stdout=out)
     call_command("seed_demo", stdout=StringIO(), quiet=True)
     assert Capa.objects.count() == 3
-    draft, running, closed = (Capa.objects.get(status=s) for s in ("draft", "in_progress", "closed"))
+    draft, running, closed = (Capa.objects.get(status=s) for s in ("draft", "open", "closed"))
     manager = draft.owner.__class__.objects.get(username="qa.manager@example.com")
     assert list(selectors.pending_approval(manager).drafts) == [draft]
     assert running.deviation_links.get().deviation.title == "Torn seal on filling line 1"
