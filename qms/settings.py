@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "documents",
     "training",
     "deviations",
+    "imports",
     "validation",
     "search",
     "ai",

@@ -38,6 +38,7 @@ urlpatterns = [
     path("documents/", include("documents.urls")),
     path("training/", include("training.urls")),
     path("deviations/", include("deviations.urls")),
+    path("imports/", include("imports.urls")),
     path("validation/", include("validation.urls")),
     path("search/", include("search.urls")),
     path("assistant/", include("ai.urls")),
