@@ -104,7 +104,8 @@ def problems_of(error: Exception) -> list[tuple[str, str]]:
     if isinstance(error, CellError):
         return [(error.field, error.message)]
     if isinstance(error, InvalidInputs):
-        return [(".".join(str(p) for p in loc[-2:] if p not in ("body", "form_data")) or "", msg) for loc, msg, _ in error.problems]
+        # The last element of the location is the field (a form field's key is also its column).
+        return [(str(loc[-1]) if loc else "", msg) for loc, msg, _ in error.problems]
     if isinstance(error, DomainError):
         return [(getattr(error, "field", None) or "", str(error.detail))]
     if isinstance(error, ValidationError):
