@@ -87,6 +87,10 @@ class Loader:
     def prepare(self, table: Table) -> None:
         """Before the first row (e.g. read a mapping file)."""
 
+    def rows(self, table: Table) -> Iterable[Row]:
+        """The rows in the order they are loaded (default: the file's)."""
+        return table.rows()
+
     def load(self, row: Row) -> str:
         raise NotImplementedError
 
@@ -221,7 +225,7 @@ def run_import(
             if dry_run:
                 _dry_run(loader, table, result, meter)
             else:
-                for batch in batches(table.rows(), max(1, batch_size)):
+                for batch in batches(loader.rows(table), max(1, batch_size)):
                     _commit_batch(loader, batch, result, meter)
                 with transaction.atomic():
                     loader.finish()
@@ -287,7 +291,7 @@ def _dry_run(loader: Loader, table: Table, result: ImportResult, meter: Progress
     loader.written = []
     try:
         with transaction.atomic():
-            for row in table.rows():
+            for row in loader.rows(table):
                 result.counts[_load_row(loader, row, result)] += 1
                 meter.advance()
             loader.finish()

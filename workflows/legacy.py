@@ -12,6 +12,24 @@ import datetime
 from dataclasses import dataclass
 
 
+LEGACY_NOTICE = "legacy, not an electronic signature of this system"
+
+
+@dataclass(frozen=True)
+class LegacyApproval:
+    """An approval as the legacy system recorded it: who and when as text, never a signature here."""
+
+    by: str
+    on: str = ""
+    meaning: str = "Approved"
+
+    def as_text(self) -> str:
+        return f"{self.meaning} by {self.by}" + (f" on {self.on}" if self.on else "") + f" in the legacy system ({LEGACY_NOTICE})"
+
+    def as_audit(self) -> dict:
+        return {"by": self.by, "on": self.on or None, "meaning": self.meaning, "note": LEGACY_NOTICE}
+
+
 @dataclass(frozen=True)
 class LegacyOrigin:
     number: str
@@ -23,7 +41,7 @@ class LegacyOrigin:
     @property
     def comment(self) -> str:
         state = f" in state {self.state}" if self.state else ""
-        return f"Imported from the legacy system as {self.number}{state} (legacy history, not an electronic signature of this system)"
+        return f"Imported from the legacy system as {self.number}{state} (legacy history, {LEGACY_NOTICE})"
 
     def as_audit(self) -> dict:
         return {

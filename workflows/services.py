@@ -376,6 +376,23 @@ def start(
     return instance
 
 
+def record_legacy_history(*, instance: WorkflowInstance, approvals) -> list[WorkflowHistory]:
+    """Adds the approvals a legacy system recorded (workflows.legacy.LegacyApproval) to the history
+    of an instance started for an imported record: marked as legacy history, with who and when as
+    text, no user and no signature. The caller audits them with the record's creation."""
+    return [
+        WorkflowHistory.objects.create(
+            instance=instance,
+            action=HistoryAction.LEGACY,
+            to_state=instance.current_state.name,
+            actor=None,
+            actor_name=f"{approval.by} (legacy system)"[:200],
+            comment=approval.as_text(),
+        )
+        for approval in approvals
+    ]
+
+
 def find_transition(instance: WorkflowInstance, name: str, user: User | None, *, system: bool = False) -> WorkflowTransition:
     """The transition `name` from the instance's current state, if this user may perform it.
     409 INVALID_TRANSITION when there is no such transition; 403 without the permission."""
