@@ -35,6 +35,7 @@ from qms.permissions import require
 from workflows import records_services
 from workflows import selectors as workflow_selectors
 from workflows import services as workflows
+from workflows.legacy import LegacyApproval
 from workflows.models import (
     EDITABLE_KINDS,
     StateKind,
@@ -43,7 +44,6 @@ from workflows.models import (
     WorkflowState,
     WorkflowTransition,
 )
-from workflows.legacy import LegacyApproval
 from workflows.numbering import advance_past, next_number
 
 from . import files, rendering
@@ -358,7 +358,8 @@ def import_version(
                 if existing.sha256 == sha256:
                     return ImportedVersion(existing, created=False)
                 raise Conflict(
-                    f"{number} version {label} exists with another file (sha256 {existing.sha256[:12]}…, this file {sha256[:12]}…).",
+                    f"{number} version {label} exists with another file "
+                    f"(sha256 {existing.sha256[:12]}…, this file {sha256[:12]}…).",
                     error_code=ErrorCode.VERSION_EXISTS,
                 )
             latest = document.versions.order_by("-major", "-minor").first()

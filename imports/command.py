@@ -30,7 +30,9 @@ class ImportCommand(BaseCommand):
         parser.add_argument("--as", dest="actor", required=True, metavar="USERNAME", help="The user accountable for the import")
         parser.add_argument("--dry-run", action="store_true", help="Validate every row through the services and change nothing")
         parser.add_argument("--batch-size", type=int, default=100, help="Rows per transaction (each row its own savepoint)")
-        parser.add_argument("--encoding", help="CSV encoding (default: detected: UTF-8 with or without BOM, UTF-16, Windows-1252)")
+        parser.add_argument(
+            "--encoding", help="CSV encoding (default: detected: UTF-8 with or without BOM, UTF-16, Windows-1252)"
+        )
         parser.add_argument("--delimiter", help="CSV delimiter (default: detected among , ; tab |)")
         parser.add_argument("--sheet", help="XLSX sheet name (default: the first sheet)")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar or progress lines")
@@ -79,7 +81,17 @@ class ImportCommand(BaseCommand):
             return shlex.join(["manage.py", *sys.argv[1:]])
         words = ["manage.py", name, str(options["file"]), "--as", options["actor"]]
         for key, value in sorted(options.items()):
-            if key in ("file", "actor", "verbosity", "settings", "pythonpath", "traceback", "no_color", "force_color", "skip_checks"):
+            if key in (
+                "file",
+                "actor",
+                "verbosity",
+                "settings",
+                "pythonpath",
+                "traceback",
+                "no_color",
+                "force_color",
+                "skip_checks",
+            ):
                 continue
             if value is True:
                 words.append(f"--{key.replace('_', '-')}")

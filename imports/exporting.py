@@ -369,6 +369,12 @@ def export_records(
         for writer in writers:
             writer.close()
     services.record_export(
-        actor=actor, record_type=record_type, export_format=export_format, out=str(out), rows=count, since=since, files=len(copied)
+        actor=actor,
+        record_type=record_type,
+        export_format=export_format,
+        out=str(out),
+        rows=count,
+        since=since,
+        files=len(copied),
     )
     return ExportResult(record_type=record_type, rows=count, files=len(copied), paths=paths)

@@ -56,5 +56,6 @@ class StateMapper:
             return by_name[text.lower()]
         raise CellError(
             self.column,
-            f"Legacy state {text!r} is not mapped: add it to --state-map or the state map file (states: {', '.join(self.states)}).",
+            f"Legacy state {text!r} is not mapped: add it to --state-map or the state map file "
+            f"(states: {', '.join(self.states)}).",
         )

@@ -19,7 +19,9 @@ def run_list(request):
     if kind:
         runs = runs.filter(kind=kind)
     page = Paginator(runs, 50).get_page(request.GET.get("page"))
-    return render(request, "imports/run_list.html", {"page": page, "kind": kind, "kinds": ImportRun._meta.get_field("kind").choices})
+    return render(
+        request, "imports/run_list.html", {"page": page, "kind": kind, "kinds": ImportRun._meta.get_field("kind").choices}
+    )
 
 
 @permission_required("imports.view")

@@ -758,7 +758,9 @@ def record_historical_completion(
     if completed_on > timezone.localdate():
         raise InvalidInput("A historical completion cannot be in the future.", field="completed_on")
     if program.status == ProgramStatus.DRAFT:
-        raise InvalidInput(f"{program.title!r} is a draft; publish it (or retire it) before loading its history.", field="program")
+        raise InvalidInput(
+            f"{program.title!r} is a draft; publish it (or retire it) before loading its history.", field="program"
+        )
     completed_at = datetime.datetime.combine(completed_on, datetime.time(12), tzinfo=datetime.UTC)
     with transaction.atomic():
         existing = Completion.objects.filter(
@@ -814,7 +816,9 @@ def record_historical_completion(
                 "completed_on": completed_on,
                 "method": CompletionMethod.IMPORTED,
                 "trainer": trainer or None,
-                "document_version": f"{completion.document_number} {completion.document_version_label}" if document_version else None,
+                "document_version": f"{completion.document_number} {completion.document_version_label}"
+                if document_version
+                else None,
                 "expires_at": completion.expires_at,
                 "signature": None,
                 "source": source or None,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-
 LEGACY_NOTICE = "legacy, not an electronic signature of this system"
 
 

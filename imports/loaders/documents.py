@@ -80,7 +80,10 @@ class DocumentLoader(Loader):
             owner = User.objects.filter(username__iexact=row.get("owner")).first()
             if owner is None:
                 raise CellError("owner", f"No user {row.get('owner')!r}.")
-        by, on = split_list(row.get("approved_by")), [d.strip() for d in row.get("approved_on").split(";")] if row.get("approved_on") else []
+        by, on = (
+            split_list(row.get("approved_by")),
+            [d.strip() for d in row.get("approved_on").split(";")] if row.get("approved_on") else [],
+        )
         approvals = [LegacyApproval(by=name, on=on[i] if i < len(on) else "") for i, name in enumerate(by)]
         with open(path, "rb") as handle:
             upload = File(handle, name=path.name)

@@ -69,5 +69,7 @@ class TrainingRecordLoader(Loader):
         versions = DocumentVersion.objects.select_related("document").filter(document__number__iexact=number)
         version = versions.filter(version=label).first() if label else versions.order_by("-major", "-minor").first()
         if version is None:
-            raise CellError("document_version" if label else "document_number", f"No document {number} version {label or '(any)'}.")
+            raise CellError(
+                "document_version" if label else "document_number", f"No document {number} version {label or '(any)'}."
+            )
         return version

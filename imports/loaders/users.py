@@ -65,10 +65,18 @@ class UserLoader(Loader):
         current_role = user.role.name if user.role_id else None
         if role and (current_role or "").lower() != role.lower():
             raise RowFailed(
-                [("role", f"{user.username} exists with role {current_role or 'none'}; an import does not change roles (use the user admin).")]
+                [
+                    (
+                        "role",
+                        f"{user.username} exists with role {current_role or 'none'}; "
+                        "an import does not change roles (use the user admin).",
+                    )
+                ]
             )
         changes = {
-            name: value for name, value in values.items() if (getattr(user, name) or "") != (value or "") and not (name == "email" and not value)
+            name: value
+            for name, value in values.items()
+            if (getattr(user, name) or "") != (value or "") and not (name == "email" and not value)
         }
         if user.is_active != active:
             changes["is_active"] = active

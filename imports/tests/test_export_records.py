@@ -19,7 +19,12 @@ pytestmark = pytest.mark.django_db
 def loaded(tmp_path, admin_user):
     folder = sample(tmp_path, "documents")
     run("import_documents", folder / "manifest.csv", actor="admin1", files=folder)
-    run("import_deviations", sample(tmp_path, "deviations.csv"), actor="admin1", state_map_file=sample(tmp_path, "deviation-states.csv"))
+    run(
+        "import_deviations",
+        sample(tmp_path, "deviations.csv"),
+        actor="admin1",
+        state_map_file=sample(tmp_path, "deviation-states.csv"),
+    )
     return tmp_path
 
 
@@ -83,7 +88,7 @@ def test_deviations_export_in_every_format(loaded):
         else:
             sheet = load_workbook(out / "deviations.xlsx", read_only=True).worksheets[0]
             header, *values = list(sheet.iter_rows(values_only=True))
-            rows = [dict(zip(header, v)) for v in values]
+            rows = [dict(zip(header, v, strict=True)) for v in values]
         assert sorted(r["legacy_number"] for r in rows) == ["DV-2019-001", "DV-2019-002", "DV-2020-014", "DV-2020-015"]
         closed = next(r for r in rows if r["legacy_number"] == "DV-2019-001")
         assert closed["state"] == "closed" and str(closed["closed_on"]).startswith("2019-04-02")
@@ -97,7 +102,9 @@ def test_since_and_audit_and_training_exports(loaded):
     assert len(events) == AuditEvent.objects.count() - 1  # not the export's own event
     assert any(e["context"] and e["context"].get("import_run") for e in events)
 
-    status, output = run("export_records", record_type="deviations", export_format="csv", out=loaded / "none", since="2999-01-01", actor="admin1")
+    status, output = run(
+        "export_records", record_type="deviations", export_format="csv", out=loaded / "none", since="2999-01-01", actor="admin1"
+    )
     assert status == 0 and read_csv(loaded / "none" / "deviations.csv") == []
 
     status, output = run("export_records", record_type="training", export_format="csv", out=loaded / "t", actor="admin1")

@@ -34,7 +34,12 @@ def test_legacy_deviations_keep_their_legacy_number_and_mapped_state_and_get_new
 
 
 def test_new_numbering_continues_after_an_import(tmp_path, qa_manager):
-    run("import_deviations", sample(tmp_path, "deviations.csv"), actor="qam1", state_map_file=sample(tmp_path, "deviation-states.csv"))
+    run(
+        "import_deviations",
+        sample(tmp_path, "deviations.csv"),
+        actor="qam1",
+        state_map_file=sample(tmp_path, "deviation-states.csv"),
+    )
     numbers = sorted(Deviation.objects.values_list("number", flat=True))
     assert len(set(numbers)) == 4 and all(n.startswith("DEV-") for n in numbers)
 
@@ -60,12 +65,21 @@ def test_dry_run_changes_nothing(tmp_path, qa_manager):
     events = audit_count()
 
     status, out = run(
-        "import_deviations", sample(tmp_path, "deviations.csv"), actor="qam1", state_map_file=sample(tmp_path, "deviation-states.csv"), dry_run=True
+        "import_deviations",
+        sample(tmp_path, "deviations.csv"),
+        actor="qam1",
+        state_map_file=sample(tmp_path, "deviation-states.csv"),
+        dry_run=True,
     )
 
     assert status == 0, out
     assert "4 created" in out
-    assert (Deviation.objects.count(), WorkflowHistory.objects.count(), audit_count(), ImportRun.objects.count()) == (0, 0, events, 0)
+    assert (Deviation.objects.count(), WorkflowHistory.objects.count(), audit_count(), ImportRun.objects.count()) == (
+        0,
+        0,
+        events,
+        0,
+    )
 
 
 def test_rerun_after_a_partial_failure_loads_only_what_is_missing(tmp_path, qa_manager):

@@ -18,7 +18,11 @@ pytestmark = pytest.mark.django_db
 
 
 def stored(root) -> list[str]:
-    return sorted(os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs) if os.path.exists(root) else []
+    return (
+        sorted(os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs)
+        if os.path.exists(root)
+        else []
+    )
 
 
 def test_documents_keep_their_numbers_versions_states_and_files(tmp_path, qa_manager, media_root):
@@ -28,7 +32,10 @@ def test_documents_keep_their_numbers_versions_states_and_files(tmp_path, qa_man
 
     assert status == 0, out
     sop = Document.objects.get(number="SOP-0101")
-    assert [(v.version, v.status) for v in sop.versions.order_by("major", "minor")] == [("1.0", "superseded"), ("2.0", "effective")]
+    assert [(v.version, v.status) for v in sop.versions.order_by("major", "minor")] == [
+        ("1.0", "superseded"),
+        ("2.0", "effective"),
+    ]
     assert sop.effective_version.version == "2.0" and sop.effective_date.isoformat() == "2021-06-01"
     assert sop.status == "effective" and sop.title == "Cleaning of filling line 2"
     v2 = sop.effective_version
@@ -44,8 +51,14 @@ def test_legacy_approvals_are_history_marked_as_not_signatures(tmp_path, qa_mana
 
     v2 = DocumentVersion.objects.get(document__number="SOP-0101", version="2.0")
     legacy = WorkflowHistory.objects.filter(instance=v2.workflow_instance, action=HistoryAction.LEGACY)
-    assert [h.actor_name for h in legacy] == ["J. Smith (QA Manager) (legacy system)", "P. Brown (Production Head) (legacy system)"]
-    assert all("not an electronic signature of this system" in h.comment and h.signature_id is None and h.actor_id is None for h in legacy)
+    assert [h.actor_name for h in legacy] == [
+        "J. Smith (QA Manager) (legacy system)",
+        "P. Brown (Production Head) (legacy system)",
+    ]
+    assert all(
+        "not an electronic signature of this system" in h.comment and h.signature_id is None and h.actor_id is None
+        for h in legacy
+    )
     assert "2021-05-20" in legacy[0].comment
     assert Signature.objects.count() == 0
     created = AuditEvent.objects.filter(resource_type="document", resource_id=v2.document_id, action="create").last()
@@ -74,7 +87,7 @@ def test_rerun_is_idempotent_and_loads_only_what_is_missing(tmp_path, qa_manager
 
     status, out = run("import_documents", manifest, actor="qam1", files=folder)
     assert status == 1 and "4 created" in out and "1 failed" in out
-    files_before, events = stored(media_root), audit_count()
+    files_before = stored(media_root)
 
     (folder / "files/missing.pdf").rename(folder / "files/WI-0007-v3.1.pdf")
     status, out = run("import_documents", manifest, actor="qam1", files=folder)

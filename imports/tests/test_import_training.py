@@ -66,5 +66,10 @@ def test_bad_rows_are_reported_with_row_and_field(legacy):
     assert status == 1
     run_row = ImportRun.objects.latest("pk")
     report = error_rows(legacy / f"training-bad.errors-run{run_row.pk}.csv")
-    assert [(r["row"], r["field"]) for r in report] == [("3", "username"), ("4", "completed_on"), ("5", "document_version"), ("6", "completed_on")]
+    assert [(r["row"], r["field"]) for r in report] == [
+        ("3", "username"),
+        ("4", "completed_on"),
+        ("5", "document_version"),
+        ("6", "completed_on"),
+    ]
     assert (run_row.created_count, run_row.failed_count) == (1, 4)

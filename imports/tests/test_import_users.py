@@ -25,7 +25,12 @@ def test_users_are_created_with_roles_and_groups_and_every_audit_event_names_the
 
     assert status == 0, out
     jane = User.objects.get(username="jdoe")
-    assert (jane.email, jane.full_name, jane.role.name, jane.department) == ("jane.doe@example.com", "Jane Doe", "User", "Production")
+    assert (jane.email, jane.full_name, jane.role.name, jane.department) == (
+        "jane.doe@example.com",
+        "Jane Doe",
+        "User",
+        "Production",
+    )
     assert set(Group.objects.filter(members=jane).values_list("name", flat=True)) == {"Production", "Night shift"}
     assert User.objects.get(username="oleft").is_active is False
     run_row = ImportRun.objects.get()
@@ -52,7 +57,11 @@ def test_imported_users_cannot_sign_in_until_an_administrator_sets_a_first_passw
         assert sign_in("jdoe", guess).status_code == 401
 
     accounts.set_password(
-        actor=admin_user, user=jane, new_password="Temp-Passw0rd-2026", reason="First password after import", password=DEFAULT_PASSWORD
+        actor=admin_user,
+        user=jane,
+        new_password="Temp-Passw0rd-2026",
+        reason="First password after import",
+        password=DEFAULT_PASSWORD,
     )
     response = sign_in("jdoe", "Temp-Passw0rd-2026")
     assert response.status_code == 200
@@ -78,7 +87,10 @@ def test_good_rows_load_and_each_bad_row_is_reported_with_its_row_and_field(tmp_
     status, out = run("import_users", path, actor="admin1")
 
     assert status == 1
-    assert set(User.objects.filter(username__in=["agood", "egood", "cbad", "dbad"]).values_list("username", flat=True)) == {"agood", "egood"}
+    assert set(User.objects.filter(username__in=["agood", "egood", "cbad", "dbad"]).values_list("username", flat=True)) == {
+        "agood",
+        "egood",
+    }
     run_row = ImportRun.objects.get()
     assert (run_row.created_count, run_row.failed_count, run_row.status) == (2, 3, RunStatus.FAILED_ROWS)
     report = error_rows(tmp_path / f"users-with-errors.errors-run{run_row.pk}.csv")

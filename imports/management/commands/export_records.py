@@ -1,7 +1,7 @@
 """Exports records for backups and migrations out, in constant memory; see imports/exporting.py.
 
-    manage.py export_records --type documents --format csv --out /backup/docs --as qa.manager
-    manage.py export_records --type deviations --format xlsx --out /backup --since 2026-01-01 --as qa.manager
+manage.py export_records --type documents --format csv --out /backup/docs --as qa.manager
+manage.py export_records --type deviations --format xlsx --out /backup --since 2026-01-01 --as qa.manager
 """
 
 import datetime
@@ -16,7 +16,10 @@ from qms.errors import DomainError
 
 
 class Command(BaseCommand):
-    help = "Export documents (with files and a manifest import_documents reads back), deviations, CAPAs, training or the audit trail."
+    help = (
+        "Export documents (with files and a manifest import_documents reads back), deviations, CAPAs, "
+        "training or the audit trail."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--type", required=True, choices=sorted({*TYPES, "capa"}), dest="record_type")

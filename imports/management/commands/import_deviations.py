@@ -1,6 +1,6 @@
 """Loads legacy deviations (CSV or XLSX) through the active report form; see imports/loaders/deviations.py.
 
-    manage.py import_deviations deviations.csv --as qa.manager --state-map "Open=reported,Closed=closed"
+manage.py import_deviations deviations.csv --as qa.manager --state-map "Open=reported,Closed=closed"
 """
 
 from imports.command import ImportCommand

@@ -1,6 +1,6 @@
 """Loads legacy controlled documents from a manifest and a folder of files; see imports/loaders/documents.py.
 
-    manage.py import_documents manifest.csv --files /mnt/legacy/sops --as qa.manager [--dry-run]
+manage.py import_documents manifest.csv --files /mnt/legacy/sops --as qa.manager [--dry-run]
 """
 
 from imports.command import ImportCommand

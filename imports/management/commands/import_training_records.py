@@ -1,6 +1,6 @@
 """Loads historical training completions (CSV or XLSX); see imports/loaders/training.py.
 
-    manage.py import_training_records training.csv --as qa.manager [--dry-run]
+manage.py import_training_records training.csv --as qa.manager [--dry-run]
 """
 
 from imports.command import ImportCommand

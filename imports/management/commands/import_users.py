@@ -1,6 +1,6 @@
 """Loads user accounts from the HR list (CSV or XLSX), idempotent by username; see imports/loaders/users.py.
 
-    manage.py import_users users.csv --as admin [--create-groups] [--dry-run]
+manage.py import_users users.csv --as admin [--create-groups] [--dry-run]
 """
 
 from imports.command import ImportCommand
