@@ -11,6 +11,8 @@
   the error report and records no run: nothing in the database changes, the audit trail included.
   Files written to storage during a dry run (or by a batch whose commit failed) are removed again.
 - Every audit event written for a row carries `{"import_run", "row", "source"}` (audit.context).
+- Events (text extraction, indexing, notifications) are queued in the outbox, never handled inline:
+  without a broker they wait for the periodic sweep (`manage.py process_outbox`).
 - Progress: a bar (tqdm) when stderr is a terminal, else a plain line every 10% or 10 seconds.
 - The error report (row, field, message) is written as CSV next to the input
   (`<name>.errors-run<id>.csv`, `<name>.errors-dry-run.csv`) and kept in file storage for the
@@ -24,10 +26,12 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -35,6 +39,7 @@ from django.db import DatabaseError, transaction
 
 from audit.context import audit_context
 from qms.errors import DomainError, InvalidInputs
+from qms.events import dispatch_later
 
 from . import services
 from .reading import CellError, Row, Table, UnreadableFile, csv_text, describe
@@ -221,7 +226,10 @@ def run_import(
     )
     message = ""
     try:
-        with audit_context(import_run=run.pk if run else None, source=path.name):
+        # Without a broker, dispatching an event after commit runs its handlers right here (text
+        # extraction, indexing): a bulk load leaves them in the outbox for the sweep instead.
+        deferred = dispatch_later() if settings.CELERY_TASK_ALWAYS_EAGER else nullcontext()
+        with deferred, audit_context(import_run=run.pk if run else None, source=path.name):
             if dry_run:
                 _dry_run(loader, table, result, meter)
             else:

@@ -1,14 +1,16 @@
 """manage.py import_documents: legacy SOPs with their files, numbers, versions and approvals."""
 
 import hashlib
+import io
 import os
 
 import pytest
+from django.core.management import call_command
 
 from audit.models import AuditEvent, Signature
 from documents.models import Document, DocumentVersion
 from imports.models import ImportRun
-from qms.events.models import OutboxEvent
+from qms.events.models import DeliveryStatus, EventDelivery, OutboxEvent
 from workflows.models import HistoryAction, WorkflowHistory
 from workflows.numbering import next_number
 
@@ -74,10 +76,17 @@ def test_new_documents_continue_after_the_imported_numbers(tmp_path, qa_manager)
         assert next_number("SOP", yearly=False) == "SOP-0103"
 
 
-def test_text_extraction_is_queued_not_done_inline(tmp_path, qa_manager, settings):
+def test_text_extraction_is_queued_not_done_inline(tmp_path, qa_manager, django_capture_on_commit_callbacks):
     folder = sample(tmp_path, "documents")
-    run("import_documents", folder / "manifest.csv", actor="qam1", files=folder)
+    with django_capture_on_commit_callbacks(execute=True):  # after-commit work runs as in production
+        run("import_documents", folder / "manifest.csv", actor="qam1", files=folder)
     assert OutboxEvent.objects.filter(name="document.version_uploaded").count() == 5
+    assert set(DocumentVersion.objects.values_list("processing_status", "extracted_text")) == {("uploaded", "")}
+    assert not EventDelivery.objects.exclude(status=DeliveryStatus.PENDING).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("process_outbox", grace_seconds=0, stdout=io.StringIO())
+    assert set(DocumentVersion.objects.values_list("processing_status", flat=True)) == {"completed"}
 
 
 def test_rerun_is_idempotent_and_loads_only_what_is_missing(tmp_path, qa_manager, media_root):
