@@ -149,7 +149,8 @@ def main() -> int:
             growth_first = first[name]["rss_after_mb"] - first[name]["rss_before_mb"]
             growth_last = last[name]["rss_after_mb"] - last[name]["rss_before_mb"]
             print(
-                f"{name}: RSS growth while importing {growth_first:.0f} MB at {results[0][0]}x, {growth_last:.0f} MB at {results[-1][0]}x"
+                f"{name}: RSS growth while importing {growth_first:.0f} MB at {results[0][0]}x, "
+                f"{growth_last:.0f} MB at {results[-1][0]}x"
             )
     return 0
 
