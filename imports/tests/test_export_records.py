@@ -33,6 +33,7 @@ def read_csv(path):
         return list(csv.DictReader(handle))
 
 
+@pytest.mark.requirement('QMS-EXPORTS')
 def test_documents_export_has_files_and_a_manifest_with_checksums(loaded):
     out = loaded / "export"
 
@@ -52,6 +53,7 @@ def test_documents_export_has_files_and_a_manifest_with_checksums(loaded):
     assert AuditEvent.objects.filter(action="export_records").count() == 1
 
 
+@pytest.mark.requirement('QMS-EXPORTS', 'ANNEX11.4.8', '21CFR11.10(b)')
 def test_round_trip_export_then_import_gives_identical_checksums(loaded):
     out = loaded / "export"
     run("export_records", record_type="documents", export_format="csv", out=out, actor="admin1")
@@ -76,6 +78,7 @@ def test_round_trip_export_then_import_gives_identical_checksums(loaded):
     assert states == {"1.0": "superseded", "2.0": "effective"}
 
 
+@pytest.mark.requirement('QMS-EXPORTS')
 def test_deviations_export_in_every_format(loaded):
     for export_format in ("csv", "jsonl", "xlsx"):
         out = loaded / export_format
