@@ -124,16 +124,15 @@ def _create_document(
         # Locked so its code (the number prefix) cannot change while the number is taken.
         doc_type = DocumentType.objects.select_for_update().get(pk=document_type.pk)
         number = next_number(doc_type.code, yearly=False)
-        document = Document.objects.create(
+        document = _new_document(
             number=number,
             title=title,
-            document_type=doc_type,
-            category=(category or "").strip(),
-            description=description or "",
-            keywords=", ".join(split_keywords(keywords)),
+            doc_type=doc_type,
+            category=category,
+            description=description,
+            keywords=keywords,
             owner=owner or actor,
-            status="",
-            created_by=actor,
+            actor=actor,
         )
         instance = workflows.start(record=document, template=doc_type.default_workflow, actor=actor, author=actor)
         version = _store_version(
@@ -177,6 +176,21 @@ def _create_document(
         emit(DocumentEvent.CREATED, document, actor=actor, data={"number": document.number, "status": document.status})
         _emit_version_uploaded(version, actor)
     return document
+
+
+def _new_document(*, number, title, doc_type, category, description, keywords, owner, actor) -> Document:
+    """The document row of a new document (no version, no workflow yet), inside the caller's transaction."""
+    return Document.objects.create(
+        number=number,
+        title=title,
+        document_type=doc_type,
+        category=(category or "").strip(),
+        description=description or "",
+        keywords=", ".join(split_keywords(keywords)),
+        owner=owner,
+        status="",
+        created_by=actor,
+    )
 
 
 def add_version(
@@ -379,16 +393,15 @@ def import_version(
                 raise InvalidInput("A title is required.", field="title", error_type="value_error.missing")
             doc_type = DocumentType.objects.select_for_update().get(pk=document_type.pk)
             advance_past(doc_type.code, number, yearly=False)  # new documents never take a legacy number
-            document = Document.objects.create(
+            document = _new_document(
                 number=number,
                 title=title,
-                document_type=doc_type,
-                category=(category or "").strip(),
-                description=description or "",
-                keywords=", ".join(split_keywords(keywords)),
+                doc_type=doc_type,
+                category=category,
+                description=description,
+                keywords=keywords,
                 owner=owner or actor,
-                status="",
-                created_by=actor,
+                actor=actor,
             )
         legacy = f"Imported from the legacy system{f' ({source})' if source else ''}"
         instance = workflows.start(

@@ -685,21 +685,7 @@ def _record_completion(assignment: Assignment, *, recorded_by: User, method: str
     now = timezone.now()
     program = assignment.program
     version = assignment.document_version
-    completion = Completion.objects.create(
-        assignment=assignment,
-        program=program,
-        user=assignment.user,
-        document_version=version,
-        completed_at=now,
-        expires_at=now + datetime.timedelta(days=program.retraining_interval_days) if program.retraining_interval_days else None,
-        method=method,
-        recorded_by=recorded_by,
-        program_title=program.title,
-        document_number=version.document.number if version else "",
-        document_version_label=version.version if version else "",
-        document_sha256=version.sha256 if version else "",
-        comment=comment or "",
-    )
+    completion = _new_completion(assignment, completed_at=now, method=method, recorded_by=recorded_by, comment=comment)
     old_status = assignment.status
     assignment.status = AssignmentStatus.COMPLETED
     assignment.completed_at = now
@@ -728,6 +714,27 @@ def _record_completion(assignment: Assignment, *, recorded_by: User, method: str
         event=TrainingEvent.COMPLETED,
     )
     return completion
+
+
+def _new_completion(assignment: Assignment, *, completed_at, method: str, recorded_by: User, comment: str) -> Completion:
+    """The completion row of `assignment`, with the program title and document version copied as they are now."""
+    program, version = assignment.program, assignment.document_version
+    interval = program.retraining_interval_days
+    return Completion.objects.create(
+        assignment=assignment,
+        program=program,
+        user=assignment.user,
+        document_version=version,
+        completed_at=completed_at,
+        expires_at=completed_at + datetime.timedelta(days=interval) if interval else None,
+        method=method,
+        recorded_by=recorded_by,
+        program_title=program.title,
+        document_number=version.document.number if version else "",
+        document_version_label=version.version if version else "",
+        document_sha256=version.sha256 if version else "",
+        comment=comment or "",
+    )
 
 
 @dataclass
@@ -786,22 +793,8 @@ def record_historical_completion(
             completed_at=completed_at,
         )
         comment = "; ".join(part for part in (f"Trainer: {trainer}" if trainer else "", source, note) if part)
-        completion = Completion.objects.create(
-            assignment=assignment,
-            program=program,
-            user=user,
-            document_version=document_version,
-            completed_at=completed_at,
-            expires_at=completed_at + datetime.timedelta(days=program.retraining_interval_days)
-            if program.retraining_interval_days
-            else None,
-            method=CompletionMethod.IMPORTED,
-            recorded_by=actor,
-            program_title=program.title,
-            document_number=document_version.document.number if document_version else "",
-            document_version_label=document_version.version if document_version else "",
-            document_sha256=document_version.sha256 if document_version else "",
-            comment=comment,
+        completion = _new_completion(
+            assignment, completed_at=completed_at, method=CompletionMethod.IMPORTED, recorded_by=actor, comment=comment
         )
         _audit(
             TrainingAction.IMPORT_COMPLETION,

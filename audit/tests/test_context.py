@@ -28,7 +28,7 @@ def test_events_inside_a_context_carry_it_and_nested_contexts_merge(qa_manager):
     assert services.verify_chain().valid
 
 
-@pytest.mark.requirement('ANNEX11.9', 'QMS-IMPORTS')
+@pytest.mark.requirement("ANNEX11.9", "QMS-IMPORTS")
 def test_the_context_is_sealed_changing_it_breaks_the_chain(qa_manager):
     with audit_context(import_run=7, row=3):
         event = _record(qa_manager, 1)

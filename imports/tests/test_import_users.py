@@ -18,7 +18,7 @@ def sign_in(username, password):
     return APIClient().post("/api/auth/token", {"username": username, "password": password}, format="json")
 
 
-@pytest.mark.requirement('QMS-IMPORTS')
+@pytest.mark.requirement("QMS-IMPORTS")
 def test_users_are_created_with_roles_and_groups_and_every_audit_event_names_the_run_and_row(tmp_path, admin_user):
     path = sample(tmp_path, "users.csv")
 
@@ -49,7 +49,7 @@ def test_users_are_created_with_roles_and_groups_and_every_audit_event_names_the
     assert "Import run" in out and "4 created" in out
 
 
-@pytest.mark.requirement('QMS-IMPORTS', '21CFR11.300(b)')
+@pytest.mark.requirement("QMS-IMPORTS", "21CFR11.300(b)")
 def test_imported_users_cannot_sign_in_until_an_administrator_sets_a_first_password_they_must_change(tmp_path, admin_user):
     run("import_users", sample(tmp_path, "users.csv"), actor="admin1", create_groups=True)
     jane = User.objects.get(username="jdoe")
@@ -73,7 +73,7 @@ def test_imported_users_cannot_sign_in_until_an_administrator_sets_a_first_passw
     assert blocked.status_code == 403 and blocked.json()["error_code"] == "PASSWORD_CHANGE_REQUIRED"
 
 
-@pytest.mark.requirement('QMS-IMPORTS')
+@pytest.mark.requirement("QMS-IMPORTS")
 def test_dry_run_changes_nothing(tmp_path, admin_user):
     users, groups, events = User.objects.count(), Group.objects.count(), audit_count()
 
@@ -84,7 +84,7 @@ def test_dry_run_changes_nothing(tmp_path, admin_user):
     assert (User.objects.count(), Group.objects.count(), audit_count(), ImportRun.objects.count()) == (users, groups, events, 0)
 
 
-@pytest.mark.requirement('QMS-IMPORTS')
+@pytest.mark.requirement("QMS-IMPORTS")
 def test_good_rows_load_and_each_bad_row_is_reported_with_its_row_and_field(tmp_path, admin_user):
     path = sample(tmp_path, "users-with-errors.csv")
 
@@ -103,7 +103,7 @@ def test_good_rows_load_and_each_bad_row_is_reported_with_its_row_and_field(tmp_
     assert run_row.error_report  # a stored copy for the import-runs page
 
 
-@pytest.mark.requirement('QMS-IMPORTS')
+@pytest.mark.requirement("QMS-IMPORTS")
 def test_rerun_is_idempotent_and_updates_only_what_changed(tmp_path, admin_user):
     path = sample(tmp_path, "users.csv")
     run("import_users", path, actor="admin1", create_groups=True)
