@@ -3,7 +3,7 @@
 Columns: username (required), email, full_name, role, groups (separated by `;`), active (yes/no),
 department, office_location. Passwords are never imported: a new account gets an unusable
 password (nobody can sign in to it) and must change the first password an administrator sets
-(accounts: password_change_required, 21 CFR 11.300). An existing account gets the profile fields
+(accounts: password_change_required, 21 CFR 11.300). Inactive accounts join no groups. An existing account gets the profile fields
 that differ and its missing group memberships; its role is not changed by an import (a change of
 access needs the administrator's re-authentication in the user admin) and a difference is reported.
 """
@@ -34,7 +34,8 @@ class UserLoader(Loader):
                 raise CellError("username", f"{username!r}: {' '.join(exc.messages)}") from exc
         active = parse_bool(row.get("active"), "active", default=True)
         group_names = split_list(row.get("groups"))
-        groups = self._groups(group_names)
+        # An inactive account (a leaver on the HR list) is not made a member of groups.
+        groups = self._groups(group_names) if active else []
         values = {name: row.get(name) for name in PROFILE if name in row.values}
         role = row.get("role") or None
         user = User.objects.filter(username__iexact=username).select_related("role").first()
