@@ -13,18 +13,6 @@ from django.conf import settings
 # Codenames of the modules that are planned but not installed yet; each moves into its app's
 # permissions.py when the app lands (a codename declared by an app wins over this list).
 PLANNED_PERMISSIONS: dict[str, str] = {
-    # Deviations
-    "deviations.view": "View deviations",
-    "deviations.create": "Report deviations",
-    "deviations.edit": "Investigate and update deviations",
-    "deviations.approve": "Approve and close deviations",
-    "deviations.manage_forms": "Configure deviation report forms, categories, areas and due-date rules",
-    # CAPA
-    "capa.view": "View CAPAs",
-    "capa.create": "Create CAPAs",
-    "capa.edit": "Update CAPAs and their actions",
-    "capa.approve_draft": "Approve draft CAPAs",
-    "capa.effectiveness": "Record CAPA effectiveness reviews",
     # Dashboard
     "dashboard.view": "View dashboards and KPIs",
     # Notifications and webhooks
@@ -84,8 +72,6 @@ ROLES: dict[str, tuple[str, list[str]]] = {
             "documents.approve",
             "documents.download",
             "templates.use",
-            "deviations.create",
-            "deviations.edit",
             "capa.create",
             "capa.edit",
             "capa.effectiveness",
@@ -100,9 +86,6 @@ ROLES: dict[str, tuple[str, list[str]]] = {
             "documents.view",
             "documents.download",
             "templates.view",
-            # Reporters see the deviations they reported; deviations.view (all of them) is QA's.
-            "deviations.create",
-            "capa.view",
             "signatures.view",
             "signatures.sign",
             "search.use",

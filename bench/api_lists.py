@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import harness
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -167,32 +168,8 @@ def query_counts(client, path: str, headers: dict) -> dict[int, int]:
     return counts
 
 
-def _run_for(client, url: str, headers: dict, seconds: float) -> tuple[int, float]:
-    done, start = 0, time.perf_counter()
-    while True:
-        response = client.get(url, **headers)
-        if response.status_code != 200:
-            raise SystemExit(f"{url} answered {response.status_code}: {response.content[:300]!r}")
-        done += 1
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            return done, elapsed
-
-
-def compare_rates(client, url: str, headers: dict, seconds: float, slice_seconds: float = 0.25) -> tuple[float, float]:
-    """Requests per second of `url` and of the bare view, measured in alternating slices (so load
-    from other processes on the machine hits both alike); the ratio is the median of the slices'."""
-    for _ in range(5):  # warm up both
-        _run_for(client, url, headers, 0)
-        _run_for(client, BARE, headers, 0)
-    rates_list, rates_bare, ratios = [], [], []
-    for _ in range(max(1, round(seconds / slice_seconds))):
-        n, t = _run_for(client, url, headers, slice_seconds)
-        m, u = _run_for(client, BARE, headers, slice_seconds)
-        rates_list.append(n / t)
-        rates_bare.append(m / u)
-        ratios.append((n / t) / (m / u))
-    return statistics.median(rates_list), statistics.median(rates_bare), statistics.median(ratios)
+def compare_rates(client, url: str, headers: dict, seconds: float) -> tuple[float, float, float]:
+    return harness.compare_rates(client, url, headers, seconds, bare=BARE)
 
 
 def data_arguments(description: str) -> argparse.ArgumentParser:

@@ -8,6 +8,7 @@ bare authenticated DRF view every figure is compared with, and the requests-per-
 """
 
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -32,6 +33,7 @@ def configure(database_url: str = "") -> str:
             "REDIS_URL": "",
             "CELERY_BROKER_URL": "",
             "THROTTLE_USER_RATE": "100000000/min",
+            "SECURE_SSL_REDIRECT": "false",  # in-process requests over plain HTTP
             "LOG_LEVEL": "WARNING",
         }
     )
@@ -68,3 +70,33 @@ def rate(client, url: str, seconds: float, headers: dict) -> tuple[float, int]:
             raise SystemExit(f"{url} answered {response.status_code}: {response.content[:200]!r}")
         done += 1
     return done / (time.perf_counter() - start), done
+
+
+def _run_for(client, url: str, headers: dict, seconds: float) -> tuple[int, float]:
+    done, start = 0, time.perf_counter()
+    while True:
+        response = client.get(url, **headers)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}: {response.content[:300]!r}")
+        done += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return done, elapsed
+
+
+def compare_rates(
+    client, url: str, headers: dict, seconds: float, *, bare: str = "/bench/bare", slice_seconds: float = 0.25
+) -> tuple[float, float, float]:
+    """Requests per second of `url` and of the bare view `bare`, measured in alternating slices (so
+    load from other processes on the machine hits both alike), and the median of the slices' ratios."""
+    for _ in range(5):  # warm up both
+        _run_for(client, url, headers, 0)
+        _run_for(client, bare, headers, 0)
+    rates_list, rates_bare, ratios = [], [], []
+    for _ in range(max(1, round(seconds / slice_seconds))):
+        n, t = _run_for(client, url, headers, slice_seconds)
+        m, u = _run_for(client, bare, headers, slice_seconds)
+        rates_list.append(n / t)
+        rates_bare.append(m / u)
+        ratios.append((n / t) / (m / u))
+    return statistics.median(rates_list), statistics.median(rates_bare), statistics.median(ratios)

@@ -100,7 +100,7 @@ class FormTemplateAdminForm(forms.ModelForm):
     publish = forms.BooleanField(required=False, help_text="Make this version the deviation report form once saved.")
     reason = forms.CharField(
         required=False,
-        max_length=2000,
+        max_length=limits.REASON,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Why the form changes or is published (audit trail). Required to publish.",
     )
@@ -166,9 +166,18 @@ class FormTemplateAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_changelist_instance(self, request):
+        """The usage of the listed versions, counted once for the page (not once per row)."""
+        changelist = super().get_changelist_instance(request)
+        counts = usage.usage_counts(template.pk for template in changelist.result_list)
+        for template in changelist.result_list:
+            template.usage_count = counts[template.pk]
+        return changelist
+
     @admin.display(description="Reports")
     def usage_display(self, obj):
-        return usage.usage_count(obj)
+        counted = getattr(obj, "usage_count", None)
+        return counted if counted is not None else usage.usage_count(obj)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

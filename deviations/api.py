@@ -23,6 +23,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from audit.serializers import ReasonSerializer
 from documents import files
 from qms.api.filters import QueryFilterBackend
 from qms.api.lists import ListModelMixin
@@ -39,6 +40,8 @@ from .filters import DeviationFilter
 from .forms_engine import validate_answers
 from .models import Deviation, FormStatus, FormTemplate
 from .options import CurrentOptions
+from .permissions import CREATE, EDIT, READ
+from .permissions import MANAGE_FORMS as MANAGE
 from .serializers import (
     AnswersCheckResultSerializer,
     AnswersCheckSerializer,
@@ -51,11 +54,8 @@ from .serializers import (
     LinkCreateSerializer,
     LinksSerializer,
     PublishSerializer,
-    ReasonSerializer,
 )
 
-READ = ("deviations.view", "deviations.create")
-MANAGE = "deviations.manage_forms"
 IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, description='The row_version, e.g. "3"')
 ATTACHMENTS_PART = "attachments"
 
@@ -138,12 +138,12 @@ class DeviationViewSet(ControlledRecordActionsMixin, ListModelMixin, viewsets.Ge
     required_permissions = {
         "list": READ,
         "retrieve": READ,
-        "create": "deviations.create",
-        "update": "deviations.edit",
+        "create": CREATE,
+        "update": EDIT,
         "links": READ,
-        "add_link": "deviations.edit",
-        "remove_link": "deviations.edit",
-        "add_attachments": "deviations.edit",
+        "add_link": EDIT,
+        "remove_link": EDIT,
+        "add_attachments": EDIT,
         "download_attachment": READ,
         # approve, transition, configure_approval, workflow: the record type's (ControlledRecordActionsMixin)
     }
@@ -151,7 +151,10 @@ class DeviationViewSet(ControlledRecordActionsMixin, ListModelMixin, viewsets.Ge
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Deviation.objects.none()
-        return selectors.deviation_list(self.request.user)
+        queryset = selectors.deviation_list(self.request.user)
+        if "severity" in self.request.query_params.get("sort", ""):
+            queryset = selectors.with_severity_rank(queryset)  # ranked only when sorted by it
+        return queryset
 
     def get_object(self):
         return get_object_or_404(selectors.deviation_detail_queryset(self.request.user), pk=self.kwargs["pk"])

@@ -6,9 +6,10 @@ class DeviationsConfig(AppConfig):
     verbose_name = "Deviations"
 
     def ready(self):
+        from audit.signatures import register_signature_check
         from workflows import related
 
-        from . import definition, links, options, pickers, records, reporting, selectors, usage
+        from . import definition, links, options, pickers, records, reporting, selectors, signing, subjects, usage
         from .models import Area, Category, Deviation
 
         # document_picker resolves documents; capa_picker says CAPAs are not available until the
@@ -16,6 +17,10 @@ class DeviationsConfig(AppConfig):
         pickers.register_default_pickers()
         # Deviations are a controlled record type of the workflow kit (DEV-2026-0001, approve, ...).
         records.register()
+        # Attachments and links are audited under their deviation (deviations/subjects.py).
+        subjects.register()
+        # Who may sign a deviation directly, with which meaning (deviations/signing.py).
+        register_signature_check(signing.check_direct_signature)
         # A form version deviations were reported with is never changed in place.
         usage.register_usage("deviation", usage.references(Deviation, "form_version"))
         # Every published report form can fill a deviation's fields.

@@ -26,22 +26,14 @@ from collections.abc import Callable
 
 from qms.errors import InvalidInput
 
+from . import limits, pickers
 from . import options as option_sources
-from . import pickers
-from .forms_engine import TEXT_MAX_LENGTH, TEXTAREA_MAX_LENGTH, ValueProblem, clean_value
+from .forms_engine import ValueProblem, clean_value
 from .models import FILE_TYPES, PICKER_TYPES, FieldType, FormTemplate
 
 Problem = tuple[list, str, str]
 
-KEY = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
-MAX_SECTIONS = 30
-MAX_FIELDS = 200
-MAX_OPTIONS = 100
-MAX_NAME = 200
-MAX_LABEL = 200
-MAX_HELP = 2000
-MAX_DESCRIPTION = 5000
-MAX_REGEX = 500
+KEY = re.compile(rf"^[a-z][a-z0-9_]{{0,{limits.KEY - 1}}}$")
 FIELD_TYPES = [t.value for t in FieldType]
 BOUNDED_TYPES = {FieldType.NUMBER, FieldType.DATE}
 TEXT_TYPES = {FieldType.TEXT, FieldType.TEXTAREA}
@@ -170,13 +162,13 @@ def definition_problems(definition: dict, *, for_publish: bool = False) -> list[
     """Every problem of a (normalised) definition, located like the request body:
     (["sections", 0, "fields", 2, "options"], "A select needs at least one option.", "value_error")."""
     problems: list[Problem] = []
-    _check_text(problems, ["name"], definition.get("name"), MAX_NAME, required=True)
-    _check_text(problems, ["description"], definition.get("description"), MAX_DESCRIPTION)
+    _check_text(problems, ["name"], definition.get("name"), limits.FORM_NAME, required=True)
+    _check_text(problems, ["description"], definition.get("description"), limits.FORM_DESCRIPTION)
     sections = definition.get("sections")
     if not isinstance(sections, list):
         return problems + [(["sections"], "Give the sections as a list.", "type_error.list")]
-    if len(sections) > MAX_SECTIONS:
-        problems.append((["sections"], f"A form has at most {MAX_SECTIONS} sections.", "value_error.list.max_items"))
+    if len(sections) > limits.MAX_SECTIONS:
+        problems.append((["sections"], f"A form has at most {limits.MAX_SECTIONS} sections.", "value_error.list.max_items"))
     section_keys: set[str] = set()
     field_keys: set[str] = set()
     field_count = 0
@@ -186,8 +178,8 @@ def definition_problems(definition: dict, *, for_publish: bool = False) -> list[
             problems.append((loc, "Give each section as an object.", "type_error.dict"))
             continue
         _check_key(problems, loc + ["key"], section.get("key"), section_keys, "section")
-        _check_text(problems, loc + ["title"], section.get("title"), MAX_LABEL, required=True)
-        _check_text(problems, loc + ["description"], section.get("description"), MAX_HELP)
+        _check_text(problems, loc + ["title"], section.get("title"), limits.LABEL, required=True)
+        _check_text(problems, loc + ["description"], section.get("description"), limits.HELP_TEXT)
         fields = section.get("fields")
         if not isinstance(fields, list):
             problems.append((loc + ["fields"], "Give the fields as a list.", "type_error.list"))
@@ -195,8 +187,8 @@ def definition_problems(definition: dict, *, for_publish: bool = False) -> list[
         for f_index, spec in enumerate(fields):
             field_count += 1
             problems.extend(field_problems(spec, loc + ["fields", f_index], field_keys))
-    if field_count > MAX_FIELDS:
-        problems.append((["sections"], f"A form has at most {MAX_FIELDS} fields.", "value_error.list.max_items"))
+    if field_count > limits.MAX_FIELDS:
+        problems.append((["sections"], f"A form has at most {limits.MAX_FIELDS} fields.", "value_error.list.max_items"))
     if for_publish:
         if field_count == 0:
             problems.append((["sections"], "Add at least one field before publishing.", "value_error.missing"))
@@ -211,8 +203,8 @@ def field_problems(spec, loc: list, seen_keys: set[str]) -> list[Problem]:
     if not isinstance(spec, dict):
         return [(loc, "Give each field as an object.", "type_error.dict")]
     _check_key(problems, loc + ["key"], spec.get("key"), seen_keys, "field")
-    _check_text(problems, loc + ["label"], spec.get("label"), MAX_LABEL, required=True)
-    _check_text(problems, loc + ["help_text"], spec.get("help_text"), MAX_HELP)
+    _check_text(problems, loc + ["label"], spec.get("label"), limits.LABEL, required=True)
+    _check_text(problems, loc + ["help_text"], spec.get("help_text"), limits.HELP_TEXT)
     kind = spec.get("type")
     if kind not in FIELD_TYPES:
         return problems + [(loc + ["type"], f"type must be one of {', '.join(FIELD_TYPES)}.", "value_error.choice")]
@@ -279,21 +271,25 @@ def _option_problems(spec: dict, loc: list) -> list[Problem]:
         return []
     if not isinstance(options, list) or not options:
         return [(loc + ["options"], "A select needs at least one option.", "value_error.missing")]
-    if len(options) > MAX_OPTIONS:
-        return [(loc + ["options"], f"At most {MAX_OPTIONS} options.", "value_error.list.max_items")]
+    if len(options) > limits.MAX_OPTIONS:
+        return [(loc + ["options"], f"At most {limits.MAX_OPTIONS} options.", "value_error.list.max_items")]
     problems: list[Problem] = []
     values: set[str] = set()
     for index, option in enumerate(options):
         value = option.get("value") if isinstance(option, dict) else None
         label = option.get("label") if isinstance(option, dict) else None
-        if not isinstance(value, str) or not value or len(value) > 100:
+        if not isinstance(value, str) or not value or len(value) > limits.OPTION_VALUE:
             problems.append(
-                (loc + ["options", index], "An option is a value of 1 to 100 characters (with an optional label).", "value_error")
+                (
+                    loc + ["options", index],
+                    f"An option is a value of 1 to {limits.OPTION_VALUE} characters (with an optional label).",
+                    "value_error",
+                )
             )
         elif value in values:
             problems.append((loc + ["options", index], f"The option {value!r} is listed twice.", "value_error.duplicate"))
-        elif not isinstance(label, str) or len(label) > MAX_LABEL:
-            problems.append((loc + ["options", index], f"An option label has at most {MAX_LABEL} characters.", "value_error"))
+        elif not isinstance(label, str) or len(label) > limits.LABEL:
+            problems.append((loc + ["options", index], f"An option label has at most {limits.LABEL} characters.", "value_error"))
         values.add(value)
     return problems
 
@@ -331,7 +327,7 @@ def _text_rule_problems(spec: dict, loc: list) -> list[Problem]:
     kind, problems = spec["type"], []
     max_length, regex = spec.get("max_length"), spec.get("regex")
     if max_length is not None:
-        cap = TEXT_MAX_LENGTH if kind == FieldType.TEXT else TEXTAREA_MAX_LENGTH
+        cap = limits.TEXT_ANSWER if kind == FieldType.TEXT else limits.TEXTAREA_ANSWER
         if kind not in TEXT_TYPES:
             problems.append((loc + ["max_length"], "Only text fields have a maximum length.", "value_error"))
         elif isinstance(max_length, bool) or not isinstance(max_length, int) or not 1 <= max_length <= cap:
@@ -339,8 +335,8 @@ def _text_rule_problems(spec: dict, loc: list) -> list[Problem]:
     if regex is not None:
         if kind not in TEXT_TYPES:
             problems.append((loc + ["regex"], "Only text fields have a pattern.", "value_error"))
-        elif not isinstance(regex, str) or len(regex) > MAX_REGEX:
-            problems.append((loc + ["regex"], f"A pattern has at most {MAX_REGEX} characters.", "value_error"))
+        elif not isinstance(regex, str) or len(regex) > limits.REGEX:
+            problems.append((loc + ["regex"], f"A pattern has at most {limits.REGEX} characters.", "value_error"))
         else:
             try:
                 re.compile(regex)
@@ -348,8 +344,8 @@ def _text_rule_problems(spec: dict, loc: list) -> list[Problem]:
                 problems.append((loc + ["regex"], f"Not a valid regular expression: {exc}.", "value_error.regex"))
     if spec.get("regex_message") and regex is None:
         problems.append((loc + ["regex_message"], "A pattern message needs a pattern.", "value_error"))
-    elif not isinstance(spec.get("regex_message"), str) or len(spec["regex_message"]) > MAX_LABEL:
-        problems.append((loc + ["regex_message"], f"At most {MAX_LABEL} characters.", "value_error"))
+    elif not isinstance(spec.get("regex_message"), str) or len(spec["regex_message"]) > limits.LABEL:
+        problems.append((loc + ["regex_message"], f"At most {limits.LABEL} characters.", "value_error"))
     return problems
 
 

@@ -5,6 +5,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
+from qms.api import limits as api_limits
 from qms.api.filters import CommaListFilter, IdFilter
 from qms.api.filters import DateTimeBoundFilter as DateBoundFilter
 
@@ -68,5 +69,6 @@ class DeviationFilter(django_filters.FilterSet):
 def _by_id_or_name(queryset, relation: str, value: str):
     value = value.strip()
     if value.isdigit():
-        return queryset.filter(**{f"{relation}_id": int(value)})
+        pk = int(value)
+        return queryset.filter(**{f"{relation}_id": pk}) if pk <= api_limits.MAX_INT else queryset.none()
     return queryset.filter(**{f"{relation}__name__iexact": value})

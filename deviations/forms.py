@@ -26,7 +26,7 @@ from accounts.models import User
 from documents.files import ALLOWED_TYPES
 from qms.errors import DomainError, InvalidInputs
 
-from . import limits, pickers
+from . import limits, pickers, selectors
 from . import options as option_sources
 from .definition import SUGGESTERS
 from .forms_engine import TRUE_WORDS, max_length_of, resolve_date_bound
@@ -170,8 +170,8 @@ class AnswersForm(forms.Form):
 
 
 class NewFormTemplateForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    description = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+    name = forms.CharField(max_length=limits.FORM_NAME)
+    description = forms.CharField(required=False, max_length=limits.FORM_DESCRIPTION, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class DetailsForm(NewFormTemplateForm):
@@ -179,21 +179,22 @@ class DetailsForm(NewFormTemplateForm):
 
 
 class SectionForm(forms.Form):
-    key = forms.CharField(max_length=50, help_text="Lower-case identifier, e.g. product")
-    title = forms.CharField(max_length=200)
-    description = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    key = forms.CharField(max_length=limits.KEY, help_text="Lower-case identifier, e.g. product")
+    title = forms.CharField(max_length=limits.LABEL)
+    description = forms.CharField(required=False, max_length=limits.HELP_TEXT, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class FieldForm(forms.Form):
     """One field's definition as the editor types it; `spec()` turns it into the definition's shape."""
 
-    key = forms.CharField(max_length=50, help_text="Lower-case identifier, unique in the form, e.g. batch")
-    label = forms.CharField(max_length=200)
+    key = forms.CharField(max_length=limits.KEY, help_text="Lower-case identifier, unique in the form, e.g. batch")
+    label = forms.CharField(max_length=limits.LABEL)
     type = forms.ChoiceField(choices=FieldType.choices)
-    help_text = forms.CharField(required=False, max_length=2000)
+    help_text = forms.CharField(required=False, max_length=limits.HELP_TEXT)
     required = forms.BooleanField(required=False)
     options = forms.CharField(
         required=False,
+        max_length=limits.OPTIONS_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Select fields: one option per line, as “value” or “value | label”",
     )
@@ -202,14 +203,19 @@ class FieldForm(forms.Form):
         label="Options from",
         help_text="Select fields: offer the current records of a list kept in the admin instead of typed options",
     )
-    default = forms.CharField(required=False, max_length=1000, help_text="Pre-filled answer (checkbox: true or false)")
-    min = forms.CharField(required=False, max_length=20, help_text='Number or date fields (a date may be "today")')
-    max = forms.CharField(required=False, max_length=20, help_text='Number or date fields (a date may be "today")')
+    default = forms.CharField(
+        required=False, max_length=limits.DEFAULT_TEXT, help_text="Pre-filled answer (checkbox: true or false)"
+    )
+    min = forms.CharField(required=False, max_length=limits.BOUND, help_text='Number or date fields (a date may be "today")')
+    max = forms.CharField(required=False, max_length=limits.BOUND, help_text='Number or date fields (a date may be "today")')
     max_length = forms.IntegerField(required=False, min_value=1, help_text="Text fields: most characters")
     regex = forms.CharField(
-        required=False, max_length=500, label="Pattern", help_text="Text fields: a regular expression the answer must match"
+        required=False,
+        max_length=limits.REGEX,
+        label="Pattern",
+        help_text="Text fields: a regular expression the answer must match",
     )
-    regex_message = forms.CharField(required=False, max_length=200, label="Pattern message")
+    regex_message = forms.CharField(required=False, max_length=limits.LABEL, label="Pattern message")
     multiple = forms.BooleanField(required=False, help_text="Pickers, images and files: several values")
     suggest = forms.ChoiceField(required=False, choices=[("", "—")] + [(k, v["label"]) for k, v in SUGGESTERS.items()])
 
@@ -277,7 +283,7 @@ def _typed(kind: str, text: str | None):
 
 
 class PublishForm(forms.Form):
-    reason = forms.CharField(max_length=2000, help_text="Why this version becomes the reporting form (audit trail)")
+    reason = forms.CharField(max_length=limits.REASON, help_text="Why this version becomes the reporting form (audit trail)")
 
 
 # --- deviation pages --------------------------------------------------------------------------------------
@@ -353,7 +359,7 @@ class DeviationEditForm(forms.Form):
         required=False, max_length=limits.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 2}), label="CAPA decision rationale"
     )
     owner = UserChoiceField(
-        User.objects.filter(is_active=True, role__permissions__codename="deviations.edit").distinct().order_by("full_name"),
+        selectors.possible_owners(),
         required=False,
         empty_label="Nobody yet",
         help_text="Who investigates",

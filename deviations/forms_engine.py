@@ -42,18 +42,13 @@ from django.utils import timezone
 from documents import files as file_checks
 from qms.errors import DomainError, InvalidInputs
 
-from . import pickers
+from . import limits, pickers
 from .error_codes import DeviationErrorCode
 from .models import FILE_TYPES, PICKER_TYPES, FieldType, FormTemplate
 from .options import CurrentOptions
 
 Problem = tuple[list, str, str]
 
-TEXT_MAX_LENGTH = 1000
-TEXTAREA_MAX_LENGTH = 20000
-DEFAULT_MAX_LENGTH = {FieldType.TEXT: 255, FieldType.TEXTAREA: 10000}
-MAX_FILES_PER_FIELD = 10
-MAX_REFERENCES_PER_FIELD = 50
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg"})
 TRUE_WORDS = frozenset({"true", "on", "1", "yes"})
 FALSE_WORDS = frozenset({"false", "off", "0", "no", ""})
@@ -88,7 +83,7 @@ def is_empty(raw) -> bool:
 
 
 def max_length_of(spec: dict) -> int:
-    return spec.get("max_length") or DEFAULT_MAX_LENGTH.get(spec["type"], TEXT_MAX_LENGTH)
+    return spec.get("max_length") or limits.DEFAULT_ANSWER_LENGTH.get(spec["type"], limits.TEXT_ANSWER)
 
 
 def resolve_date_bound(bound) -> datetime.date | None:
@@ -149,6 +144,8 @@ def _clean_select(spec: dict, raw) -> str:
 def _clean_number(spec: dict, raw) -> int | float:
     if isinstance(raw, bool) or not isinstance(raw, (int, float, str, Decimal)):
         raise ValueProblem("Enter a number.", "type_error.number")
+    if isinstance(raw, str) and len(raw) > limits.NUMBER_TEXT:
+        raise ValueProblem(f"Enter a number of at most {limits.NUMBER_TEXT} characters.", "value_error.number")
     try:
         number = Decimal(str(raw).strip())
     except InvalidOperation:
@@ -209,11 +206,17 @@ def _clean_references(spec: dict, raw) -> list:
         items = list(raw)
     else:
         items = [raw]
+    if len(items) > limits.MAX_REFERENCES_PER_FIELD:
+        raise ValueProblem(f"Choose at most {limits.MAX_REFERENCES_PER_FIELD} records.", "value_error.list.max_items")
     tokens: list = []
     for item in items:
         if isinstance(item, bool) or not isinstance(item, (int, str)):
             raise ValueProblem("Give record ids or numbers.", "type_error.reference")
+        if isinstance(item, str) and len(item.strip()) > limits.LINK_TARGET:
+            raise ValueProblem(f"A record number has at most {limits.LINK_TARGET} characters.", "value_error.reference")
         token = int(item) if isinstance(item, str) and item.strip().isdigit() else item
+        if isinstance(token, int) and not 0 < token <= limits.shared.MAX_INT:
+            raise ValueProblem("Give record ids or numbers.", "value_error.reference")
         token = token.strip().upper() if isinstance(token, str) else token
         if token not in tokens:
             tokens.append(token)
@@ -221,8 +224,8 @@ def _clean_references(spec: dict, raw) -> list:
         raise _missing()
     if len(tokens) > 1 and not spec.get("multiple"):
         raise ValueProblem("Choose one record only.", "value_error.list.max_items")
-    if len(tokens) > MAX_REFERENCES_PER_FIELD:
-        raise ValueProblem(f"Choose at most {MAX_REFERENCES_PER_FIELD} records.", "value_error.list.max_items")
+    if len(tokens) > limits.MAX_REFERENCES_PER_FIELD:
+        raise ValueProblem(f"Choose at most {limits.MAX_REFERENCES_PER_FIELD} records.", "value_error.list.max_items")
     return tokens
 
 
@@ -288,6 +291,9 @@ def validate_answers(*, version: FormTemplate, form_data: dict, files: dict | No
     problems: list[Problem] = []
     if not isinstance(form_data, dict):
         raise FormAnswersInvalid([(["form_data"], "Send the answers as an object by section and field key.", "type_error.dict")])
+    oversized = _oversized(form_data, files)
+    if oversized:
+        raise FormAnswersInvalid(oversized)
     pending, upload_problems = _check_uploads(version, files)
     problems.extend(_unknown_keys(version, form_data, files))
     problems.extend(upload_problems)
@@ -321,6 +327,17 @@ def validate_answers(*, version: FormTemplate, form_data: dict, files: dict | No
     if problems:
         raise FormAnswersInvalid(problems)
     return CleanedAnswers(version=version, answers=answers, pending_files=pending)
+
+
+def _oversized(form_data: dict, files: dict) -> list[Problem]:
+    """More sections, answers or file parts than any form can have (limits.MAX_SECTIONS and
+    MAX_FIELDS): one problem instead of one per unknown key."""
+    if len(form_data) > limits.MAX_SECTIONS:
+        return [(["form_data"], f"A form has at most {limits.MAX_SECTIONS} sections.", "value_error.list.max_items")]
+    answers = sum(len(values) for values in form_data.values() if isinstance(values, dict))
+    if answers + len(files) > limits.MAX_FIELDS:
+        return [(["form_data"], f"A form has at most {limits.MAX_FIELDS} fields.", "value_error.list.max_items")]
+    return []
 
 
 def _unknown_keys(version: FormTemplate, form_data: dict, files: dict) -> list[Problem]:
@@ -375,7 +392,7 @@ def _check_uploads(version: FormTemplate, files: dict) -> tuple[list[PendingFile
             continue
         uploads = [u for u in files.get(f"{section['key']}.{spec['key']}", []) if u is not None]
         loc = ["form_data", section["key"], spec["key"]]
-        limit = MAX_FILES_PER_FIELD if spec.get("multiple") else 1
+        limit = limits.MAX_FILES_PER_FIELD if spec.get("multiple") else 1
         if len(uploads) > limit:
             problems.append((loc, f"Attach at most {limit} file{'s' if limit > 1 else ''} here.", "value_error.list.max_items"))
             continue

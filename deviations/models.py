@@ -57,8 +57,8 @@ class FormTemplate(models.Model):
     """One version of a deviation report form."""
 
     family = models.UUIDField(default=uuid.uuid4, db_index=True, editable=False)
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    name = models.CharField(max_length=limits.FORM_NAME)
+    description = models.TextField(blank=True)  # at most limits.FORM_DESCRIPTION (deviations/definition.py)
     version = models.PositiveIntegerField(default=1, editable=False)
     status = models.CharField(max_length=10, choices=FormStatus.choices, default=FormStatus.DRAFT, editable=False)
     sections = models.JSONField(default=list, blank=True, help_text="Sections with their fields (deviations/definition.py).")
@@ -333,6 +333,8 @@ class Attachment(models.Model):
     """A file kept with a deviation: from an image or file field of its report form (`field` is
     "<section>.<field>") or added to the record (`field` empty). Written once, never replaced."""
 
+    audit_resource_type = "deviation_attachment"
+
     deviation = models.ForeignKey(Deviation, on_delete=models.PROTECT, related_name="attachments")
     field = models.CharField(max_length=101, blank=True, help_text="<section>.<field> of the report form, or empty")
     name = models.CharField(max_length=255, help_text="Safe file name")
@@ -361,11 +363,13 @@ class Link(models.Model):
     """A related record of a deviation: a document at a version, another deviation, a CAPA. Shown
     on both records. Removing a link keeps the row (who, when, why) and audits it."""
 
+    audit_resource_type = "deviation_link"
+
     deviation = models.ForeignKey(Deviation, on_delete=models.PROTECT, related_name="links")
     target_type = models.CharField(max_length=30, help_text="document, deviation, capa")
     target_id = models.BigIntegerField()
     target_number = models.CharField(max_length=limits.NUMBER, help_text="As it was when linked")
-    target_title = models.CharField(max_length=255, blank=True)
+    target_title = models.CharField(max_length=limits.TITLE, blank=True)
     target_version = models.CharField(max_length=limits.VERSION, blank=True, help_text="Documents: the version linked")
     reason = models.TextField(max_length=limits.REASON)
     source = models.CharField(max_length=20, choices=LinkSource.choices, default=LinkSource.MANUAL)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from workflows.models import StateKind
 from workflows.records import register_record_type
 
-from . import links, selectors
+from . import links, permissions, selectors, signing
 from .models import Deviation, Link
 
 RESOURCE_TYPE = "deviation"
@@ -41,7 +41,10 @@ def closing_problems(*, actor, record: Deviation, instance, transition):
     elif record.capa_required is False and not record.capa_decision_rationale.strip():
         yield (["capa_decision_rationale"], f"{number} cannot be closed without the rationale for raising no CAPA.")
     elif record.capa_required and links.LINK_TYPES["capa"].available:
-        linked = Link.objects.filter(deviation=record, target_type="capa", removed_at__isnull=True).exists()
+        # Linked from this deviation, or by a CAPA raised for it (its backlinks).
+        linked = Link.objects.filter(deviation=record, target_type="capa", removed_at__isnull=True).exists() or any(
+            row["type"] == "capa" for row in links.backlinks(record, None)
+        )
         if not linked:
             yield (["links"], f"{number} needs a CAPA: link the CAPA raised for it before closing.")
 
@@ -64,9 +67,9 @@ def register() -> None:
         Deviation,
         resource_type=RESOURCE_TYPE,
         label="Deviation",
-        view_permission="deviations.view",
-        approve_permission="deviations.approve",
-        configure_permission="deviations.edit",
+        view_permission=permissions.VIEW,
+        approve_permission=permissions.APPROVE,
+        configure_permission=permissions.EDIT,
         number_prefix="DEV",
         workflow_template=WORKFLOW_TEMPLATE,
         configurable_kinds=CONFIGURABLE_KINDS,
@@ -76,4 +79,5 @@ def register() -> None:
         transition_intent=_transition_intent,
         sync=follow_workflow,
         visible=selectors.visible_deviations,
+        direct_meanings=signing.direct_meanings,
     )

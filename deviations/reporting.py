@@ -14,7 +14,7 @@ import datetime
 from dataclasses import dataclass
 
 from . import limits
-from .forms_engine import DEFAULT_MAX_LENGTH, CleanedAnswers, FormAnswersInvalid
+from .forms_engine import CleanedAnswers, FormAnswersInvalid
 from .models import Area, Category, FieldType, Severity
 
 Problem = tuple[list, str, str]
@@ -91,7 +91,7 @@ def publish_problems(definition: dict) -> list[Problem]:
                 )
             )
         if wanted.max_length:
-            length = spec.get("max_length") or DEFAULT_MAX_LENGTH.get(spec.get("type"), wanted.max_length)
+            length = spec.get("max_length") or limits.DEFAULT_ANSWER_LENGTH.get(spec.get("type"), wanted.max_length)
             if isinstance(length, int) and length > wanted.max_length:
                 problems.append(
                     (loc + ["max_length"], f"The deviation keeps at most {wanted.max_length} characters here.", "value_error")

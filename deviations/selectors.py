@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Exists, ExpressionWrapper, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Upper
 from django.utils import timezone
 
+from accounts.models import Role, User, UserPermissionOverride
 from qms.permissions import has
 from workflows.records import record_type
 from workflows.selectors import RecordWorkflow, record_workflow, records_awaiting_approval
@@ -22,10 +23,8 @@ from workflows.selectors import RecordWorkflow, record_workflow, records_awaitin
 from . import links as link_registry
 from .defaults import STATE_LABELS
 from .models import SEVERITY_RANK, Attachment, Deviation, FormStatus, FormTemplate, Link
+from .permissions import CREATE, EDIT, MANAGE_FORMS, VIEW
 
-MANAGE_FORMS = "deviations.manage_forms"
-VIEW = "deviations.view"
-CREATE = "deviations.create"
 # States of the default workflow in which a deviation is finished (no due date applies any more).
 DONE_STATUSES = ("closed", "cancelled")
 RECURRENCE_DAYS = 365
@@ -71,14 +70,32 @@ def with_severity_rank(qs: QuerySet[Deviation]) -> QuerySet[Deviation]:
     )
 
 
+def with_overdue(qs: QuerySet[Deviation], today: datetime.date | None = None) -> QuerySet[Deviation]:
+    """Adds `overdue`: past its due date and neither closed nor cancelled (is_overdue() in SQL)."""
+    late = Q(due_date__lt=today or timezone.localdate()) & ~Q(status__in=DONE_STATUSES)
+    return qs.annotate(overdue=ExpressionWrapper(late, output_field=BooleanField()))
+
+
 def deviation_list(user) -> QuerySet[Deviation]:
-    return with_severity_rank(visible_deviations(user)).defer(*_LIST_DEFERRED)
+    """The rows of lists: what a list row shows (joined, long texts deferred) and `overdue`. Sorting
+    by severity needs `with_severity_rank()` on top (lists that offer it add it when asked)."""
+    return with_overdue(visible_deviations(user)).defer(*_LIST_DEFERRED)
 
 
 def deviation_detail_queryset(user) -> QuerySet[Deviation]:
     return visible_deviations(user).select_related(
         "form_version", "workflow_instance__current_state", "workflow_instance__template"
     )
+
+
+def possible_owners() -> QuerySet[User]:
+    """Active users who may investigate deviations (hold deviations.edit through their role or a
+    grant, and no revocation of it), by name: the owner choices of the investigation page."""
+    overrides = UserPermissionOverride.objects.filter(user=OuterRef("pk"), permission__codename=EDIT)
+    in_role = Role.permissions.through.objects.filter(role=OuterRef("role"), permission__codename=EDIT)
+    granted = Exists(in_role) | Exists(overrides.filter(effect=UserPermissionOverride.GRANT))
+    revoked = Exists(overrides.filter(effect=UserPermissionOverride.REVOKE))
+    return User.objects.filter(Q(is_superuser=True) | (granted & ~revoked), is_active=True).order_by("full_name", "username")
 
 
 def is_overdue(deviation: Deviation, today: datetime.date | None = None) -> bool:
@@ -225,7 +242,7 @@ def recurrence(deviation: Deviation, user, *, limit: int = RECURRENCE_LIMIT) -> 
 
 def open_deviations(user) -> QuerySet[Deviation]:
     """Deviations `user` may see that are not closed or cancelled, soonest due first."""
-    return deviation_list(user).exclude(status__in=DONE_STATUSES).order_by("due_date", "pk")
+    return with_severity_rank(deviation_list(user)).exclude(status__in=DONE_STATUSES).order_by("due_date", "pk")
 
 
 def assigned_to(user) -> QuerySet[Deviation]:
@@ -249,7 +266,7 @@ def due_soon(user, *, hours: int = 24, mine: bool = False, now: datetime.datetim
 def pending_approval(user) -> QuerySet[Deviation]:
     """Deviations waiting for an approval `user` can give now (e.g. QA review for a QA Manager)."""
     return (
-        with_severity_rank(records_awaiting_approval(record_type("deviation"), user))
+        with_overdue(with_severity_rank(records_awaiting_approval(record_type("deviation"), user)))
         .defer(*_LIST_DEFERRED)
         .order_by("due_date", "pk")
     )

@@ -6,10 +6,11 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_fiel
 from rest_framework import serializers
 
 from accounts.models import User
+from audit.serializers import ReasonField
 from workflows.serializers import RecordWorkflowFields, UserRefSerializer
 
 from . import limits
-from .definition import MAX_DESCRIPTION, MAX_HELP, MAX_LABEL, MAX_NAME, MAX_REGEX, SUGGESTERS
+from .definition import SUGGESTERS
 from .links import LINK_TYPES
 from .models import (
     Area,
@@ -30,9 +31,9 @@ from .selectors import is_overdue
 
 
 class OptionSerializer(serializers.Serializer):
-    value = serializers.CharField(max_length=100)
+    value = serializers.CharField(max_length=limits.OPTION_VALUE)
     label = serializers.CharField(
-        max_length=MAX_LABEL, required=False, allow_blank=True, help_text="Shown to the reporter (default: the value)"
+        max_length=limits.LABEL, required=False, allow_blank=True, help_text="Shown to the reporter (default: the value)"
     )
 
 
@@ -60,10 +61,10 @@ class BoundValueField(serializers.JSONField):
 
 
 class FormFieldSerializer(serializers.Serializer):
-    key = serializers.CharField(max_length=50, help_text="Lower-case identifier, unique in the form, e.g. occurred_at")
-    label = serializers.CharField(max_length=MAX_LABEL)
+    key = serializers.CharField(max_length=limits.KEY, help_text="Lower-case identifier, unique in the form, e.g. occurred_at")
+    label = serializers.CharField(max_length=limits.LABEL)
     type = serializers.ChoiceField(choices=FieldType.choices)
-    help_text = serializers.CharField(max_length=MAX_HELP, required=False, allow_blank=True, default="")
+    help_text = serializers.CharField(max_length=limits.HELP_TEXT, required=False, allow_blank=True, default="")
     required = serializers.BooleanField(required=False, default=False, help_text="Checkbox: must be ticked")
     options = OptionSerializer(
         many=True,
@@ -72,7 +73,7 @@ class FormFieldSerializer(serializers.Serializer):
         help_text="select fields only. With options_from: the source's current choices (ignored when sent back)",
     )
     options_from = serializers.CharField(
-        max_length=50,
+        max_length=limits.KEY,
         required=False,
         allow_null=True,
         allow_blank=True,
@@ -87,10 +88,11 @@ class FormFieldSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text="text (≤ 1000, default 255) and textarea (≤ 20000, default 10000)",
+        help_text=f"text (≤ {limits.TEXT_ANSWER}, default {limits.DEFAULT_ANSWER_LENGTH['text']}) and textarea "
+        f"(≤ {limits.TEXTAREA_ANSWER}, default {limits.DEFAULT_ANSWER_LENGTH['textarea']})",
     )
     regex = serializers.CharField(
-        max_length=MAX_REGEX,
+        max_length=limits.REGEX,
         required=False,
         allow_null=True,
         allow_blank=True,
@@ -98,7 +100,7 @@ class FormFieldSerializer(serializers.Serializer):
         help_text="text and textarea: the whole answer must match this Python regular expression",
     )
     regex_message = serializers.CharField(
-        max_length=MAX_LABEL, required=False, allow_blank=True, default="", help_text="Shown when the pattern does not match"
+        max_length=limits.LABEL, required=False, allow_blank=True, default="", help_text="Shown when the pattern does not match"
     )
     multiple = serializers.BooleanField(required=False, default=False, help_text="Pickers, image and file fields: several values")
     suggest = serializers.ChoiceField(
@@ -111,22 +113,22 @@ class FormFieldSerializer(serializers.Serializer):
 
 
 class FormSectionSerializer(serializers.Serializer):
-    key = serializers.CharField(max_length=50, help_text="Lower-case identifier, unique in the form, e.g. event")
-    title = serializers.CharField(max_length=MAX_LABEL)
-    description = serializers.CharField(max_length=MAX_HELP, required=False, allow_blank=True, default="")
+    key = serializers.CharField(max_length=limits.KEY, help_text="Lower-case identifier, unique in the form, e.g. event")
+    title = serializers.CharField(max_length=limits.LABEL)
+    description = serializers.CharField(max_length=limits.HELP_TEXT, required=False, allow_blank=True, default="")
     fields = FormFieldSerializer(many=True, required=False, default=list)
 
 
 class FormTemplateWriteSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=MAX_NAME)
-    description = serializers.CharField(max_length=MAX_DESCRIPTION, required=False, allow_blank=True, default="")
+    name = serializers.CharField(max_length=limits.FORM_NAME)
+    description = serializers.CharField(max_length=limits.FORM_DESCRIPTION, required=False, allow_blank=True, default="")
     sections = FormSectionSerializer(many=True)
-    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="", write_only=True)
+    reason = ReasonField(required=False, write_only=True, help_text="Why the form changes (audit trail)")
     row_version = serializers.IntegerField(required=False, write_only=True, help_text="Optimistic concurrency check (PUT)")
 
 
 class PublishSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, help_text="Why this version becomes the reporting form (audit trail)")
+    reason = ReasonField(help_text="Why this version becomes the reporting form (audit trail). Required.")
     row_version = serializers.IntegerField(required=False, help_text="The row_version you read (or send If-Match)")
 
 
@@ -359,7 +361,10 @@ class DeviationListSerializer(serializers.ModelSerializer):
     owner = UserRefSerializer(read_only=True, allow_null=True)
     reported_at = serializers.DateTimeField(source="created_at", read_only=True)
     severity = serializers.ChoiceField(choices=Severity.choices, read_only=True)
-    is_overdue = serializers.SerializerMethodField(help_text="Past its due date and neither closed nor cancelled")
+    # A column of the list querysets (selectors.deviation_list: `overdue`), so rows are read flat.
+    is_overdue = serializers.BooleanField(
+        source="overdue", read_only=True, help_text="Past its due date and neither closed nor cancelled"
+    )
 
     class Meta:
         model = Deviation
@@ -383,9 +388,6 @@ class DeviationListSerializer(serializers.ModelSerializer):
             "row_version",
         ]
         read_only_fields = fields
-
-    def get_is_overdue(self, obj) -> bool:
-        return is_overdue(obj)
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
@@ -446,6 +448,8 @@ class BacklinkSerializer(serializers.Serializer):
     reason = serializers.CharField()
     linked_at = serializers.DateTimeField()
     linked_by = UserRefSerializer(allow_null=True)
+    status = serializers.CharField(required=False, help_text="The linking record's status, where it has one (CAPAs)")
+    url = serializers.CharField(required=False, help_text="Its page, where it has one (CAPAs)")
 
 
 class RecurrenceItemSerializer(serializers.Serializer):
@@ -467,6 +471,7 @@ class RecurrenceSerializer(serializers.Serializer):
 class DeviationDetailSerializer(DeviationListSerializer, RecordWorkflowFields):
     """context: {"detail": selectors.deviation_detail(...), "workflow": that detail's workflow}."""
 
+    is_overdue = serializers.SerializerMethodField(help_text="Past its due date and neither closed nor cancelled")
     root_cause_method = serializers.ChoiceField(choices=RootCauseMethod.choices, allow_blank=True, read_only=True)
     capa_required = serializers.BooleanField(allow_null=True, read_only=True)
     severity_suggestion = SeveritySuggestionSerializer(read_only=True, allow_null=True)
@@ -502,6 +507,9 @@ class DeviationDetailSerializer(DeviationListSerializer, RecordWorkflowFields):
             "signatures",
         ]
         read_only_fields = fields
+
+    def get_is_overdue(self, obj) -> bool:
+        return is_overdue(obj)
 
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, obj):
@@ -552,7 +560,7 @@ class DeviationUpdateSerializer(serializers.Serializer):
         queryset=User.objects.all(), required=False, allow_null=True, help_text="User id of who investigates"
     )
     due_date = serializers.DateField(required=False)
-    reason = serializers.CharField(max_length=limits.REASON, help_text="Why it changes (audit trail)")
+    reason = ReasonField(help_text="Why it changes (audit trail). Required.")
     row_version = serializers.IntegerField(required=False, help_text="The row_version you read (or send If-Match)")
 
 
@@ -566,11 +574,7 @@ class LinkCreateSerializer(serializers.Serializer):
         default="",
         help_text="Documents: the version to link (default: the one you see, e.g. the effective version)",
     )
-    reason = serializers.CharField(max_length=limits.REASON, help_text="Why they are related (audit trail)")
-
-
-class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=limits.REASON, help_text="Why (audit trail)")
+    reason = ReasonField(help_text="Why they are related (audit trail). Required.")
 
 
 class LinksSerializer(serializers.Serializer):

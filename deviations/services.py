@@ -29,9 +29,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit import services as audit
-from audit.changes import snapshot
+from audit.changes import changed_fields, snapshot
 from documents import files
-from qms.errors import Conflict, DomainError, InvalidInputs, NotFound, check_row_version
+from qms.errors import Conflict, InvalidInputs, NotFound, check_row_version
 from qms.events import emit
 from qms.permissions import has, require, require_any
 from workflows import records_services
@@ -41,7 +41,7 @@ from workflows.records import record_type
 
 from . import limits, reporting, selectors, usage
 from . import links as link_registry
-from .audit_actions import DeviationAuditAction as Action
+from .audit_actions import DeviationAction as Action
 from .definition import definition_of, definition_problems, normalise
 from .errors import (
     AlreadyActive,
@@ -70,30 +70,16 @@ from .models import (
     Severity,
     SeverityDueRule,
 )
+from .permissions import CREATE, EDIT, MANAGE_FORMS, VIEW
 
-MANAGE_FORMS = "deviations.manage_forms"
-CREATE = "deviations.create"
-EDIT = "deviations.edit"
-VIEW = "deviations.view"
 AUDITED = ["name", "description", "version", "status", "sections"]
 # Workflow state kinds in which a deviation's content may change (reported, under investigation).
 CONTENT_EDITABLE_KINDS = frozenset({StateKind.OPEN, StateKind.IN_PROGRESS})
 # Links may change until the deviation is closed or cancelled.
 READ_ONLY_KINDS = frozenset({StateKind.CLOSED, StateKind.CANCELLED})
 UPDATABLE = Deviation.UPDATABLE_FIELDS
-REPORT_SNAPSHOT = [
-    "number",
-    "title",
-    "occurred_at",
-    "discovered_at",
-    "area.name",
-    "category.name",
-    "product",
-    "batch",
-    "severity",
-    "due_date",
-    "status",
-]
+# What the audit record of a report holds besides the answers: every field the record took from them.
+REPORT_SNAPSHOT = ["number", *Deviation.audit_fields, "status", "reported_by.username"]
 
 
 # --- reporting ------------------------------------------------------------------------------------------
@@ -169,8 +155,9 @@ def report_deviation(
                 **snapshot(deviation, REPORT_SNAPSHOT),
                 **(legacy.as_audit() if legacy else {}),
                 "form_version": str(version),
-                "attachments": [{"name": a.name, "sha256": a.sha256, "storage_name": a.storage_name} for a in stored],
-                "links": [f"{link.target_type} {link.target_number}" for link in picked],
+                "form_answers": deviation.form_answers,
+                "attachments": [_attachment_values(a) for a in stored],
+                "links": [_link_values(link) for link in picked],
                 **({"severity_suggestion": suggestion} if suggestion else {}),
             },
         )
@@ -190,20 +177,8 @@ def due_date_for(severity: str, *, reported_on: datetime.date) -> datetime.date:
 
 
 def _checked_uploads(uploads: list, *, field: str) -> list[tuple]:
-    """(upload, safe name, MIME type, SHA-256) for each file, after the document upload checks
-    (413/415 naming the part, e.g. loc ["attachments", 1])."""
-    if len(uploads) > limits.MAX_ATTACHMENTS_PER_REQUEST:
-        raise InvalidInputs(
-            [([field], f"Attach at most {limits.MAX_ATTACHMENTS_PER_REQUEST} files at once.", "value_error.list.max_items")]
-        )
-    checked = []
-    for index, upload in enumerate(uploads):
-        try:
-            name, mime = files.validate_upload(upload)
-        except DomainError as exc:
-            raise type(exc)(exc.detail, error_code=exc.error_code, extra={**exc.extra, "loc": [field, index]}) from exc
-        checked.append((upload, name, mime, files.sha256_of(upload)))
-    return checked
+    """(upload, safe name, MIME type, SHA-256) for each file, after the document upload checks."""
+    return files.checked_uploads(uploads, field=field, max_files=limits.MAX_ATTACHMENTS_PER_REQUEST)
 
 
 def _store_attachments(deviation: Deviation, checked: list[tuple], *, actor, written: list, description: str = "") -> list:
@@ -257,7 +232,7 @@ def _links_from_answers(deviation: Deviation, actor) -> list[Link]:
                     target_type=ref["type"],
                     target_id=ref["id"],
                     target_number=ref["number"],
-                    target_title=ref["title"][:255],
+                    target_title=ref["title"][: limits.TITLE],
                     target_version=ref.get("version") or "",
                     reason=f"Named on the report form ({labels.get(field_key, field_key)})",
                     source=LinkSource.REPORT_FORM,
@@ -276,14 +251,13 @@ def _checked_suggestion(suggestion: dict | None) -> dict | None:
     number = isinstance(confidence, (int, float)) and not isinstance(confidence, bool)
     if confidence is not None and not (number and 0 <= confidence <= 1):
         problems.append((["severity_suggestion", "confidence"], "A number from 0 to 1.", "value_error.number"))
+    texts = {name: str(suggestion.get(name) or "") for name in ("rationale", "method")}
+    problems += limits.too_long(
+        texts, {"rationale": limits.REASON, "method": limits.SUGGESTION_METHOD}, loc=("severity_suggestion",)
+    )
     if problems:
         raise InvalidInputs(problems)
-    return {
-        "severity": suggestion["severity"],
-        "confidence": confidence,
-        "rationale": str(suggestion.get("rationale") or "")[: limits.REASON],
-        "method": str(suggestion.get("method") or "")[: limits.SUGGESTION_METHOD],
-    }
+    return {"severity": suggestion["severity"], "confidence": confidence, **texts}
 
 
 # --- investigation and classification ---------------------------------------------------------------------
@@ -296,7 +270,7 @@ def update_deviation(*, actor: User, deviation: Deviation, changes: dict, reason
     by its rule unless a due date is given. Closed and cancelled deviations are read-only; in QA
     review nothing changes until it is returned to investigation."""
     require(actor, EDIT)
-    reason = audit.require_reason(reason, what="a change to a deviation")
+    reason = _reason(reason, what="a change to a deviation")
     if row_version is None:
         raise RowVersionRequired()
     unknown = sorted(set(changes) - set(UPDATABLE))
@@ -351,6 +325,11 @@ def _apply_changes(deviation: Deviation, changes: dict) -> list[tuple]:
 def _change_problem(deviation: Deviation, name: str, value, today: datetime.date) -> str | None:
     if name in ("title", "description") and not (value or "").strip():
         return "This field cannot be empty."
+    if name in limits.DEVIATION_TEXTS:
+        if not isinstance(value, str):
+            return "Enter text."
+        if len(value.strip()) > limits.DEVIATION_TEXTS[name]:
+            return f"At most {limits.DEVIATION_TEXTS[name]} characters (this has {len(value.strip())})."
     if name in ("occurred_at", "discovered_at") and value is not None and value > today:
         return "The date cannot be in the future."
     if name == "occurred_at" and value is None:
@@ -379,11 +358,14 @@ def add_attachments(*, actor: User, deviation: Deviation, uploads: list, descrip
     require(actor, EDIT)
     if not uploads:
         raise InvalidInputs([(["files"], "Attach at least one file.", "value_error.missing")])
+    description = (description or "").strip()
+    if problems := limits.too_long({"description": description}, {"description": limits.DESCRIPTION}):
+        raise InvalidInputs(problems)
     checked = _checked_uploads(uploads, field="files")
     with files.removing_on_failure() as written, transaction.atomic():
         deviation = _lock(deviation)
         _check_state(deviation, CONTENT_EDITABLE_KINDS, "given new attachments")
-        rows = _store_attachments(deviation, checked, actor=actor, written=written, description=description.strip())
+        rows = _store_attachments(deviation, checked, actor=actor, written=written, description=description)
         deviation.row_version += 1
         deviation.save(update_fields=["row_version", "updated_at"])
         _audit(
@@ -391,13 +373,7 @@ def add_attachments(*, actor: User, deviation: Deviation, uploads: list, descrip
             deviation,
             actor,
             f"{len(rows)} file(s) attached to {deviation.number}: {', '.join(a.name for a in rows)}",
-            new={
-                "attachments": [
-                    {"name": a.name, "size": a.size, "mime_type": a.mime_type, "sha256": a.sha256, "storage_name": a.storage_name}
-                    for a in rows
-                ],
-                "description": description.strip() or None,
-            },
+            new={"attachments": [_attachment_values(a) for a in rows], "description": description or None},
         )
         emit(DeviationEvent.ATTACHMENT_ADDED, deviation, actor=actor, data={"attachments": [a.pk for a in rows]})
     return rows
@@ -409,10 +385,10 @@ def record_attachment_download(*, actor: User, deviation: Deviation, attachment:
     with transaction.atomic():
         _audit(
             Action.DOWNLOAD,
-            deviation,
+            attachment,
             actor,
             f"{actor.display_name} downloaded {attachment.name} of {deviation.number}",
-            new={"attachment": attachment.pk, "name": attachment.name, "sha256": attachment.sha256},
+            new={"name": attachment.name, "sha256": attachment.sha256, "deviation": deviation.number},
         )
 
 
@@ -425,12 +401,16 @@ def link_record(*, actor: User, deviation: Deviation, target_type: str, target, 
     is its id or number. With a reason; once per record (409 ALREADY_LINKED); not on closed or
     cancelled deviations."""
     require(actor, EDIT)
-    reason = audit.require_reason(reason, what="linking a record to a deviation")
+    reason = _reason(reason, what="linking a record to a deviation")
     kind = link_registry.link_type(target_type)
     if kind is None:
         raise InvalidInputs([(["target_type"], f"One of {', '.join(link_registry.LINK_TYPES)}.", "value_error.choice")])
     if not kind.available:
         raise LinkTypeUnavailable(kind.picker.unavailable_reason)
+    if problems := limits.too_long(
+        {"target": str(target).strip(), "version": version or ""}, {"target": limits.LINK_TARGET, "version": limits.VERSION}
+    ):
+        raise InvalidInputs(problems)
     token = int(target) if isinstance(target, int) or str(target).strip().isdigit() else str(target).strip().upper()
     reference = kind.picker.resolve(actor, [token]).get(token)
     if reference is None:
@@ -453,7 +433,7 @@ def link_record(*, actor: User, deviation: Deviation, target_type: str, target, 
             target_type=kind.name,
             target_id=reference["id"],
             target_number=reference["number"],
-            target_title=(reference.get("title") or "")[:255],
+            target_title=(reference.get("title") or "")[: limits.TITLE],
             target_version=reference.get("version") or "",
             reason=reason,
             created_by=actor,
@@ -465,7 +445,7 @@ def link_record(*, actor: User, deviation: Deviation, target_type: str, target, 
 def unlink_record(*, actor: User, deviation: Deviation, link: Link, reason: str) -> Link:
     """Removes a link, with a reason; the link stays on record as removed (who, when, why)."""
     require(actor, EDIT)
-    reason = audit.require_reason(reason, what="removing a deviation's link")
+    reason = _reason(reason, what="removing a deviation's link")
     with transaction.atomic():
         deviation = _lock(deviation)
         try:
@@ -476,6 +456,7 @@ def unlink_record(*, actor: User, deviation: Deviation, link: Link, reason: str)
             raise LinkRemoved()
         _check_state(deviation, None, "unlinked from other records")
         link.removed_at, link.removed_by, link.removal_reason = timezone.now(), actor, reason
+        link.deviation = deviation
         link.save(update_fields=["removed_at", "removed_by", "removal_reason"])
         _record_link_change(deviation, link, actor=actor, reason=reason, removed=True)
     return link
@@ -484,16 +465,19 @@ def unlink_record(*, actor: User, deviation: Deviation, link: Link, reason: str)
 def _record_link_change(deviation: Deviation, link: Link, *, actor, reason: str, removed: bool) -> None:
     """The deviation's row_version moves on; the link or its removal is audited and emitted."""
     _touch(deviation)
-    version = f" v{link.target_version}" if link.target_version else ""
-    described = f"{link.target_type} {link.target_number}{version}"
-    values = {"link": link.pk, "target_type": link.target_type, "target": described, "target_id": link.target_id}
+    values = _link_values(link)
+    if removed:
+        old = {**values, "removed": False}
+        new = {"removed": True, "removed_at": link.removed_at, "removed_by": actor.username if actor else None}
+    else:
+        old, new = None, {**values, "reason": link.reason, "source": link.source}
     _audit(
         Action.UNLINK if removed else Action.LINK,
-        deviation,
+        link,
         actor,
-        f"{deviation.number} {'no longer linked' if removed else 'linked'} to {described}",
-        old=values if removed else None,
-        new=None if removed else values,
+        f"{deviation.number} {'no longer linked' if removed else 'linked'} to {values['target']}",
+        old=old,
+        new=new,
         reason=reason,
     )
     emit(
@@ -505,6 +489,39 @@ def _record_link_change(deviation: Deviation, link: Link, *, actor, reason: str,
 
 
 # --- internals ------------------------------------------------------------------------------------------------
+
+
+def _reason(reason: str | None, *, what: str, required: bool = True) -> str:
+    """The stripped reason: required ones at least REASON_MIN_LENGTH characters
+    (audit.services.require_reason), every one at most limits.REASON (422 at `reason`)."""
+    reason = audit.require_reason(reason, what=what) if required else (reason or "").strip()
+    if problems := limits.too_long({"reason": reason}, {"reason": limits.REASON}):
+        raise InvalidInputs(problems)
+    return reason
+
+
+def _link_values(link: Link) -> dict:
+    """A link as the audit trail shows it (its deviation is the event's subject)."""
+    version = f" v{link.target_version}" if link.target_version else ""
+    return {
+        "link": link.pk,
+        "deviation": link.deviation.number,
+        "target_type": link.target_type,
+        "target_id": link.target_id,
+        "target": f"{link.target_type} {link.target_number}{version}",
+    }
+
+
+def _attachment_values(attachment: Attachment) -> dict:
+    return {
+        "attachment": attachment.pk,
+        "field": attachment.field or None,
+        "name": attachment.name,
+        "size": attachment.size,
+        "mime_type": attachment.mime_type,
+        "sha256": attachment.sha256,
+        "storage_name": attachment.storage_name,
+    }
 
 
 def _lock(deviation: Deviation) -> Deviation:
@@ -555,14 +572,18 @@ def save_due_rule(*, actor, rule: SeverityDueRule | None, data: dict, reason: st
 
 
 def _save_setting(*, actor, model, obj, data: dict, reason: str, what: str):
-    """Creates or changes a configuration row (validated, audited with old and new values)."""
+    """Creates or changes a configuration row (validated, audited with old and new values; a change
+    needs a reason, 422 at `reason` otherwise)."""
     require(actor, MANAGE_FORMS)
     fields = [f for f in model.audit_fields if f in data]
+    if problems := limits.too_long({f: data[f] for f in fields}, {"description": limits.DESCRIPTION}):
+        raise InvalidInputs(problems)
     with transaction.atomic():
         if obj is None or obj.pk is None:
             obj = model(**{f: data[f] for f in fields})
             _full_clean(obj)
             obj.save()
+            reason = _reason(reason, what=f"creating a {what.lower()}", required=False)
             _audit(Action.CREATE, obj, actor, f"{what} {obj} created", new=obj.audit_snapshot(), reason=reason)
             return obj
         obj = model.objects.select_for_update().get(pk=obj.pk)
@@ -570,6 +591,8 @@ def _save_setting(*, actor, model, obj, data: dict, reason: str, what: str):
         for field in fields:
             setattr(obj, field, data[field])
         _full_clean(obj)
+        if changed_fields(obj, before):
+            reason = _reason(reason, what=f"a change to a {what.lower()}")
         if audit.record_change(obj=obj, before=before, actor=actor, summary=f"{what} {obj} changed", reason=reason):
             obj.row_version += 1
             obj.save()
@@ -609,6 +632,7 @@ def update_form_template(
     draft, or a new draft version when `template` is published or in use. An unchanged definition
     changes nothing."""
     require(actor, MANAGE_FORMS)
+    reason = _reason(reason, what="a change to a deviation report form", required=False)
     definition = _checked(definition)
     with transaction.atomic():
         template = FormTemplate.objects.select_for_update().get(pk=template.pk)
@@ -653,7 +677,7 @@ def publish_form_template(*, actor, template: FormTemplate, reason: str, row_ver
     """Makes `template` the active reporting form (a draft, or a retired version brought back); the
     version active until now is retired. The definition must be complete (at least one field)."""
     require(actor, MANAGE_FORMS)
-    reason = audit.require_reason(reason, what="publishing a deviation report form")
+    reason = _reason(reason, what="publishing a deviation report form")
     with transaction.atomic():
         template = FormTemplate.objects.select_for_update().get(pk=template.pk)
         check_row_version(template, row_version)
@@ -723,7 +747,8 @@ def _values(template: FormTemplate) -> dict:
 
 
 def _audit(action: Action, obj, actor, summary: str, *, old=None, new=None, reason: str = "") -> None:
-    """The audit record of a use case on a deviation or a form version (its audit_resource_type)."""
+    """The audit record of a use case on a deviation, one of its parts (attachment, link: their
+    subject is the deviation, see deviations/subjects.py), a form version or a configuration row."""
     audit.record(
         action=action,
         resource_type=obj.audit_resource_type,
@@ -733,4 +758,5 @@ def _audit(action: Action, obj, actor, summary: str, *, old=None, new=None, reas
         old_values=old,
         new_values=new,
         reason=reason,
+        instance=obj,
     )

@@ -22,7 +22,7 @@ from qms.permissions import has
 from workflows.views import workflow_panel
 
 from . import definition as d
-from . import pickers, selectors, services, usage
+from . import limits, pickers, selectors, services, usage
 from .downloads import attachment_response
 from .filters import DeviationFilter
 from .forms import (
@@ -40,11 +40,11 @@ from .forms import (
     SectionForm,
 )
 from .forms_engine import validate_answers
-from .links import LINK_TYPES
+from .links import LINK_TYPES, raise_actions
 from .models import FILE_TYPES, FieldType, FormStatus, Severity
+from .permissions import CREATE, EDIT, READ, VIEW
+from .permissions import MANAGE_FORMS as MANAGE
 
-MANAGE = "deviations.manage_forms"
-VIEW, CREATE, EDIT = "deviations.view", "deviations.create", "deviations.edit"
 PAGE_SIZE = 25
 SEVERITY_BADGES = {
     Severity.LOW: "",
@@ -80,8 +80,7 @@ def _deviation(request, pk):
 def deviation_list(request):
     queryset = selectors.deviation_list(request.user).order_by("-created_at", "-pk")
     page, query = filtered_page(request, DeviationFilter, queryset, page_size=PAGE_SIZE)
-    for deviation in page:
-        deviation.overdue = selectors.is_overdue(deviation)
+    for deviation in page:  # `overdue` comes with the rows (selectors.deviation_list)
         deviation.severity_badge = SEVERITY_BADGES.get(deviation.severity, "")
     return render(
         request,
@@ -162,6 +161,7 @@ def deviation_detail(request, pk):
             ],
             "attachments_form": AttachmentsForm(),
             "can_view_audit": has(user, "audit.view") or has(user, "signatures.view"),
+            "raise_actions": raise_actions(deviation, user),
         },
     )
 
@@ -268,7 +268,7 @@ def link_target_search(request):
     kind = LINK_TYPES.get(request.GET.get("target_type", ""))
     if kind is None:
         raise Http404("No such kind of record.")
-    query = request.GET.get("q", "")[:100]
+    query = request.GET.get("q", "")[: limits.SEARCH]
     picker = kind.picker
     return render(
         request,
@@ -549,12 +549,12 @@ def picker_search(request, field_type):
     """htmx: records the user may view whose number or title contains `q`, as buttons that fill the picker `target`."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    if not any(request.user.has_qms_permission(c) for c in ("deviations.view", "deviations.create")):
+    if not any(request.user.has_qms_permission(c) for c in READ):
         raise PermissionDenied("You need the 'deviations.view' or 'deviations.create' permission to pick records.")
     if field_type not in (FieldType.DOCUMENT_PICKER, FieldType.CAPA_PICKER):
         raise Http404("No such picker.")
     picker = pickers.picker_for(field_type)
-    query = request.GET.get("q", "")[:100]
+    query = request.GET.get("q", "")[: limits.SEARCH]
     return render(
         request,
         "deviations/picker_results.html",

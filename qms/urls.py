@@ -17,6 +17,7 @@ api_patterns = [
     path("", include("documents.urls_api")),
     path("", include("training.urls_api")),
     path("", include("deviations.urls_api")),
+    path("", include("capa.urls_api")),
     path("", include("search.urls_api")),
     path("", include("ai.urls_api")),
 ]
@@ -38,6 +39,7 @@ urlpatterns = [
     path("documents/", include("documents.urls")),
     path("training/", include("training.urls")),
     path("deviations/", include("deviations.urls")),
+    path("capa/", include("capa.urls")),
     path("imports/", include("imports.urls")),
     path("validation/", include("validation.urls")),
     path("search/", include("search.urls")),

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from deviations.models import FormStatus, FormTemplate
+from deviations.models import Deviation, FormStatus, FormTemplate
 
 from .factories import definition, field, section
 
@@ -120,9 +120,20 @@ def test_categories_areas_and_due_rules_are_saved_through_the_services(admin_cli
         reverse("admin:deviations_severityduerule_change", args=[rule.pk]), {"severity": "High", "due_days": 0}
     )
     assert refused.status_code == 200 and SeverityDueRule.objects.get(pk=rule.pk).due_days == 15
-    admin_client.post(reverse("admin:deviations_severityduerule_change", args=[rule.pk]), {"severity": "High", "due_days": 10})
+    # A change of a rule needs its reason (the form shows the service's refusal, nothing is saved).
+    unexplained = admin_client.post(
+        reverse("admin:deviations_severityduerule_change", args=[rule.pk]), {"severity": "High", "due_days": 10}
+    )
+    assert unexplained.status_code == 200 and "reason is required" in unexplained.content.decode()
+    assert SeverityDueRule.objects.get(pk=rule.pk).due_days == 15
+    admin_client.post(
+        reverse("admin:deviations_severityduerule_change", args=[rule.pk]),
+        {"severity": "High", "due_days": 10, "reason": "Shorter deadline agreed in the quality council"},
+    )
     assert SeverityDueRule.objects.get(pk=rule.pk).due_days == 10
-    assert AuditEvent.objects.filter(resource_type="deviation_due_rule", resource_id=rule.pk, action="update").exists()
+    event = AuditEvent.objects.get(resource_type="deviation_due_rule", resource_id=rule.pk, action="update")
+    assert (event.old_values, event.new_values) == ({"due_days": 15}, {"due_days": 10})
+    assert event.reason == "Shorter deadline agreed in the quality council"
     assert admin_client.get(reverse("admin:deviations_category_delete", args=[category.pk])).status_code == 403
 
 
@@ -142,3 +153,34 @@ def test_deviations_are_read_only_in_the_admin(admin_client):
     assert page.status_code == 200 and deviation.number in page.content.decode()
     assert admin_client.get(reverse("admin:deviations_deviation_add")).status_code == 403
     assert admin_client.post(reverse("admin:deviations_deviation_change", args=[deviation.pk]), {"title": "x"}).status_code == 403
+
+
+def _changelist_queries(client, name: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse(f"admin:deviations_{name}_changelist"))
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_admin_lists_read_a_fixed_number_of_queries(admin_client, admin_user):
+    from deviations import services
+    from deviations.models import Area, Category
+
+    from .factories import DeviationFactory, FormTemplateFactory
+
+    reporter = DeviationFactory().reported_by
+    FormTemplateFactory()
+    few = {name: _changelist_queries(admin_client, name) for name in ("deviation", "formtemplate", "category", "area")}
+    for n in range(6):
+        deviation = DeviationFactory(reporter=reporter, state="under_investigation" if n % 2 else "reported")
+        if n % 2:
+            Deviation.objects.filter(pk=deviation.pk).update(owner=admin_user)
+        FormTemplateFactory()
+        services.save_category(actor=admin_user, category=None, data={"name": f"Category {n}"})
+        services.save_area(actor=admin_user, area=None, data={"name": f"Area {n}", "site": "North"})
+    assert Deviation.objects.count() == 7 and Category.objects.count() > 10 and Area.objects.count() > 10
+    many = {name: _changelist_queries(admin_client, name) for name in few}
+    assert many == few

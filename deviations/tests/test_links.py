@@ -35,7 +35,8 @@ def test_a_deviation_is_linked_to_a_document_at_a_version(client_for, qa_user, e
         "Procedure not followed",
         True,
     )
-    event = AuditEvent.objects.get(resource_type="deviation", resource_id=deviation.pk, action="link")
+    event = AuditEvent.objects.get(subject_type="deviation", subject_id=deviation.pk, action="link")
+    assert (event.resource_type, event.resource_id) == ("deviation_link", row["id"])
     assert event.reason == "Procedure not followed" and event.new_values["target"] == f"document {effective_document.number} v1.0"
     # The documents that cite it can be listed from the document's side.
     listed = client_for(qa_user).get(URL, {"document": effective_document.pk}).json()["items"]
@@ -79,8 +80,11 @@ def test_unlinking_needs_a_reason_and_keeps_the_link_on_record(client_for, qa_us
         qa.delete(f"{URL}{second.pk}/links/{link_id}", {"reason": "again for the record"}, format="json").json()["error_code"]
         == "LINK_REMOVED"
     )
-    event = AuditEvent.objects.get(resource_type="deviation", resource_id=second.pk, action="unlink")
+    event = AuditEvent.objects.get(subject_type="deviation", subject_id=second.pk, action="unlink")
+    assert (event.resource_type, event.resource_id) == ("deviation_link", link_id)
     assert event.reason == "Linked by mistake" and event.old_values["target"] == f"deviation {first.number}"
+    assert event.old_values["removed"] is False and event.new_values["removed"] is True
+    assert event.new_values["removed_by"] == qa_user.username
     # Linked again after removal: a new link.
     assert link(qa, second, "deviation", first.number).status_code == 201
     assert Link.objects.filter(deviation=second).count() == 2
@@ -94,7 +98,7 @@ def test_a_reporter_sees_no_title_of_a_linked_record_they_may_not_view(client_fo
     assert row["number"] == hidden.number and row["title"] is None and row["accessible"] is False
 
 
-def test_capas_cannot_be_linked_until_the_capa_module_is_installed(client_for, qa_user):
+def test_capas_cannot_be_linked_until_the_capa_module_is_installed(client_for, qa_user, capa_module_absent):
     deviation = DeviationFactory()
     response = link(client_for(qa_user), deviation, "capa", "CAPA-2026-0001")
     assert response.status_code == 422 and response.json()["error_code"] == "LINK_TYPE_UNAVAILABLE"

@@ -87,7 +87,8 @@ def test_multipart_with_a_photo_a_file_and_a_picked_document(client_for, basic_u
     download = client_for(basic_user).get(next(a["download_url"] for a in body["attachments"] if a["field"]))
     assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"\x89PNG")
     assert download["X-Content-SHA256"] == photo["sha256"]
-    assert AuditEvent.objects.filter(resource_type="deviation", resource_id=body["id"], action="download").count() == 1
+    downloaded = AuditEvent.objects.get(subject_type="deviation", subject_id=body["id"], action="download")
+    assert downloaded.resource_type == "deviation_attachment" and downloaded.new_values["sha256"] == photo["sha256"]
 
 
 def test_three_bad_answers_come_back_together_in_one_422(client_for, basic_user):
