@@ -7,7 +7,8 @@
     deviations  one row per deviation (number, legacy_number, the fields, state, dates, people)
     training    one row per completion (the columns import_training_records reads, + method, revocation)
     audit       one row per audit event (the audit trail's export columns)
-    capa        one row per CAPA (once the CAPA module is installed)
+    capa        one row per CAPA (number, legacy_number, the fields, state, the deviations it
+                addresses by legacy number: the columns import_capas reads)
 
 Rows are read with server-side iterators in chunks and written as they are read (CSV, JSON lines,
 or XLSX through openpyxl's write-only workbook); files are copied in chunks. `--since` keeps the
@@ -243,12 +244,77 @@ def audit_rows(actor, since) -> Iterator[dict]:
         yield dict(zip(headers, values, strict=True))
 
 
+# --- CAPA ---------------------------------------------------------------------------------------------------
+
+CAPA_COLUMNS = [
+    "number",
+    "legacy_number",
+    "title",
+    "description",
+    "capa_type",
+    "source",
+    "source_reference",
+    "priority",
+    "root_cause",
+    "owner",
+    "due_date",
+    "state",
+    "deviations",
+    "created_on",
+    "closed_on",
+]
+
+
+def capa_rows(actor, since) -> Iterator[dict]:
+    from capa.models import CapaDeviation
+    from capa.selectors import visible_capas
+
+    capas = visible_capas(actor).select_related("owner").order_by("pk")
+    if since:
+        capas = capas.filter(updated_at__gte=since)
+    for chunk in _chunks(capas.iterator(chunk_size=CHUNK), CHUNK):
+        links: dict[int, list[str]] = {}
+        linked = CapaDeviation.objects.filter(capa__in=[c.pk for c in chunk], removed_at__isnull=True)
+        for capa_id, number, legacy in linked.values_list("capa_id", "deviation__number", "deviation__legacy_number"):
+            links.setdefault(capa_id, []).append(legacy or number)
+        for c in chunk:
+            yield {
+                "number": c.number,
+                "legacy_number": c.legacy_number,
+                "title": c.title,
+                "description": c.description,
+                "capa_type": c.capa_type,
+                "source": c.source,
+                "source_reference": c.source_reference,
+                "priority": c.priority,
+                "root_cause": c.root_cause,
+                "owner": c.owner.username,
+                "due_date": c.due_date,
+                "state": c.status,
+                "deviations": "; ".join(sorted(links.get(c.pk, []))),
+                "created_on": c.created_at.date(),
+                "closed_on": c.closed_at.date() if c.closed_at else None,
+            }
+
+
+def _chunks(iterator, size: int):
+    chunk = []
+    for item in iterator:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 # --- the registry and the writers --------------------------------------------------------------------------
 
 TYPES: dict[str, ExportType] = {
     "documents": ExportType("documents", "documents.view", DOCUMENT_COLUMNS, document_rows, stem="manifest"),
     "deviations": ExportType("deviations", "deviations.view", DEVIATION_COLUMNS, deviation_rows),
     "training": ExportType("training", "training.view", TRAINING_COLUMNS, training_rows),
+    "capa": ExportType("capa", "capa.view", CAPA_COLUMNS, capa_rows),
     "audit": ExportType("audit", "audit.export", [], audit_rows),
 }
 

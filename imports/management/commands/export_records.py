@@ -22,7 +22,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--type", required=True, choices=sorted({*TYPES, "capa"}), dest="record_type")
+        parser.add_argument("--type", required=True, choices=sorted(TYPES), dest="record_type")
         parser.add_argument("--format", default="csv", choices=FORMATS, dest="export_format")
         parser.add_argument("--out", required=True, help="Folder to write to (created if missing)")
         parser.add_argument("--since", help="Only records changed since this date (YYYY-MM-DD)")
