@@ -101,7 +101,7 @@ ROLES: dict[str, tuple[str, list[str]]] = {
     ),
 }
 # Keep QA staff off the audit trail (inspection evidence is for managers and auditors).
-_QA_HIDDEN = ("audit.view", "users.view", "roles.view", "groups.view")
+_QA_HIDDEN = ("audit.view", "users.view", "roles.view", "groups.view", "imports.view")
 ROLES["QA"] = (ROLES["QA"][0], [c for c in ROLES["QA"][1] if c not in _QA_HIDDEN] + ["users.view"])
 # What the apps' permissions.py add to the default roles (ROLE_DEFAULTS).
 for _module in app_permission_modules():

@@ -551,7 +551,7 @@ def create_user(
     actor: User | None,
     username: str,
     email: str,
-    password: str,
+    password: str | None,
     full_name: str = "",
     role: str | None = None,
     department: str = "",
@@ -562,7 +562,13 @@ def create_user(
     password_change_required: bool | None = None,
 ) -> User:
     """A new account. A password chosen by someone else than its holder (`via` "admin" or "import")
-    must be changed at first use unless `password_change_required=False` says otherwise."""
+    must be changed at first use unless `password_change_required=False` says otherwise.
+
+    `password` None (imports, which never carry passwords) gives an unusable password: nobody can
+    sign in to the account until an administrator sets a first password (set_password), which the
+    holder must change at first use."""
+    if password is None and via == "register":
+        raise InvalidInput("A password is required.", field="password", error_type="value_error.missing")
     if password_change_required is None:
         password_change_required = via != "register"
     if via != "register":
@@ -578,7 +584,8 @@ def create_user(
         if email and User.objects.filter(email__iexact=email).exists():
             raise Conflict(f"A user with email {email!r} already exists.", error_code="EMAIL_TAKEN")
         candidate = User(username=username, email=email or None, full_name=full_name)
-        validate_new_password(password, user=candidate)
+        if password is not None:
+            validate_new_password(password, user=candidate)
         try:
             user = User.objects.create_user(
                 username=username,
@@ -591,16 +598,20 @@ def create_user(
                 is_active=is_active,
                 is_staff=is_staff,
                 password_change_required=password_change_required,
-                password_changed_at=timezone.now().replace(microsecond=0),
+                password_changed_at=timezone.now().replace(microsecond=0) if password is not None else None,
             )
         except IntegrityError as exc:
             raise Conflict("A user with that username or email already exists.", error_code="USER_EXISTS") from exc
-        remember_password(user)
+        if user.has_usable_password():
+            remember_password(user)
         account_event(
             RecordAction.CREATE,
             actor=actor or user,
             subject=user,
-            summary=f"User {user.username} created" + (" by self-registration" if via == "register" else ""),
+            summary=f"User {user.username} created"
+            + {"register": " by self-registration", "import": " by import (no password: an administrator sets a first one)"}.get(
+                via, ""
+            ),
             new_values=user.audit_snapshot(),
         )
         emit(

@@ -49,6 +49,7 @@ CSV_COLUMNS = [
     ("hash", "hash"),
     ("hash_version", "hash_version"),
     ("key_id", "key_id"),
+    ("context", "context"),
 ]
 STATEMENT_COLUMNS = ["sequence", "head_hash", "created_at", "key_id", "signature"]
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

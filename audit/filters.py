@@ -56,6 +56,7 @@ class AuditEventFilter(RecordTrailFilterSet):
     date_from = DateBoundFilter(field_name="timestamp", label="From (date or date-time, UTC)")
     date_to = DateBoundFilter(field_name="timestamp", upper=True, label="To (date or date-time, UTC; a date includes the day)")
     request_id = django_filters.CharFilter(field_name="request_id", label="Request id")
+    import_run = IdFilter(field_name="context__import_run", label="Import run id (events of records loaded by it)")
     q = django_filters.CharFilter(field_name="summary", lookup_expr="icontains", label="Text in the summary")
 
     class Meta:
@@ -70,6 +71,7 @@ class AuditEventFilter(RecordTrailFilterSet):
             "date_from",
             "date_to",
             "request_id",
+            "import_run",
             "q",
         ]
 

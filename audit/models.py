@@ -95,6 +95,12 @@ class AuditEvent(models.Model):
     hash = models.CharField(max_length=64, unique=True, editable=False)
     hash_version = models.PositiveSmallIntegerField(default=LEGACY_HASH_VERSION, editable=False)
     key_id = models.CharField(max_length=16, blank=True, editable=False, help_text="Fingerprint of the key that sealed it")
+    context = models.JSONField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Where the change came from beyond the request, e.g. the import run and row (audit.context)",
+    )
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -119,7 +125,8 @@ class AuditEvent(models.Model):
 
     def hashed_content(self) -> dict:
         """Every recorded field except the hashes themselves and the database id (version 1 events:
-        without subject, hash version and key id, which did not exist when they were written)."""
+        without subject, hash version and key id, which did not exist when they were written; the
+        context only when the event has one)."""
         content = {
             "sequence": self.sequence,
             "timestamp": utc_iso(self.timestamp),
@@ -144,6 +151,8 @@ class AuditEvent(models.Model):
                 hash_version=self.hash_version,
                 key_id=self.key_id,
             )
+            if self.context is not None:  # sealed when present; events without one hash as before
+                content["context"] = self.context
         return content
 
     def _hash_input(self) -> str:

@@ -39,6 +39,9 @@ class AuditEventSerializer(serializers.ModelSerializer):
     user_full_name = serializers.CharField(source="actor_full_name", help_text="Printed name at the time of the event")
     old_values = serializers.JSONField(allow_null=True)
     new_values = serializers.JSONField(allow_null=True)
+    context = serializers.JSONField(
+        allow_null=True, help_text="Where the change came from beyond the request, e.g. {import_run, row, source}"
+    )
 
     class Meta:
         model = AuditEvent
@@ -65,6 +68,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
             "hash",
             "hash_version",
             "key_id",
+            "context",
         ]
         read_only_fields = fields
         extra_kwargs = {

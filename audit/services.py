@@ -26,6 +26,7 @@ from qms.errors import Conflict, InvalidInput
 from qms.permissions import require
 
 from . import chain, checkpoints, selectors, subjects
+from . import context as audit_context
 from .actions import AuditTrailAction
 from .canonical import json_safe
 from .chain import ChainVerification
@@ -94,6 +95,9 @@ def record(
     without it the subject rules registered for `resource_type` find it (audit.subjects), from
     `instance` (the audited model instance, no query) or from the id. `actor_username` names an actor who
     is not an authenticated user (a failed sign-in with an unknown or wrong account).
+
+    The event carries the current audit context (audit.context, e.g. the import run and row a
+    record was loaded from); it is part of what the event's hash seals.
     """
     ctx = request_context.get()
     resource_id = int(resource_id) if resource_id not in (None, "") else None
@@ -116,6 +120,7 @@ def record(
         ip_address=ctx.ip_address or None,
         request_id=ctx.request_id[:128],
         user_agent=ctx.user_agent[:500],
+        context=json_safe(extra) if (extra := audit_context.current()) else None,
     )
     chain.append(event)
     return event

@@ -35,6 +35,7 @@ from qms.errors import InvalidInputs, InvalidTransition, NotFound, check_row_ver
 from qms.events import emit
 from qms.permissions import has, require
 from workflows import records_services
+from workflows.legacy import LegacyOrigin
 from workflows.models import StateKind
 from workflows.records import record_type
 from workflows.services import SignatureRequired
@@ -110,11 +111,19 @@ def create_capa(
     document_version_ids: list[int] | tuple = (),
     legacy_number: str = "",
     reason: str = "",
+    legacy: LegacyOrigin | None = None,
 ) -> Capa:
     """A new CAPA: `draft` without linked document versions (it waits for the CAPA plan approval),
     `open` with them. `deviation_ids` and `document_version_ids` must name records the actor may
-    view (422 naming the position otherwise); `legacy_number` (imports) must be free (409)."""
+    view (422 naming the position otherwise); `legacy_number` (imports) must be free (409).
+
+    `legacy` (manage.py import_capas): a CAPA loaded from a legacy system keeps its legacy number
+    and starts in the state it had there (no transition, approval or signature implied); needs
+    capa.edit as well."""
     require(actor, CREATE)
+    if legacy is not None:
+        require(actor, EDIT)
+        legacy_number = legacy_number or legacy.number
     values = {
         "title": (title or "").strip(),
         "description": (description or "").strip(),
@@ -152,8 +161,18 @@ def create_capa(
                 )
             for version in versions:
                 CapaDocument.objects.create(capa=capa, version=version, created_by=actor)
-            records_services.start_record(actor=actor, record=capa, author=actor)
-            if versions:
+            instance = records_services.start_record(
+                actor=actor,
+                record=capa,
+                author=actor,
+                state=legacy.state if legacy else None,
+                comment=legacy.comment if legacy else "",
+            )
+            if instance.current_state.kind == StateKind.CLOSED:
+                closed = legacy.closed_on if legacy and legacy.closed_on else timezone.localdate()
+                capa.closed_at = datetime.datetime.combine(closed, datetime.time(), tzinfo=datetime.UTC)
+                capa.save(update_fields=["closed_at"])
+            if versions and not (legacy and legacy.state):
                 records_services.system_transition_record(
                     actor=actor,
                     record=capa,
@@ -164,9 +183,12 @@ def create_capa(
                 Action.CREATE,
                 capa,
                 actor,
-                f"CAPA {capa.number} {capa.title!r} created ({capa.status})",
+                f"CAPA {capa.number} {capa.title!r} "
+                + (f"imported from legacy {legacy.number}" if legacy else "created")
+                + f" ({capa.status})",
                 new={
                     **snapshot(capa, CREATE_SNAPSHOT),
+                    **(legacy.as_audit() if legacy else {}),
                     "deviations": [d.number for d in deviations],
                     "documents": [f"{v.document.number} v{v.version}" for v in versions],
                 },

@@ -216,6 +216,12 @@ class Deviation(AuditedFieldsMixin, models.Model):
     ]
 
     number = models.CharField(max_length=limits.NUMBER, unique=True, editable=False)
+    legacy_number = models.CharField(
+        max_length=limits.NUMBER,
+        blank=True,
+        editable=False,
+        help_text="Its number in the legacy system it was imported from (blank for deviations reported here).",
+    )
     title = models.CharField(max_length=limits.TITLE)
     description = models.TextField(max_length=limits.LONG_TEXT)
     occurred_at = models.DateField(help_text="The day the deviation happened.")
@@ -273,6 +279,11 @@ class Deviation(AuditedFieldsMixin, models.Model):
             models.Index(Upper("product"), "created_at", name="deviation_product_reported"),
             models.Index(fields=["owner", "status"], name="deviation_owner_status"),
             models.Index(fields=["status", "due_date"], name="deviation_status_due"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["legacy_number"], condition=~models.Q(legacy_number=""), name="deviation_legacy_number_unique"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -35,6 +35,7 @@ from qms.errors import Conflict, InvalidInputs, NotFound, check_row_version
 from qms.events import emit
 from qms.permissions import has, require, require_any
 from workflows import records_services
+from workflows.legacy import LegacyOrigin
 from workflows.models import StateKind
 from workflows.records import record_type
 
@@ -91,12 +92,19 @@ def report_deviation(
     files_by_field: dict | None = None,
     attachments: list | None = None,
     severity_suggestion: dict | None = None,
+    legacy: LegacyOrigin | None = None,
 ) -> Deviation:
     """A new deviation reported through the active form: `form_data` by section and field key,
     `files_by_field` the uploads of its image and file fields by "<section>.<field>", `attachments`
     further files, `severity_suggestion` the suggestion the reporter was shown (kept beside their
-    choice). Returns the deviation, reported and in the first state of its workflow."""
+    choice). Returns the deviation, reported and in the first state of its workflow.
+
+    `legacy`: a deviation loaded from a legacy system (manage.py import_deviations) keeps its
+    legacy number and starts in the state it had there; its due date counts from the day it was
+    reported there. Needs deviations.edit as well (it may start past the reported state)."""
     require(actor, CREATE)
+    if legacy is not None:
+        require(actor, EDIT)
     version = selectors.active_form_template()
     if version is None:
         raise ReportingUnavailable()
@@ -105,10 +113,13 @@ def report_deviation(
     suggestion = _checked_suggestion(severity_suggestion)
     cleaned = validate_answers(version=version, form_data=form_data, files=files_by_field, user=actor)
     values = reporting.record_values(cleaned)
-    today = timezone.localdate()
+    today = (legacy.reported_on if legacy and legacy.reported_on else None) or timezone.localdate()
     with files.removing_on_failure() as written, transaction.atomic():
+        if legacy is not None and Deviation.objects.filter(legacy_number=legacy.number).exists():
+            raise Conflict(f"A deviation with legacy number {legacy.number} exists already.", error_code="LEGACY_NUMBER_TAKEN")
         deviation = Deviation.objects.create(
             number=record_type("deviation").next_number(),
+            legacy_number=legacy.number if legacy else "",
             **values,
             severity_suggestion=suggestion,
             reported_by=actor,
@@ -122,14 +133,27 @@ def report_deviation(
             deviation, checked_attachments, actor=actor, written=written
         )
         picked = _links_from_answers(deviation, actor)
-        records_services.start_record(actor=actor, record=deviation, author=actor)
+        instance = records_services.start_record(
+            actor=actor,
+            record=deviation,
+            author=actor,
+            state=legacy.state if legacy else None,
+            comment=legacy.comment if legacy else "",
+        )
+        if instance.current_state.kind == StateKind.CLOSED:
+            closed = legacy.closed_on if legacy and legacy.closed_on else today
+            deviation.closed_at = datetime.datetime.combine(closed, datetime.time(), tzinfo=datetime.UTC)
+            deviation.save(update_fields=["closed_at"])
         _audit(
             Action.CREATE,
             deviation,
             actor,
-            f"Deviation {deviation.number} {deviation.title!r} reported ({deviation.severity})",
+            f"Deviation {deviation.number} {deviation.title!r} "
+            + (f"imported from legacy {legacy.number}" if legacy else "reported")
+            + f" ({deviation.severity})",
             new={
                 **snapshot(deviation, REPORT_SNAPSHOT),
+                **(legacy.as_audit() if legacy else {}),
                 "form_version": str(version),
                 "form_answers": deviation.form_answers,
                 "attachments": [_attachment_values(a) for a in stored],

@@ -17,4 +17,6 @@ class ErrorCode(StrEnum):
     FILE_TOO_LARGE = "FILE_TOO_LARGE"  # 413: over MAX_UPLOAD_MB
     UNSUPPORTED_FILE_TYPE = "UNSUPPORTED_FILE_TYPE"  # 415: the content is not what the name says
     EMPTY_FILE = "EMPTY_FILE"  # 415: an empty upload
+    VERSION_EXISTS = "VERSION_EXISTS"  # 409: an imported version exists with another file
+    VERSION_ORDER = "VERSION_ORDER"  # 409: an imported version is older than the document's latest
     NO_RENDITION = "NO_RENDITION"  # 409: no printed copy can be made of this kind of file (e.g. XLSX)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
+from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -31,7 +33,9 @@ from qms.errors import Conflict, InvalidInput, NotFound, check_row_version
 from qms.events import emit
 from qms.permissions import require
 from workflows import records_services
+from workflows import selectors as workflow_selectors
 from workflows import services as workflows
+from workflows.legacy import LegacyApproval
 from workflows.models import (
     EDITABLE_KINDS,
     StateKind,
@@ -40,7 +44,7 @@ from workflows.models import (
     WorkflowState,
     WorkflowTransition,
 )
-from workflows.numbering import next_number
+from workflows.numbering import advance_past, next_number
 
 from . import files, rendering
 from .audit_actions import AuditAction
@@ -120,16 +124,15 @@ def _create_document(
         # Locked so its code (the number prefix) cannot change while the number is taken.
         doc_type = DocumentType.objects.select_for_update().get(pk=document_type.pk)
         number = next_number(doc_type.code, yearly=False)
-        document = Document.objects.create(
+        document = _new_document(
             number=number,
             title=title,
-            document_type=doc_type,
-            category=(category or "").strip(),
-            description=description or "",
-            keywords=", ".join(split_keywords(keywords)),
+            doc_type=doc_type,
+            category=category,
+            description=description,
+            keywords=keywords,
             owner=owner or actor,
-            status="",
-            created_by=actor,
+            actor=actor,
         )
         instance = workflows.start(record=document, template=doc_type.default_workflow, actor=actor, author=actor)
         version = _store_version(
@@ -173,6 +176,21 @@ def _create_document(
         emit(DocumentEvent.CREATED, document, actor=actor, data={"number": document.number, "status": document.status})
         _emit_version_uploaded(version, actor)
     return document
+
+
+def _new_document(*, number, title, doc_type, category, description, keywords, owner, actor) -> Document:
+    """The document row of a new document (no version, no workflow yet), inside the caller's transaction."""
+    return Document.objects.create(
+        number=number,
+        title=title,
+        document_type=doc_type,
+        category=(category or "").strip(),
+        description=description or "",
+        keywords=", ".join(split_keywords(keywords)),
+        owner=owner,
+        status="",
+        created_by=actor,
+    )
 
 
 def add_version(
@@ -293,6 +311,160 @@ def _emit_version_uploaded(version: DocumentVersion, actor: User) -> None:
         actor=actor,
         data={"version_id": version.pk, "version": version.version, "sha256": version.sha256, "mime_type": version.mime_type},
     )
+
+
+# --- legacy documents -----------------------------------------------------------------------------
+
+VERSION_LABEL = re.compile(r"^(\d{1,4})\.(\d{1,4})$")
+
+
+@dataclass
+class ImportedVersion:
+    version: DocumentVersion
+    created: bool  # False: the same version with the same file was loaded before (nothing changed)
+
+
+def import_version(
+    *,
+    actor: User,
+    number: str,
+    title: str,
+    document_type: DocumentType,
+    version: str,
+    state: str,
+    file,
+    category: str = "",
+    description: str = "",
+    keywords="",
+    owner: User | None = None,
+    effective_date: datetime.date | None = None,
+    change_summary: str = "",
+    legacy_approvals: list[LegacyApproval] = (),
+    source: str = "",
+) -> ImportedVersion:
+    """One version of a controlled document loaded from a legacy system (manage.py import_documents),
+    keeping its legacy number and version label.
+
+    The file passes the same checks as an upload (size 413, sniffed type 415, SHA-256) and is stored
+    the same way. The version starts a workflow cycle in its legacy `state` (effective, superseded,
+    obsolete, draft, ...) without any transition or signature; the approvals of the legacy system
+    are kept as legacy history (workflows.legacy: who and when as text, "legacy, not an electronic
+    signature of this system"). A version becoming effective supersedes the effective one before
+    it. Versions of a document are loaded in ascending order. Idempotent: the same number, version
+    and checksum again changes nothing; the same version with another file is a 409. Text
+    extraction is queued after commit (documents.version_uploaded)."""
+    require(actor, "documents.create")
+    number = (number or "").strip().upper()
+    if not number or len(number) > Document._meta.get_field("number").max_length:
+        raise InvalidInput("A document number of at most 30 characters is required.", field="number")
+    match = VERSION_LABEL.match((version or "").strip())
+    if match is None:
+        raise InvalidInput(f"{version!r} is not a version such as 1.0 or 2.1.", field="version")
+    major, minor = int(match.group(1)), int(match.group(2))
+    label = f"{major}.{minor}"
+    safe_name, mime = files.validate_upload(file)
+    sha256 = files.sha256_of(file)
+    with files.removing_on_failure() as written, transaction.atomic():
+        document = Document.objects.select_for_update().filter(number=number).first()
+        if document is not None:
+            existing = document.versions.filter(version=label).first()
+            if existing is not None:
+                if existing.sha256 == sha256:
+                    return ImportedVersion(existing, created=False)
+                raise Conflict(
+                    f"{number} version {label} exists with another file "
+                    f"(sha256 {existing.sha256[:12]}…, this file {sha256[:12]}…).",
+                    error_code=ErrorCode.VERSION_EXISTS,
+                )
+            latest = document.versions.order_by("-major", "-minor").first()
+            if latest is not None and (latest.major, latest.minor) > (major, minor):
+                raise Conflict(
+                    f"{number} already has version {latest.version}: load the versions of a document in ascending order.",
+                    error_code=ErrorCode.VERSION_ORDER,
+                )
+        template = document_type.default_workflow
+        target = WorkflowState.objects.filter(template=workflow_selectors.current_version_of(template), name=state).first()
+        if target is None:
+            raise InvalidInput(f"The {document_type.code} workflow has no state {state!r}.", field="state")
+        created_document = document is None
+        if created_document:
+            title = (title or "").strip()
+            if not title:
+                raise InvalidInput("A title is required.", field="title", error_type="value_error.missing")
+            doc_type = DocumentType.objects.select_for_update().get(pk=document_type.pk)
+            advance_past(doc_type.code, number, yearly=False)  # new documents never take a legacy number
+            document = _new_document(
+                number=number,
+                title=title,
+                doc_type=doc_type,
+                category=category,
+                description=description,
+                keywords=keywords,
+                owner=owner or actor,
+                actor=actor,
+            )
+        legacy = f"Imported from the legacy system{f' ({source})' if source else ''}"
+        instance = workflows.start(
+            record=document, template=template, actor=actor, author=owner or actor, state=state, comment=legacy
+        )
+        workflows.record_legacy_history(instance=instance, approvals=legacy_approvals)
+        stored = _store_version(
+            document=document,
+            instance=instance,
+            content=file,
+            safe_name=safe_name,
+            mime=mime,
+            sha256=sha256,
+            major=major,
+            minor=minor,
+            change_summary=(change_summary or "").strip() or legacy,
+            actor=actor,
+            written=written,
+        )
+        old = None if created_document else audit_changes.snapshot(document, ["current_version.version", "status"])
+        previous_effective = document.effective_version
+        if target.kind == StateKind.EFFECTIVE:
+            if previous_effective is not None:
+                _supersede(previous_effective, actor)
+            document.effective_version = stored
+            document.effective_date = effective_date or timezone.localdate()
+            document.next_review_date = _add_months(document.effective_date, document.document_type.review_period_months)
+        document.current_version = stored
+        document.workflow_instance = instance
+        document.status = instance.current_state.name
+        if not created_document:
+            document.row_version += 1
+        document.save()
+        audit.record(
+            action=AuditAction.CREATE,
+            resource_type="document",
+            resource_id=document.pk,
+            actor=actor,
+            summary=(
+                f"Document {document.number} {document.title!r} imported" if created_document else f"{document.number} imported"
+            )
+            + f" with version {stored.version} in state {state} (legacy; no electronic signature of this system)",
+            old_values=old,
+            new_values={
+                **audit_changes.snapshot(
+                    document, ["number", "title", "document_type.code", "category", "keywords", "owner.username", "status"]
+                ),
+                "version": stored.version,
+                "effective_date": document.effective_date if target.kind == StateKind.EFFECTIVE else None,
+                "file": stored.file.name,
+                "original_filename": stored.original_filename,
+                "sha256": stored.sha256,
+                "file_size": stored.file_size,
+                "mime_type": stored.mime_type,
+                "legacy_approvals": [a.as_audit() for a in legacy_approvals],
+                "source": source or None,
+            },
+            reason=legacy,
+        )
+        if created_document:
+            emit(DocumentEvent.CREATED, document, actor=actor, data={"number": document.number, "status": document.status})
+        _emit_version_uploaded(stored, actor)
+    return ImportedVersion(stored, created=True)
 
 
 # --- text extraction ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ NAVIGATION = [
     ("Assistant", "ai:chat", "ai.use"),
     ("Audit trail", "audit:list", "audit.view"),
     ("Users & groups", "accounts:user-admin", "users.view"),
+    ("Imports", "imports:list", "imports.view"),
     ("Validation", "validation:report", "validation.report"),
 ]
 

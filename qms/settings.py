@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "training",
     "deviations",
     "capa",
+    "imports",
     "validation",
     "search",
     "ai",

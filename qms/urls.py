@@ -40,6 +40,7 @@ urlpatterns = [
     path("training/", include("training.urls")),
     path("deviations/", include("deviations.urls")),
     path("capa/", include("capa.urls")),
+    path("imports/", include("imports.urls")),
     path("validation/", include("validation.urls")),
     path("search/", include("search.urls")),
     path("assistant/", include("ai.urls")),

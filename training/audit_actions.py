@@ -15,5 +15,6 @@ class TrainingAction(AuditAction):
     CANCEL = "cancel", "Training assignment or registration cancelled"
     OVERDUE = "overdue", "Training assignment overdue"  # beat job
     COMPLETE = "complete", "Training completed"  # the trainee's own, or attendance recorded by the instructor
+    IMPORT_COMPLETION = "import_completion", "Historical training completion imported"  # legacy record, no signature
     REVOKE = "revoke", "Training completion revoked"  # withdrawn with a reason
     REGISTER = "register", "Registered for a training session"

@@ -107,6 +107,7 @@ class AssignmentKind(models.TextChoices):
     MANUAL = "manual", "Assigned"
     READ_AND_UNDERSTOOD = "read_and_understood", "Read and understood"
     RETRAINING = "retraining", "Retraining"
+    HISTORICAL = "historical", "Historical (imported training record)"
 
 
 class Assignment(models.Model):
@@ -174,6 +175,7 @@ class Assignment(models.Model):
 class CompletionMethod(models.TextChoices):
     SELF = "self", "Completed by the trainee"
     ATTENDANCE = "attendance", "Attendance recorded by the instructor"
+    IMPORTED = "imported", "Imported from a legacy system (history, no electronic signature)"
 
 
 class Completion(AppendOnlyModel):

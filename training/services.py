@@ -685,21 +685,7 @@ def _record_completion(assignment: Assignment, *, recorded_by: User, method: str
     now = timezone.now()
     program = assignment.program
     version = assignment.document_version
-    completion = Completion.objects.create(
-        assignment=assignment,
-        program=program,
-        user=assignment.user,
-        document_version=version,
-        completed_at=now,
-        expires_at=now + datetime.timedelta(days=program.retraining_interval_days) if program.retraining_interval_days else None,
-        method=method,
-        recorded_by=recorded_by,
-        program_title=program.title,
-        document_number=version.document.number if version else "",
-        document_version_label=version.version if version else "",
-        document_sha256=version.sha256 if version else "",
-        comment=comment or "",
-    )
+    completion = _new_completion(assignment, completed_at=now, method=method, recorded_by=recorded_by, comment=comment)
     old_status = assignment.status
     assignment.status = AssignmentStatus.COMPLETED
     assignment.completed_at = now
@@ -728,6 +714,112 @@ def _record_completion(assignment: Assignment, *, recorded_by: User, method: str
         event=TrainingEvent.COMPLETED,
     )
     return completion
+
+
+def _new_completion(assignment: Assignment, *, completed_at, method: str, recorded_by: User, comment: str) -> Completion:
+    """The completion row of `assignment`, with the program title and document version copied as they are now."""
+    program, version = assignment.program, assignment.document_version
+    interval = program.retraining_interval_days
+    return Completion.objects.create(
+        assignment=assignment,
+        program=program,
+        user=assignment.user,
+        document_version=version,
+        completed_at=completed_at,
+        expires_at=completed_at + datetime.timedelta(days=interval) if interval else None,
+        method=method,
+        recorded_by=recorded_by,
+        program_title=program.title,
+        document_number=version.document.number if version else "",
+        document_version_label=version.version if version else "",
+        document_sha256=version.sha256 if version else "",
+        comment=comment or "",
+    )
+
+
+@dataclass
+class HistoricalCompletion:
+    completion: Completion
+    created: bool  # False: the same completion was recorded before (nothing changed)
+
+
+def record_historical_completion(
+    *,
+    actor: User,
+    program: TrainingProgram,
+    user: User,
+    completed_on: datetime.date,
+    document_version: DocumentVersion | None = None,
+    trainer: str = "",
+    source: str = "",
+) -> HistoricalCompletion:
+    """A completion taken over from a legacy training record (manage.py import_training_records):
+    history only. No signature is made or implied (method "imported"), whatever the program asks of
+    completions here; the record says who loaded it, the trainer as the legacy system named them and
+    where it came from. A completed assignment of kind "historical" holds it, so the person's
+    training matrix and qualification see it, and retraining follows from the completion date.
+
+    Needs training.manage. Idempotent: the same person, program, day (and document version) again
+    changes nothing."""
+    require(actor, "training.manage")
+    if completed_on > timezone.localdate():
+        raise InvalidInput("A historical completion cannot be in the future.", field="completed_on")
+    if program.status == ProgramStatus.DRAFT:
+        raise InvalidInput(
+            f"{program.title!r} is a draft; publish it (or retire it) before loading its history.", field="program"
+        )
+    completed_at = datetime.datetime.combine(completed_on, datetime.time(12), tzinfo=datetime.UTC)
+    with transaction.atomic():
+        existing = Completion.objects.filter(
+            user=user,
+            program=program,
+            completed_at=completed_at,
+            method=CompletionMethod.IMPORTED,
+            document_version=document_version,
+        ).first()
+        if existing is not None:
+            return HistoricalCompletion(existing, created=False)
+        note = "Historical training record imported from the legacy system (no electronic signature)"
+        assignment = Assignment.objects.create(
+            program=program,
+            user=user,
+            document_version=document_version,
+            kind=AssignmentKind.HISTORICAL,
+            status=AssignmentStatus.COMPLETED,
+            due_date=completed_on,
+            assigned_at=completed_at,
+            assigned_by=actor,
+            reason=note,
+            completed_at=completed_at,
+        )
+        comment = "; ".join(part for part in (f"Trainer: {trainer}" if trainer else "", source, note) if part)
+        completion = _new_completion(
+            assignment, completed_at=completed_at, method=CompletionMethod.IMPORTED, recorded_by=actor, comment=comment
+        )
+        _audit(
+            TrainingAction.IMPORT_COMPLETION,
+            completion,
+            actor=actor,
+            summary=f"Historical completion of {program.title!r} by {user.display_name} on {completed_on.isoformat()} imported"
+            + (f" ({completion.document_number} version {completion.document_version_label})" if document_version else ""),
+            new={
+                "assignment_id": assignment.pk,
+                "program": program.title,
+                "user": user.username,
+                "completed_on": completed_on,
+                "method": CompletionMethod.IMPORTED,
+                "trainer": trainer or None,
+                "document_version": f"{completion.document_number} {completion.document_version_label}"
+                if document_version
+                else None,
+                "expires_at": completion.expires_at,
+                "signature": None,
+                "source": source or None,
+            },
+            reason=note,
+            event=TrainingEvent.COMPLETED,
+        )
+    return HistoricalCompletion(completion, created=True)
 
 
 def revoke_completion(*, actor: User, completion: Completion, reason: str = "") -> CompletionRevocation:

@@ -257,6 +257,7 @@ class HistoryAction(models.TextChoices):
     TRANSITION = "transition", "Transition"
     APPROVE = "approve", "Approval"
     CONFIGURE = "configure", "Approval configured"
+    LEGACY = "legacy", "Legacy history (imported; not an electronic signature of this system)"
 
 
 class WorkflowHistory(models.Model):

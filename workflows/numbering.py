@@ -38,3 +38,23 @@ def last_number(prefix: str, *, yearly: bool = True, year: int | None = None) ->
     """How many numbers the sequence has handed out (0 when none yet); for display only."""
     key = (year or timezone.localdate().year) if yearly else 0
     return NumberSequence.objects.filter(prefix=prefix, year=key).values_list("last", flat=True).first() or 0
+
+
+def advance_past(prefix: str, number: str, *, yearly: bool = True) -> None:
+    """Makes sure `next_number(prefix)` never hands out `number`, a number given to a record from
+    outside (a document imported with its legacy number SOP-0042 moves the running SOP sequence to
+    at least 42). Numbers of another shape are left alone. Inside the transaction that stores it."""
+    import re
+
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("advance_past must run inside the transaction that creates the numbered record.")
+    pattern = rf"{re.escape(prefix)}-(\d{{4}})-(\d+)" if yearly else rf"{re.escape(prefix)}-(\d+)"
+    match = re.fullmatch(pattern, number)
+    if match is None:
+        return
+    key, value = (int(match.group(1)), int(match.group(2))) if yearly else (0, int(match.group(1)))
+    NumberSequence.objects.bulk_create([NumberSequence(prefix=prefix, year=key)], ignore_conflicts=True)
+    sequence = NumberSequence.objects.select_for_update().get(prefix=prefix, year=key)
+    if sequence.last < value:
+        sequence.last = value
+        sequence.save(update_fields=["last"])

@@ -341,14 +341,28 @@ def _check_approvers_can_approve(record_type, record, instance, rules: list[dict
 
 
 def start_record(
-    *, actor: User | None, record, template: WorkflowTemplate | None = None, author: User | None = None
+    *,
+    actor: User | None,
+    record,
+    template: WorkflowTemplate | None = None,
+    author: User | None = None,
+    state: str | None = None,
+    comment: str = "",
 ) -> WorkflowInstance:
     """Puts a new record into the initial state of its workflow (`template`, default: the record
     type's `workflow_template`) and remembers the instance on the record (`workflow_instance`, and
     `status` when the model has one). Inside the transaction that creates the record, whose service
-    checks the create permission."""
+    checks the create permission. `state` and `comment`: a legacy record starts in the state it had
+    (see workflows.services.start)."""
     record_type = record_type_for(record)
-    instance = workflows.start(record=record, template=template or record_type.default_template(), actor=actor, author=author)
+    instance = workflows.start(
+        record=record,
+        template=template or record_type.default_template(),
+        actor=actor,
+        author=author,
+        state=state,
+        comment=comment,
+    )
     names = {f.name for f in record._meta.concrete_fields}
     fields = []
     if "workflow_instance" in names:

@@ -316,9 +316,21 @@ def _audit_definition(template: WorkflowTemplate) -> dict:
 # --- instances -------------------------------------------------------------------------------------
 
 
-def start(*, record, template: WorkflowTemplate, actor: User | None, author: User | None = None) -> WorkflowInstance:
+def start(
+    *,
+    record,
+    template: WorkflowTemplate,
+    actor: User | None,
+    author: User | None = None,
+    state: str | None = None,
+    comment: str = "",
+) -> WorkflowInstance:
     """Puts a record into the initial state of the current version of `template`.
-    Call inside the transaction that creates the record (its service checks the create permission)."""
+    Call inside the transaction that creates the record (its service checks the create permission).
+
+    `state` names another state of the template to start in: a record loaded from a legacy system
+    keeps the state it had there (no transition is taken, no approval or signature is implied);
+    `comment` then says so in the history and the audit trail."""
     template = selectors.template_list().get(pk=selectors.current_version_of(template).pk)
     problems = validate_definition(definition_of(template))
     if problems:
@@ -327,31 +339,58 @@ def start(*, record, template: WorkflowTemplate, actor: User | None, author: Use
             + "; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in problems),
             error_code=ErrorCode.WORKFLOW_INVALID,
         )
-    initial = next(s for s in template.states.all() if s.is_initial)
+    states = list(template.states.all())
+    if state:
+        first = next((s for s in states if s.name == state), None)
+        if first is None:
+            raise InvalidInput(
+                f"Workflow {template} has no state {state!r} (states: {', '.join(s.name for s in states)}).", field="state"
+            )
+    else:
+        first = next(s for s in states if s.is_initial)
     instance = WorkflowInstance.objects.create(
         template=template,
         content_type=ContentType.objects.get_for_model(type(record)),
         object_id=record.pk,
-        current_state=initial,
+        current_state=first,
         author=author or actor,
         started_by=actor,
+        completed_at=timezone.now() if first.is_terminal else None,
     )
-    _history(instance, HistoryAction.START, actor=actor, to_state=initial.name)
+    _history(instance, HistoryAction.START, actor=actor, to_state=first.name, comment=comment)
     audit.record(
         action=AuditAction.TRANSITION,
         resource_type=_resource_type(instance),
         resource_id=instance.object_id,
         actor=actor,
-        summary=f"Workflow {template} started in state {initial.name}",
+        summary=f"Workflow {template} started in state {first.name}" + (f" ({comment})" if comment else ""),
         new_values={
             "transition": "start",
-            "state": initial.name,
+            "state": first.name,
             "workflow_instance": instance.pk,
             "workflow_template": template.pk,
             "workflow_version": template.version,
         },
+        reason=comment,
     )
     return instance
+
+
+def record_legacy_history(*, instance: WorkflowInstance, approvals) -> list[WorkflowHistory]:
+    """Adds the approvals a legacy system recorded (workflows.legacy.LegacyApproval) to the history
+    of an instance started for an imported record: marked as legacy history, with who and when as
+    text, no user and no signature. The caller audits them with the record's creation."""
+    return [
+        WorkflowHistory.objects.create(
+            instance=instance,
+            action=HistoryAction.LEGACY,
+            to_state=instance.current_state.name,
+            actor=None,
+            actor_name=f"{approval.by} (legacy system)"[:200],
+            comment=approval.as_text(),
+        )
+        for approval in approvals
+    ]
 
 
 def find_transition(instance: WorkflowInstance, name: str, user: User | None, *, system: bool = False) -> WorkflowTransition:

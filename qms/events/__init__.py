@@ -21,7 +21,7 @@ from .delivery import DeliveryReport, deliver_event, redeliver_failed, sweep
 from .handlers import Handler, queue_task, register_handler, registered_handlers, subscribe, unregister_handler
 from .models import DeliveryStatus, EventDelivery, OutboxEvent
 from .names import EventName, catalogue, is_known
-from .outbox import OutsideTransaction, emit
+from .outbox import OutsideTransaction, dispatch_later, emit
 
 __all__ = [
     "DeliveryReport",
@@ -33,6 +33,7 @@ __all__ = [
     "OutsideTransaction",
     "catalogue",
     "deliver_event",
+    "dispatch_later",
     "emit",
     "is_known",
     "queue_task",

@@ -13,6 +13,9 @@ task dispatches it; if the broker cannot take the task, the periodic sweep deliv
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import partial
 
 from django.db import transaction
@@ -25,6 +28,21 @@ from .models import EventDelivery, OutboxEvent
 from .names import EventName, is_known
 
 logger = logging.getLogger("qms.events")
+
+
+_dispatch_deferred: ContextVar[bool] = ContextVar("qms_events_dispatch_deferred", default=False)
+
+
+@contextmanager
+def dispatch_later() -> Iterator[None]:
+    """Events emitted inside are stored in the outbox as always but not dispatched after their
+    commit: the periodic sweep (or `manage.py process_outbox`) delivers them. For bulk loads without
+    a broker, where dispatching would run every handler (text extraction, indexing) inline."""
+    token = _dispatch_deferred.set(True)
+    try:
+        yield
+    finally:
+        _dispatch_deferred.reset(token)
 
 
 class OutsideTransaction(RuntimeError):
@@ -59,7 +77,8 @@ def emit(event: EventName | str, record=None, *, data: dict | None = None, actor
         EventDelivery.objects.bulk_create(
             [EventDelivery(event=outbox_event, handler=h.name, next_attempt_at=outbox_event.occurred_at) for h in handlers]
         )
-        transaction.on_commit(partial(_dispatch_after_commit, outbox_event.pk))
+        if not _dispatch_deferred.get():
+            transaction.on_commit(partial(_dispatch_after_commit, outbox_event.pk))
     return outbox_event
 
 

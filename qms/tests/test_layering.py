@@ -4,7 +4,8 @@ others). Checked on the source (every import statement, also those inside functi
 module or app is covered without being listed here.
 
 Order, lowest first: `qms` (project plumbing) ← `audit` ← `accounts` ← `workflows` ← `documents`
-← the record modules (training, deviations, CAPA, …) ← cross-cutting read models (search,
+← the record modules (training, deviations, CAPA, …) ← imports (loads legacy data through every
+record module's services) ← cross-cutting read models (search,
 notifications, dashboard). `qms/urls.py` wires the apps together by name (`include("app.urls")`),
 not by import. Tests and migrations are not checked.
 """
@@ -27,6 +28,7 @@ LAYERS = [
     "forms",
     "deviations",
     "capa",
+    "imports",
     "search",
     "ai",
     "notifications",
