@@ -19,6 +19,7 @@ api_patterns = [
     path("", include("deviations.urls_api")),
     path("", include("search.urls_api")),
     path("", include("ai.urls_api")),
+    path("", include("dashboard.urls_api")),
 ]
 
 urlpatterns = [
@@ -41,6 +42,7 @@ urlpatterns = [
     path("validation/", include("validation.urls")),
     path("search/", include("search.urls")),
     path("assistant/", include("ai.urls")),
+    path("dashboard/", include("dashboard.urls")),
 ]
 
 handler404 = "qms.views.page_not_found"

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.models import Group, User
@@ -23,6 +23,7 @@ from workflows.models import WorkflowTemplate
 from .models import (
     OPEN_STATUSES,
     Assignment,
+    AssignmentStatus,
     Completion,
     ProgramStatus,
     QualificationRequirement,
@@ -156,6 +157,47 @@ def missing_training(user, *, document=None, instance=None, state: str) -> list[
         needed[program.pk if program else None] = MissingTraining(program.pk if program else None, title)
     qualified = qualified_program_ids(user, [pk for pk in needed if pk is not None])
     return [item for pk, item in needed.items() if pk is None or pk not in qualified]
+
+
+def missing_training_for_records(user, records: list[tuple]) -> dict:
+    """`missing_training` for many records at once, in three queries whatever their number (the
+    dashboard's pending approvals): `records` are (key, document or None, instance, state name);
+    the answer maps each key to what `user` still lacks (an empty list: qualified).
+
+    `instance` needs its `template` loaded (its `family` decides which requirements apply)."""
+    if not records:
+        return {}
+    requirements = list(QualificationRequirement.objects.select_related("program", "workflow_template"))
+    documents = [document for _, document, _, _ in records if document is not None and document.effective_version_id]
+    programs_by_document = {
+        p.read_and_understood_document_id: p
+        for p in TrainingProgram.objects.filter(read_and_understood_document__in=[d.pk for d in documents]).order_by("pk")
+    }
+    needed_by_key: dict = {}
+    for key, document, instance, state in records:
+        family = instance.template.family if instance is not None else None
+        applying = [
+            r
+            for r in requirements
+            if (r.document_type_id is None or (document is not None and r.document_type_id == document.document_type_id))
+            and (r.workflow_template_id is None or r.workflow_template.family == family)
+            and r.workflow_state in ("", state)
+        ]
+        needed: dict[int | None, MissingTraining] = {
+            r.program_id: MissingTraining(r.program_id, r.program.title) for r in applying if r.program_id
+        }
+        needs_document = document is not None and (
+            document.document_type.approvers_need_training or any(r.requires_document_training for r in applying)
+        )
+        if needs_document and document.effective_version_id:
+            program = programs_by_document.get(document.pk)
+            title = f"Read and understood: {document.number} version {document.effective_version.version}"
+            needed[program.pk if program else None] = MissingTraining(program.pk if program else None, title)
+        needed_by_key[key] = needed
+    qualified = qualified_program_ids(user, {pk for needed in needed_by_key.values() for pk in needed if pk is not None})
+    return {
+        key: [item for pk, item in needed.items() if pk is None or pk not in qualified] for key, needed in needed_by_key.items()
+    }
 
 
 # --- assignments ----------------------------------------------------------------------------------------
@@ -527,3 +569,85 @@ def matrix_stream(users: QuerySet[User], programs: list[TrainingProgram], *, chu
         yield from matrix_rows(chunk, programs)
         last = chunk[-1]
         last_key = (last.full_name, last.username, last.pk)
+
+
+# --- compliance (dashboard KPIs) ------------------------------------------------------------------------------
+
+
+@dataclass
+class ComplianceFigure:
+    """`qualified` of `required` person × program pairs; `percent` None when nothing is required."""
+
+    id: int | None
+    name: str
+    required: int
+    qualified: int
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.qualified / self.required, 1) if self.required else None
+
+
+@dataclass
+class Compliance:
+    overall: ComplianceFigure
+    per_program: list[ComplianceFigure]
+    per_group: list[ComplianceFigure]
+    overdue_assignments: int
+
+
+def compliance(user, *, group_id: int | None = None, now: datetime.datetime | None = None) -> Compliance:
+    """Training compliance as `user` may see it (everyone's with the scope, otherwise their own):
+    a person is required to hold a program when they have an assignment of it that was not cancelled
+    (open or completed; active people, programs not retired), and compliant when they are qualified
+    on it now (a valid completion: not revoked, not expired, about the document version effective
+    now). Overall, per program and per group (members as they are now; `group_id`: that group and
+    its members only), plus the open assignments past due. Four queries, whatever the number of
+    people, programs or assignments."""
+    now = now or timezone.now()
+    qs = assignment_list(user).filter(user__is_active=True).exclude(status=AssignmentStatus.CANCELLED)
+    qs = qs.exclude(program__status=ProgramStatus.RETIRED)
+    if group_id is not None:
+        qs = qs.filter(user__groups__id=group_id)
+    qualified = Exists(
+        Completion.objects.filter(valid_completion_q(now), user_id=OuterRef("user_id"), program_id=OuterRef("program_id"))
+    )
+    per_program_rows = (
+        qs.order_by()
+        .annotate(is_qualified=qualified)
+        .values("program_id", "program__title")
+        .annotate(
+            required=Count("user_id", distinct=True),
+            ok=Count("user_id", distinct=True, filter=Q(is_qualified=True)),
+        )
+    )
+    per_program = sorted(
+        (ComplianceFigure(r["program_id"], r["program__title"], r["required"], r["ok"]) for r in per_program_rows),
+        key=lambda f: (f.name.lower(), f.id),
+    )
+    per_group_rows = (
+        qs.order_by()
+        .annotate(is_qualified=qualified, group_id=F("user__groups__id"), group_name=F("user__groups__name"))
+        .values("group_id", "group_name", "program_id")
+        .annotate(
+            required=Count("user_id", distinct=True),
+            ok=Count("user_id", distinct=True, filter=Q(is_qualified=True)),
+        )
+    )
+    by_group: dict[int, ComplianceFigure] = {}
+    for r in per_group_rows:
+        if r["group_id"] is None or (group_id is not None and r["group_id"] != group_id):
+            continue  # people in no group; with `group_id`, the other groups of its members
+        figure = by_group.setdefault(r["group_id"], ComplianceFigure(r["group_id"], r["group_name"], 0, 0))
+        figure.required += r["required"]
+        figure.qualified += r["ok"]
+    overall = ComplianceFigure(
+        None, "Overall", sum(f.required for f in per_program), sum(f.qualified for f in per_program)
+    )
+    overdue_count = qs.filter(status__in=OPEN_STATUSES, due_date__lt=now.date()).count()
+    return Compliance(
+        overall=overall,
+        per_program=per_program,
+        per_group=sorted(by_group.values(), key=lambda f: (f.name.lower(), f.id)),
+        overdue_assignments=overdue_count,
+    )
