@@ -61,11 +61,18 @@ def _attr(text: str) -> str:
     return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _count_axis(highest: int) -> list[int]:
+    """Whole-number ticks from 0 to at least `highest` (counts have no fractions), at most about eight."""
+    step = max(1, -(-max(highest, 1) // 8))
+    return list(range(0, max(highest, 1) + step, step))
+
+
 def trend(title: str, series: dict[str, list[dict]]) -> SafeString:
     """Lines of counts per month (`series`: name → [{"month", "count"}]) sharing the months."""
-    chart = pygal.Line(**_config(title=title, x_label_rotation=30, show_minor_x_labels=True, dots_size=3, min_scale=2))
+    chart = pygal.Line(**_config(title=title, x_label_rotation=30, dots_size=3))
     months = next(iter(series.values()), [])
     chart.x_labels = [m["month"] for m in months]
+    chart.y_labels = _count_axis(max((p["count"] for points in series.values() for p in points), default=0))
     for name, points in series.items():
         chart.add(name, [p["count"] for p in points])
     return _svg(chart, title)
@@ -73,8 +80,9 @@ def trend(title: str, series: dict[str, list[dict]]) -> SafeString:
 
 def bars(title: str, rows: list[tuple[str, int]], *, colors: dict[str, str] | None = None) -> SafeString:
     """One bar per row (label, count)."""
-    chart = pygal.Bar(**_config(title=title, show_legend=False, print_values=True, min_scale=2))
+    chart = pygal.Bar(**_config(title=title, show_legend=False, print_values=True))
     chart.x_labels = [label for label, _ in rows]
+    chart.y_labels = _count_axis(max((count for _, count in rows), default=0))
     chart.add(
         title,
         [{"value": count, "color": (colors or {}).get(label)} if colors and label in colors else count for label, count in rows],
@@ -83,7 +91,7 @@ def bars(title: str, rows: list[tuple[str, int]], *, colors: dict[str, str] | No
 
 
 def gauges(title: str, rows: list[tuple[str, float | None]]) -> SafeString:
-    """Percentages as half gauges, one per row (label, percent; None: nothing to measure)."""
+    """Percentages as half gauges, one per row (label, percent; None: nothing to measure, left out)."""
     chart = pygal.SolidGauge(
         **_config(
             title=title,
@@ -96,5 +104,6 @@ def gauges(title: str, rows: list[tuple[str, float | None]]) -> SafeString:
         )
     )
     for label, percent in rows:
-        chart.add(label, [{"value": percent if percent is not None else 0, "max_value": 100}])
+        if percent is not None:
+            chart.add(label, [{"value": percent, "max_value": 100}])
     return _svg(chart, title)

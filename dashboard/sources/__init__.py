@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 from django.apps import apps
+from django.utils import timezone
 
 SOURCE_MODULES = (
     "dashboard.sources.documents",
@@ -36,6 +37,14 @@ class Period:
     date_from: datetime.date
     date_to: datetime.date
     group_id: int | None = None
+
+    def bounds(self) -> tuple[datetime.datetime, datetime.datetime]:
+        """The period as [start, end) instants in the current time zone (a plain range on a
+        timestamp column: its index serves it, no per-row date conversion)."""
+        tz = timezone.get_current_timezone()
+        start = datetime.datetime.combine(self.date_from, datetime.time.min, tzinfo=tz)
+        end = datetime.datetime.combine(self.date_to + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+        return start, end
 
     @property
     def months(self) -> list[datetime.date]:

@@ -70,8 +70,9 @@ def stats(ctx: Context) -> dict:
     if period.group_id is not None:
         visible = visible.filter(owner__groups__id=period.group_id)
     by_status = visible.values_list("status").annotate(n=Count("pk")).order_by("status")
+    start, end = period.bounds()
     effective = dict(
-        made_effective.filter(created_at__date__gte=period.date_from, created_at__date__lte=period.date_to)
+        made_effective.filter(created_at__gte=start, created_at__lt=end)
         .annotate(month=TruncMonth("created_at"))
         .values_list("month")
         .annotate(n=Count("pk"))
