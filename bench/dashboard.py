@@ -173,7 +173,9 @@ def create_documents(n: int, owners, suffix: str):
                 owner=owners[i % len(owners)],
                 status=DOCUMENT_STATES[i % 5],
                 workflow_instance=instance,
-                next_review_date=today + datetime.timedelta(days=(i % 400) - 30) if DOCUMENT_STATES[i % 5] == "effective" else None,
+                next_review_date=today + datetime.timedelta(days=(i % 400) - 30)
+                if DOCUMENT_STATES[i % 5] == "effective"
+                else None,
                 created_by=owners[i % len(owners)],
             )
         )
@@ -211,7 +213,11 @@ def create_documents(n: int, owners, suffix: str):
     )
     history = [
         WorkflowHistory(
-            instance_id=d.workflow_instance_id, action="transition", transition_name="make_effective", from_state="approved", to_state="effective"
+            instance_id=d.workflow_instance_id,
+            action="transition",
+            transition_name="make_effective",
+            from_state="approved",
+            to_state="effective",
         )
         for d in documents
         if d.status == "effective"
@@ -251,7 +257,9 @@ def create_training(people, programs_n: int, groups_n: int, assignments_n: int, 
             )
         )
     Assignment.objects.bulk_create(rows, batch_size=BATCH)
-    completed = list(Assignment.objects.filter(status=AssignmentStatus.COMPLETED, user__in=people).select_related("program")[:completions_n])
+    completed = list(
+        Assignment.objects.filter(status=AssignmentStatus.COMPLETED, user__in=people).select_related("program")[:completions_n]
+    )
     Completion.objects.bulk_create(
         [
             Completion(

@@ -40,7 +40,9 @@ class DeadlinesQuerySerializer(ScopedListQuerySerializer):
 
 
 class StatsQuerySerializer(serializers.Serializer):
-    date_from = serializers.DateField(required=False, help_text="First day of the period (default: start of the month 11 months back).")
+    date_from = serializers.DateField(
+        required=False, help_text="First day of the period (default: start of the month 11 months back)."
+    )
     date_to = serializers.DateField(required=False, help_text="Last day of the period (default: today).")
     group_id = IdField(required=False, help_text="Only the work of this group's members (owners, trainees).")
 
@@ -64,9 +66,7 @@ class TrainingGateSerializer(serializers.Serializer):
 
 
 class ItemSerializer(serializers.Serializer):
-    type = serializers.CharField(
-        help_text="document, document_review, deviation, training_assignment, capa, capa_action"
-    )
+    type = serializers.CharField(help_text="document, document_review, deviation, training_assignment, capa, capa_action")
     id = serializers.IntegerField()
     number = serializers.CharField()
     title = serializers.CharField()

@@ -125,7 +125,12 @@ def pending_approval(user) -> QuerySet[Document]:
     return (
         records_awaiting_approval(record_type("document"), user)
         .select_related(
-            "document_type", "owner", "current_version", "effective_version", "workflow_instance__template", "workflow_instance__current_state"
+            "document_type",
+            "owner",
+            "current_version",
+            "effective_version",
+            "workflow_instance__template",
+            "workflow_instance__current_state",
         )
         .defer(*_LONG_VERSION_TEXTS)
         .order_by("workflow_instance__updated_at", "pk")

@@ -641,9 +641,7 @@ def compliance(user, *, group_id: int | None = None, now: datetime.datetime | No
         figure = by_group.setdefault(r["group_id"], ComplianceFigure(r["group_id"], r["group_name"], 0, 0))
         figure.required += r["required"]
         figure.qualified += r["ok"]
-    overall = ComplianceFigure(
-        None, "Overall", sum(f.required for f in per_program), sum(f.qualified for f in per_program)
-    )
+    overall = ComplianceFigure(None, "Overall", sum(f.required for f in per_program), sum(f.qualified for f in per_program))
     overdue_count = qs.filter(status__in=OPEN_STATUSES, due_date__lt=now.date()).count()
     return Compliance(
         overall=overall,

@@ -97,13 +97,10 @@ def stats(ctx: Context) -> dict:
     return {
         "opened_per_month": per_month(period, opened),
         "closed_per_month": per_month(period, closed),
-        "open_by_severity": [
-            {"severity": s, "count": by_severity.get(s, {}).get("n", 0)} for s in SEVERITIES
-        ],
+        "open_by_severity": [{"severity": s, "count": by_severity.get(s, {}).get("n", 0)} for s in SEVERITIES],
         "open": sum(r["n"] for r in by_severity.values()),
         "overdue": sum(r["late"] for r in by_severity.values()),
         "closed": len(days),
         "mean_days_to_close": round(sum(days) / len(days), 1) if days else None,
         "p90_days_to_close": round(_percentile(days, 0.9), 1) if days else None,
     }
-

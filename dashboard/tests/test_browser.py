@@ -18,9 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 
 @pytest.mark.requirement("QMS-DASHBOARD", "QMS-KPI")
-def test_the_qa_manager_sees_the_pending_approval_and_the_overdue_item_follows_the_link_and_approves(
-    browser_page, make_user
-):
+def test_the_qa_manager_sees_the_pending_approval_and_the_overdue_item_follows_the_link_and_approves(browser_page, make_user):
     page = browser_page
     make_user("QA Manager", username="max", full_name="Max Manager")
     waiting = DeviationFactory(state="qa_review", title="Torn seal at station 4", severity="High")
