@@ -27,78 +27,55 @@ def query(serializer_class, request) -> dict:
     return params.validated_data
 
 
-class WorkListView(APIView):
-    required_permissions = {"get": "dashboard.view"}
-    list_name = ""
-    query_serializer = ListQuerySerializer
+def work_list_view(list_name: str, query_serializer, description: str) -> type[APIView]:
+    """The read-only view of one of the dashboard's work lists (dashboard.selectors.LISTS)."""
 
-    def get(self, request):
-        params = query(self.query_serializer, request)
-        return Response(WorkListSerializer.of(selectors.work_list(self.list_name, request.user, **params)))
+    class WorkListView(APIView):
+        required_permissions = {"get": "dashboard.view"}
 
+        @extend_schema(
+            tags=["dashboard"],
+            parameters=[query_serializer],
+            responses={200: WorkListSerializer, **error_responses(401, 403, 422, 429)},
+            description=description
+            + " Rows are sorted by due date (soonest first, undated last); `counts` gives the total per item type. "
+            "Only records the caller may view are listed.",
+        )
+        def get(self, request):
+            params = query(query_serializer, request)
+            return Response(WorkListSerializer.of(selectors.work_list(list_name, request.user, **params)))
 
-def _list_schema(description: str, query_serializer):
-    return extend_schema(
-        tags=["dashboard"],
-        parameters=[query_serializer],
-        responses={200: WorkListSerializer, **error_responses(401, 403, 422, 429)},
-        description=description
-        + " Rows are sorted by due date (soonest first, undated last); `counts` gives the total per item type. "
-        "Only records the caller may view are listed.",
-    )
-
-
-class AssignedItemsView(WorkListView):
-    list_name = "assigned"
-
-    @_list_schema(
-        "The caller's open work: training assignments to complete, deviations they own (investigate) and CAPAs "
-        "and CAPA actions they own, each with type, id, number, title, due date, status and link.",
-        ListQuerySerializer,
-    )
-    def get(self, request):
-        return super().get(request)
+    WorkListView.__name__ = WorkListView.__qualname__ = "".join(p.title() for p in list_name.split("_")) + "View"
+    return WorkListView
 
 
-class PendingApprovalsView(WorkListView):
-    list_name = "pending_approvals"
-
-    @_list_schema(
-        "Documents, deviations and draft CAPAs waiting for an approval the caller can give now under the workflow "
-        "rules (they hold the approve permission, match an approval rule that still needs approvers, have not "
-        "approved in this round and are not the author unless the state allows it). Each row carries the training "
-        "gate: `can_approve` false with `missing_training` when a qualification requirement still stops the caller.",
-        ListQuerySerializer,
-    )
-    def get(self, request):
-        return super().get(request)
-
-
-class OverdueItemsView(WorkListView):
-    list_name = "overdue"
-    query_serializer = ScopedListQuerySerializer
-
-    @_list_schema(
-        "Open items past their due date: training assignments, deviations, CAPAs and CAPA actions, and effective "
-        "documents past their periodic review date (`mine=true`: only the caller's).",
-        ScopedListQuerySerializer,
-    )
-    def get(self, request):
-        return super().get(request)
-
-
-class ApproachingDeadlinesView(WorkListView):
-    list_name = "due_soon"
-    query_serializer = DeadlinesQuerySerializer
-
-    @_list_schema(
-        "Open items due from now until `hours` (default 24) from now: training assignments, deviations, CAPAs and "
-        "CAPA actions, and periodic document reviews. Due dates are days: an item counts when its due day falls "
-        "from today to the day the window reaches (`mine=true`: only the caller's).",
-        DeadlinesQuerySerializer,
-    )
-    def get(self, request):
-        return super().get(request)
+AssignedItemsView = work_list_view(
+    "assigned",
+    ListQuerySerializer,
+    "The caller's open work: training assignments to complete, deviations they own (investigate) and CAPAs "
+    "and CAPA actions they own, each with type, id, number, title, due date, status and link.",
+)
+PendingApprovalsView = work_list_view(
+    "pending_approvals",
+    ListQuerySerializer,
+    "Documents, deviations and draft CAPAs waiting for an approval the caller can give now under the workflow "
+    "rules (they hold the approve permission, match an approval rule that still needs approvers, have not "
+    "approved in this round and are not the author unless the state allows it). Each row carries the training "
+    "gate: `can_approve` false with `missing_training` when a qualification requirement still stops the caller.",
+)
+OverdueItemsView = work_list_view(
+    "overdue",
+    ScopedListQuerySerializer,
+    "Open items past their due date: training assignments, deviations, CAPAs and CAPA actions, and effective "
+    "documents past their periodic review date (`mine=true`: only the caller's).",
+)
+ApproachingDeadlinesView = work_list_view(
+    "due_soon",
+    DeadlinesQuerySerializer,
+    "Open items due from now until `hours` (default 24) from now: training assignments, deviations, CAPAs and "
+    "CAPA actions, and periodic document reviews. Due dates are days: an item counts when its due day falls "
+    "from today to the day the window reaches (`mine=true`: only the caller's).",
+)
 
 
 class StatsView(APIView):
