@@ -27,6 +27,7 @@ SOURCE_MODULES = (
     "dashboard.sources.documents",
     "dashboard.sources.training",
     "dashboard.sources.deviations",
+    "dashboard.sources.capa",
 )
 
 
