@@ -21,7 +21,7 @@ from .serializers import (
 
 
 def query(serializer_class, request) -> dict:
-    params = serializer_class(data=request.query_params)
+    params = serializer_class(data=request.query_params, context={"user": request.user})
     if not params.is_valid():
         raise RequestValidationError(params.errors)
     return params.validated_data

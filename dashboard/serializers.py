@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import math
 
+from django.utils import timezone
 from rest_framework import serializers
 
-from accounts.models import Group
+from accounts.selectors import group_list_for
 from qms.api.fields import IdField
 
 from . import selectors
@@ -39,7 +41,12 @@ class DeadlinesQuerySerializer(ScopedListQuerySerializer):
     )
 
 
+EARLIEST, LATEST = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
+
+
 class StatsQuerySerializer(serializers.Serializer):
+    """`context={"user": …}`: the caller (group_id must name a group they may see)."""
+
     date_from = serializers.DateField(
         required=False, help_text="First day of the period (default: start of the month 11 months back)."
     )
@@ -47,15 +54,20 @@ class StatsQuerySerializer(serializers.Serializer):
     group_id = IdField(required=False, help_text="Only the work of this group's members (owners, trainees).")
 
     def validate_group_id(self, value):
-        if not Group.objects.filter(pk=value).exists():
+        """A group the caller may see (every group with groups.view, otherwise their own)."""
+        if not group_list_for(self.context["user"]).filter(pk=value).exists():
             raise serializers.ValidationError("No group with this id.")
         return value
 
     def validate(self, attrs):
-        date_from, date_to = attrs.get("date_from"), attrs.get("date_to")
-        if date_from and date_to and date_from > date_to:
+        default_from, default_to = selectors.default_period(timezone.localdate())
+        date_from, date_to = attrs.get("date_from") or default_from, attrs.get("date_to") or default_to
+        for name, value in (("date_from", date_from), ("date_to", date_to)):
+            if not EARLIEST <= value <= LATEST:
+                raise serializers.ValidationError({name: [f"Enter a date from {EARLIEST} to {LATEST}."]})
+        if date_from > date_to:
             raise serializers.ValidationError({"date_to": ["date_to must not be before date_from."]})
-        if date_from and date_to and (date_to - date_from).days > 366 * 10:
+        if (date_to - date_from).days > 366 * 10:
             raise serializers.ValidationError({"date_to": ["The period may span at most ten years."]})
         return attrs
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import render
 
-from accounts.models import Group
+from accounts.selectors import group_list_for
 from qms.pages import permission_required
 
 from . import charts, selectors
@@ -28,7 +28,7 @@ def _work_list(name: str, user) -> dict:
 
 @permission_required("dashboard.view")
 def page(request):
-    params = StatsQuerySerializer(data=request.GET)
+    params = StatsQuerySerializer(data=request.GET, context={"user": request.user})
     filters = params.validated_data if params.is_valid() else {}
     stats = selectors.stats(request.user, **filters)
     return render(
@@ -39,7 +39,7 @@ def page(request):
             "stats": stats,
             "charts": kpi_charts(stats),
             "filter_errors": {name: [str(e) for e in errors] for name, errors in params.errors.items()},
-            "groups": Group.objects.order_by("name").values_list("pk", "name"),
+            "groups": group_list_for(request.user).order_by("name").values_list("pk", "name"),
             "query": request.GET,
         },
     )

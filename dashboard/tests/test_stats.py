@@ -215,9 +215,20 @@ def test_the_default_period_is_the_twelve_months_up_to_today(client_for, qa_mana
         ("group_id=abc", "group_id"),
         ("group_id=0", "group_id"),
         ("group_id=999999", "group_id"),
+        ("date_from=0001-01-01", "date_from"),
+        ("date_to=9999-12-31", "date_to"),
     ],
 )
 def test_bad_stats_parameters_are_422_in_the_query(client_for, qa_manager, query, field):
     response = client_for(qa_manager).get(f"/api/dashboard/stats?{query}")
     assert response.status_code == 422, response.json()
     assert response.json()["detail"][0]["loc"] == ["query", field]
+
+
+def test_a_user_may_filter_by_their_own_groups_only(client_for, basic_user):
+    mine, other = Group.objects.create(name="Packaging"), Group.objects.create(name="QC")
+    mine.members.add(basic_user)
+    client = client_for(basic_user)
+    assert client.get(f"/api/dashboard/stats?group_id={mine.pk}").status_code == 200
+    refused = client.get(f"/api/dashboard/stats?group_id={other.pk}")
+    assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["query", "group_id"]
