@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.urls import reverse
 
 from training import selectors
@@ -51,8 +53,6 @@ def overdue(ctx: Context, limit: int) -> Rows:
 
 def due_soon(ctx: Context, limit: int) -> Rows:
     """Open assignments due from today to the day `hours` from now reaches."""
-    import datetime
-
     days = ((ctx.now + datetime.timedelta(hours=ctx.hours)).date() - ctx.today).days
     return rows(KEY, selectors.due_soon(_whose(ctx), on=ctx.today, days=days), limit, _item(ctx, "Due soon"))
 
