@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.models import Group, User
@@ -604,16 +604,27 @@ def compliance(user, *, group_id: int | None = None, now: datetime.datetime | No
     now). Overall, per program and per group (members as they are now; `group_id`: that group and
     its members only), plus the open assignments past due.
 
-    Five plain queries whatever the number of people, programs or assignments (the pairs required,
-    the pairs qualified, group membership, program names, the overdue count); the pairs are matched
-    here. (One aggregate with a correlated qualification test per assignment reads the same, but its
-    plan is costed high enough for PostgreSQL to JIT-compile it, which alone takes seconds.)"""
+    Three plain queries whatever the number of people, programs or assignments (the pairs required
+    with their program's title and whether their open assignment is overdue, the pairs qualified,
+    group membership); the pairs are matched here. (One aggregate with a correlated qualification
+    test per assignment reads the same, but its plan is costed high enough for PostgreSQL to
+    JIT-compile it, which alone takes seconds.)"""
     now = now or timezone.now()
     qs = assignment_list(user).filter(user__is_active=True).exclude(status=AssignmentStatus.CANCELLED)
     qs = qs.exclude(program__status=ProgramStatus.RETIRED).order_by()
     if group_id is not None:
         qs = qs.filter(user__groups__id=group_id)
-    required = set(qs.values_list("user_id", "program_id").distinct())
+    # Each pair once per overdue flag: a pair has at most one open assignment (training_one_open_assignment),
+    # so the pairs flagged overdue are the overdue assignments.
+    late = Case(
+        When(status__in=OPEN_STATUSES, due_date__lt=now.date(), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    rows = set(qs.annotate(late=late).values_list("user_id", "program_id", "program__title", "late").distinct())
+    required = {(member_id, program_id) for member_id, program_id, _, _ in rows}
+    program_names = {program_id: title for _, program_id, title, _ in rows}
+    overdue_count = sum(1 for *_, is_late in rows if is_late)
     people = qs.values("user_id")
     qualified = required & set(
         Completion.objects.filter(valid_completion_q(now), user_id__in=people)
@@ -629,7 +640,6 @@ def compliance(user, *, group_id: int | None = None, now: datetime.datetime | No
     for member_id, member_group_id, name in memberships.values_list("user_id", "group_id", "group__name").distinct():
         groups_of.setdefault(member_id, []).append(member_group_id)
         group_names[member_group_id] = name
-    program_names = dict(TrainingProgram.objects.filter(pk__in=qs.values("program_id")).values_list("pk", "title"))
     per_program = {pk: ComplianceFigure(pk, name, 0, 0) for pk, name in program_names.items()}
     per_group = {pk: ComplianceFigure(pk, name, 0, 0) for pk, name in group_names.items()}
     for pair in required:
@@ -639,7 +649,6 @@ def compliance(user, *, group_id: int | None = None, now: datetime.datetime | No
         for figure in figures:
             figure.required += 1
             figure.qualified += ok
-    overdue_count = qs.filter(status__in=OPEN_STATUSES, due_date__lt=now.date()).count()
     return Compliance(
         overall=ComplianceFigure(None, "Overall", len(required), len(qualified)),
         per_program=sorted(per_program.values(), key=lambda f: (f.name.lower(), f.id)),
