@@ -19,12 +19,6 @@ PLANNED_PERMISSIONS: dict[str, str] = {
     "deviations.edit": "Investigate and update deviations",
     "deviations.approve": "Approve and close deviations",
     "deviations.manage_forms": "Configure deviation report forms, categories, areas and due-date rules",
-    # CAPA
-    "capa.view": "View CAPAs",
-    "capa.create": "Create CAPAs",
-    "capa.edit": "Update CAPAs and their actions",
-    "capa.approve_draft": "Approve draft CAPAs",
-    "capa.effectiveness": "Record CAPA effectiveness reviews",
     # Dashboard
     "dashboard.view": "View dashboards and KPIs",
     # Notifications and webhooks
@@ -102,7 +96,7 @@ ROLES: dict[str, tuple[str, list[str]]] = {
             "templates.view",
             # Reporters see the deviations they reported; deviations.view (all of them) is QA's.
             "deviations.create",
-            "capa.view",
+            # CAPA owners and action owners see their CAPAs (capa.work, capa/permissions.py).
             "signatures.view",
             "signatures.sign",
             "search.use",

@@ -33,6 +33,8 @@ def configure(database_url: str = "") -> str:
             "CELERY_BROKER_URL": "",
             "THROTTLE_USER_RATE": "100000000/min",
             "LOG_LEVEL": "WARNING",
+            # The in-process client speaks plain HTTP; production's HTTPS redirect would answer 301.
+            "SECURE_SSL_REDIRECT": "false",
         }
     )
     import django

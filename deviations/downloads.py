@@ -2,21 +2,17 @@
 file as an attachment under its name and content type, its SHA-256 in X-Content-SHA256, and the
 download audited (services.record_attachment_download) once the file has been opened."""
 
-from django.http import FileResponse
-
 from documents import files
-from qms.errors import NotFound
 
 from . import services
 
 
-def attachment_response(user, deviation, attachment) -> FileResponse:
+def attachment_response(user, deviation, attachment):
     """A deviation's file as an attachment under its name and type, with its checksum; audited."""
-    try:
-        handle = files.open_stored(attachment.storage_name)
-    except OSError:
-        raise NotFound("The stored file is missing.")
-    services.record_attachment_download(actor=user, deviation=deviation, attachment=attachment)
-    response = FileResponse(handle, as_attachment=True, filename=attachment.name, content_type=attachment.mime_type)
-    response["X-Content-SHA256"] = attachment.sha256
-    return response
+    return files.stored_file_response(
+        storage_name=attachment.storage_name,
+        name=attachment.name,
+        mime_type=attachment.mime_type,
+        sha256=attachment.sha256,
+        on_open=lambda: services.record_attachment_download(actor=user, deviation=deviation, attachment=attachment),
+    )

@@ -12,6 +12,9 @@ page by registering a backlink provider (without deviations importing it):
                        "title": ..., "reason": ..., "linked_at": ..., "linked_by": user or None}])
 
 A provider answers in a fixed number of queries, whatever the number of links.
+
+A module that creates records from a deviation offers it on the deviation's page the same way
+(`register_raise_action("capa", lambda deviation, user: {"label": "Raise CAPA", "url": ...} or None)`).
 """
 
 from __future__ import annotations
@@ -65,3 +68,21 @@ def backlinks(deviation, user) -> list[dict]:
     for provider in _BACKLINKS.values():
         rows.extend(provider(deviation, user))
     return sorted(rows, key=lambda row: (row["linked_at"], row["type"], row["id"]))
+
+
+RaiseAction = Callable[..., dict | None]
+_RAISE_ACTIONS: dict[str, RaiseAction] = {}
+
+
+def register_raise_action(name: str, provider: RaiseAction) -> None:
+    """Adds (or replaces) a provider of a record another module can raise from a deviation:
+    `provider(deviation, user)` -> {"label", "url"} when `user` may raise it now, else None."""
+    _RAISE_ACTIONS[name] = provider
+
+
+def unregister_raise_action(name: str) -> None:
+    _RAISE_ACTIONS.pop(name, None)
+
+
+def raise_actions(deviation, user) -> list[dict]:
+    return [action for provider in _RAISE_ACTIONS.values() if (action := provider(deviation, user))]

@@ -41,7 +41,10 @@ def closing_problems(*, actor, record: Deviation, instance, transition):
     elif record.capa_required is False and not record.capa_decision_rationale.strip():
         yield (["capa_decision_rationale"], f"{number} cannot be closed without the rationale for raising no CAPA.")
     elif record.capa_required and links.LINK_TYPES["capa"].available:
-        linked = Link.objects.filter(deviation=record, target_type="capa", removed_at__isnull=True).exists()
+        # Linked from this deviation, or by a CAPA raised for it (its backlinks).
+        linked = Link.objects.filter(deviation=record, target_type="capa", removed_at__isnull=True).exists() or any(
+            row["type"] == "capa" for row in links.backlinks(record, None)
+        )
         if not linked:
             yield (["links"], f"{number} needs a CAPA: link the CAPA raised for it before closing.")
 

@@ -446,6 +446,8 @@ class BacklinkSerializer(serializers.Serializer):
     reason = serializers.CharField()
     linked_at = serializers.DateTimeField()
     linked_by = UserRefSerializer(allow_null=True)
+    status = serializers.CharField(required=False, help_text="The linking record's status, where it has one (CAPAs)")
+    url = serializers.CharField(required=False, help_text="Its page, where it has one (CAPAs)")
 
 
 class RecurrenceItemSerializer(serializers.Serializer):

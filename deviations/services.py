@@ -31,7 +31,7 @@ from accounts.models import User
 from audit import services as audit
 from audit.changes import snapshot
 from documents import files
-from qms.errors import Conflict, DomainError, InvalidInputs, NotFound, check_row_version
+from qms.errors import Conflict, InvalidInputs, NotFound, check_row_version
 from qms.events import emit
 from qms.permissions import has, require, require_any
 from workflows import records_services
@@ -166,20 +166,8 @@ def due_date_for(severity: str, *, reported_on: datetime.date) -> datetime.date:
 
 
 def _checked_uploads(uploads: list, *, field: str) -> list[tuple]:
-    """(upload, safe name, MIME type, SHA-256) for each file, after the document upload checks
-    (413/415 naming the part, e.g. loc ["attachments", 1])."""
-    if len(uploads) > limits.MAX_ATTACHMENTS_PER_REQUEST:
-        raise InvalidInputs(
-            [([field], f"Attach at most {limits.MAX_ATTACHMENTS_PER_REQUEST} files at once.", "value_error.list.max_items")]
-        )
-    checked = []
-    for index, upload in enumerate(uploads):
-        try:
-            name, mime = files.validate_upload(upload)
-        except DomainError as exc:
-            raise type(exc)(exc.detail, error_code=exc.error_code, extra={**exc.extra, "loc": [field, index]}) from exc
-        checked.append((upload, name, mime, files.sha256_of(upload)))
-    return checked
+    """(upload, safe name, MIME type, SHA-256) for each file, after the document upload checks."""
+    return files.checked_uploads(uploads, field=field, max_files=limits.MAX_ATTACHMENTS_PER_REQUEST)
 
 
 def _store_attachments(deviation: Deviation, checked: list[tuple], *, actor, written: list, description: str = "") -> list:

@@ -40,7 +40,7 @@ from .forms import (
     SectionForm,
 )
 from .forms_engine import validate_answers
-from .links import LINK_TYPES
+from .links import LINK_TYPES, raise_actions
 from .models import FILE_TYPES, FieldType, FormStatus, Severity
 
 MANAGE = "deviations.manage_forms"
@@ -162,6 +162,7 @@ def deviation_detail(request, pk):
             ],
             "attachments_form": AttachmentsForm(),
             "can_view_audit": has(user, "audit.view") or has(user, "signatures.view"),
+            "raise_actions": raise_actions(deviation, user),
         },
     )
 

@@ -176,6 +176,42 @@ def validate_upload(uploaded) -> tuple[str, str]:
     return safe_name, expected
 
 
+def checked_uploads(uploads: list, *, field: str, max_files: int) -> list[tuple]:
+    """(upload, safe name, MIME type, SHA-256) for each file of a record's upload request, after the
+    upload checks (413/415 naming the part, e.g. loc ["attachments", 1]); more than `max_files`
+    files is a 422. Used by every record module that keeps files (deviations, CAPA, ...)."""
+    from qms.errors import InvalidInputs
+
+    if len(uploads) > max_files:
+        raise InvalidInputs([([field], f"Attach at most {max_files} files at once.", "value_error.list.max_items")])
+    checked = []
+    for index, upload in enumerate(uploads):
+        try:
+            name, mime = validate_upload(upload)
+        except DomainError as exc:
+            raise type(exc)(exc.detail, error_code=exc.error_code, extra={**exc.extra, "loc": [field, index]}) from exc
+        checked.append((upload, name, mime, sha256_of(upload)))
+    return checked
+
+
+def stored_file_response(*, storage_name: str, name: str, mime_type: str, sha256: str, on_open=None):
+    """A stored file as a download under its name and type, with X-Content-SHA256; `on_open()` runs
+    once the file is open (e.g. to audit the download). A missing file is 404."""
+    from django.http import FileResponse
+
+    from qms.errors import NotFound
+
+    try:
+        handle = open_stored(storage_name)
+    except OSError:
+        raise NotFound("The stored file is missing.")
+    if on_open is not None:
+        on_open()
+    response = FileResponse(handle, as_attachment=True, filename=name, content_type=mime_type)
+    response["X-Content-SHA256"] = sha256
+    return response
+
+
 def sha256_of(fileobj) -> str:
     digest = hashlib.sha256()
     fileobj.seek(0)

@@ -12,7 +12,7 @@ NAVIGATION = [
     ("Training", "training:my", "training.view"),
     ("Deviations", "deviations:list", ("deviations.view", "deviations.create")),
     ("Deviation forms", "deviations:form-template-list", "deviations.manage_forms"),
-    ("CAPA", "capa:list", "capa.view"),
+    ("CAPA", "capa:list", ("capa.view", "capa.work")),
     ("Search", "search:page", "search.use"),
     ("Assistant", "ai:chat", "ai.use"),
     ("Audit trail", "audit:list", "audit.view"),

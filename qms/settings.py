@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "documents",
     "training",
     "deviations",
+    "capa",
     "validation",
     "search",
     "ai",
@@ -297,6 +298,11 @@ CELERY_BEAT_SCHEDULE.update(
         },
         "prune-event-outbox": {"task": "qms.events.prune_outbox", "schedule": timedelta(days=1), "options": {"expires": 3600}},
         "training-mark-overdue": {"task": "training.tasks.mark_overdue_assignments", "schedule": crontab(minute=5)},
+        # Effectiveness reviews whose planned date has come (capa.effectiveness_due, once per review).
+        "capa-flag-due-effectiveness-reviews": {
+            "task": "capa.tasks.flag_due_effectiveness_reviews",
+            "schedule": crontab(hour=6, minute=15),
+        },
         "training-create-retraining": {
             "task": "training.tasks.create_retraining_assignments",
             "schedule": crontab(hour=1, minute=30),
@@ -388,6 +394,9 @@ SPECTACULAR_SETTINGS = {
         # Deviation severities ("High") and the assistant's finding severities ("high") differ.
         "DeviationSeverityEnum": "deviations.models.Severity",
         "FindingSeverityEnum": "ai.serializers.FINDING_SEVERITIES",
+        "CapaTypeEnum": "capa.models.CapaType",
+        "CapaSourceEnum": "capa.models.CapaSource",
+        "CapaActionStatusEnum": "capa.models.ActionStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -236,6 +236,20 @@ def _checked_transition(record_type, record, instance, name, actor, comment) -> 
     return transition_obj
 
 
+def system_transition_record(*, actor: User | None, record, name: str, comment: str = ""):
+    """A transition the application performs itself (trigger "system", e.g. a CAPA sent back to
+    work when its effectiveness review failed, or activated at creation), inside the caller's
+    transaction, which has checked its own permission: no transition permission, signature or guard
+    applies. `actor` is who caused it (None: the system). Returns the record as synced."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("system_transition_record must run inside the transaction of the use case causing it.")
+    record_type = record_type_for(record)
+    instance = _instance(record_type, record)
+    outcome = workflows.transition(instance=instance, name=name, actor=actor, comment=comment, system=True)
+    record_type.sync(record, outcome, actor)
+    return record
+
+
 # --- approval configuration ---------------------------------------------------------------------------------
 
 

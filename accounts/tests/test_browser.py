@@ -97,7 +97,9 @@ def test_api_docs_render_without_reaching_outside_this_server(browser_page, live
     page.on("requestfailed", lambda request: blocked.append(request.url))
 
     page.goto(path)
-    page.get_by_text("/api/auth/token").first.wait_for()
+    # ReDoc lays out the whole schema in the browser before showing anything; the schema grows with
+    # every module, so the page gets more than the default 15 s on a busy machine.
+    page.get_by_text("/api/auth/token").first.wait_for(timeout=90_000)
 
     assert any(url.endswith("/openapi.json") for url in answered)
     # Nothing outside this server ever answered: the page's Content-Security-Policy stops the one

@@ -63,3 +63,14 @@ def standard_report_answers(**event) -> dict:
         "classification": {"category": "Process", "severity": "High"},
         "immediate_action": {"immediate_action": "Line stopped", "product_quarantined": True},
     }
+
+
+@pytest.fixture
+def capa_module_absent():
+    """An installation without the CAPA module: its picker says CAPAs are not available."""
+    from deviations import pickers
+
+    previous = pickers.picker_for("capa_picker")
+    pickers.register_picker("capa_picker", pickers.CAPA_NOT_AVAILABLE)
+    yield
+    pickers.register_picker("capa_picker", previous)

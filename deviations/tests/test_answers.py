@@ -213,7 +213,7 @@ def test_a_single_value_picker_takes_one_record(basic_user, effective_document):
     assert problems_of(exc)[("form_data", "links", "capa")][0] == "Choose one record only."
 
 
-def test_capa_picker_says_capas_are_not_available_yet(basic_user):
+def test_capa_picker_says_capas_are_not_available_yet(basic_user, capa_module_absent):
     answers = good_answers()
     answers["links"] = {"capa": "CAPA-2025-0001"}
     with pytest.raises(FormAnswersInvalid) as exc:

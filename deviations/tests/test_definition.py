@@ -15,7 +15,7 @@ def locs(problems) -> dict:
     return {tuple(loc): msg for loc, msg, _ in problems}
 
 
-def test_every_problem_of_a_definition_is_listed_with_its_location():
+def test_every_problem_of_a_definition_is_listed_with_its_location(capa_module_absent):
     problems = d.definition_problems(
         definition(
             section(

@@ -94,7 +94,7 @@ def test_a_reporter_sees_no_title_of_a_linked_record_they_may_not_view(client_fo
     assert row["number"] == hidden.number and row["title"] is None and row["accessible"] is False
 
 
-def test_capas_cannot_be_linked_until_the_capa_module_is_installed(client_for, qa_user):
+def test_capas_cannot_be_linked_until_the_capa_module_is_installed(client_for, qa_user, capa_module_absent):
     deviation = DeviationFactory()
     response = link(client_for(qa_user), deviation, "capa", "CAPA-2026-0001")
     assert response.status_code == 422 and response.json()["error_code"] == "LINK_TYPE_UNAVAILABLE"

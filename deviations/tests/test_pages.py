@@ -210,7 +210,7 @@ def test_the_preview_accepts_good_answers_and_checks_uploads(qa_manager, effecti
 
 
 def test_the_picker_search_lists_only_documents_the_user_may_view(
-    basic_user, author, effective_document, draft_document, make_user
+    basic_user, author, effective_document, draft_document, make_user, capa_module_absent
 ):
     url = reverse("deviations:picker-search", args=["document_picker"])
     seen_by_user = browser(basic_user).get(url, {"q": "", "target": "event.procedure"}).content.decode()

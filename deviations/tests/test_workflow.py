@@ -68,7 +68,7 @@ def test_closing_without_root_cause_or_capa_decision_is_422_naming_what_is_missi
     assert Deviation.objects.get(pk=deviation.pk).status == "qa_review" and not Signature.objects.exists()
 
 
-def test_no_capa_needs_its_rationale_to_close(client_for, qa_user, qa_manager):
+def test_no_capa_needs_its_rationale_to_close(client_for, qa_user, qa_manager, capa_module_absent):
     deviation = DeviationFactory(state="under_investigation", investigator=qa_user)
     qa = client_for(qa_user)
     refused = put(qa, deviation, capa_required=False)

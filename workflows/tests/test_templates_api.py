@@ -36,8 +36,8 @@ def test_default_document_approval_template_exists(client_for, qa_user):
     response = client_for(qa_user).get("/api/workflow-templates/")
     assert response.status_code == 200
     items = response.json()["items"]
-    assert [t["name"] for t in items] == ["Deviation handling", "Document approval"]  # the modules' defaults
-    template = items[1]
+    assert [t["name"] for t in items] == ["CAPA handling", "Deviation handling", "Document approval"]  # the modules' defaults
+    template = items[2]
     assert [s["name"] for s in template["states"]] == [
         "draft",
         "in_review",

@@ -1,0 +1,16 @@
+"""The response to a download of a CAPA's file, the same for the API and the pages: the stored file
+as an attachment under its name and type, its SHA-256 in X-Content-SHA256, the download audited."""
+
+from documents import files
+
+from . import services
+
+
+def attachment_response(user, capa, attachment):
+    return files.stored_file_response(
+        storage_name=attachment.storage_name,
+        name=attachment.name,
+        mime_type=attachment.mime_type,
+        sha256=attachment.sha256,
+        on_open=lambda: services.record_attachment_download(actor=user, capa=capa, attachment=attachment),
+    )
