@@ -27,6 +27,11 @@ def rows(response) -> list[tuple[str, str]]:
     return [(item["type"], item["number"]) for item in response.json()["items"]]
 
 
+def nonzero(counts: dict) -> dict:
+    """The per-type totals that are not zero (every installed module reports its types)."""
+    return {kind: n for kind, n in counts.items() if n}
+
+
 def owned_by(deviation: Deviation, user) -> Deviation:
     """`user` (QA) takes the investigation over, through the service."""
     deviation = Deviation.objects.get(pk=deviation.pk)
@@ -54,7 +59,7 @@ def test_pending_approvals_list_what_the_caller_can_approve_now(client_for, qa_m
         ("deviation", deviation.number, "Torn seal"),  # dated rows first
         ("document", document.number, "Line clearance"),
     ]
-    assert body["total"] == 2 and body["counts"] == {"document": 1, "deviation": 1}
+    assert body["total"] == 2 and nonzero(body["counts"]) == {"document": 1, "deviation": 1}
     assert body["page"] == 1 and body["pages"] == 1
     first = body["items"][0]
     assert first["link"] == f"/deviations/{deviation.pk}/"
@@ -125,7 +130,7 @@ def test_assigned_items_are_the_callers_open_training_and_owned_deviations(clien
     assert training["title"] == "Aseptic gowning" and training["due_date"] == soon.isoformat()
     assert training["link"] == f"/training/#assignment-{assignment.pk}"
     assert body["items"][1]["owner"] == "Ivy Investigator"
-    assert body["counts"] == {"training_assignment": 1, "deviation": 1}
+    assert nonzero(body["counts"]) == {"training_assignment": 1, "deviation": 1}
 
 
 @pytest.mark.requirement("QMS-DASHBOARD")
