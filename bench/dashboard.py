@@ -1,7 +1,8 @@
 """Benchmark of the dashboard API (GET /api/dashboard/...) on about 100,000 records across the
-modules: 40,000 deviations (each with its workflow instance), 40,000 training assignments and
+modules: 36,000 deviations (each with its workflow instance), 40,000 training assignments and
 15,000 completions (2,000 people in 20 groups × 20 programs), 5,000 documents with their versions,
-workflow instances and the history of those made effective.
+workflow instances and the history of those made effective, 3,000 CAPAs with 6,000 actions and
+their effectiveness reviews.
 
 A few records go through the services (the report form, the workflow templates, numbering); the
 bulk is inserted directly with the same shape (bench only: the application writes through the
@@ -60,6 +61,7 @@ ENDPOINTS = [
 ]
 SEVERITIES = ["Low", "Medium", "High", "Critical"]
 DEVIATION_STATES = ["reported", "under_investigation", "qa_review", "closed", "cancelled"]
+CAPA_STATES = ["draft", "open", "in_progress", "pending_effectiveness", "closed", "closed"]
 DOCUMENT_STATES = ["effective", "effective", "effective", "draft", "in_review"]
 BATCH = 2000
 
@@ -232,6 +234,75 @@ def create_documents(n: int, owners, suffix: str):
     del stamp, version_ids
 
 
+def create_capas(n: int, owners, suffix: str):
+    """n CAPAs across their states, each with its workflow instance, two actions and, for those past
+    the work, an effectiveness review (concluded for the closed ones)."""
+    from capa.models import ActionStatus, Capa, CapaAction, EffectivenessReview, ReviewResult
+    from workflows.models import WorkflowTemplate
+
+    template = WorkflowTemplate.objects.get(name="CAPA handling", is_current=True)
+    made_instances = instances(template, Capa, CAPA_STATES, lambda i: owners[i % len(owners)], n)
+    today, now = timezone.localdate(), timezone.now()
+    created = Capa._meta.get_field("created_at")
+    created.auto_now_add = False
+    capas = []
+    for i, instance in enumerate(made_instances):
+        status = CAPA_STATES[i % len(CAPA_STATES)]
+        opened = now - datetime.timedelta(hours=151 * i % 9000)
+        due = (opened + datetime.timedelta(days=60)).date()
+        capas.append(
+            Capa(
+                number=f"CAPA-BULK{suffix}-{i:06d}",
+                title=f"CAPA {i}: seal roll loading",
+                description="Seals tear after format changes.",
+                source="deviation",
+                priority=("low", "medium", "high", "critical")[i % 4],
+                owner=owners[i % len(owners)],
+                due_date=due,
+                status=status,
+                closed_at=opened + datetime.timedelta(days=30 + i % 60) if status == "closed" else None,
+                created_by=owners[i % len(owners)],
+                workflow_instance=instance,
+                created_at=opened,
+            )
+        )
+    for start in range(0, n, BATCH):
+        Capa.objects.bulk_create(capas[start : start + BATCH])
+    created.auto_now_add = True
+    bind(made_instances, capas)
+    actions = [
+        CapaAction(
+            capa=capa,
+            sequence=k + 1,
+            description=f"Action {k + 1} of {capa.number}",
+            owner=owners[(i + k) % len(owners)],
+            due_date=today + datetime.timedelta(days=(i % 40) - 20 + k),
+            original_due_date=capa.due_date,
+            status=ActionStatus.OPEN if capa.status in ("open", "in_progress") else ActionStatus.DONE,
+            created_by=capa.owner,
+        )
+        for i, capa in enumerate(capas)
+        for k in range(2)
+    ]
+    CapaAction.objects.bulk_create(actions, batch_size=BATCH)
+    reviews = [
+        EffectivenessReview(
+            capa=capa,
+            sequence=1,
+            planned_date=today - datetime.timedelta(days=i % 30),
+            method="No recurrence in three months",
+            result=(ReviewResult.EFFECTIVE if i % 4 else ReviewResult.NOT_EFFECTIVE)
+            if capa.status == "closed"
+            else ReviewResult.PENDING,
+            reviewed_at=capa.closed_at,
+            created_by=capa.owner,
+        )
+        for i, capa in enumerate(capas)
+        if capa.status in ("pending_effectiveness", "closed")
+    ]
+    EffectivenessReview.objects.bulk_create(reviews, batch_size=BATCH)
+
+
 def create_training(people, programs_n: int, groups_n: int, assignments_n: int, completions_n: int, suffix: str):
     from accounts.models import Group
     from training.models import Assignment, AssignmentStatus, Completion
@@ -324,8 +395,9 @@ def build(scale: float, suffix: str):
     qa = owners[0]
     if not User.objects.filter(username="bench-manager").exists():
         User.objects.create_user("bench-manager", "m@example.com", "Bench-Pass-123", role=Role.objects.get(name="QA Manager"))
-    create_deviations(n(40000), people[:200], owners, qa, suffix)
+    create_deviations(n(36000), people[:200], owners, qa, suffix)
     create_documents(n(5000), owners, suffix)
+    create_capas(n(3000), owners, suffix)
     groups = create_training(people, 20, 20, n(40000), n(15000), suffix)
     return groups
 
@@ -344,16 +416,22 @@ def report(client, label: str, headers: dict, group) -> dict:
 
 def main():
     from accounts.models import User
+    from capa.models import Capa, CapaAction, EffectivenessReview
     from deviations.models import Deviation
     from documents.models import Document
     from training.models import Assignment, Completion
+
+    def records() -> int:
+        return sum(
+            m.objects.count() for m in (Deviation, Document, Assignment, Completion, Capa, CapaAction, EffectivenessReview)
+        )
 
     setup_test_environment()
     print(f"Database: {settings.DATABASES['default']['ENGINE']} ({'given' if ARGS.database_url else WORKDIR})")
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
     groups = build(ARGS.scale, "")
-    total = Deviation.objects.count() + Document.objects.count() + Assignment.objects.count() + Completion.objects.count()
+    total = records()
     print(f"Created {total:,} records in {time.perf_counter() - started:.1f} s")
     analyze()
     manager = User.objects.get(username="bench-manager")
@@ -367,7 +445,7 @@ def main():
         before = report(client, "QA Manager (sees everything)", headers, groups[0])
         report(client, "User (sees their own)", user_headers, groups[0])
         build(ARGS.scale / 3, "x")
-        total = Deviation.objects.count() + Document.objects.count() + Assignment.objects.count() + Completion.objects.count()
+        total = records()
         analyze()
         after = report(client, f"QA Manager after growing to {total:,} records", headers, groups[0])
         for url, queries in before.items():
