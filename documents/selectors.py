@@ -6,16 +6,26 @@ effective version, and only that version: uncontrolled drafts are not available 
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 
-from workflows.selectors import RecordWorkflow, record_workflow
+from workflows.models import StateKind, WorkflowHistory, WorkflowState
+from workflows.records import record_type
+from workflows.selectors import RecordWorkflow, record_workflow, records_awaiting_approval
 
 from .models import Document, DocumentTemplate, DocumentType, DocumentVersion
 
 # Holding any of these shows drafts and every version, not only what is effective.
 CONTROLLED_ACCESS = ("documents.create", "documents.edit", "documents.transition", "documents.approve", "audit.view")
+# Extracted and source text can be megabytes; rows never show them.
+_LONG_VERSION_TEXTS = (
+    "current_version__extracted_text",
+    "current_version__source_text",
+    "effective_version__extracted_text",
+    "effective_version__source_text",
+)
 
 
 def sees_all_versions(user) -> bool:
@@ -104,3 +114,61 @@ def document_detail(document: Document, user) -> DocumentDetail:
     if not sees_all_versions(user):
         versions = [v for v in versions if v.pk == document.effective_version_id]
     return DocumentDetail(versions=versions, workflow=record_workflow(document, user))
+
+
+# --- dashboard --------------------------------------------------------------------------------------------
+
+
+def pending_approval(user) -> QuerySet[Document]:
+    """Documents whose current version waits for an approval `user` can give now under the workflow
+    rules (workflows.selectors.records_awaiting_approval), oldest submission first. One query."""
+    return (
+        records_awaiting_approval(record_type("document"), user)
+        .select_related(
+            "document_type",
+            "owner",
+            "current_version",
+            "effective_version",
+            "workflow_instance__template",
+            "workflow_instance__current_state",
+        )
+        .defer(*_LONG_VERSION_TEXTS)
+        .order_by("workflow_instance__updated_at", "pk")
+    )
+
+
+def effective_documents(user) -> QuerySet[Document]:
+    """Documents `user` may see that have an effective version."""
+    return documents_visible_to(user).filter(effective_version__isnull=False)
+
+
+def periodic_review_due(user, *, until: datetime.date) -> QuerySet[Document]:
+    """Effective documents whose next periodic review falls on or before `until`, soonest first."""
+    return (
+        effective_documents(user)
+        .filter(next_review_date__lte=until)
+        .select_related("document_type", "owner", "effective_version")
+        .defer(*_LONG_VERSION_TEXTS)
+        .order_by("next_review_date", "pk")
+    )
+
+
+def periodic_review_window(user, *, start: datetime.date, end: datetime.date) -> QuerySet[Document]:
+    """Effective documents whose next periodic review falls from `start` to `end`, soonest first."""
+    return periodic_review_due(user, until=end).filter(next_review_date__gte=start)
+
+
+def versions_made_effective(user, *, owner_group_id: int | None = None) -> QuerySet[WorkflowHistory]:
+    """The workflow steps by which a version of a document `user` may see (owned by a member of
+    `owner_group_id`) became effective (entered a state of kind "effective"), with their time in
+    `created_at`: one row per version made effective."""
+    effective_states = WorkflowState.objects.filter(
+        template=OuterRef("instance__template"), name=OuterRef("to_state"), kind=StateKind.EFFECTIVE
+    )
+    documents = documents_visible_to(user)
+    if owner_group_id is not None:
+        documents = documents.filter(owner__groups__id=owner_group_id)
+    versions = DocumentVersion.objects.filter(document__in=documents.values("pk"))
+    return WorkflowHistory.objects.filter(
+        Exists(effective_states), instance_id__in=versions.values("workflow_instance_id")
+    ).exclude(from_state=F("to_state"))

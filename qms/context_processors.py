@@ -6,7 +6,7 @@ from django.urls import NoReverseMatch, reverse
 # (label, url name, permission codename, a tuple of codenames any of which is enough, or None).
 # A module appears once its URL exists.
 NAVIGATION = [
-    ("Dashboard", "home", None),
+    ("Dashboard", "dashboard:page", "dashboard.view"),
     ("Documents", "documents:list", "documents.view"),
     ("Templates", "documents:template-list", "templates.view"),
     ("Training", "training:my", "training.view"),

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "validation",
     "search",
     "ai",
+    "dashboard",
 ]
 # A test run (pytest sets PYTEST_VERSION) also installs a test-only app: a minimal controlled record
 # type proving the workflow kit works for any model (workflows/tests/testapp).
@@ -271,6 +272,10 @@ CELERY_BEAT_SCHEDULE = {
 TRAINING_DUE_SOON_DAYS = env.int("TRAINING_DUE_SOON_DAYS", default=7)
 # Retraining assignments are created this many days before a completion expires.
 TRAINING_RETRAINING_LEAD_DAYS = env.int("TRAINING_RETRAINING_LEAD_DAYS", default=30)
+
+# --- Dashboard --------------------------------------------------------------------------------------
+# Effective documents whose periodic review falls within this many days count as "review due" (KPIs).
+DASHBOARD_REVIEW_DAYS = env.int("DASHBOARD_REVIEW_DAYS", default=30)
 
 # --- Domain events (qms.events: transactional outbox) ---------------------------------------------
 # A failing handler is retried after EVENTS_RETRY_DELAY_SECONDS, doubled per attempt (at most an

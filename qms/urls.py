@@ -20,6 +20,7 @@ api_patterns = [
     path("", include("capa.urls_api")),
     path("", include("search.urls_api")),
     path("", include("ai.urls_api")),
+    path("", include("dashboard.urls_api")),
 ]
 
 urlpatterns = [
@@ -44,6 +45,7 @@ urlpatterns = [
     path("validation/", include("validation.urls")),
     path("search/", include("search.urls")),
     path("assistant/", include("ai.urls")),
+    path("dashboard/", include("dashboard.urls")),
 ]
 
 handler404 = "qms.views.page_not_found"

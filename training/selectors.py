@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.models import Group, User
@@ -23,6 +23,7 @@ from workflows.models import WorkflowTemplate
 from .models import (
     OPEN_STATUSES,
     Assignment,
+    AssignmentStatus,
     Completion,
     ProgramStatus,
     QualificationRequirement,
@@ -156,6 +157,47 @@ def missing_training(user, *, document=None, instance=None, state: str) -> list[
         needed[program.pk if program else None] = MissingTraining(program.pk if program else None, title)
     qualified = qualified_program_ids(user, [pk for pk in needed if pk is not None])
     return [item for pk, item in needed.items() if pk is None or pk not in qualified]
+
+
+def missing_training_for_records(user, records: list[tuple]) -> dict:
+    """`missing_training` for many records at once, in three queries whatever their number (the
+    dashboard's pending approvals): `records` are (key, document or None, instance, state name);
+    the answer maps each key to what `user` still lacks (an empty list: qualified).
+
+    `instance` needs its `template` loaded (its `family` decides which requirements apply)."""
+    if not records:
+        return {}
+    requirements = list(QualificationRequirement.objects.select_related("program", "workflow_template"))
+    documents = [document for _, document, _, _ in records if document is not None and document.effective_version_id]
+    programs_by_document = {
+        p.read_and_understood_document_id: p
+        for p in TrainingProgram.objects.filter(read_and_understood_document__in=[d.pk for d in documents]).order_by("pk")
+    }
+    needed_by_key: dict = {}
+    for key, document, instance, state in records:
+        family = instance.template.family if instance is not None else None
+        applying = [
+            r
+            for r in requirements
+            if (r.document_type_id is None or (document is not None and r.document_type_id == document.document_type_id))
+            and (r.workflow_template_id is None or r.workflow_template.family == family)
+            and r.workflow_state in ("", state)
+        ]
+        needed: dict[int | None, MissingTraining] = {
+            r.program_id: MissingTraining(r.program_id, r.program.title) for r in applying if r.program_id
+        }
+        needs_document = document is not None and (
+            document.document_type.approvers_need_training or any(r.requires_document_training for r in applying)
+        )
+        if needs_document and document.effective_version_id:
+            program = programs_by_document.get(document.pk)
+            title = f"Read and understood: {document.number} version {document.effective_version.version}"
+            needed[program.pk if program else None] = MissingTraining(program.pk if program else None, title)
+        needed_by_key[key] = needed
+    qualified = qualified_program_ids(user, {pk for needed in needed_by_key.values() for pk in needed if pk is not None})
+    return {
+        key: [item for pk, item in needed.items() if pk is None or pk not in qualified] for key, needed in needed_by_key.items()
+    }
 
 
 # --- assignments ----------------------------------------------------------------------------------------
@@ -527,3 +569,89 @@ def matrix_stream(users: QuerySet[User], programs: list[TrainingProgram], *, chu
         yield from matrix_rows(chunk, programs)
         last = chunk[-1]
         last_key = (last.full_name, last.username, last.pk)
+
+
+# --- compliance (dashboard KPIs) ------------------------------------------------------------------------------
+
+
+@dataclass
+class ComplianceFigure:
+    """`qualified` of `required` person × program pairs; `percent` None when nothing is required."""
+
+    id: int | None
+    name: str
+    required: int
+    qualified: int
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.qualified / self.required, 1) if self.required else None
+
+
+@dataclass
+class Compliance:
+    overall: ComplianceFigure
+    per_program: list[ComplianceFigure]
+    per_group: list[ComplianceFigure]
+    overdue_assignments: int
+
+
+def compliance(user, *, group_id: int | None = None, now: datetime.datetime | None = None) -> Compliance:
+    """Training compliance as `user` may see it (everyone's with the scope, otherwise their own):
+    a person is required to hold a program when they have an assignment of it that was not cancelled
+    (open or completed; active people, programs not retired), and compliant when they are qualified
+    on it now (a valid completion: not revoked, not expired, about the document version effective
+    now). Overall, per program and per group (members as they are now; `group_id`: that group and
+    its members only), plus the open assignments past due.
+
+    Three plain queries whatever the number of people, programs or assignments (the pairs required
+    with their program's title and whether their open assignment is overdue, the pairs qualified,
+    group membership); the pairs are matched here. (One aggregate with a correlated qualification
+    test per assignment reads the same, but its plan is costed high enough for PostgreSQL to
+    JIT-compile it, which alone takes seconds.)"""
+    now = now or timezone.now()
+    qs = assignment_list(user).filter(user__is_active=True).exclude(status=AssignmentStatus.CANCELLED)
+    qs = qs.exclude(program__status=ProgramStatus.RETIRED).order_by()
+    if group_id is not None:
+        qs = qs.filter(user__groups__id=group_id)
+    # Each pair once per overdue flag: a pair has at most one open assignment (training_one_open_assignment),
+    # so the pairs flagged overdue are the overdue assignments.
+    late = Case(
+        When(status__in=OPEN_STATUSES, due_date__lt=now.date(), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    rows = set(qs.annotate(late=late).values_list("user_id", "program_id", "program__title", "late").distinct())
+    required = {(member_id, program_id) for member_id, program_id, _, _ in rows}
+    program_names = {program_id: title for _, program_id, title, _ in rows}
+    overdue_count = sum(1 for *_, is_late in rows if is_late)
+    people = qs.values("user_id")
+    qualified = required & set(
+        Completion.objects.filter(valid_completion_q(now), user_id__in=people)
+        .order_by()
+        .values_list("user_id", "program_id")
+        .distinct()
+    )
+    memberships = Group.members.through.objects.filter(user_id__in=people)
+    if group_id is not None:
+        memberships = memberships.filter(group_id=group_id)
+    groups_of: dict[int, list[int]] = {}
+    group_names: dict[int, str] = {}
+    for member_id, member_group_id, name in memberships.values_list("user_id", "group_id", "group__name").distinct():
+        groups_of.setdefault(member_id, []).append(member_group_id)
+        group_names[member_group_id] = name
+    per_program = {pk: ComplianceFigure(pk, name, 0, 0) for pk, name in program_names.items()}
+    per_group = {pk: ComplianceFigure(pk, name, 0, 0) for pk, name in group_names.items()}
+    for pair in required:
+        member_id, program_id = pair
+        ok = pair in qualified
+        figures = [per_program[program_id]] + [per_group[g] for g in groups_of.get(member_id, ())]
+        for figure in figures:
+            figure.required += 1
+            figure.qualified += ok
+    return Compliance(
+        overall=ComplianceFigure(None, "Overall", len(required), len(qualified)),
+        per_program=sorted(per_program.values(), key=lambda f: (f.name.lower(), f.id)),
+        per_group=sorted(per_group.values(), key=lambda f: (f.name.lower(), f.id)),
+        overdue_assignments=overdue_count,
+    )

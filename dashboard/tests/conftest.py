@@ -1,0 +1,9 @@
+"""Fixtures for the dashboard tests: an isolated media root (documents are uploaded for real)."""
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
