@@ -119,6 +119,12 @@ _ENGINES_WITH_HOOKS = {
 for _database in [DATABASES["default"], DATABASE_OWNER or {"ENGINE": ""}]:
     _database["ENGINE"] = _ENGINES_WITH_HOOKS.get(_database["ENGINE"], _database["ENGINE"])
     _database.setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"] == "qms.db.backends.postgresql" and not env.bool("DB_JIT", default=False):
+    # PostgreSQL's JIT compiles queries the planner deems expensive (counts over large tables, the
+    # dashboard's KPIs): seconds of compilation for queries that run in milliseconds. Off for this
+    # short-query workload unless DB_JIT=true.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 if DATABASES["default"]["ENGINE"] == "qms.db.backends.sqlite3":
     # Wait for a concurrent writer instead of failing at once (dev server + eager Celery).
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
