@@ -19,6 +19,8 @@ api_patterns = [
     path("", include("deviations.urls_api")),
     path("", include("search.urls_api")),
     path("", include("ai.urls_api")),
+    path("", include("notifications.urls_api")),
+    path("", include("monitoring.urls_api")),
 ]
 
 urlpatterns = [
@@ -41,6 +43,8 @@ urlpatterns = [
     path("validation/", include("validation.urls")),
     path("search/", include("search.urls")),
     path("assistant/", include("ai.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("", include("monitoring.urls")),
 ]
 
 handler404 = "qms.views.page_not_found"
