@@ -18,7 +18,7 @@ from qms.api.schema import error_responses
 from . import metrics
 
 
-class GroupSerializer(serializers.Serializer):
+class EndpointGroupSerializer(serializers.Serializer):
     requests = serializers.IntegerField()
     client_errors = serializers.IntegerField()
     server_errors = serializers.IntegerField()
@@ -28,7 +28,7 @@ class GroupSerializer(serializers.Serializer):
 
 class RequestsSerializer(serializers.Serializer):
     total = serializers.IntegerField()
-    by_group = serializers.DictField(child=GroupSerializer(), help_text="Per endpoint group (/api/<group>/..., pages)")
+    by_group = serializers.DictField(child=EndpointGroupSerializer(), help_text="Per endpoint group (/api/<group>/..., pages)")
 
 
 class CelerySerializer(serializers.Serializer):

@@ -9,11 +9,12 @@ POST /api/webhooks/{id}/deliveries/{delivery_id}/redeliver, GET /api/webhooks/ev
 """
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from qms.api.exceptions import RequestValidationError
 from qms.api.filters import QueryFilterBackend
 from qms.api.lists import ListModelMixin
 from qms.api.request_data import REASON_QUERY_PARAMETER, reason_from, validated
@@ -25,14 +26,14 @@ from qms.events import catalogue
 from . import selectors, services, webhooks
 from .filters import NotificationFilter, WebhookDeliveryFilter
 from .kinds import DEFAULTS, NotificationType, Priority
-from .models import Notification, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from .models import Notification, WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookSubscription
 from .serializers import (
     EventNameSerializer,
     MarkAllReadSerializer,
     NotificationSerializer,
     PreferenceSerializer,
     PreferencesUpdateSerializer,
-    ReasonSerializer,
+    WebhookReasonSerializer,
     UnreadCountSerializer,
     WebhookDeliveryDetailSerializer,
     WebhookDeliverySerializer,
@@ -197,32 +198,32 @@ class WebhookViewSet(ListModelMixin, viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        request=ReasonSerializer,
+        request=WebhookReasonSerializer,
         responses={200: WebhookWithSecretSerializer, **error_responses(401, 403, 404)},
         description="Replaces the signing secret; the new one is shown this once.",
     )
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request, pk=None):
-        data = validated(ReasonSerializer, request)
+        data = validated(WebhookReasonSerializer, request)
         subscription = webhooks.rotate_secret(actor=request.user, subscription=self._subscription(request, pk), reason=data["reason"])
         return Response(WebhookWithSecretSerializer(subscription).data)
 
     @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=WebhookDeliveryStatus.values, description="pending, succeeded or failed"),
+            OpenApiParameter("event", str, description="Event name"),
+        ],
         responses={200: WebhookDeliverySerializer(many=True), **error_responses(401, 403, 404, 422)},
         description="The delivery log, newest first: status, attempts, last status code, duration and error, and "
-        "every HTTP attempt. Filters: status (pending, succeeded, failed), event.",
+        "every HTTP attempt. Filters: status, event.",
     )
-    @action(
-        detail=True,
-        methods=["get"],
-        filter_backends=[QueryFilterBackend],
-        filterset_class=WebhookDeliveryFilter,
-        serializer_class=WebhookDeliverySerializer,
-    )
+    @action(detail=True, methods=["get"], filter_backends=[], serializer_class=WebhookDeliverySerializer)
     def deliveries(self, request, pk=None):
         subscription = self._subscription(request, pk)
-        qs = self.filter_queryset(selectors.deliveries_of(subscription))
-        page = self.paginate_queryset(qs)
+        filterset = WebhookDeliveryFilter(request.query_params, queryset=selectors.deliveries_of(subscription))
+        if not filterset.is_valid():
+            raise RequestValidationError(filterset.errors)
+        page = self.paginate_queryset(filterset.qs)
         return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
 
     def _delivery(self, request, pk, delivery_pk) -> WebhookDelivery:

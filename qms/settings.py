@@ -436,6 +436,9 @@ SPECTACULAR_SETTINGS = {
         # Deviation severities ("High") and the assistant's finding severities ("high") differ.
         "DeviationSeverityEnum": "deviations.models.Severity",
         "FindingSeverityEnum": "ai.serializers.FINDING_SEVERITIES",
+        "NotificationTypeEnum": "notifications.kinds.NotificationType",
+        "NotificationDeliveryEnum": "notifications.kinds.Delivery",
+        "WebhookDeliveryStatusEnum": "notifications.models.WebhookDeliveryStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
