@@ -243,13 +243,14 @@ class WebhookViewSet(ListModelMixin, viewsets.GenericViewSet):
         return Response(WebhookDeliveryDetailSerializer(self._delivery(request, pk, delivery_pk)).data)
 
     @extend_schema(
-        request=None,
+        request=WebhookReasonSerializer,
         responses={202: WebhookDeliverySerializer, **error_responses(401, 403, 404)},
         description="Sends the delivery again (a fresh round of tries with the same X-QMS-Delivery id).",
     )
     @action(detail=True, methods=["post"], url_path=r"deliveries/(?P<delivery_pk>[0-9]+)/redeliver", filter_backends=[])
     def redeliver(self, request, pk=None, delivery_pk=None):
-        delivery = webhooks.redeliver(actor=request.user, delivery=self._delivery(request, pk, delivery_pk))
+        data = validated(WebhookReasonSerializer, request)
+        delivery = webhooks.redeliver(actor=request.user, delivery=self._delivery(request, pk, delivery_pk), reason=data["reason"])
         return Response(WebhookDeliverySerializer(self._delivery(request, pk, delivery.pk)).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(

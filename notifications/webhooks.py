@@ -41,7 +41,7 @@ from django.utils import timezone
 
 from audit import services as audit
 from qms.errors import InvalidInputs, NotFound
-from qms.events import OutboxEvent, catalogue
+from qms.events import OutboxEvent, catalogue, register_handler
 from qms.events.names import check_pattern, pattern_matches
 from qms.permissions import require
 
@@ -182,7 +182,7 @@ def delete_subscription(*, actor, subscription: WebhookSubscription, reason: str
         subscription.delete()
 
 
-def redeliver(*, actor, delivery: WebhookDelivery) -> WebhookDelivery:
+def redeliver(*, actor, delivery: WebhookDelivery, reason: str = "") -> WebhookDelivery:
     """Sends a delivery again (a fresh round of tries, the same X-QMS-Delivery id)."""
     require(actor, PERMISSION)
     with transaction.atomic():
@@ -196,6 +196,7 @@ def redeliver(*, actor, delivery: WebhookDelivery) -> WebhookDelivery:
             summary=f"Delivery {delivery.delivery_id} ({delivery.event_name}) of webhook {delivery.subscription_id} sent again",
             actor=actor,
             new_values={"delivery_id": str(delivery.delivery_id), "event_id": delivery.event_id},
+            reason=reason,
         )
         transaction.on_commit(partial(queue_delivery, delivery.pk))
     return WebhookDelivery.objects.get(pk=delivery.pk)
@@ -210,6 +211,13 @@ def subscription_for(actor, pk) -> WebhookSubscription:
 
 
 # --- fan-out (the event handler) --------------------------------------------------------------------------------
+
+
+def register() -> None:
+    """Every declared event may be subscribed to: one fan-out handler per event prefix (`document.*`,
+    `deviation.*`, ...), named `webhooks.<prefix>` (called from AppConfig.ready)."""
+    for prefix in sorted({name.split(".")[0] for name in catalogue()}):
+        register_handler(f"{prefix}.*", fan_out, name=f"webhooks.{prefix}")
 
 
 def fan_out(event: OutboxEvent) -> list[int]:
