@@ -95,7 +95,10 @@ def _allowed(request) -> bool:
 def prometheus_metrics(request):
     if not _allowed(request):
         return JsonResponse(
-            {"detail": "Send Authorization: Bearer <METRICS_TOKEN> or call from METRICS_ALLOWED_NETWORKS.", "error_code": "NOT_AUTHENTICATED"},
+            {
+                "detail": "Send Authorization: Bearer <METRICS_TOKEN> or call from METRICS_ALLOWED_NETWORKS.",
+                "error_code": "NOT_AUTHENTICATED",
+            },
             status=401 if not request.headers.get("Authorization") else 403,
         )
     return HttpResponse(generate_latest(metrics.scrape_registry()), content_type=CONTENT_TYPE_LATEST)

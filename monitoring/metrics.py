@@ -27,9 +27,7 @@ STARTED = time.time()
 BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 REGISTRY = CollectorRegistry(auto_describe=True)
-REQUESTS = Counter(
-    "qms_http_requests", "HTTP requests served", ["group", "method", "status"], registry=REGISTRY
-)
+REQUESTS = Counter("qms_http_requests", "HTTP requests served", ["group", "method", "status"], registry=REGISTRY)
 LATENCY = Histogram(
     "qms_http_request_duration_seconds", "Time to answer a request", ["group"], buckets=BUCKETS, registry=REGISTRY
 )
@@ -71,7 +69,9 @@ def background_work() -> dict[str, int]:
     from notifications.models import EmailStatus, Notification, WebhookDelivery
     from qms.events import DeliveryStatus, EventDelivery
 
-    outbox = dict(EventDelivery.objects.exclude(status=DeliveryStatus.SUCCEEDED).values_list("status").annotate(n=Count("pk")).order_by())
+    outbox = dict(
+        EventDelivery.objects.exclude(status=DeliveryStatus.SUCCEEDED).values_list("status").annotate(n=Count("pk")).order_by()
+    )
     hooks = dict(WebhookDelivery.objects.exclude(status="succeeded").values_list("status").annotate(n=Count("pk")).order_by())
     emails = dict(
         Notification.objects.filter(email_status__in=[EmailStatus.PENDING, EmailStatus.FAILED])
@@ -129,7 +129,9 @@ class StateCollector:
             queue.add_metric([name], value)
         yield queue
         lag = index_lag()
-        yield GaugeMetricFamily("qms_search_index_lag_seconds", "Age of the oldest record waiting to be indexed", value=lag["lag_seconds"])
+        yield GaugeMetricFamily(
+            "qms_search_index_lag_seconds", "Age of the oldest record waiting to be indexed", value=lag["lag_seconds"]
+        )
         yield GaugeMetricFamily("qms_search_index_pending", "Records waiting to be indexed", value=lag["pending"])
         up = GaugeMetricFamily("qms_dependency_up", "1 when the dependency answers", labels=["dependency"])
         for name, state in health().items():

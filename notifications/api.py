@@ -103,10 +103,14 @@ class NotificationViewSet(ListModelMixin, viewsets.GenericViewSet):
         marked = services.mark_all_read(actor=request.user)
         return Response({"marked": marked, "unread": selectors.unread_count(request.user)})
 
-    @extend_schema(responses={200: UnreadCountSerializer, **error_responses(401, 403)}, description="Your unread count (the bell).")
+    @extend_schema(
+        responses={200: UnreadCountSerializer, **error_responses(401, 403)}, description="Your unread count (the bell)."
+    )
     @action(detail=False, methods=["get"], url_path="unread-count", filter_backends=[], pagination_class=None)
     def unread_count(self, request):
-        return Response({"unread": selectors.unread_count(request.user), "by_priority": selectors.unread_by_priority(request.user)})
+        return Response(
+            {"unread": selectors.unread_count(request.user), "by_priority": selectors.unread_by_priority(request.user)}
+        )
 
     @extend_schema(
         methods=["GET"],
@@ -194,7 +198,9 @@ class WebhookViewSet(ListModelMixin, viewsets.GenericViewSet):
         description="Deletes the subscription and its delivery log (the audit trail keeps what it was).",
     )
     def destroy(self, request, pk=None):
-        webhooks.delete_subscription(actor=request.user, subscription=self._subscription(request, pk), reason=reason_from(request))
+        webhooks.delete_subscription(
+            actor=request.user, subscription=self._subscription(request, pk), reason=reason_from(request)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -205,7 +211,9 @@ class WebhookViewSet(ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request, pk=None):
         data = validated(WebhookReasonSerializer, request)
-        subscription = webhooks.rotate_secret(actor=request.user, subscription=self._subscription(request, pk), reason=data["reason"])
+        subscription = webhooks.rotate_secret(
+            actor=request.user, subscription=self._subscription(request, pk), reason=data["reason"]
+        )
         return Response(WebhookWithSecretSerializer(subscription).data)
 
     @extend_schema(
@@ -238,7 +246,9 @@ class WebhookViewSet(ListModelMixin, viewsets.GenericViewSet):
         return delivery
 
     @extend_schema(responses={200: WebhookDeliveryDetailSerializer, **error_responses(401, 403, 404)})
-    @action(detail=True, methods=["get"], url_path=r"deliveries/(?P<delivery_pk>[0-9]+)", filter_backends=[], pagination_class=None)
+    @action(
+        detail=True, methods=["get"], url_path=r"deliveries/(?P<delivery_pk>[0-9]+)", filter_backends=[], pagination_class=None
+    )
     def delivery(self, request, pk=None, delivery_pk=None):
         return Response(WebhookDeliveryDetailSerializer(self._delivery(request, pk, delivery_pk)).data)
 
@@ -250,7 +260,9 @@ class WebhookViewSet(ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path=r"deliveries/(?P<delivery_pk>[0-9]+)/redeliver", filter_backends=[])
     def redeliver(self, request, pk=None, delivery_pk=None):
         data = validated(WebhookReasonSerializer, request)
-        delivery = webhooks.redeliver(actor=request.user, delivery=self._delivery(request, pk, delivery_pk), reason=data["reason"])
+        delivery = webhooks.redeliver(
+            actor=request.user, delivery=self._delivery(request, pk, delivery_pk), reason=data["reason"]
+        )
         return Response(WebhookDeliverySerializer(self._delivery(request, pk, delivery.pk)).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(

@@ -9,4 +9,8 @@ def bell(request):
         return {}
     from .selectors import unread_count
 
-    return {"bell_url": reverse("notifications:list"), "bell_unread": unread_count(user), "bell_refresh_url": reverse("notifications:bell")}
+    return {
+        "bell_url": reverse("notifications:list"),
+        "bell_unread": unread_count(user),
+        "bell_refresh_url": reverse("notifications:bell"),
+    }

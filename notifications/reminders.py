@@ -124,7 +124,10 @@ def remind_deviations(today: datetime.date, report: ReminderReport) -> None:
     )
     approvers: list | None = None
     for kind, rows in (
-        (NotificationType.DEVIATION_DUE_SOON, open_.filter(due_date__gte=today, due_date__lte=today + datetime.timedelta(days=days))),
+        (
+            NotificationType.DEVIATION_DUE_SOON,
+            open_.filter(due_date__gte=today, due_date__lte=today + datetime.timedelta(days=days)),
+        ),
         (NotificationType.DEVIATION_OVERDUE, open_.filter(due_date__lt=today)),
     ):
         for deviation in rows.order_by("due_date", "pk").iterator(chunk_size=500):
@@ -136,7 +139,9 @@ def remind_deviations(today: datetime.date, report: ReminderReport) -> None:
                 notify(
                     recipients=_deviation_recipients(deviation, approvers or []),
                     type=kind,
-                    title=f"{deviation.number} {'overdue' if overdue else 'due ' + deviation.due_date.isoformat()}: {deviation.title}"[:200],
+                    title=f"{deviation.number} {'overdue' if overdue else 'due ' + deviation.due_date.isoformat()}: {deviation.title}"[
+                        :200
+                    ],
                     body=f"It was due {deviation.due_date.isoformat()}." if overdue else "",
                     link=deviation.get_absolute_url(),
                     record=("deviation", deviation.pk),
@@ -174,7 +179,10 @@ def remind_capa_actions(today: datetime.date, report: ReminderReport) -> None:
         actions = actions.exclude(status__in=["completed", "done", "cancelled", "COMPLETED", "CANCELLED"])
     days = settings.NOTIFICATIONS_DUE_SOON_DAYS
     for kind, rows in (
-        (NotificationType.CAPA_ACTION_DUE_SOON, actions.filter(due_date__gte=today, due_date__lte=today + datetime.timedelta(days=days))),
+        (
+            NotificationType.CAPA_ACTION_DUE_SOON,
+            actions.filter(due_date__gte=today, due_date__lte=today + datetime.timedelta(days=days)),
+        ),
         (NotificationType.CAPA_ACTION_OVERDUE, actions.filter(due_date__lt=today)),
     ):
         for action in rows.order_by("due_date", "pk").iterator(chunk_size=500):

@@ -56,7 +56,11 @@ def mark_read(request, pk: int):
     except DomainError as exc:
         messages.error(request, message_for(exc))
         return redirect("notifications:list")
-    if request.POST.get("follow") and notification.link and url_has_allowed_host_and_scheme(notification.link, allowed_hosts=None):
+    if (
+        request.POST.get("follow")
+        and notification.link
+        and url_has_allowed_host_and_scheme(notification.link, allowed_hosts=None)
+    ):
         return redirect(notification.link)
     if request.htmx:
         return render(request, "notifications/includes/row.html", {"n": notification, "just_read": True})
@@ -75,9 +79,7 @@ def mark_all_read(request):
 def preferences(request):
     if request.method == "POST":
         choices = {
-            kind.value: request.POST[kind.value]
-            for kind in NotificationType
-            if request.POST.get(kind.value) in Delivery.values
+            kind.value: request.POST[kind.value] for kind in NotificationType if request.POST.get(kind.value) in Delivery.values
         }
         services.set_preferences(actor=request.user, choices=choices)
         messages.success(request, "Notification preferences saved.")

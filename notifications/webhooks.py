@@ -76,7 +76,9 @@ def url_problem(url: str) -> str:
     if settings.WEBHOOKS_ALLOW_PRIVATE:
         return ""
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(
+            parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM
+        )
     except (socket.gaierror, UnicodeError):
         return f"The host {parts.hostname!r} does not resolve."
     for info in infos:
@@ -103,7 +105,9 @@ def check_events(events: list[str]) -> list[str]:
             problems.append((["events", i], str(exc), "value_error"))
             continue
         if not any(pattern_matches(name, k) for k in known):
-            problems.append((["events", i], f"{name!r} is no event of this system (see GET /api/webhooks/events).", "value_error.choice"))
+            problems.append(
+                (["events", i], f"{name!r} is no event of this system (see GET /api/webhooks/events).", "value_error.choice")
+            )
             continue
         if name not in cleaned:
             cleaned.append(name)
@@ -145,7 +149,9 @@ def update_subscription(*, actor, subscription: WebhookSubscription, changes: di
                 setattr(subscription, name, changes[name])
         subscription.row_version += 1
         subscription.save()
-        audit.record_change(obj=subscription, before=before, actor=actor, summary=f"Webhook {subscription.pk} changed", reason=reason)
+        audit.record_change(
+            obj=subscription, before=before, actor=actor, summary=f"Webhook {subscription.pk} changed", reason=reason
+        )
     return subscription
 
 
@@ -240,7 +246,9 @@ def fan_out(event: OutboxEvent) -> list[int]:
         ignore_conflicts=True,
     )
     ids = list(
-        WebhookDelivery.objects.filter(event_id=event.pk, status=WebhookDeliveryStatus.PENDING, attempts=0).values_list("pk", flat=True)
+        WebhookDelivery.objects.filter(event_id=event.pk, status=WebhookDeliveryStatus.PENDING, attempts=0).values_list(
+            "pk", flat=True
+        )
     )
     for pk in ids:
         transaction.on_commit(partial(queue_delivery, pk))
@@ -323,7 +331,10 @@ def _record_attempt(delivery: WebhookDelivery, started, status_code, duration_ms
     attempts = delivery.attempts
     fields = {"last_status_code": status_code, "last_duration_ms": duration_ms, "last_error": error[:ERROR_CHARS]}
     if not error:
-        outcome, fields = "succeeded", {**fields, "status": WebhookDeliveryStatus.SUCCEEDED, "delivered_at": timezone.now(), "next_attempt_at": None}
+        outcome, fields = (
+            "succeeded",
+            {**fields, "status": WebhookDeliveryStatus.SUCCEEDED, "delivered_at": timezone.now(), "next_attempt_at": None},
+        )
     elif attempts >= settings.WEBHOOKS_MAX_ATTEMPTS:
         outcome, fields = "failed", {**fields, "status": WebhookDeliveryStatus.FAILED, "next_attempt_at": None}
     else:
@@ -331,7 +342,12 @@ def _record_attempt(delivery: WebhookDelivery, started, status_code, duration_ms
         outcome, fields = "retrying", {**fields, "next_attempt_at": timezone.now() + delay}
     with transaction.atomic():
         WebhookAttempt.objects.create(
-            delivery=delivery, attempt=attempts, started_at=started, status_code=status_code, duration_ms=duration_ms, error=error[:ERROR_CHARS]
+            delivery=delivery,
+            attempt=attempts,
+            started_at=started,
+            status_code=status_code,
+            duration_ms=duration_ms,
+            error=error[:ERROR_CHARS],
         )
         WebhookDelivery.objects.filter(pk=delivery.pk, attempts=attempts).update(**fields)
         if outcome == "retrying":
@@ -359,4 +375,3 @@ def deliver_due(*, now: datetime.datetime | None = None, limit: int = 1000) -> d
         if outcome:
             counts[outcome] = counts.get(outcome, 0) + 1
     return counts
-

@@ -98,7 +98,9 @@ def test_email_follows_the_preference_per_kind(client_for, basic_user, after_com
 
     with after_commit():
         quiet = make(basic_user, "GMP basics assigned", type="training_assigned", record=("training_assignment", 1))
-        loud = make(basic_user, "DEV-2026-0001 assigned to you", type="deviation_assigned", record=("deviation", 1), link="/deviations/1/")
+        loud = make(
+            basic_user, "DEV-2026-0001 assigned to you", type="deviation_assigned", record=("deviation", 1), link="/deviations/1/"
+        )
 
     assert [m.subject for m in mail.outbox] == ["[QMS] DEV-2026-0001 assigned to you"]
     assert mail.outbox[0].to == [basic_user.email] and "/deviations/1/" in mail.outbox[0].body
