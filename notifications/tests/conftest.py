@@ -3,10 +3,12 @@ runs what happens after commit (event dispatch, emails) inside the test transact
 
 import pytest
 
+from deviations.tests import conftest as deviation_fixtures
 from documents.tests import conftest as documents_fixtures
 
 media_root = documents_fixtures.media_root
 author, manager, reviewer = documents_fixtures.author, documents_fixtures.manager, documents_fixtures.reviewer
+effective_document = deviation_fixtures.effective_document
 
 
 @pytest.fixture
