@@ -23,8 +23,8 @@ from qms.events import OutboxEvent, catalogue, register_handler
 from workflows import records
 
 from . import recipients as who
-from .services import notify
 from .kinds import NotificationType, Priority
+from .services import notify
 
 logger = logging.getLogger("qms.notifications")
 

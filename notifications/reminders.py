@@ -25,8 +25,8 @@ from documents.models import Document
 from training import selectors as training_selectors
 
 from . import recipients as who
-from .services import notify
 from .kinds import NotificationType
+from .services import notify
 
 logger = logging.getLogger("qms.notifications")
 
@@ -134,14 +134,13 @@ def remind_deviations(today: datetime.date, report: ReminderReport) -> None:
             if not deviation.owner_id and approvers is None:
                 approvers = who.holders_of("deviations.approve")
             overdue = kind == NotificationType.DEVIATION_OVERDUE
+            when = "overdue" if overdue else f"due {deviation.due_date.isoformat()}"
             report.add(
                 kind,
                 notify(
                     recipients=_deviation_recipients(deviation, approvers or []),
                     type=kind,
-                    title=f"{deviation.number} {'overdue' if overdue else 'due ' + deviation.due_date.isoformat()}: {deviation.title}"[
-                        :200
-                    ],
+                    title=f"{deviation.number} {when}: {deviation.title}"[:200],
                     body=f"It was due {deviation.due_date.isoformat()}." if overdue else "",
                     link=deviation.get_absolute_url(),
                     record=("deviation", deviation.pk),

@@ -29,8 +29,8 @@ from django.utils import timezone
 from qms.errors import NotFound
 from qms.permissions import require
 
-from .models import EmailStatus, Notification, NotificationPreference
 from .kinds import DEFAULTS, Delivery, NotificationType, Priority
+from .models import EmailStatus, Notification, NotificationPreference
 
 logger = logging.getLogger("qms.notifications")
 
