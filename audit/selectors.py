@@ -31,12 +31,18 @@ def signatures_visible_to(user) -> QuerySet[Signature]:
     confidential as the record; signatures of unregistered types are not shown."""
     from .signatures import registered_types
 
-    visible = Q(pk__in=[])
+    unrestricted: list[str] = []
+    restricted = Q(pk__in=[])
     for resource_type, signable in registered_types().items():
         condition = signable.visible_condition(user)
-        if condition is not None:
-            visible |= Q(resource_type=resource_type) & condition
-    return Signature.objects.filter(visible)
+        if condition is None:
+            continue
+        if condition == Q():
+            unrestricted.append(resource_type)
+        else:
+            restricted |= Q(resource_type=resource_type) & condition
+    # The types the user sees in full are one IN: a short WHERE clause to build and to plan.
+    return Signature.objects.filter(Q(resource_type__in=unrestricted) | restricted)
 
 
 def signatures_of_record(resource_type: str, resource_id: int, *, queryset: QuerySet[Signature] | None = None):

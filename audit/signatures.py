@@ -45,7 +45,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -133,7 +133,7 @@ class Signable:
             return Q() if condition is None else condition
         if self.visible_ids is not None:
             ids = self.visible_ids(user)
-            return Q() if ids is None else Q(resource_id__in=ids)
+            return Q() if ids is None or _every_row(ids, self.model) else Q(resource_id__in=ids)
         return Q()
 
     def allowed_meanings(self, record) -> set[str]:
@@ -145,6 +145,15 @@ class Signable:
         else:
             meanings = {str(m) for m in self.direct_meanings}
         return meanings - WORKFLOW_ONLY_MEANINGS
+
+
+def _every_row(ids, model) -> bool:
+    """Whether `ids` is an unfiltered queryset of the whole table (a user who sees every record):
+    then no `resource_id IN (SELECT ...)` is needed."""
+    if not isinstance(ids, QuerySet) or ids.model is not model:
+        return False
+    query = ids.query
+    return not query.has_filters() and not query.is_sliced and not query.distinct and not query.combinator
 
 
 _REGISTRY: dict[str, Signable] = {}
