@@ -28,6 +28,7 @@ import logging
 import random
 import secrets
 import socket
+import threading
 import time
 from functools import partial
 from urllib.parse import urlsplit
@@ -235,15 +236,13 @@ def fan_out(event: OutboxEvent) -> list[int]:
     if not subscriptions:
         return []
     payload = event.payload()
-    existing = set(WebhookDelivery.objects.filter(event_id=event.pk).values_list("subscription_id", flat=True))
     now = timezone.now()
     WebhookDelivery.objects.bulk_create(
         [
             WebhookDelivery(subscription=s, event_id=event.pk, event_name=event.name, payload=payload, next_attempt_at=now)
             for s in subscriptions
-            if s.pk not in existing
         ],
-        ignore_conflicts=True,
+        ignore_conflicts=True,  # a redelivered event: one delivery per subscription and event already exists
     )
     ids = list(
         WebhookDelivery.objects.filter(event_id=event.pk, status=WebhookDeliveryStatus.PENDING, attempts=0).values_list(
@@ -281,6 +280,19 @@ def retry_delay(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(seconds=base * random.uniform(0.8, 1.2))
 
 
+_CLIENT: httpx.Client | None = None
+_CLIENT_LOCK = threading.Lock()
+
+
+def http_client() -> httpx.Client:
+    """One connection-pooling HTTP client per process (making one builds a TLS context: slow)."""
+    global _CLIENT
+    with _CLIENT_LOCK:
+        if _CLIENT is None:
+            _CLIENT = httpx.Client(follow_redirects=False, limits=httpx.Limits(max_connections=50))
+        return _CLIENT
+
+
 def deliver(delivery_id: int, *, now: datetime.datetime | None = None, client: httpx.Client | None = None) -> str | None:
     """Makes the next attempt of a due delivery; returns "succeeded", "retrying", "failed", or None
     when it was not due or another worker holds it. The claim (attempt counted, next_attempt_at
@@ -310,12 +322,9 @@ def deliver(delivery_id: int, *, now: datetime.datetime | None = None, client: h
             "X-QMS-Signature": signature(subscription.secret, body),
         }
         try:
-            own = client or httpx.Client(timeout=settings.WEBHOOKS_TIMEOUT_SECONDS, follow_redirects=False)
-            try:
-                response = own.post(subscription.url, content=body, headers=headers)
-            finally:
-                if client is None:
-                    own.close()
+            response = (client or http_client()).post(
+                subscription.url, content=body, headers=headers, timeout=settings.WEBHOOKS_TIMEOUT_SECONDS
+            )
             status_code = response.status_code
             if not 200 <= status_code < 300:
                 error = f"HTTP {status_code}: {response.text[:500]}"
