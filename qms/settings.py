@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "search",
     "ai",
     "dashboard",
+    "notifications",
+    "monitoring",
 ]
 # A test run (pytest sets PYTEST_VERSION) also installs a test-only app: a minimal controlled record
 # type proving the workflow kit works for any model (workflows/tests/testapp).
@@ -69,6 +71,7 @@ if os.environ.get("PYTEST_VERSION"):
 
 MIDDLEWARE = [
     "qms.middleware.RequestIDMiddleware",
+    "monitoring.middleware.RequestMetricsMiddleware",
     "qms.middleware.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -100,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "qms.context_processors.navigation",
                 "accounts.context_processors.account_controls",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -165,8 +169,9 @@ ACCOUNT_INACTIVITY_DAYS = env.int("ACCOUNT_INACTIVITY_DAYS", default=90)
 FAILED_ATTEMPTS_ALERT_THRESHOLD = env.int("FAILED_ATTEMPTS_ALERT_THRESHOLD", default=5)
 FAILED_ATTEMPTS_ALERT_WINDOW_MINUTES = env.int("FAILED_ATTEMPTS_ALERT_WINDOW_MINUTES", default=60)
 # Who tells the administrators (called after commit through the event outbox; a dotted path, so the
-# accounts app imports no module above it). The default emails every active user administrator.
-ACCOUNT_ALERT_NOTIFIER = env.str("ACCOUNT_ALERT_NOTIFIER", default="accounts.alerts.email_administrators")
+# accounts app imports no module above it). The default makes an urgent notification for every active
+# user administrator, in the app and by email (accounts.alerts.email_administrators: email only).
+ACCOUNT_ALERT_NOTIFIER = env.str("ACCOUNT_ALERT_NOTIFIER", default="notifications.alerts.notify_administrators")
 
 # --- Audit trail ------------------------------------------------------------------------------------
 # The hash chain of the audit trail is keyed (HMAC-SHA256) with a key that is NOT stored in the
@@ -323,6 +328,54 @@ CELERY_BEAT_SCHEDULE.update(
     }
 )
 
+# --- Notifications, reminders, webhooks (notifications app) ----------------------------------------
+# Absolute links in emails: the address users reach the site at (e.g. https://qms.example.com).
+SITE_URL = env.str("SITE_URL", default="")
+# Deviations and CAPA actions due within this many days are reminded as "due soon" (training: TRAINING_DUE_SOON_DAYS).
+NOTIFICATIONS_DUE_SOON_DAYS = env.int("NOTIFICATIONS_DUE_SOON_DAYS", default=3)
+# Periodic document reviews are reminded this many days before the next review date.
+NOTIFICATIONS_REVIEW_DAYS_AHEAD = env.int("NOTIFICATIONS_REVIEW_DAYS_AHEAD", default=30)
+# Hour (UTC) of the daily digest email and of the daily reminders run.
+NOTIFICATIONS_DIGEST_HOUR = env.int("NOTIFICATIONS_DIGEST_HOUR", default=6)
+# Webhooks: seconds per HTTP attempt, attempts in all, first retry delay (×4 per attempt, ±20 % jitter:
+# 10 s, 40 s, 160 s, 640 s, 2560 s, about an hour over 6 attempts).
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10.0)
+WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=6)
+WEBHOOKS_RETRY_BASE_SECONDS = env.float("WEBHOOKS_RETRY_BASE_SECONDS", default=10.0)
+# Allow webhook URLs on private, loopback and link-local addresses (SSRF protection off): only for
+# receivers inside a trusted network.
+WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "notifications-reminders": {
+            "task": "notifications.tasks.send_reminders",
+            "schedule": crontab(hour=NOTIFICATIONS_DIGEST_HOUR, minute=15),
+            "options": {"expires": 3600},
+        },
+        "notifications-daily-digest": {
+            "task": "notifications.tasks.send_daily_digests",
+            "schedule": crontab(hour=NOTIFICATIONS_DIGEST_HOUR, minute=45),
+            "options": {"expires": 3600},
+        },
+        "notifications-pending-emails": {
+            "task": "notifications.tasks.send_pending_emails",
+            "schedule": timedelta(minutes=5),
+            "options": {"expires": 300},
+        },
+        "webhooks-retry-due": {
+            "task": "notifications.tasks.retry_due_webhooks",
+            "schedule": timedelta(minutes=1),
+            "options": {"expires": 60},
+        },
+    }
+)
+
+# --- Monitoring (monitoring app) ----------------------------------------------------------------------
+# GET /metrics (Prometheus text format) answers a request with `Authorization: Bearer <METRICS_TOKEN>`
+# or from an address in METRICS_ALLOWED_NETWORKS (CIDRs); with neither set it answers nobody.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+
 # --- REST API ---------------------------------------------------------------------------------
 THROTTLE_AUTH_RATE = env.str("THROTTLE_AUTH_RATE", default="10/min")
 THROTTLE_USER_RATE = env.str("THROTTLE_USER_RATE", default="1000/min")
@@ -404,6 +457,9 @@ SPECTACULAR_SETTINGS = {
         "CapaTypeEnum": "capa.models.CapaType",
         "CapaSourceEnum": "capa.models.CapaSource",
         "CapaActionStatusEnum": "capa.models.ActionStatus",
+        "NotificationTypeEnum": "notifications.kinds.NotificationType",
+        "NotificationDeliveryEnum": "notifications.kinds.Delivery",
+        "WebhookDeliveryStatusEnum": "notifications.models.WebhookDeliveryStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -21,6 +21,8 @@ api_patterns = [
     path("", include("search.urls_api")),
     path("", include("ai.urls_api")),
     path("", include("dashboard.urls_api")),
+    path("", include("notifications.urls_api")),
+    path("", include("monitoring.urls_api")),
 ]
 
 urlpatterns = [
@@ -46,6 +48,8 @@ urlpatterns = [
     path("search/", include("search.urls")),
     path("assistant/", include("ai.urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("", include("monitoring.urls")),
 ]
 
 handler404 = "qms.views.page_not_found"
