@@ -28,7 +28,9 @@ class DeviationFilter(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="Past the due date and still open")
     document = IdFilter(method="filter_document", label="Linked to this document id")
     search = django_filters.CharFilter(
-        method="filter_search", max_length=limits.SEARCH, label="Text in the number, title, description, product or batch"
+        method="filter_search",
+        max_length=limits.SEARCH,
+        label="Text in the number, legacy number, title, description, product or batch",
     )
 
     class Meta:
@@ -59,6 +61,7 @@ class DeviationFilter(django_filters.FilterSet):
             return queryset
         return queryset.filter(
             Q(number__icontains=value)
+            | Q(legacy_number__icontains=value)
             | Q(title__icontains=value)
             | Q(description__icontains=value)
             | Q(product__icontains=value)

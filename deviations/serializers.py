@@ -371,6 +371,7 @@ class DeviationListSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "number",
+            "legacy_number",
             "title",
             "status",
             "severity",

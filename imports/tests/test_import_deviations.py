@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.requirement("QMS-IMPORTS")
-def test_legacy_deviations_keep_their_legacy_number_and_mapped_state_and_get_new_numbers(tmp_path, qa_manager):
+def test_legacy_deviations_keep_their_legacy_number_and_mapped_state_and_get_new_numbers(tmp_path, qa_manager, client_for):
     states = sample(tmp_path, "deviation-states.csv")
 
     status, out = run("import_deviations", sample(tmp_path, "deviations.csv"), actor="qam1", state_map_file=states)
@@ -32,6 +32,15 @@ def test_legacy_deviations_keep_their_legacy_number_and_mapped_state_and_get_new
     created = AuditEvent.objects.get(resource_type="deviation", resource_id=closed.pk, action="create")
     assert created.new_values["legacy_number"] == "DV-2019-001"
     assert created.context == {"import_run": run_row.pk, "row": 2, "source": "deviations.csv"}
+    # QA finds the legacy number on the record, in the API and on the page.
+    api = client_for(qa_manager)
+    assert api.get(f"/api/deviations/{closed.pk}").json()["legacy_number"] == "DV-2019-001"
+    listed = api.get("/api/deviations/", {"page_size": 100}).json()["items"]
+    assert {row["legacy_number"] for row in listed} == set(by_legacy)
+    found = api.get("/api/deviations/", {"search": "DV-2019-001"}).json()["items"]
+    assert [row["id"] for row in found] == [closed.pk]
+    api.force_login(qa_manager)
+    assert b'data-testid="legacy-number">DV-2019-001<' in api.get(f"/deviations/{closed.pk}/").content
 
 
 def test_new_numbering_continues_after_an_import(tmp_path, qa_manager):
