@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from audit.models import AuditEvent
 from documents import services
 from documents.models import DocumentType, DocumentVersion
+from qms.events import OutboxEvent
 
 from .conftest import make_docx, make_pdf, stored_files, upload
 
@@ -156,10 +157,11 @@ def test_extraction_task_is_enqueued_only_on_commit(author, django_capture_on_co
             title="Doc",
             document_type=DocumentType.objects.get(code="SOP"),
         )
-    assert len(callbacks) == 1
+    uploaded = OutboxEvent.objects.get(name="document.version_uploaded", resource_id=document.pk)
+    [dispatch] = [c for c in callbacks if c.args == (uploaded.pk,)]  # (document.created is dispatched too: webhooks)
     document.current_version.refresh_from_db()
     assert document.current_version.processing_status == "uploaded"
     with django_capture_on_commit_callbacks(execute=True):  # and what the event's handler queues after its commit
-        callbacks[0]()
+        dispatch()
     document.current_version.refresh_from_db()
     assert document.current_version.processing_status == "completed"
