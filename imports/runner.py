@@ -31,13 +31,13 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, transaction
 
 from audit.context import audit_context
+from qms.celery import app as celery_app
 from qms.errors import DomainError, InvalidInputs
 from qms.events import dispatch_later
 
@@ -228,7 +228,7 @@ def run_import(
     try:
         # Without a broker, dispatching an event after commit runs its handlers right here (text
         # extraction, indexing): a bulk load leaves them in the outbox for the sweep instead.
-        deferred = dispatch_later() if settings.CELERY_TASK_ALWAYS_EAGER else nullcontext()
+        deferred = dispatch_later() if celery_app.conf.task_always_eager else nullcontext()
         with deferred, audit_context(import_run=run.pk if run else None, source=path.name):
             if dry_run:
                 _dry_run(loader, table, result, meter)
