@@ -120,7 +120,10 @@ class CapaViewSet(ControlledRecordActionsMixin, ListModelMixin, viewsets.Generic
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Capa.objects.none()
-        return selectors.capa_list(self.request.user)
+        queryset = selectors.capa_list(self.request.user)
+        if "priority" in self.request.query_params.get("sort", ""):
+            queryset = selectors.with_priority_rank(queryset)  # ranked only when sorted by it
+        return queryset
 
     def get_object(self):
         return get_object_or_404(selectors.capa_detail_queryset(self.request.user), pk=self.kwargs["pk"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Exists, ExpressionWrapper, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from qms.permissions import has
@@ -53,8 +53,16 @@ def with_priority_rank(qs: QuerySet[Capa]) -> QuerySet[Capa]:
     )
 
 
+def with_overdue(qs: QuerySet[Capa], today: datetime.date | None = None) -> QuerySet[Capa]:
+    """Adds `overdue`: past its due date and neither closed nor cancelled (is_overdue() in SQL)."""
+    late = Q(due_date__lt=today or timezone.localdate()) & ~Q(status__in=DONE_STATUSES)
+    return qs.annotate(overdue=ExpressionWrapper(late, output_field=BooleanField()))
+
+
 def capa_list(user) -> QuerySet[Capa]:
-    return with_priority_rank(visible_capas(user)).defer(*_LIST_DEFERRED)
+    """The rows of lists: what a list row shows (owner joined, long texts deferred) and `overdue`.
+    Sorting by priority needs `with_priority_rank()` on top (the API adds it when asked)."""
+    return with_overdue(visible_capas(user)).defer(*_LIST_DEFERRED)
 
 
 def capa_detail_queryset(user) -> QuerySet[Capa]:

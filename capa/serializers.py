@@ -29,7 +29,10 @@ class CapaListSerializer(serializers.ModelSerializer):
     source = serializers.ChoiceField(choices=CapaSource.choices, read_only=True)
     priority = serializers.ChoiceField(choices=Priority.choices, read_only=True)
     owner = UserRefSerializer(read_only=True)
-    is_overdue = serializers.SerializerMethodField(help_text="Past its due date and neither closed nor cancelled")
+    # A column of the list querysets (selectors.capa_list: `overdue`), so rows are read flat.
+    is_overdue = serializers.BooleanField(
+        source="overdue", read_only=True, help_text="Past its due date and neither closed nor cancelled"
+    )
 
     class Meta:
         model = Capa
@@ -51,9 +54,6 @@ class CapaListSerializer(serializers.ModelSerializer):
             "row_version",
         ]
         read_only_fields = fields
-
-    def get_is_overdue(self, obj) -> bool:
-        return is_overdue(obj)
 
 
 class CapaAttachmentSerializer(serializers.ModelSerializer):
@@ -184,6 +184,7 @@ class CapaDetailSerializer(CapaListSerializer, RecordWorkflowFields):
     """context: {"detail": selectors.capa_detail(...), "workflow": that detail's workflow}."""
 
     created_by = UserRefSerializer(read_only=True)
+    is_overdue = serializers.SerializerMethodField(help_text="Past its due date and neither closed nor cancelled")
     actions = serializers.SerializerMethodField()
     effectiveness_reviews = serializers.SerializerMethodField()
     deviations = serializers.SerializerMethodField()
@@ -209,6 +210,9 @@ class CapaDetailSerializer(CapaListSerializer, RecordWorkflowFields):
         read_only_fields = fields
 
     @extend_schema_field(ActionSerializer(many=True))
+    def get_is_overdue(self, obj) -> bool:
+        return is_overdue(obj)
+
     def get_actions(self, obj):
         return ActionSerializer(self.context["detail"].actions, many=True).data
 
