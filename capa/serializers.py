@@ -209,10 +209,10 @@ class CapaDetailSerializer(CapaListSerializer, RecordWorkflowFields):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(ActionSerializer(many=True))
     def get_is_overdue(self, obj) -> bool:
         return is_overdue(obj)
 
+    @extend_schema_field(ActionSerializer(many=True))
     def get_actions(self, obj):
         return ActionSerializer(self.context["detail"].actions, many=True).data
 
