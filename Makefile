@@ -11,7 +11,7 @@ PORT ?= 8000
 export DEBUG ?= true
 export DJANGO_SETTINGS_MODULE := qms.settings
 
-.PHONY: run test validation install migrate seed worker beat lint format collectstatic check-migrations clean bench
+.PHONY: run test validation validation-report install migrate seed worker beat lint format collectstatic check-migrations clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,11 +43,14 @@ test: install
 REPORTS ?= reports
 validation: install
 	@mkdir -p $(REPORTS)
-	SECRET_KEY=$${SECRET_KEY:-test-secret-key-for-the-test-suite-only-0123456789} $(BIN)/python -m pytest $(PYTEST_ARGS) \
-		--junitxml=$(REPORTS)/junit.xml; status=$$?; \
-	VALIDATION_REPORT_DIR=$(REPORTS) $(BIN)/python manage.py validation_report --junit $(REPORTS)/junit.xml \
-		--out $(REPORTS)/validation-report.html --out $(REPORTS)/validation-report.pdf || status=1; \
+	$(MAKE) test PYTEST_ARGS="$(PYTEST_ARGS) --junitxml=$(REPORTS)/junit.xml"; status=$$?; \
+	$(MAKE) validation-report || status=1; \
 	exit $$status
+
+## The validation report from the JUnit file of a suite run already made (reports/junit.xml).
+validation-report: install
+	VALIDATION_REPORT_DIR=$(REPORTS) $(BIN)/python manage.py validation_report --junit $(REPORTS)/junit.xml \
+		--out $(REPORTS)/validation-report.html --out $(REPORTS)/validation-report.pdf
 
 worker: install
 	$(BIN)/celery -A qms worker --loglevel=info
