@@ -20,7 +20,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from documents import files
+from qms import files
 from qms.api.filters import QueryFilterBackend
 from qms.api.lists import ListModelMixin
 from qms.api.renderers import AnyMediaRenderer

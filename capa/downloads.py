@@ -1,7 +1,7 @@
 """The response to a download of a CAPA's file, the same for the API and the pages: the stored file
 as an attachment under its name and type, its SHA-256 in X-Content-SHA256, the download audited."""
 
-from documents import files
+from qms import files
 
 from . import services
 

@@ -3,7 +3,7 @@
 from django import forms
 
 from accounts.models import User
-from documents.files import ALLOWED_TYPES
+from qms.files import ALLOWED_TYPES
 
 from . import limits
 from .defaults import CAPA_HANDLING

@@ -29,8 +29,8 @@ from audit import services as audit
 from audit import signatures
 from audit.changes import snapshot
 from audit.models import SignatureType
-from documents import files
 from documents.models import DocumentVersion
+from qms import files
 from qms.errors import InvalidInputs, InvalidTransition, NotFound, check_row_version
 from qms.events import emit
 from qms.permissions import has, require

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from audit.forms import SignatureForm
-from documents import files
+from qms import files
 from qms.errors import DomainError, InvalidInputs
 from qms.pages import filtered_page, message_for, permission_required
 from qms.permissions import has

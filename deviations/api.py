@@ -24,7 +24,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from audit.serializers import ReasonSerializer
-from documents import files
+from qms import files
 from qms.api.filters import QueryFilterBackend
 from qms.api.lists import ListModelMixin
 from qms.api.renderers import AnyMediaRenderer

@@ -2,7 +2,7 @@
 file as an attachment under its name and content type, its SHA-256 in X-Content-SHA256, and the
 download audited (services.record_attachment_download) once the file has been opened."""
 
-from documents import files
+from qms import files
 
 from . import services
 

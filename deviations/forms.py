@@ -23,8 +23,8 @@ from django import forms
 from django.urls import reverse
 
 from accounts.models import User
-from documents.files import ALLOWED_TYPES
 from qms.errors import DomainError, InvalidInputs
+from qms.files import ALLOWED_TYPES
 
 from . import limits, pickers, selectors
 from . import options as option_sources

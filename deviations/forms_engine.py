@@ -6,7 +6,7 @@
 `files` the uploads of image and file fields by `"<section>.<field>"` (each a list). Every bad
 field is reported at once as one `FormAnswersInvalid` (422) with loc
 `["form_data", "<section>", "<field>"]`; an upload over the size limit or of the wrong type is 413
-or 415 (the same checks as documents, `documents.files.validate_upload`), naming the field.
+or 415 (the same checks as documents, `qms.files.validate_upload`), naming the field.
 
 The answers are kept as JSON, one typed value per field (the `type` says how to read `value`):
 
@@ -39,7 +39,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from documents import files as file_checks
+from qms import files as file_checks
 from qms.errors import DomainError, InvalidInputs
 
 from . import limits, pickers
@@ -271,7 +271,7 @@ class CleanedAnswers:
 
     def store_files(self, *, folder: str, written: list[str]) -> dict:
         """Writes the uploads to storage under `folder` and returns the answers to keep. Call inside
-        the transaction that keeps them, with `written` from `documents.files.removing_on_failure()`,
+        the transaction that keeps them, with `written` from `qms.files.removing_on_failure()`,
         so that a failed transaction leaves no file behind."""
         if not transaction.get_connection().in_atomic_block:
             raise RuntimeError("Store form files inside the transaction that keeps the answers.")

@@ -30,7 +30,7 @@ from django.utils import timezone
 from accounts.models import User
 from audit import services as audit
 from audit.changes import changed_fields, snapshot
-from documents import files
+from qms import files
 from qms.errors import Conflict, InvalidInputs, NotFound, check_row_version
 from qms.events import emit
 from qms.permissions import has, require, require_any

@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from documents import files
+from qms import files
 from qms.errors import DomainError, InvalidInputs
 from qms.pages import filtered_page, message_for, permission_required
 from qms.permissions import has

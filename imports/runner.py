@@ -311,7 +311,7 @@ def _dry_run(loader: Loader, table: Table, result: ImportResult, meter: Progress
 
 
 def _remove_written(loader: Loader) -> None:
-    from documents.files import delete_quietly
+    from qms.files import delete_quietly
 
     for name in loader.written:
         delete_quietly(name)

@@ -8,9 +8,9 @@ from accounts.models import User
 from audit.models import SignatureType
 from audit.serializers import ReasonField
 from documents.models import Document
-from documents.serializers import UserRefSerializer
 from qms.api import limits
 from qms.api.fields import IdField, RecordField
+from workflows.serializers import UserRefSerializer
 
 from .models import (
     AssignmentKind,

@@ -88,7 +88,7 @@ class DocumentLoader(Loader):
         with open(path, "rb") as handle:
             upload = File(handle, name=path.name)
             if row.get("sha256"):
-                from documents.files import sha256_of
+                from qms.files import sha256_of
 
                 if sha256_of(upload) != row.get("sha256").lower():
                     raise CellError("sha256", f"{row.get('file')} does not have the checksum the manifest gives.")
