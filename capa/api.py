@@ -16,7 +16,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -94,7 +93,6 @@ class CapaViewSet(ControlledRecordActionsMixin, ListModelMixin, viewsets.Generic
         "updated_at": "updated_at",
     }
     default_sort = ["-created_at", "-pk"]
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
     required_permissions = {
         "list": READ,
         "retrieve": READ,

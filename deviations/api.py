@@ -19,7 +19,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -134,7 +133,6 @@ class DeviationViewSet(ControlledRecordActionsMixin, ListModelMixin, viewsets.Ge
         "updated_at": "updated_at",
     }
     default_sort = ["-created_at", "-pk"]
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
     required_permissions = {
         "list": READ,
         "retrieve": READ,
@@ -360,7 +358,6 @@ class FormTemplateViewSet(ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     sort_fields = ["name", "version", "status", "created_at", "published_at"]
     default_sort = ["name", "-version"]
     lookup_value_regex = r"\d+"
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
     required_permissions = {
         "list": READ,
         "retrieve": READ,

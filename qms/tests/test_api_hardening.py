@@ -103,13 +103,36 @@ def test_an_id_beyond_64_bits_is_a_404(admin_client):
 # --- bodies --------------------------------------------------------------------------------------
 
 
-def test_json_nested_fifty_thousand_levels_deep_is_a_400(admin_client):
+@pytest.mark.parametrize("path", ["/api/groups/", "/api/deviations/", "/api/capa/", "/api/training/", "/api/webhooks/"])
+def test_json_nested_fifty_thousand_levels_deep_is_a_400(admin_client, path):
     body = "[" * 50_000 + "]" * 50_000
 
-    response = admin_client.post("/api/groups/", data=body, content_type="application/json")
+    response = admin_client.post(path, data=body, content_type="application/json")
 
     assert response.status_code == 400
     assert error_of(response)["error_code"] == "MALFORMED_REQUEST"
+
+
+def test_every_api_view_parses_json_with_the_depth_limit():
+    from django.urls import get_resolver
+    from rest_framework.parsers import JSONParser as UnlimitedJSONParser
+
+    from qms.api.parsers import JSONParser
+
+    def views(patterns):
+        for pattern in patterns:
+            if hasattr(pattern, "url_patterns"):
+                yield from views(pattern.url_patterns)
+            else:
+                yield pattern.callback
+
+    unlimited = []
+    for callback in views(get_resolver().url_patterns):
+        view_class = getattr(callback, "cls", None)
+        for parser in getattr(view_class, "parser_classes", ()):
+            if issubclass(parser, UnlimitedJSONParser) and not issubclass(parser, JSONParser):
+                unlimited.append(view_class.__name__)
+    assert unlimited == []
 
 
 def test_json_nested_beyond_the_limit_is_a_400_even_when_python_could_parse_it(admin_client):
